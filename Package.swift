@@ -1,0 +1,111 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "listening-post",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "ListeningPostKit", targets: ["ListeningPostKit"]),
+        .library(name: "ListeningPostTesting", targets: ["ListeningPostTesting"]),
+        .executable(name: "listening-post", targets: ["listening-post"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+    ],
+    targets: [
+        // The public API adapter authors build against. Keep its dependencies few.
+        .target(
+            name: "ListeningPostKit",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Config, the durable log, the stream hub. Knows no adapter.
+        .target(
+            name: "ListeningPostCore",
+            dependencies: [
+                "ListeningPostKit",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // HTTP (Hummingbird 2), SSE, health and metrics, and the one ServiceGroup.
+        .target(
+            name: "ListeningPostServer",
+            dependencies: [
+                "ListeningPostCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ListeningPostTesting",
+            dependencies: ["ListeningPostCore"],
+            swiftSettings: swiftSettings
+        ),
+        // Built-in adapters: each depends only on ListeningPostKit.
+        .target(
+            name: "WebhookAdapter",
+            dependencies: ["ListeningPostKit"],
+            path: "Plugins/Webhook",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "listening-post",
+            dependencies: [
+                "ListeningPostServer",
+                "WebhookAdapter",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ListeningPostCoreTests",
+            dependencies: ["ListeningPostCore", "ListeningPostTesting"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WebhookAdapterTests",
+            dependencies: ["WebhookAdapter", "ListeningPostTesting"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ListeningPostServerTests",
+            dependencies: [
+                "ListeningPostServer", "WebhookAdapter", "ListeningPostTesting",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,164 @@
+import Foundation
+import ListeningPostKit
+import Logging
+
+/// Reads and validates `channels.yaml`: YAML syntax, `${VAR}` interpolation, the gateway
+/// spec, each channel against its adapter's spec, and the rules that span channels.
+/// Every problem is collected, so an operator fixes them all in one pass.
+public struct ConfigLoader: Sendable {
+    /// The adapters channels may name.
+    public let registry: AdapterRegistry
+    /// The environment `${VAR}` reads.
+    public let environment: [String: String]
+
+    /// Creates a loader.
+    public init(registry: AdapterRegistry, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.registry = registry
+        self.environment = environment
+    }
+
+    /// Loads a file. Throws ``ConfigFileError`` naming the file.
+    public func load(file: String) throws(ConfigFileError) -> GatewayConfig {
+        let text: String
+        do {
+            text = try String(contentsOfFile: file, encoding: .utf8)
+        } catch {
+            throw ConfigFileError(file: file, errors: [ConfigError(path: "", position: nil, message: "cannot read the file: \(error.localizedDescription)")])
+        }
+        do {
+            return try load(text: text)
+        } catch {
+            throw ConfigFileError(file: file, errors: error.errors)
+        }
+    }
+
+    /// Loads YAML text.
+    public func load(text: String) throws(ConfigErrors) -> GatewayConfig {
+        let document: ConfigNode
+        do {
+            document = try YAMLDocument.parse(text)
+        } catch {
+            throw ConfigErrors([error])
+        }
+        var errors: [ConfigError] = []
+        let (node, interpolationErrors) = EnvironmentInterpolation(environment: environment).apply(to: document)
+        errors += interpolationErrors
+
+        let (top, topErrors) = GatewayConfig.spec.validate(node, path: "", ignoring: ["channels"])
+        errors += topErrors
+        let server = top.object("server") ?? Self.defaults(GatewayConfig.serverSpec, path: "server")
+        let store = top.object("store") ?? Self.defaults(GatewayConfig.storeSpec, path: "store")
+        let logging = top.object("logging") ?? Self.defaults(GatewayConfig.loggingSpec, path: "logging")
+        if let version = top.integer("version"), version != 1 {
+            errors.append(top.invalid("version", "unsupported version \(version); this gateway reads version 1"))
+        }
+        if let port = server.integer("port"), !(0...65535).contains(port) {
+            errors.append(server.invalid("port", "must be between 0 and 65535"))
+        }
+
+        var channels: [ChannelDeclaration] = []
+        if let channelsNode = node["channels"] {
+            let (declared, channelErrors) = validateChannels(channelsNode)
+            channels = declared
+            errors += channelErrors
+        }
+
+        let fatal = errors.filter { !$0.isWarning }
+        guard fatal.isEmpty else { throw ConfigErrors(Self.sorted(errors)) }
+        return GatewayConfig(
+            server: ServerSettings(
+                host: server.string("host") ?? "127.0.0.1", port: server.integer("port") ?? 8080,
+                sseHeartbeat: server.duration("sse_heartbeat") ?? .seconds(15)),
+            store: StoreSettings(dataDirectory: store.string("path") ?? "./data"),
+            logging: LoggingSettings(level: Logger.Level(rawValue: logging.string("level") ?? "info") ?? .info, format: logging.string("format") ?? "text"),
+            channels: channels,
+            warnings: Self.sorted(errors.filter(\.isWarning)),
+            secrets: channels.flatMap(\.values.allSecrets))
+    }
+
+    private func validateChannels(_ node: ConfigNode) -> ([ChannelDeclaration], [ConfigError]) {
+        if case .null = node.content { return ([], []) }
+        guard case .sequence(let elements) = node.content else {
+            return ([], [ConfigError(path: "channels", position: node.position, message: "expected a list of channels")])
+        }
+        var errors: [ConfigError] = []
+        var channels: [ChannelDeclaration] = []
+        var idPositions: [String: SourcePosition] = [:]
+        for (index, element) in elements.enumerated() {
+            let path = "channels[\(index)]"
+            guard case .mapping = element.content else {
+                errors.append(ConfigError(path: path, position: element.position, message: "expected a channel mapping with id and type"))
+                continue
+            }
+            guard let id = element["id"]?.scalar, let kind = element["type"]?.scalar else {
+                let missing = element["id"]?.scalar == nil ? "id" : "type"
+                let position = element[missing]?.position ?? element.position
+                errors.append(ConfigError(path: path, position: position, message: "every channel needs '\(missing)' (a string)"))
+                continue
+            }
+            let idPosition = element["id"]?.position ?? element.position
+            let channelPath = "channels[\(id)]"
+            if !Self.isValidName(id) {
+                errors.append(ConfigError(path: "\(path).id", position: idPosition, message: "'\(id)' is not a valid id: use lowercase letters, digits, '-' and '_', starting with a letter or digit"))
+            } else if GatewayConfig.reservedStreamNames.contains(id) {
+                errors.append(ConfigError(path: "\(path).id", position: idPosition, message: "'\(id)' is reserved (it names the stream of every event)"))
+            } else if let first = idPositions[id] {
+                errors.append(ConfigError(path: "\(path).id", position: idPosition, message: "duplicate channel id '\(id)' (first used at line \(first.line))"))
+            } else {
+                idPositions[id] = idPosition
+            }
+            guard let adapter = registry.adapter(kind: kind) else {
+                errors.append(ConfigError(
+                    path: "\(path).type", position: element["type"]?.position ?? element.position,
+                    message: "unknown channel type '\(kind)' (known: \(registry.kinds.joined(separator: ", ")))"))
+                continue
+            }
+            let (values, valueErrors) = adapter.configSpec.validate(element, path: channelPath, ignoring: ["id", "type"])
+            errors += valueErrors
+            channels.append(ChannelDeclaration(id: id, kind: kind, values: values, position: element.position))
+        }
+        return (channels, errors)
+    }
+
+    static func isValidName(_ name: String) -> Bool {
+        guard let first = name.unicodeScalars.first, first.properties.isASCIIHexDigit || ("a"..."z").contains(first) else { return false }
+        return name.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" }
+    }
+
+    private static func defaults(_ spec: ConfigSpec, path: String) -> ConfigValues {
+        spec.validate(ConfigNode(.mapping([]), at: SourcePosition(line: 1, column: 1)), path: path).0
+    }
+
+    static func sorted(_ errors: [ConfigError]) -> [ConfigError] {
+        errors.enumerated().sorted { lhs, rhs in
+            let a = lhs.element.position ?? SourcePosition(line: 0, column: 0)
+            let b = rhs.element.position ?? SourcePosition(line: 0, column: 0)
+            return (a.line, a.column, lhs.offset) < (b.line, b.column, rhs.offset)
+        }.map(\.element)
+    }
+}
+
+/// Problems in a config file, each printed as `file:line:column: message`.
+public struct ConfigFileError: Error, Sendable, CustomStringConvertible {
+    /// The file as given.
+    public var file: String
+    /// The problems, in file order.
+    public var errors: [ConfigError]
+
+    /// Creates the error.
+    public init(file: String, errors: [ConfigError]) {
+        self.file = file
+        self.errors = errors
+    }
+
+    /// One line per problem.
+    public var lines: [String] { errors.map { Self.line(file: file, $0) } }
+
+    public var description: String { lines.joined(separator: "\n") }
+
+    /// `file:line:column: [warning: ]path: message`.
+    public static func line(file: String, _ error: ConfigError) -> String {
+        let place = error.position.map { "\(file):\($0.line):\($0.column)" } ?? file
+        return "\(place): \(error.isWarning ? "warning: " : "")\(error.description)"
+    }
+}

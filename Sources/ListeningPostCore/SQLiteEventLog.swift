@@ -1,0 +1,378 @@
+import Foundation
+import ListeningPostKit
+import Logging
+import NIOCore
+import NIOPosix
+import SQLiteNIO
+import ServiceLifecycle
+import Synchronization
+
+/// The embedded default log: SQLite in WAL mode with `synchronous=FULL`, so a commit is on
+/// disk before `append` returns.
+///
+/// **Group commit.** Appends queue up while a transaction is being written; the writer then
+/// takes everything queued (up to ``maxBatchEvents``) into the next transaction, so
+/// concurrent appends share one transaction and one fsync.
+///
+/// **Dedup.** `UNIQUE(channel, dedup_key)` plus `INSERT … ON CONFLICT DO NOTHING RETURNING`
+/// in the same transaction that would store the event; repeats inside one batch are caught
+/// before SQLite sees them.
+///
+/// Run it as a `Service`: appends are committed while `run()` is running, and a graceful
+/// shutdown commits everything already queued before `run()` returns.
+public final class SQLiteEventLog: EventLog, Service {
+    /// Most events one transaction carries.
+    public let maxBatchEvents = 512
+
+    private let writer: SQLiteConnection
+    private let reader: SQLiteConnection
+    private let lock: DataDirectoryLock
+    private let logger: Logger
+    private let onCommit: @Sendable ([StreamEntry]) -> Void
+    private let state: Mutex<State>
+    private let wakeups: AsyncStream<Void>
+    private let wake: AsyncStream<Void>.Continuation
+    private let appendLatency: @Sendable (Duration) -> Void
+
+    struct Pending {
+        var request: AppendRequest
+        var continuation: CheckedContinuation<[AppendResult], any Error>
+    }
+
+    struct State {
+        var pending: [Pending] = []
+        var accepting = true
+        var nextSeq: Int64 = 1
+        var heads: [String: Int64] = [:]
+        var healthy = true
+    }
+
+    /// Opens (creating if needed) `<directory>/events.sqlite`.
+    /// - Parameters:
+    ///   - onCommit: called in commit order with the new stream entries, after the commit
+    ///     and before any `append` of that batch returns.
+    ///   - appendLatency: observes the time from enqueue to commit of each append.
+    public static func open(
+        directory: String, logger: Logger,
+        onCommit: @escaping @Sendable ([StreamEntry]) -> Void = { _ in },
+        appendLatency: @escaping @Sendable (Duration) -> Void = { _ in }
+    ) async throws -> SQLiteEventLog {
+        let lock = try DataDirectoryLock(directory: directory)
+        let path = (directory as NSString).appendingPathComponent("events.sqlite")
+        let threadPool = NIOThreadPool.singleton
+        let eventLoop = MultiThreadedEventLoopGroup.singleton.any()
+        let writer = try await SQLiteConnection.open(storage: .file(path: path), threadPool: threadPool, logger: logger, on: eventLoop)
+        for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA busy_timeout=5000"] {
+            _ = try await writer.query(pragma, [])
+        }
+        try await Self.migrate(writer)
+        let reader = try await SQLiteConnection.open(storage: .file(path: path), threadPool: threadPool, logger: logger, on: eventLoop)
+        _ = try await reader.query("PRAGMA busy_timeout=5000", [])
+        var state = State()
+        state.nextSeq = (try await writer.query("SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM events", []).first?.column("next")?.integer).map(Int64.init) ?? 1
+        for row in try await writer.query("SELECT stream, MAX(offset) AS head FROM stream_entries GROUP BY stream", []) {
+            if let stream = row.column("stream")?.string, let head = row.column("head")?.integer {
+                state.heads[stream] = Int64(head)
+            }
+        }
+        return SQLiteEventLog(writer: writer, reader: reader, lock: lock, logger: logger, state: state, onCommit: onCommit, appendLatency: appendLatency)
+    }
+
+    private init(
+        writer: SQLiteConnection, reader: SQLiteConnection, lock: DataDirectoryLock, logger: Logger, state: State,
+        onCommit: @escaping @Sendable ([StreamEntry]) -> Void, appendLatency: @escaping @Sendable (Duration) -> Void
+    ) {
+        self.writer = writer
+        self.reader = reader
+        self.lock = lock
+        self.logger = logger
+        self.state = Mutex(state)
+        self.onCommit = onCommit
+        self.appendLatency = appendLatency
+        (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    private static func migrate(_ connection: SQLiteConnection) async throws {
+        let version = try await connection.query("PRAGMA user_version", []).first?.column("user_version")?.integer ?? 0
+        guard version < 1 else { return }
+        for statement in [
+            "BEGIN IMMEDIATE",
+            """
+            CREATE TABLE IF NOT EXISTS events (
+                seq INTEGER PRIMARY KEY,
+                id TEXT NOT NULL,
+                channel TEXT NOT NULL,
+                dedup_key TEXT NOT NULL,
+                payload BLOB NOT NULL,
+                UNIQUE (channel, dedup_key)
+            )
+            """,
+            """
+            CREATE TABLE IF NOT EXISTS stream_entries (
+                stream TEXT NOT NULL,
+                offset INTEGER NOT NULL,
+                seq INTEGER NOT NULL REFERENCES events(seq),
+                PRIMARY KEY (stream, offset)
+            ) WITHOUT ROWID
+            """,
+            "CREATE TABLE IF NOT EXISTS checkpoints (channel TEXT PRIMARY KEY, token TEXT NOT NULL) WITHOUT ROWID",
+            "CREATE TABLE IF NOT EXISTS subscriber_cursors (subscriber TEXT PRIMARY KEY, offset INTEGER NOT NULL) WITHOUT ROWID",
+            "PRAGMA user_version = 1",
+            "COMMIT",
+        ] {
+            _ = try await connection.query(statement, [])
+        }
+    }
+
+    /// Whether the last transaction committed (and the log is still accepting writes).
+    public var isWritable: Bool { state.withLock { $0.accepting && $0.healthy } }
+
+    // MARK: EventLog
+
+    public func append(_ request: AppendRequest) async throws -> [AppendResult] {
+        if request.events.isEmpty && request.checkpoint == nil && request.cursors.isEmpty { return [] }
+        let start = ContinuousClock.now
+        let results = try await withCheckedThrowingContinuation { continuation in
+            let accepted = state.withLock { state -> Bool in
+                guard state.accepting else { return false }
+                state.pending.append(Pending(request: request, continuation: continuation))
+                return true
+            }
+            if accepted { wake.yield() } else { continuation.resume(throwing: EventLogError.closed) }
+        }
+        appendLatency(ContinuousClock.now - start)
+        return results
+    }
+
+    public func read(stream: String, after offset: Int64, limit: Int) async throws -> [StreamEntry] {
+        let rows = try await reader.query(
+            """
+            SELECT s.offset AS offset, e.id AS id, e.payload AS payload FROM stream_entries s
+            JOIN events e ON e.seq = s.seq WHERE s.stream = ? AND s.offset > ? ORDER BY s.offset LIMIT ?
+            """, [.text(stream), .integer(Int(offset)), .integer(limit)])
+        return rows.map { row in
+            StreamEntry(
+                stream: stream, offset: Int64(row.column("offset")?.integer ?? 0), eventId: row.column("id")?.string ?? "",
+                payload: row.column("payload")?.blob.map { Array($0.readableBytesView) } ?? [])
+        }
+    }
+
+    public func headOffset(stream: String) async throws -> Int64 {
+        state.withLock { $0.heads[stream] ?? 0 }
+    }
+
+    public func checkpoint(channel: String) async throws -> String? {
+        try await reader.query("SELECT token FROM checkpoints WHERE channel = ?", [.text(channel)]).first?.column("token")?.string
+    }
+
+    public func cursor(subscriber: String) async throws -> Int64? {
+        try await reader.query("SELECT offset FROM subscriber_cursors WHERE subscriber = ?", [.text(subscriber)])
+            .first?.column("offset")?.integer.map(Int64.init)
+    }
+
+    // MARK: Service
+
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            for await _ in wakeups {
+                while let batch = takeBatch() {
+                    await commit(batch)
+                }
+                if state.withLock({ !$0.accepting && $0.pending.isEmpty }) { break }
+            }
+        } onGracefulShutdown: {
+            self.state.withLock { $0.accepting = false }
+            self.wake.yield()
+        }
+        // Anything that slipped in after the last drain is failed, never dropped silently.
+        let leftovers = state.withLock { state -> [Pending] in
+            state.accepting = false
+            defer { state.pending = [] }
+            return state.pending
+        }
+        for pending in leftovers { pending.continuation.resume(throwing: EventLogError.closed) }
+        try? await writer.close()
+        try? await reader.close()
+        logger.info("event log closed")
+    }
+
+    private func takeBatch() -> [Pending]? {
+        state.withLock { state -> [Pending]? in
+            guard !state.pending.isEmpty else { return nil }
+            var count = 0
+            var taken = 0
+            for pending in state.pending {
+                if taken > 0 && count + pending.request.events.count > maxBatchEvents { break }
+                count += pending.request.events.count
+                taken += 1
+            }
+            let batch = Array(state.pending.prefix(taken))
+            state.pending.removeFirst(taken)
+            return batch
+        }
+    }
+
+    /// One transaction for the whole batch. On failure nothing of it is stored, every
+    /// waiter gets the error, and in-memory counters stay as they were.
+    private func commit(_ batch: [Pending]) async {
+        let (firstSeq, heads) = state.withLock { ($0.nextSeq, $0.heads) }
+        var plan = BatchPlan(firstSeq: firstSeq, heads: heads)
+        for pending in batch { plan.add(pending.request) }
+        do {
+            _ = try await writer.query("BEGIN IMMEDIATE", [])
+            do {
+                var inserted = Set<Int64>()
+                for chunk in plan.newEvents.chunked(by: 128) {
+                    var sql = "INSERT INTO events (seq, id, channel, dedup_key, payload) VALUES "
+                    sql += Array(repeating: "(?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", ")
+                    sql += " ON CONFLICT (channel, dedup_key) DO NOTHING RETURNING seq"
+                    let binds = chunk.flatMap { event -> [SQLiteData] in
+                        [.integer(Int(event.seq)), .text(event.id), .text(event.channel), .text(event.dedupKey), .blob(ByteBuffer(bytes: event.payload))]
+                    }
+                    for row in try await writer.query(sql, binds) {
+                        if let seq = row.column("seq")?.integer { inserted.insert(Int64(seq)) }
+                    }
+                }
+                // Events already in the log: answer with the stored id.
+                let existing = plan.newEvents.filter { !inserted.contains($0.seq) }
+                var storedIds: [DedupIdentity: String] = [:]
+                for chunk in existing.chunked(by: 200) {
+                    let sql = "SELECT channel, dedup_key, id FROM events WHERE (channel, dedup_key) IN (VALUES "
+                        + Array(repeating: "(?, ?)", count: chunk.count).joined(separator: ", ") + ")"
+                    for row in try await writer.query(sql, chunk.flatMap { [.text($0.channel), .text($0.dedupKey)] }) {
+                        if let channel = row.column("channel")?.string, let key = row.column("dedup_key")?.string, let id = row.column("id")?.string {
+                            storedIds[DedupIdentity(channel: channel, dedupKey: key)] = id
+                        }
+                    }
+                }
+                let entries = plan.resolve(inserted: inserted, storedIds: storedIds)
+                for chunk in entries.chunked(by: 300) {
+                    let sql = "INSERT INTO stream_entries (stream, offset, seq) VALUES "
+                        + Array(repeating: "(?, ?, ?)", count: chunk.count).joined(separator: ", ")
+                    _ = try await writer.query(sql, chunk.flatMap { [.text($0.entry.stream), .integer(Int($0.entry.offset)), .integer(Int($0.seq))] })
+                }
+                for (channel, token) in plan.checkpoints {
+                    _ = try await writer.query(
+                        "INSERT INTO checkpoints (channel, token) VALUES (?, ?) ON CONFLICT (channel) DO UPDATE SET token = excluded.token",
+                        [.text(channel), .text(token)])
+                }
+                for (subscriber, offset) in plan.cursors {
+                    _ = try await writer.query(
+                        "INSERT INTO subscriber_cursors (subscriber, offset) VALUES (?, ?) ON CONFLICT (subscriber) DO UPDATE SET offset = excluded.offset",
+                        [.text(subscriber), .integer(Int(offset))])
+                }
+                _ = try await writer.query("COMMIT", [])
+                let newHeads = plan.heads
+                state.withLock { state in
+                    state.nextSeq = plan.nextSeq
+                    state.heads = newHeads
+                    state.healthy = true
+                }
+                let committed = entries.map(\.entry)
+                if !committed.isEmpty { onCommit(committed) }
+                for (index, pending) in batch.enumerated() {
+                    pending.continuation.resume(returning: plan.results[index])
+                }
+            } catch {
+                _ = try? await writer.query("ROLLBACK", [])
+                throw error
+            }
+        } catch {
+            state.withLock { $0.healthy = false }
+            logger.error("event log commit failed; \(batch.count) append(s) refused", metadata: ["error": "\(error)"])
+            let failure = EventLogError(description: "commit failed: \(error)")
+            for pending in batch { pending.continuation.resume(throwing: failure) }
+        }
+    }
+}
+
+/// Where a (channel, dedup key) lives.
+struct DedupIdentity: Hashable {
+    var channel: String
+    var dedupKey: String
+}
+
+/// The pure part of a group commit: sequence numbers, in-batch dedup, stream offsets and
+/// per-request results. Offsets are given only to events SQLite actually inserted, so
+/// streams stay gapless.
+struct BatchPlan {
+    struct NewEvent {
+        var seq: Int64
+        var id: String
+        var channel: String
+        var dedupKey: String
+        var payload: [UInt8]
+        var streams: [String]
+    }
+
+    private(set) var newEvents: [NewEvent] = []
+    private(set) var checkpoints: [String: String] = [:]
+    private(set) var cursors: [String: Int64] = [:]
+    private(set) var heads: [String: Int64]
+    private(set) var nextSeq: Int64
+    private(set) var results: [[AppendResult]] = []
+    /// Per request, per event: the index into `newEvents` that stores it.
+    private var slots: [[Int]] = []
+    private var firstIndex: [DedupIdentity: Int] = [:]
+
+    init(firstSeq: Int64, heads: [String: Int64]) {
+        self.nextSeq = firstSeq
+        self.heads = heads
+    }
+
+    mutating func add(_ request: AppendRequest) {
+        var requestSlots: [Int] = []
+        for event in request.events {
+            let identity = DedupIdentity(channel: request.channel, dedupKey: event.dedupKey)
+            if let index = firstIndex[identity] {
+                requestSlots.append(index)
+                continue
+            }
+            firstIndex[identity] = newEvents.count
+            requestSlots.append(newEvents.count)
+            newEvents.append(NewEvent(seq: nextSeq, id: event.id, channel: request.channel, dedupKey: event.dedupKey, payload: event.payload, streams: event.streams))
+            nextSeq += 1
+        }
+        slots.append(requestSlots)
+        if let checkpoint = request.checkpoint { checkpoints[request.channel] = checkpoint }
+        cursors.merge(request.cursors) { _, new in new }
+    }
+
+    /// Assigns offsets to inserted events and fills `results`. Returns the stream entries
+    /// to insert, in order.
+    mutating func resolve(inserted: Set<Int64>, storedIds: [DedupIdentity: String]) -> [(entry: StreamEntry, seq: Int64)] {
+        var entries: [(entry: StreamEntry, seq: Int64)] = []
+        var outcome: [AppendResult] = []
+        var claimed = Set<Int>()
+        for (index, event) in newEvents.enumerated() {
+            if inserted.contains(event.seq) {
+                for stream in Set(event.streams).sorted() {
+                    let offset = (heads[stream] ?? 0) + 1
+                    heads[stream] = offset
+                    entries.append((StreamEntry(stream: stream, offset: offset, eventId: event.id, payload: event.payload), event.seq))
+                }
+                outcome.append(AppendResult(eventId: event.id, duplicate: false))
+            } else {
+                let stored = storedIds[DedupIdentity(channel: event.channel, dedupKey: event.dedupKey)] ?? event.id
+                outcome.append(AppendResult(eventId: stored, duplicate: true))
+            }
+            _ = index
+        }
+        results = slots.map { requestSlots in
+            requestSlots.map { slot in
+                // The first request to name an event stores it; later ones in the batch are duplicates.
+                let first = claimed.insert(slot).inserted
+                var result = outcome[slot]
+                if !first { result.duplicate = true }
+                return result
+            }
+        }
+        return entries
+    }
+}
+
+extension Array {
+    func chunked(by size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
+    }
+}
