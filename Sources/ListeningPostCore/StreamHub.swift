@@ -49,6 +49,16 @@ public final class StreamHub: Sendable {
         for continuation in woken { continuation.resume() }
     }
 
+    /// Wakes every subscriber waiting on a stream without new entries, so they can notice
+    /// they should stop (graceful shutdown).
+    public func interruptWaiters(stream: String) {
+        let woken = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            defer { state.streams[stream]?.waiters = [:] }
+            return Array(state.streams[stream]?.waiters.values ?? [:].values)
+        }
+        for continuation in woken { continuation.resume() }
+    }
+
     /// Entries after `offset`, oldest first, at most `limit`: from memory when the window
     /// covers them, else from the log.
     public func entries(stream: String, after offset: Int64, limit: Int) async throws -> [StreamEntry] {

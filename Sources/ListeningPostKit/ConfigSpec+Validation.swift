@@ -49,7 +49,7 @@ extension ConfigSpec {
             } else if let defaultValue = field.defaultValue {
                 let defaultNode = ConfigNode(.scalar(defaultValue), at: node.position)
                 if case .success(let value) = Self.decode(defaultNode, as: field, path: fieldPath) {
-                    items[field.name] = .init(value: value, position: nil)
+                    items[field.name] = .init(value: value, position: nil, given: false)
                 }
             }
         }

@@ -23,6 +23,8 @@ public struct ConfigValues: Sendable {
     struct Item: Sendable {
         var value: Value
         var position: SourcePosition?
+        /// False when the value is the spec's default.
+        var given = true
     }
 
     /// Dotted path of this section (`channels[0]`).
@@ -60,6 +62,9 @@ public struct ConfigValues: Sendable {
 
     /// Whether the key has a value (given or defaulted).
     public func contains(_ key: String) -> Bool { items[key] != nil }
+
+    /// Whether the operator wrote the key (as opposed to it taking its default).
+    public func isGiven(_ key: String) -> Bool { items[key]?.given ?? false }
 
     /// A string value.
     public func string(_ key: String) -> String? {

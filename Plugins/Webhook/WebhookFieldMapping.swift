@@ -1,0 +1,98 @@
+import Foundation
+import ListeningPostKit
+
+/// Where each message field is found in a payload. Pure: maps a parsed payload to a
+/// message or says exactly which field is missing or of the wrong type.
+struct WebhookFieldMapping: Sendable {
+    struct Field: Sendable, Hashable {
+        let name: String
+        let defaultPointer: String
+        let doc: String
+
+        static let text = Field(name: "text", defaultPointer: "/text", doc: "The message text (a string; numbers are written out).")
+        static let subject = Field(name: "subject", defaultPointer: "/subject", doc: "Subject line.")
+        static let authorEmail = Field(name: "author_email", defaultPointer: "/email", doc: "Sender's email address.")
+        static let authorPhone = Field(name: "author_phone", defaultPointer: "/phone", doc: "Sender's phone; normalised to E.164, else kept raw in metadata and flagged `invalid_phone`.")
+        static let authorId = Field(name: "author_id", defaultPointer: "/author_id", doc: "The sender's id at the source.")
+        static let authorName = Field(name: "author_name", defaultPointer: "/name", doc: "Sender's display name.")
+        static let authorHandle = Field(name: "author_handle", defaultPointer: "/handle", doc: "Sender's handle (forum, chat).")
+        static let threadId = Field(name: "thread_id", defaultPointer: "/thread_id", doc: "Conversation id.")
+        static let occurredAt = Field(name: "occurred_at", defaultPointer: "/occurred_at", doc: "When it was sent: RFC 3339 text, or Unix seconds (milliseconds above 10^12).")
+        static let dedupKey = Field(name: "dedup_key", defaultPointer: "/id", doc: "The sender's message id. If not mapped explicitly: the `webhook-id` header, else `X-GitHub-Delivery`, else `/id`, else the SHA-256 of the body.")
+
+        static let all: [Field] = [text, subject, authorEmail, authorPhone, authorId, authorName, authorHandle, threadId, occurredAt, dedupKey]
+    }
+
+    var pointers: [Field: JSONPointer]
+    var required: Set<Field>
+    /// True when the operator named a dedup key pointer; then it must resolve.
+    var explicitDedupKey: Bool
+
+    static let defaults = WebhookFieldMapping(
+        pointers: Dictionary(uniqueKeysWithValues: Field.all.map { ($0, JSONPointer($0.defaultPointer)!) }),
+        required: [.text], explicitDedupKey: false)
+
+    init(pointers: [Field: JSONPointer], required: Set<Field>, explicitDedupKey: Bool) {
+        self.pointers = pointers
+        self.required = required
+        self.explicitDedupKey = explicitDedupKey
+    }
+
+    init(_ config: ConfigValues, required requiredNames: [String], requiredError: (String) -> ConfigError) throws {
+        var errors: [ConfigError] = []
+        var pointers: [Field: JSONPointer] = [:]
+        for field in Field.all {
+            let text = config.string(field.name) ?? field.defaultPointer
+            if let pointer = JSONPointer(text) {
+                pointers[field] = pointer
+            } else {
+                errors.append(config.invalid(field.name, "'\(text)' is not a JSON Pointer; it starts with / as in /data/comment"))
+            }
+        }
+        var required: Set<Field> = []
+        for name in requiredNames {
+            if let field = Field.all.first(where: { $0.name == name }) {
+                required.insert(field)
+            } else {
+                errors.append(requiredError("'\(name)' is not a mapping field (fields: \(Field.all.map(\.name).joined(separator: ", ")))"))
+            }
+        }
+        if !errors.isEmpty { throw ConfigErrors(errors) }
+        self.init(pointers: pointers, required: required, explicitDedupKey: config.isGiven(Field.dedupKey.name))
+    }
+
+    /// A string field: strings as is, numbers written out; `nil` when absent or null.
+    func string(_ field: Field, in payload: JSONValue) throws(HTTPProblem) -> String? {
+        let pointer = pointers[field]!
+        switch pointer.resolve(in: payload) {
+        case nil, .null?:
+            if required.contains(field) { throw .malformed("\(field.name): required field \(pointer) is missing") }
+            return nil
+        case .string(let text)?:
+            return text
+        case .number(let number)?:
+            return number.rounded() == number && abs(number) < 1e15 ? String(Int64(number)) : String(number)
+        case let other?:
+            throw .malformed("\(field.name): \(pointer) must be a string, found \(other.kindDescription)")
+        }
+    }
+
+    /// The time field: RFC 3339 text or Unix seconds/milliseconds.
+    func date(_ field: Field, in payload: JSONValue) throws(HTTPProblem) -> Date? {
+        let pointer = pointers[field]!
+        switch pointer.resolve(in: payload) {
+        case nil, .null?:
+            if required.contains(field) { throw .malformed("\(field.name): required field \(pointer) is missing") }
+            return nil
+        case .string(let text)?:
+            guard let date = RFC3339.date(from: text) else {
+                throw .malformed("\(field.name): \(pointer) is not an RFC 3339 time: '\(text)'")
+            }
+            return date
+        case .number(let number)?:
+            return Date(timeIntervalSince1970: number > 1e12 ? number / 1000 : number)
+        case let other?:
+            throw .malformed("\(field.name): \(pointer) must be an RFC 3339 string or Unix seconds, found \(other.kindDescription)")
+        }
+    }
+}

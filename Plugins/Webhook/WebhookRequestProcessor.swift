@@ -1,0 +1,96 @@
+import Foundation
+import HTTPTypes
+import ListeningPostKit
+
+/// Turns one webhook request into a message, or into the exact problem to answer. Pure:
+/// no I/O, the clock is passed in. Order matters: size, then signature (so unsigned
+/// garbage gets 401, not a parse error), then media type, encoding and mapping.
+struct WebhookRequestProcessor: Sendable {
+    let settings: WebhookSettings
+
+    func process(_ request: InboundHTTPRequest, now: Date) -> Result<InboundMessage, HTTPProblem> {
+        Result { () throws(HTTPProblem) -> InboundMessage in try message(from: request, now: now) }
+    }
+
+    private func message(from request: InboundHTTPRequest, now: Date) throws(HTTPProblem) -> InboundMessage {
+        if request.body.count > settings.maxBodySize { throw .tooLarge(limit: settings.maxBodySize) }
+        try settings.signature?.verify(request, now: now)
+        let payload = try parse(request)
+        let mapping = settings.mapping
+        typealias Field = WebhookFieldMapping.Field
+
+        var message = InboundMessage(dedupKey: try dedupKey(request, payload: payload), text: try mapping.string(.text, in: payload) ?? "")
+        message.subject = try mapping.string(.subject, in: payload)
+        message.conversationId = try mapping.string(.threadId, in: payload)
+        message.occurredAt = try mapping.date(.occurredAt, in: payload)
+        message.author.email = try mapping.string(.authorEmail, in: payload)?.trimmingCharacters(in: .whitespaces)
+        message.author.id = try mapping.string(.authorId, in: payload)
+        message.author.name = try mapping.string(.authorName, in: payload)
+        message.author.handle = try mapping.string(.authorHandle, in: payload)
+        if let phone = try mapping.string(.authorPhone, in: payload) {
+            if let normalised = PhoneNumber.e164(phone) {
+                message.author.phone = normalised
+            } else {
+                message.flags.insert(.invalidPhone)
+                message.metadata["rawPhone"] = .string(phone)
+            }
+        }
+        if settings.includePayload { message.metadata["payload"] = payload }
+        return message
+    }
+
+    private func parse(_ request: InboundHTTPRequest) throws(HTTPProblem) -> JSONValue {
+        guard !request.body.isEmpty else { throw .malformed("the body is empty") }
+        let mediaType = request.mediaType ?? ""
+        let isJSON = mediaType == "application/json" || (mediaType.hasPrefix("application/") && mediaType.hasSuffix("+json"))
+        let isForm = mediaType == "application/x-www-form-urlencoded"
+        guard isJSON || isForm else {
+            throw .unsupportedMediaType("Content-Type must be application/json or application/x-www-form-urlencoded, got '\(mediaType.isEmpty ? "none" : mediaType)'")
+        }
+        guard String(validating: request.body, as: UTF8.self) != nil else {
+            throw .malformed("the body is not valid UTF-8")
+        }
+        if isForm {
+            do {
+                var members: [String: JSONValue] = [:]
+                for (name, value) in try FormURLEncoded.parse(bytes: request.body) {
+                    switch members[name] {
+                    case nil: members[name] = .string(value)
+                    case .array(let values)?: members[name] = .array(values + [.string(value)])
+                    case let first?: members[name] = .array([first, .string(value)])
+                    }
+                }
+                return .object(members)
+            } catch {
+                throw .malformed("the form body cannot be read: \(error)")
+            }
+        }
+        do {
+            let payload = try JSONValue.parse(request.body)
+            guard case .object = payload else { throw HTTPProblem.malformed("the JSON body must be an object, found \(payload.kindDescription)") }
+            return payload
+        } catch let error as JSONValue.ParseError {
+            throw .malformed("the body is not valid JSON: \(error.reason)")
+        } catch let problem as HTTPProblem {
+            throw problem
+        } catch {
+            throw .malformed("the body is not valid JSON")
+        }
+    }
+
+    private func dedupKey(_ request: InboundHTTPRequest, payload: JSONValue) throws(HTTPProblem) -> String {
+        let mapping = settings.mapping
+        if mapping.explicitDedupKey {
+            guard let key = try mapping.string(.dedupKey, in: payload), !key.isEmpty else {
+                throw .malformed("dedup_key: \(mapping.pointers[.dedupKey]!) is missing")
+            }
+            return key
+        }
+        let fields = request.head.headerFields
+        if let id = fields[HTTPField.Name("webhook-id")!], !id.isEmpty { return id }
+        if let id = fields[HTTPField.Name("X-GitHub-Delivery")!], !id.isEmpty { return id }
+        if let key = try? mapping.string(.dedupKey, in: payload), !key.isEmpty { return key }
+        // No id anywhere: identical bodies are the same message (a sender's retry).
+        return "sha256:" + Hex.sha256(request.body)
+    }
+}

@@ -1,0 +1,90 @@
+import ListeningPostCore
+import ListeningPostKit
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Runs one adapter and keeps it running: if `run()` throws, the failure is logged with the
+/// channel's name, the channel is marked unhealthy and it is restarted after a capped
+/// exponential backoff, while every other channel keeps working. A graceful shutdown ends
+/// it for good.
+public final class AdapterSupervisor: Service, Sendable {
+    /// What `/readyz` shows for a channel.
+    public enum Status: Sendable, Equatable {
+        case starting
+        case running
+        case failing(String)
+        case stopped
+    }
+
+    /// The channel id.
+    public let channel: String
+    private let adapter: any ChannelAdapter
+    private let context: AdapterContext
+    private let status = Mutex(Status.starting)
+    private let backoff: Backoff
+
+    /// Creates a supervisor.
+    public init(channel: String, adapter: any ChannelAdapter, context: AdapterContext, backoff: Backoff = Backoff()) {
+        self.channel = channel
+        self.adapter = adapter
+        self.context = context
+        self.backoff = backoff
+    }
+
+    /// The current status.
+    public var currentStatus: Status { status.withLock { $0 } }
+
+    public func run() async throws {
+        var attempt = 0
+        while !Task.isCancelled {
+            status.withLock { $0 = .running }
+            context.metrics.healthy(true)
+            do {
+                try await adapter.run()
+                break  // returned: graceful shutdown
+            } catch is CancellationError {
+                break
+            } catch {
+                if Task.isCancelled { break }
+                let delay = backoff.delay(afterFailures: attempt)
+                attempt += 1
+                status.withLock { $0 = .failing("\(error)") }
+                context.metrics.healthy(false)
+                context.logger.error(
+                    "channel failed; retrying in \(ConfigScalars.format(delay))",
+                    metadata: ["error": "\(error)", "attempt": "\(attempt)"])
+                do {
+                    try await cancelWhenGracefulShutdown { try await self.context.clock.sleep(for: delay) }
+                } catch {
+                    break
+                }
+            }
+        }
+        status.withLock { $0 = .stopped }
+    }
+}
+
+/// Capped exponential backoff with full jitter on the upper half, so many failing channels
+/// do not retry in lockstep.
+public struct Backoff: Sendable {
+    /// First delay.
+    public var initial: Duration
+    /// Largest delay.
+    public var maximum: Duration
+
+    /// Creates a policy (1 s doubling to 60 s by default).
+    public init(initial: Duration = .seconds(1), maximum: Duration = .seconds(60)) {
+        self.initial = initial
+        self.maximum = maximum
+    }
+
+    /// The delay before the retry that follows `failures` earlier failures.
+    public func delay(afterFailures failures: Int) -> Duration {
+        let exponent = min(failures, 20)
+        let base = min(maximum, initial * (1 << exponent))
+        let milliseconds = Int64(base.components.seconds) * 1000 + base.components.attoseconds / 1_000_000_000_000_000
+        let jittered = milliseconds / 2 + Int64.random(in: 0...max(0, milliseconds / 2))
+        return .milliseconds(jittered)
+    }
+}

@@ -1,0 +1,128 @@
+import Foundation
+import Hummingbird
+import ListeningPostCore
+import ListeningPostKit
+import Logging
+import Metrics
+import NIOCore
+import Prometheus
+import ServiceLifecycle
+
+/// A gateway assembled from a config: the durable log, the stream hub, every channel's
+/// adapter under a supervisor, and the HTTP application that serves them — one
+/// `ServiceGroup` (the application's). Its order makes shutdown safe: the HTTP server stops
+/// taking requests and drains first, then the adapters stop, and the log, listed first,
+/// commits what is queued and closes last.
+public final class Gateway: Sendable {
+    /// The validated config.
+    public let config: GatewayConfig
+    /// The durable log.
+    public let log: SQLiteEventLog
+    /// Live fan-out of committed events.
+    public let hub: StreamHub
+    /// One supervisor per channel, in config order.
+    public let supervisors: [AdapterSupervisor]
+    /// The channels as built.
+    public let channels: [ChannelAssembly.Channel]
+    /// Prometheus registry behind `/metrics`.
+    public let metricsRegistry: PrometheusCollectorRegistry
+    let metricsFactory: PrometheusMetricsFactory
+    let logger: Logger
+
+    /// Opens the log and builds every adapter. Throws ``ConfigErrors`` for adapter config
+    /// problems, or the log's error if the data directory cannot be used.
+    public static func assemble(
+        config: GatewayConfig, registry: AdapterRegistry, logger: Logger,
+        metricsRegistry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+        clock: any AdapterClock = SystemAdapterClock()
+    ) async throws -> Gateway {
+        var factory = PrometheusMetricsFactory(registry: metricsRegistry)
+        factory.defaultDurationHistogramBuckets = [
+            .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),
+            .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
+            .milliseconds(500), .seconds(1), .seconds(5),
+        ]
+        let appendTimer = Timer(label: "listening_post_log_append_duration_seconds", factory: factory)
+        let hubBox = HubBox()
+        let log = try await SQLiteEventLog.open(
+            directory: config.store.dataDirectory, logger: logger,
+            onCommit: { entries in hubBox.hub?.publish(entries) },
+            appendLatency: { duration in
+                appendTimer.recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+            })
+        let hub = StreamHub(log: log)
+        hubBox.hub = hub
+        let ids = EventIDGenerator()
+        let channels = try ChannelAssembly.instantiate(config, registry: registry) { declaration in
+            var channelLogger = logger
+            channelLogger[metadataKey: "channel"] = "\(declaration.id)"
+            let metrics = ChannelMetrics(channel: declaration.id, factory: factory)
+            let sink = ChannelSink(channel: declaration.identity, log: log, ids: ids, metrics: metrics)
+            return AdapterContext(channel: declaration.identity, logger: channelLogger, metrics: metrics, sink: sink, clock: clock)
+        }
+        let supervisors = channels.map {
+            AdapterSupervisor(channel: $0.declaration.id, adapter: $0.adapter, context: $0.context)
+        }
+        return Gateway(config: config, log: log, hub: hub, supervisors: supervisors, channels: channels, metricsRegistry: metricsRegistry, metricsFactory: factory, logger: logger)
+    }
+
+    private init(
+        config: GatewayConfig, log: SQLiteEventLog, hub: StreamHub, supervisors: [AdapterSupervisor], channels: [ChannelAssembly.Channel],
+        metricsRegistry: PrometheusCollectorRegistry, metricsFactory: PrometheusMetricsFactory, logger: Logger
+    ) {
+        self.config = config
+        self.log = log
+        self.hub = hub
+        self.supervisors = supervisors
+        self.channels = channels
+        self.metricsRegistry = metricsRegistry
+        self.metricsFactory = metricsFactory
+        self.logger = logger
+    }
+
+    /// Streams a subscriber may read: `all` and one per channel.
+    public var streamNames: Set<String> {
+        Set(["all"] + config.channels.map(\.id))
+    }
+
+    /// Runs until SIGTERM or SIGINT, then shuts down gracefully: in-flight requests finish,
+    /// adapters stop, the log commits what is queued.
+    public func run() async throws {
+        try await application().runService()
+    }
+
+    /// The HTTP application with the log and adapters as its services.
+    /// - Parameter onServerRunning: called with the bound port once listening.
+    public func application(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+        let router = Router()
+        router.add(middleware: ProblemMiddleware())
+        for channel in channels {
+            for endpoint in channel.adapter.endpoints {
+                router.on(RouterPath(endpoint.path), method: endpoint.method, use: EndpointResponder(endpoint: endpoint).respond)
+            }
+        }
+        let streams = StreamEventsResponder(
+            hub: hub, streamNames: streamNames, heartbeat: config.server.sseHeartbeat,
+            subscribers: { stream in Meter(label: "listening_post_subscribers", dimensions: [("stream", stream), ("transport", "sse")], factory: self.metricsFactory) })
+        router.get("/v1/streams/{stream}/events", use: streams.respond)
+        HealthRoutes(gateway: self).register(on: router)
+        let logger = self.logger
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(config.server.host, port: config.server.port), serverName: "listening-post"),
+            services: [log] + supervisors,
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? 0
+                logger.info("listening on http://\(self.config.server.host):\(port)")
+                await onServerRunning(port)
+            },
+            logger: logger)
+    }
+}
+
+/// Breaks the init cycle between the log (whose commits feed the hub) and the hub (which
+/// reads the log): set once, before any append.
+private final class HubBox: @unchecked Sendable {
+    // Written once during assembly, before the log accepts appends; read-only after.
+    var hub: StreamHub?
+}

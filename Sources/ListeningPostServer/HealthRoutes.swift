@@ -1,0 +1,58 @@
+import Hummingbird
+import ListeningPostCore
+import ListeningPostKit
+import Prometheus
+
+/// `/healthz` (the process answers), `/readyz` (the log is writable and every channel's
+/// adapter has started) and `/metrics` (Prometheus text).
+struct HealthRoutes: Sendable {
+    let gateway: Gateway
+
+    func register(on router: Router<some RequestContext>) {
+        router.get("/healthz") { _, _ in
+            Response.json(.ok, ["status": "ok"])
+        }
+        router.get("/readyz") { _, _ in
+            self.readiness()
+        }
+        router.get("/metrics") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: self.gateway.metricsRegistry.emitToBuffer())))
+        }
+    }
+
+    /// Ready when the log takes writes and no adapter is still starting. A failing channel
+    /// is reported (and makes the status `degraded`) but does not make the gateway unready:
+    /// a mailbox being down must not pull webhooks out of a load balancer.
+    func readiness() -> Response {
+        var channels: [String: JSONValue] = [:]
+        var started = true
+        var degraded = false
+        for supervisor in gateway.supervisors {
+            switch supervisor.currentStatus {
+            case .starting:
+                started = false
+                channels[supervisor.channel] = ["status": "starting"]
+            case .running:
+                channels[supervisor.channel] = ["status": "running"]
+            case .failing(let reason):
+                degraded = true
+                channels[supervisor.channel] = ["status": "failing", "error": .string(reason)]
+            case .stopped:
+                started = false
+                channels[supervisor.channel] = ["status": "stopped"]
+            }
+        }
+        let writable = gateway.log.isWritable
+        let ready = writable && started
+        let status = ready ? (degraded ? "degraded" : "ready") : "unready"
+        return .json(ready ? .ok : .serviceUnavailable, ["status": .string(status), "log": .string(writable ? "writable" : "unwritable"), "channels": .object(channels)])
+    }
+}
+
+extension Response {
+    static func json(_ status: HTTPResponse.Status, _ value: JSONValue) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: value.compactJSON())))
+    }
+}

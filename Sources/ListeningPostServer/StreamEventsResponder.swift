@@ -1,0 +1,81 @@
+import Foundation
+import Hummingbird
+import ListeningPostCore
+import ListeningPostKit
+import Metrics
+import ServiceLifecycle
+import Synchronization
+
+/// `GET /v1/streams/{stream}/events`: Server-Sent Events. Each event is one frame with
+/// `id:` = the stream offset, `event:` = the CloudEvent type and `data:` = the CloudEvent
+/// JSON. The stream starts after `Last-Event-ID` (a reconnecting client) or `?after=N`,
+/// else at the head; idle streams get a comment line every heartbeat. Nothing is skipped
+/// or repeated across a reconnect because the offset is the cursor.
+struct StreamEventsResponder: Sendable {
+    let hub: StreamHub
+    let streamNames: Set<String>
+    let heartbeat: Duration
+    let subscribers: @Sendable (String) -> Meter
+    /// Entries read per wake-up; bounds memory per subscriber.
+    let batchSize = 256
+
+    @Sendable func respond(_ request: Request, context: some RequestContext) async throws -> Response {
+        let stream = try context.parameters.require("stream")
+        guard streamNames.contains(stream) else {
+            throw HTTPProblem(status: 404, slug: "unknown-stream", title: "Unknown stream", detail: "no stream named '\(stream)' (streams: \(streamNames.sorted().joined(separator: ", ")))")
+        }
+        let start = try await startOffset(request, stream: stream)
+        let hub = self.hub, heartbeat = self.heartbeat, batchSize = self.batchSize
+        let meter = subscribers(stream)
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/event-stream", .cacheControl: "no-store", .init("X-Accel-Buffering")!: "no"],
+            body: ResponseBody { writer in
+                meter.increment()
+                defer { meter.decrement() }
+                try await writer.write(ByteBuffer(bytes: ServerSentEvents.retry(milliseconds: 2000)))
+                var cursor = start
+                let stopping = Atomic(false)
+                try await withGracefulShutdownHandler {
+                    while !stopping.load(ordering: .relaxed), !Task.isCancelled {
+                        let entries = try await hub.entries(stream: stream, after: cursor, limit: batchSize)
+                        if let last = entries.last {
+                            var frames = ByteBuffer()
+                            for entry in entries {
+                                frames.writeBytes(ServerSentEvents.frame(id: String(entry.offset), event: MessageEvent.messageReceivedType, data: entry.payload))
+                            }
+                            try await writer.write(frames)
+                            cursor = last.offset
+                        } else if await !hub.waitForEntries(stream: stream, after: cursor, timeout: heartbeat),
+                            !stopping.load(ordering: .relaxed)
+                        {
+                            try await writer.write(ByteBuffer(bytes: ServerSentEvents.comment("heartbeat")))
+                        }
+                    }
+                } onGracefulShutdown: {
+                    // End the stream cleanly; the client reconnects with Last-Event-ID.
+                    stopping.store(true, ordering: .relaxed)
+                    hub.interruptWaiters(stream: stream)
+                }
+                try await writer.finish(nil)
+            })
+    }
+
+    /// `Last-Event-ID` wins over `?after=` (it is what a reconnecting client sends); with
+    /// neither, the subscriber starts at the head and sees only new events.
+    private func startOffset(_ request: Request, stream: String) async throws -> Int64 {
+        if let header = request.headers[.init("Last-Event-ID")!] {
+            guard let offset = Int64(header.trimmingCharacters(in: .whitespaces)), offset >= 0 else {
+                throw HTTPProblem.malformed("Last-Event-ID must be a stream offset (a whole number ≥ 0), got '\(header)'")
+            }
+            return offset
+        }
+        if let after = request.uri.queryParameters["after"] {
+            guard let offset = Int64(after), offset >= 0 else {
+                throw HTTPProblem.malformed("after must be a stream offset (a whole number ≥ 0), got '\(after)'")
+            }
+            return offset
+        }
+        return try await hub.head(stream: stream)
+    }
+}

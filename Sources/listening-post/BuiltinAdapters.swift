@@ -1,0 +1,10 @@
+import ListeningPostCore
+import WebhookAdapter
+
+extension AdapterRegistry {
+    /// Every adapter this build of listening-post ships. To add one: a folder under
+    /// `Plugins/`, a target in Package.swift, and a line here.
+    static let builtin = AdapterRegistry([
+        WebhookAdapter.self,
+    ])
+}
