@@ -68,7 +68,11 @@ let package = Package(
         ),
         .target(
             name: "ListeningPostTesting",
-            dependencies: ["ListeningPostCore"],
+            dependencies: [
+                "ListeningPostKit",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
             swiftSettings: swiftSettings
         ),
         // Built-in adapters: each depends only on ListeningPostKit.
@@ -91,13 +95,17 @@ let package = Package(
         ),
         .testTarget(
             name: "ListeningPostCoreTests",
-            dependencies: ["ListeningPostCore", "ListeningPostTesting"],
+            dependencies: [
+                "ListeningPostCore", "ListeningPostTesting",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "WebhookAdapterTests",
-            dependencies: ["WebhookAdapter", "ListeningPostTesting"],
+            dependencies: ["WebhookAdapter", "ListeningPostCore", "ListeningPostTesting"],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),

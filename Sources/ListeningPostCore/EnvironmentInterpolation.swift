@@ -16,7 +16,8 @@ struct EnvironmentInterpolation {
             case .success(let resolved):
                 return (ConfigNode(.scalar(resolved), at: node.position, isInterpolated: resolved != text), [])
             case .failure(let message):
-                return (node, [ConfigError(path: path, position: node.position, message: message.text)])
+                // Still an environment reference, so never reported as an inline secret.
+                return (ConfigNode(node.content, at: node.position, isInterpolated: true), [ConfigError(path: path, position: node.position, message: message.text)])
             }
         case .mapping(let entries):
             var errors: [ConfigError] = []

@@ -68,6 +68,12 @@ public struct AppendResult: Sendable, Hashable {
     public var eventId: String
     /// True when (channel, dedup key) was already stored.
     public var duplicate: Bool
+
+    /// Creates a result.
+    public init(eventId: String, duplicate: Bool) {
+        self.eventId = eventId
+        self.duplicate = duplicate
+    }
 }
 
 /// One event at one offset of one stream.
@@ -80,6 +86,14 @@ public struct StreamEntry: Sendable, Hashable {
     public var eventId: String
     /// The CloudEvent JSON.
     public var payload: [UInt8]
+
+    /// Creates an entry.
+    public init(stream: String, offset: Int64, eventId: String, payload: [UInt8]) {
+        self.stream = stream
+        self.offset = offset
+        self.eventId = eventId
+        self.payload = payload
+    }
 }
 
 /// Why the log refused a write.

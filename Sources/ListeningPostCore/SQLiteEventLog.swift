@@ -45,6 +45,7 @@ public final class SQLiteEventLog: EventLog, Service {
         var nextSeq: Int64 = 1
         var heads: [String: Int64] = [:]
         var healthy = true
+        var transactions = 0
     }
 
     /// Opens (creating if needed) `<directory>/events.sqlite`.
@@ -62,12 +63,17 @@ public final class SQLiteEventLog: EventLog, Service {
         let threadPool = NIOThreadPool.singleton
         let eventLoop = MultiThreadedEventLoopGroup.singleton.any()
         let writer = try await SQLiteConnection.open(storage: .file(path: path), threadPool: threadPool, logger: logger, on: eventLoop)
-        for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA busy_timeout=5000"] {
-            _ = try await writer.query(pragma, [])
+        let reader: SQLiteConnection
+        do {
+            for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA busy_timeout=5000"] {
+                _ = try await writer.query(pragma, [])
+            }
+            try await Self.migrate(writer)
+            reader = try await SQLiteConnection.open(storage: .file(path: path), threadPool: threadPool, logger: logger, on: eventLoop)
+        } catch {
+            try? await writer.close()
+            throw EventLogError(description: "cannot open \(path): \(error)")
         }
-        try await Self.migrate(writer)
-        let reader = try await SQLiteConnection.open(storage: .file(path: path), threadPool: threadPool, logger: logger, on: eventLoop)
-        _ = try await reader.query("PRAGMA busy_timeout=5000", [])
         var state = State()
         state.nextSeq = (try await writer.query("SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM events", []).first?.column("next")?.integer).map(Int64.init) ?? 1
         for row in try await writer.query("SELECT stream, MAX(offset) AS head FROM stream_entries GROUP BY stream", []) {
@@ -123,6 +129,9 @@ public final class SQLiteEventLog: EventLog, Service {
             _ = try await connection.query(statement, [])
         }
     }
+
+    /// Transactions committed since open; with group commit, fewer than the appends.
+    public var committedTransactions: Int { state.withLock { $0.transactions } }
 
     /// Whether the last transaction committed (and the log is still accepting writes).
     public var isWritable: Bool { state.withLock { $0.accepting && $0.healthy } }
@@ -191,9 +200,21 @@ public final class SQLiteEventLog: EventLog, Service {
             return state.pending
         }
         for pending in leftovers { pending.continuation.resume(throwing: EventLogError.closed) }
-        try? await writer.close()
-        try? await reader.close()
+        await close()
         logger.info("event log closed")
+    }
+
+    /// Closes the database without running: for a log that was opened but never started
+    /// (a failed startup, a test). Appends after this are refused.
+    public func close() async {
+        state.withLock { $0.accepting = false }
+        // A detached task: closing must happen even when the caller is being cancelled
+        // (the thread pool refuses work from a cancelled task).
+        let writer = self.writer, reader = self.reader
+        await Task.detached {
+            try? await writer.close()
+            try? await reader.close()
+        }.value
     }
 
     private func takeBatch() -> [Pending]? {
@@ -267,6 +288,7 @@ public final class SQLiteEventLog: EventLog, Service {
                     state.nextSeq = plan.nextSeq
                     state.heads = newHeads
                     state.healthy = true
+                    state.transactions += 1
                 }
                 let committed = entries.map(\.entry)
                 if !committed.isEmpty { onCommit(committed) }
@@ -344,7 +366,7 @@ struct BatchPlan {
         var entries: [(entry: StreamEntry, seq: Int64)] = []
         var outcome: [AppendResult] = []
         var claimed = Set<Int>()
-        for (index, event) in newEvents.enumerated() {
+        for event in newEvents {
             if inserted.contains(event.seq) {
                 for stream in Set(event.streams).sorted() {
                     let offset = (heads[stream] ?? 0) + 1
@@ -356,7 +378,6 @@ struct BatchPlan {
                 let stored = storedIds[DedupIdentity(channel: event.channel, dedupKey: event.dedupKey)] ?? event.id
                 outcome.append(AppendResult(eventId: stored, duplicate: true))
             }
-            _ = index
         }
         results = slots.map { requestSlots in
             requestSlots.map { slot in

@@ -10,6 +10,13 @@ public struct ServerSentEventParser: Sendable {
         public var data: String
         /// The last event id at dispatch.
         public var lastEventId: String
+
+        /// Creates an event.
+        public init(type: String, data: String, lastEventId: String) {
+            self.type = type
+            self.data = data
+            self.lastEventId = lastEventId
+        }
     }
 
     private var line: [UInt8] = []

@@ -69,8 +69,17 @@ extension ConfigSpec {
         return message
     }
 
+    /// A suggested variable name for a secret: `channels[support].signature.secret` →
+    /// `SUPPORT_SIGNATURE_SECRET`.
     static func environmentName(for path: String) -> String {
-        path.uppercased().map { $0.isLetter || $0.isNumber ? $0 : "_" }.reduce(into: "") { $0.append($1) }
+        let trimmed = path.hasPrefix("channels[") ? String(path.dropFirst("channels[".count)) : path
+        var name = ""
+        for character in trimmed.uppercased() {
+            let mapped: Character = character.isLetter || character.isNumber ? character : "_"
+            if mapped == "_", name.last == "_" || name.isEmpty { continue }
+            name.append(mapped)
+        }
+        return name
     }
 
     private static func decode(_ node: ConfigNode, as field: ConfigField, path: String) -> Result<ConfigValues.Value, ConfigErrors> {

@@ -53,12 +53,18 @@ public final class Gateway: Sendable {
         let hub = StreamHub(log: log)
         hubBox.hub = hub
         let ids = EventIDGenerator()
-        let channels = try ChannelAssembly.instantiate(config, registry: registry) { declaration in
+        let channels: [ChannelAssembly.Channel]
+        do {
+            channels = try ChannelAssembly.instantiate(config, registry: registry) { declaration in
             var channelLogger = logger
             channelLogger[metadataKey: "channel"] = "\(declaration.id)"
             let metrics = ChannelMetrics(channel: declaration.id, factory: factory)
             let sink = ChannelSink(channel: declaration.identity, log: log, ids: ids, metrics: metrics)
             return AdapterContext(channel: declaration.identity, logger: channelLogger, metrics: metrics, sink: sink, clock: clock)
+            }
+        } catch {
+            await log.close()
+            throw error
         }
         let supervisors = channels.map {
             AdapterSupervisor(channel: $0.declaration.id, adapter: $0.adapter, context: $0.context)

@@ -1,0 +1,38 @@
+import Foundation
+import ListeningPostCore
+import ListeningPostKit
+import ListeningPostTesting
+import Testing
+
+/// Each file under Fixtures/config is a config, a line of ten dashes, then exactly what
+/// `listening-post check` would print for it (`OK` when it is valid).
+@Suite struct ConfigGoldenTests {
+    static let fixtures: [URL] = {
+        let directory = Bundle.module.url(forResource: "Fixtures/config", withExtension: nil)!
+        return try! FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)
+            .filter { $0.pathExtension == "txt" }.sorted { $0.lastPathComponent < $1.lastPathComponent }
+    }()
+
+    static let environment = ["PRESENT": "from-env", "EMPTY": "", "SECRET_TOKEN": "s3cr3t-token-value"]
+
+    @Test(arguments: fixtures)
+    func matchesGolden(_ fixture: URL) throws {
+        let parts = try String(contentsOf: fixture, encoding: .utf8).components(separatedBy: "\n----------\n")
+        #expect(parts.count == 2, "fixture needs a config, a ---------- line, and the expected output")
+        let expected = parts[1].trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(Self.check(parts[0]) == expected, "\(fixture.lastPathComponent)")
+    }
+
+    /// What `check` prints: every problem, warnings included, or OK.
+    static func check(_ yaml: String) -> String {
+        let registry = AdapterRegistry([EchoAdapter.self])
+        do {
+            let config = try ConfigLoader(registry: registry, environment: environment).load(text: yaml)
+            _ = try ChannelAssembly.instantiate(config, registry: registry) { .testing(channel: $0.identity) }
+            let warnings = config.warnings.map { ConfigFileError.line(file: "channels.yaml", $0) }
+            return (warnings + ["OK"]).joined(separator: "\n")
+        } catch {
+            return ConfigFileError(file: "channels.yaml", errors: error.errors).description
+        }
+    }
+}
