@@ -85,6 +85,10 @@ struct WebhookFieldMapping: Sendable {
             if required.contains(field) { throw .malformed("\(field.name): required field \(pointer) is missing") }
             return nil
         case .string(let text)?:
+            // Form bodies carry only strings, so Unix time may arrive as digits.
+            if let number = Double(text), text.allSatisfy({ $0.isNumber || $0 == "." }) {
+                return Date(timeIntervalSince1970: number > 1e12 ? number / 1000 : number)
+            }
             guard let date = RFC3339.date(from: text) else {
                 throw .malformed("\(field.name): \(pointer) is not an RFC 3339 time: '\(text)'")
             }
