@@ -115,6 +115,7 @@ let package = Package(
                 "ListeningPostServer", "WebhookAdapter", "ListeningPostTesting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,0 +1,86 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import ListeningPostCore
+import ListeningPostKit
+import ListeningPostServer
+import Logging
+import NIOCore
+import NIOHTTP1
+import WebhookAdapter
+
+/// Builds a real gateway (SQLite log in a temporary directory, real sockets) from YAML.
+enum GatewayHarness {
+    static let standardSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+    static let channels = """
+        channels:
+          - id: survey
+            type: webhook
+            path: /hooks/survey
+            insecure: true
+            max_body_size: 64KiB
+            mapping:
+              dedup_key: /response_id
+              text: /reason
+          - id: signed
+            type: webhook
+            path: /hooks/signed
+            signature:
+              scheme: standard_webhooks
+              secret: ${SIGNED_SECRET}
+        """
+
+    static func temporaryDirectory() -> String {
+        NSTemporaryDirectory() + "lp-gateway-\(UUID().uuidString)"
+    }
+
+    static func gateway(dataDirectory: String = temporaryDirectory(), heartbeat: String = "15s") async throws -> Gateway {
+        let yaml = "server:\n  port: 0\n  sse_heartbeat: \(heartbeat)\nstore:\n  path: \(dataDirectory)\n" + channels
+        let registry = AdapterRegistry([WebhookAdapter.self])
+        let config = try ConfigLoader(registry: registry, environment: ["SIGNED_SECRET": standardSecret]).load(text: yaml)
+        return try await Gateway.assemble(config: config, registry: registry, logger: Logger(label: "test"))
+    }
+
+    /// Runs the gateway on a real socket for the duration of `body`.
+    static func withLiveGateway(heartbeat: String = "15s", _ body: @escaping @Sendable (Gateway, Int) async throws -> Void) async throws {
+        let gateway = try await gateway(heartbeat: heartbeat)
+        try await gateway.application().test(.live) { client in
+            try await body(gateway, client.port!)
+        }
+    }
+
+    static func post(_ port: Int, _ path: String, body: [UInt8], headers: [(String, String)] = [("Content-Type", "application/json")]) async throws -> (status: Int, json: JSONValue?) {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+        request.method = .POST
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        request.body = .bytes(ByteBuffer(bytes: body))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let bytes = try await response.body.collect(upTo: 1 << 20)
+        return (Int(response.status.code), try? JSONValue.parse(Array(bytes.readableBytesView)))
+    }
+
+    static func get(_ port: Int, _ path: String) async throws -> (status: Int, body: String) {
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)"), timeout: .seconds(10))
+        let bytes = try await response.body.collect(upTo: 1 << 22)
+        return (Int(response.status.code), String(buffer: bytes))
+    }
+
+    /// Reads `count` SSE events from a stream, then disconnects.
+    static func readEvents(_ port: Int, stream: String, lastEventId: Int64? = nil, query: String = "", count: Int) async throws -> [ServerSentEventParser.Event] {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/streams/\(stream)/events\(query)")
+        request.headers.add(name: "Accept", value: "text/event-stream")
+        if let lastEventId { request.headers.add(name: "Last-Event-ID", value: String(lastEventId)) }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        var parser = ServerSentEventParser()
+        var events: [ServerSentEventParser.Event] = []
+        for try await chunk in response.body {
+            events += parser.feed(chunk.readableBytesView)
+            if events.count >= count { break }
+        }
+        return Array(events.prefix(count))
+    }
+
+    static func json(_ object: JSONValue) -> [UInt8] { object.compactJSON() }
+}
