@@ -111,6 +111,13 @@ public final class Gateway: Sendable {
             hub: hub, streamNames: streamNames, heartbeat: config.server.sseHeartbeat,
             subscribers: { stream in Meter(label: "listening_post_subscribers", dimensions: [("stream", stream), ("transport", "sse")], factory: self.metricsFactory) })
         router.get("/v1/streams/{stream}/events", use: streams.respond)
+        router.get("/v1/streams") { _, _ in
+            var list: [JSONValue] = []
+            for name in self.streamNames.sorted() {
+                list.append(["name": .string(name), "head": .number(Double(try await self.hub.head(stream: name)))])
+            }
+            return Response.json(.ok, ["streams": .array(list)])
+        }
         HealthRoutes(gateway: self).register(on: router)
         let logger = self.logger
         return Application(
