@@ -64,7 +64,7 @@ extension GatewayConfig {
         .init("server", .object(serverSpec), default: nil, doc: "The HTTP listener for webhooks, streams, health and metrics."),
         .init("store", .object(storeSpec), doc: "The durable log."),
         .init("logging", .object(loggingSpec), doc: "Process logs."),
-        .init("channels", .list(ConfigSpec([])), doc: "The listening posts. Each entry has `id`, `type` and the fields of that type (see docs/channels.md)."),
+        .init("channels", .list(ConfigSpec([])), doc: "The listening posts. Each entry has `id`, `type` and the fields of that type (per type below)."),
     ])
 
     static let serverSpec = ConfigSpec([

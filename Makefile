@@ -1,0 +1,39 @@
+# ListeningPost: `make run` serves the example channels.yaml; `make test` runs every test.
+# Both install what they need first (system packages via apt when missing).
+
+SWIFT ?= swift
+CONFIG ?= channels.yaml
+# System packages the build and tests need. libcurl's headers are for the IMAP channel.
+APT_PACKAGES ?= libcurl4-openssl-dev
+
+.PHONY: deps build run test docs check-docs bench clean
+
+deps:
+	@scripts/install-packages.sh $(APT_PACKAGES)
+
+build: deps
+	$(SWIFT) build -c release --product listening-post
+
+run: build
+	.build/release/listening-post serve --config $(CONFIG)
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --disable-xctest
+	@$(MAKE) --no-print-directory check-docs
+
+# docs/channels.md is generated from the adapters' config specs; CI fails if it drifts.
+docs:
+	$(SWIFT) build --product listening-post
+	.build/debug/listening-post plugins --markdown > docs/channels.md
+
+check-docs:
+	@.build/debug/listening-post plugins --markdown | diff -u docs/channels.md - \
+		|| { echo "docs/channels.md is out of date: run 'make docs'"; exit 1; }
+	@echo "docs/channels.md matches the adapters' specs"
+
+bench:
+	bench/ingest.sh
+
+clean:
+	rm -rf .build
