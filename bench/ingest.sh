@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Durable ingest throughput and end-to-end latency, beside an nginx ceiling on the same
+# machine in the same run. Usage: bench/ingest.sh   (env: DURATION=10 ROUNDS=3 RATE=2000)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION=${DURATION:-10}
+ROUNDS=${ROUNDS:-3}
+RATE=${RATE:-2000}
+GATEWAY_PORT=${GATEWAY_PORT:-18181}
+NGINX_PORT=${NGINX_PORT:-18182}
+
+scripts/install-packages.sh nginx-light wrk python3 libcurl4-openssl-dev >/dev/null
+echo "building release..."
+swift build -c release --product listening-post >/dev/null
+
+work=$(mktemp -d /tmp/lp-bench.XXXXXX)
+cleanup() {
+  [ -n "${gateway_pid:-}" ] && kill "$gateway_pid" 2>/dev/null || true
+  [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT
+
+# nginx answering 204: the machine's HTTP ceiling.
+mkdir -p "$work/nginx"
+cat > "$work/nginx.conf" <<CONF
+worker_processes auto;
+pid $work/nginx.pid;
+error_log $work/nginx/error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $work/nginx;
+  proxy_temp_path $work/nginx; fastcgi_temp_path $work/nginx; uwsgi_temp_path $work/nginx; scgi_temp_path $work/nginx;
+  server { listen 127.0.0.1:$NGINX_PORT; location / { return 204; } }
+}
+CONF
+nginx -c "$work/nginx.conf" -p "$work/nginx"
+
+cat > "$work/channels.yaml" <<CONF
+server: { host: 127.0.0.1, port: $GATEWAY_PORT }
+store: { path: $work/data }
+logging: { level: warning }
+channels:
+  - id: bench
+    type: webhook
+    path: /hooks/bench
+    insecure: true
+CONF
+.build/release/listening-post serve --config "$work/channels.yaml" 2>"$work/gateway.log" &
+gateway_pid=$!
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$GATEWAY_PORT/readyz" >/dev/null && break; sleep 0.1; done
+
+# Prints "req/s p50_ms p99_ms" for one wrk round.
+round() {
+  wrk -t2 -c64 -d"${DURATION}s" --latency -s bench/post.lua "$1" | awk '
+    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+    /Requests\/sec/ { rps = $2 }
+    $1 == "50%" { p50 = ms($2) }
+    $1 == "99%" { p99 = ms($2) }
+    END { printf "%.0f %.2f %.2f\n", rps, p50, p99 }'
+}
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+measure() {
+  local name=$1 url=$2
+  : > "$work/$name.rounds"
+  for r in $(seq "$ROUNDS"); do round "$url" | tee -a "$work/$name.rounds" | sed "s/^/  $name round $r: /" >&2; done
+  echo "$(cut -d' ' -f1 "$work/$name.rounds" | median) $(cut -d' ' -f2 "$work/$name.rounds" | median) $(cut -d' ' -f3 "$work/$name.rounds" | median)"
+}
+
+echo "wrk: POST ~1 KB JSON, 64 connections, 2 threads, ${DURATION}s, ${ROUNDS} rounds (medians)"
+read -r nginx_rps nginx_p50 nginx_p99 < <(measure nginx "http://127.0.0.1:$NGINX_PORT/hooks/bench")
+read -r gw_rps gw_p50 gw_p99 < <(measure gateway "http://127.0.0.1:$GATEWAY_PORT/hooks/bench")
+printf '%-34s %10s %10s %10s\n' "" "req/s" "p50 ms" "p99 ms"
+printf '%-34s %10s %10s %10s\n' "nginx 204 (ceiling)" "$nginx_rps" "$nginx_p50" "$nginx_p99"
+printf '%-34s %10s %10s %10s\n' "gateway webhook, fsync'd log" "$gw_rps" "$gw_p50" "$gw_p99"
+awk -v g="$gw_rps" -v n="$nginx_rps" 'BEGIN { printf "ratio gateway/nginx: %.2f (target >= 0.30)\n", g / n }'
+stored=$(curl -s "http://127.0.0.1:$GATEWAY_PORT/v1/streams" | python3 -c 'import json,sys; print(next(s["head"] for s in json.load(sys.stdin)["streams"] if s["name"]=="all"))')
+echo "events stored: $stored"
+
+echo "end-to-end: webhook POST -> SSE subscriber, ${RATE} events/s for ${DURATION}s"
+expected=$(python3 -c "print(int($RATE * $DURATION) // 8 * 8)")
+python3 bench/e2e_latency.py receive "$GATEWAY_PORT" "$expected" $((DURATION + 20)) all > "$work/e2e.out" &
+receiver=$!
+for _ in $(seq 50); do grep -q ready "$work/e2e.out" 2>/dev/null && break; sleep 0.1; done
+python3 bench/e2e_latency.py send "$GATEWAY_PORT" "$RATE" "$DURATION" /hooks/bench >/dev/null
+wait "$receiver" || true
+grep -v ready "$work/e2e.out" | sed 's/^/  /'
+echo "  target: p99 <= 10 ms"
+
+rss_kb=$(awk '/VmRSS/ { print $2 }' "/proc/$gateway_pid/status")
+echo "gateway RSS after the run: $((rss_kb / 1024)) MB (target <= 150 MB)"
