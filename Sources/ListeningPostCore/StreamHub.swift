@@ -36,17 +36,23 @@ public final class StreamHub: Sendable {
         let woken = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             var woken: [CheckedContinuation<Void, Never>] = []
             for entry in entries {
-                var stream = state.streams[entry.stream, default: StreamState()]
-                stream.recent.append(entry)
-                if stream.recent.count > recentCapacity { stream.recent.removeFirst() }
-                stream.head = max(stream.head, entry.offset)
-                woken += stream.waiters.values
-                stream.waiters = [:]
-                state.streams[entry.stream] = stream
+                // Mutate in place: copying a StreamState out of the dictionary would copy
+                // its whole window per entry.
+                Self.append(entry, to: &state.streams[entry.stream, default: StreamState()], capacity: recentCapacity, woken: &woken)
             }
             return woken
         }
         for continuation in woken { continuation.resume() }
+    }
+
+    private static func append(_ entry: StreamEntry, to stream: inout StreamState, capacity: Int, woken: inout [CheckedContinuation<Void, Never>]) {
+        stream.recent.append(entry)
+        if stream.recent.count > capacity { stream.recent.removeFirst() }
+        stream.head = max(stream.head, entry.offset)
+        if !stream.waiters.isEmpty {
+            woken += stream.waiters.values
+            stream.waiters = [:]
+        }
     }
 
     /// Wakes every subscriber waiting on a stream without new entries, so they can notice
@@ -101,10 +107,8 @@ public final class StreamHub: Sendable {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let resumeNow = state.withLock { state -> Bool in
                     if Task.isCancelled { return true }
-                    var entry = state.streams[stream, default: StreamState()]
-                    if entry.head > offset { return true }
-                    entry.waiters[id] = continuation
-                    state.streams[stream] = entry
+                    if let head = state.streams[stream]?.head, head > offset { return true }
+                    state.streams[stream, default: StreamState()].waiters[id] = continuation
                     return false
                 }
                 if resumeNow { continuation.resume() }

@@ -14,10 +14,33 @@ public enum RFC3339 {
         }
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-            Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
-            Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), Int(milliseconds))
+        // Digits by hand: String(format:) showed up at ~5% of ingest CPU.
+        var text = [UInt8]()
+        text.reserveCapacity(24)
+        func append(_ value: Int, width: Int) {
+            var digits = [UInt8](repeating: UInt8(ascii: "0"), count: width)
+            var rest = value
+            for index in stride(from: width - 1, through: 0, by: -1) {
+                digits[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            }
+            text += digits
+        }
+        append(Int(parts.tm_year) + 1900, width: 4)
+        text.append(UInt8(ascii: "-"))
+        append(Int(parts.tm_mon) + 1, width: 2)
+        text.append(UInt8(ascii: "-"))
+        append(Int(parts.tm_mday), width: 2)
+        text.append(UInt8(ascii: "T"))
+        append(Int(parts.tm_hour), width: 2)
+        text.append(UInt8(ascii: ":"))
+        append(Int(parts.tm_min), width: 2)
+        text.append(UInt8(ascii: ":"))
+        append(Int(parts.tm_sec), width: 2)
+        text.append(UInt8(ascii: "."))
+        append(Int(milliseconds), width: 3)
+        text.append(UInt8(ascii: "Z"))
+        return String(decoding: text, as: UTF8.self)
     }
 
     /// Parses an RFC 3339 timestamp with or without fractional seconds, with `Z` or an
