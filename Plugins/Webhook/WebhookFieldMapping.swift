@@ -61,12 +61,23 @@ struct WebhookFieldMapping: Sendable {
         self.init(pointers: pointers, required: required, explicitDedupKey: config.isGiven(Field.dedupKey.name))
     }
 
-    /// A string field: strings as is, numbers written out; `nil` when absent or null.
-    func string(_ field: Field, in payload: JSONValue) throws(HTTPProblem) -> String? {
+    /// The field's value; `nil` when absent or null, which is a 400 for a required field.
+    private func value(_ field: Field, in payload: JSONValue) throws(HTTPProblem) -> JSONValue? {
         let pointer = pointers[field]!
         switch pointer.resolve(in: payload) {
         case nil, .null?:
             if required.contains(field) { throw .malformed("\(field.name): required field \(pointer) is missing") }
+            return nil
+        case let value?:
+            return value
+        }
+    }
+
+    /// A string field: strings as is, numbers written out; `nil` when absent or null.
+    func string(_ field: Field, in payload: JSONValue) throws(HTTPProblem) -> String? {
+        let pointer = pointers[field]!
+        switch try value(field, in: payload) {
+        case nil:
             return nil
         case .string(let text)?:
             return text
@@ -80,9 +91,8 @@ struct WebhookFieldMapping: Sendable {
     /// The time field: RFC 3339 text or Unix seconds/milliseconds.
     func date(_ field: Field, in payload: JSONValue) throws(HTTPProblem) -> Date? {
         let pointer = pointers[field]!
-        switch pointer.resolve(in: payload) {
-        case nil, .null?:
-            if required.contains(field) { throw .malformed("\(field.name): required field \(pointer) is missing") }
+        switch try value(field, in: payload) {
+        case nil:
             return nil
         case .string(let text)?:
             // Form bodies carry only strings, so Unix time may arrive as digits.

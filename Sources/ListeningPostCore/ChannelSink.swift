@@ -38,7 +38,7 @@ public struct ChannelSink: IngestSink {
         let duplicates = results.filter(\.duplicate).count
         if results.count > duplicates { metrics.accepted(results.count - duplicates) }
         if duplicates > 0 { metrics.duplicates(duplicates) }
-        return results.map { IngestReceipt(eventId: $0.eventId, duplicate: $0.duplicate) }
+        return results
     }
 
     public func lastCheckpoint() async throws -> String? {

@@ -7,7 +7,7 @@ import ListeningPostKit
 public protocol EventLog: Sendable {
     /// Commits the request atomically and returns a result per event, in order. A (channel,
     /// dedup key) already stored is not stored again: its result carries the original id.
-    func append(_ request: AppendRequest) async throws -> [AppendResult]
+    func append(_ request: AppendRequest) async throws -> [IngestReceipt]
 
     /// Entries of a stream with offsets above `offset`, oldest first, at most `limit`.
     func read(stream: String, after offset: Int64, limit: Int) async throws -> [StreamEntry]
@@ -59,20 +59,6 @@ public struct PreparedEvent: Sendable {
         self.dedupKey = dedupKey
         self.payload = payload
         self.streams = streams
-    }
-}
-
-/// The outcome of storing one event.
-public struct AppendResult: Sendable, Hashable {
-    /// The stored id (the original one for a duplicate).
-    public var eventId: String
-    /// True when (channel, dedup key) was already stored.
-    public var duplicate: Bool
-
-    /// Creates a result.
-    public init(eventId: String, duplicate: Bool) {
-        self.eventId = eventId
-        self.duplicate = duplicate
     }
 }
 

@@ -36,7 +36,7 @@ public final class SQLiteEventLog: EventLog, Service {
 
     struct Pending {
         var request: AppendRequest
-        var continuation: CheckedContinuation<[AppendResult], any Error>
+        var continuation: CheckedContinuation<[IngestReceipt], any Error>
     }
 
     struct State {
@@ -138,7 +138,7 @@ public final class SQLiteEventLog: EventLog, Service {
 
     // MARK: EventLog
 
-    public func append(_ request: AppendRequest) async throws -> [AppendResult] {
+    public func append(_ request: AppendRequest) async throws -> [IngestReceipt] {
         if request.events.isEmpty && request.checkpoint == nil && request.cursors.isEmpty { return [] }
         let start = ContinuousClock.now
         let results = try await withCheckedThrowingContinuation { continuation in
@@ -332,7 +332,7 @@ struct BatchPlan {
     private(set) var cursors: [String: Int64] = [:]
     private(set) var heads: [String: Int64]
     private(set) var nextSeq: Int64
-    private(set) var results: [[AppendResult]] = []
+    private(set) var results: [[IngestReceipt]] = []
     /// Per request, per event: the index into `newEvents` that stores it.
     private var slots: [[Int]] = []
     private var firstIndex: [DedupIdentity: Int] = [:]
@@ -364,7 +364,7 @@ struct BatchPlan {
     /// to insert, in order.
     mutating func resolve(inserted: Set<Int64>, storedIds: [DedupIdentity: String]) -> [(entry: StreamEntry, seq: Int64)] {
         var entries: [(entry: StreamEntry, seq: Int64)] = []
-        var outcome: [AppendResult] = []
+        var outcome: [IngestReceipt] = []
         var claimed = Set<Int>()
         for event in newEvents {
             if inserted.contains(event.seq) {
@@ -373,10 +373,10 @@ struct BatchPlan {
                     heads[stream] = offset
                     entries.append((StreamEntry(stream: stream, offset: offset, eventId: event.id, payload: event.payload), event.seq))
                 }
-                outcome.append(AppendResult(eventId: event.id, duplicate: false))
+                outcome.append(IngestReceipt(eventId: event.id, duplicate: false))
             } else {
                 let stored = storedIds[DedupIdentity(channel: event.channel, dedupKey: event.dedupKey)] ?? event.id
-                outcome.append(AppendResult(eventId: stored, duplicate: true))
+                outcome.append(IngestReceipt(eventId: stored, duplicate: true))
             }
         }
         results = slots.map { requestSlots in

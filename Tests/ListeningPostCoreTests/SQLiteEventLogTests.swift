@@ -1,5 +1,6 @@
 import Foundation
 import ListeningPostCore
+import ListeningPostKit
 import Logging
 import Testing
 
@@ -52,8 +53,8 @@ import Testing
             var again = Self.event("same")
             again.id = "a-new-id"
             let second = try await log.append(AppendRequest(channel: "web", events: [again]))
-            #expect(first == [AppendResult(eventId: "id-same", duplicate: false)])
-            #expect(second == [AppendResult(eventId: "id-same", duplicate: true)])
+            #expect(first == [IngestReceipt(eventId: "id-same", duplicate: false)])
+            #expect(second == [IngestReceipt(eventId: "id-same", duplicate: true)])
             // The same key on another channel is another message.
             let other = try await log.append(AppendRequest(channel: "sms", events: [Self.event("same-other")]))
             #expect(other[0].duplicate == false)
@@ -66,7 +67,7 @@ import Testing
             var twin = Self.event("twin")
             twin.id = "id-twin-2"
             let results = try await log.append(AppendRequest(channel: "web", events: [Self.event("twin"), twin]))
-            #expect(results == [AppendResult(eventId: "id-twin", duplicate: false), AppendResult(eventId: "id-twin", duplicate: true)])
+            #expect(results == [IngestReceipt(eventId: "id-twin", duplicate: false), IngestReceipt(eventId: "id-twin", duplicate: true)])
             #expect(try await log.read(stream: "web", after: 0, limit: 10).map(\.eventId) == ["id-twin"])
         }
     }
