@@ -1,3 +1,4 @@
+import ListeningPostKit
 import Synchronization
 
 /// Replaces every known secret value with `<redacted>` in text bound for logs or error
@@ -7,6 +8,12 @@ public final class SecretRedactor: Sendable {
 
     /// Creates an empty redactor.
     public init() {}
+
+    /// Creates a redactor for the given secrets (a config's `secrets`).
+    public convenience init(redacting secrets: [ListeningPostKit.Secret]) {
+        self.init()
+        register(secrets.map(\.value))
+    }
 
     /// Adds secret values. Values shorter than 4 characters are skipped: redacting them
     /// would mangle ordinary words, and no real secret is that short.

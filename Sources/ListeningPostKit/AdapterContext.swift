@@ -48,11 +48,17 @@ public struct SystemAdapterClock: AdapterClock {
 public struct ChannelMetrics: Sendable {
     private let channel: String
     private let factory: any MetricsFactory
+    // Made once per channel: these are counted on every request, and looking a counter up
+    // in the backend each time is work on the hot path.
+    private let acceptedCounter: Counter
+    private let duplicateCounter: Counter
 
     /// Creates metrics for a channel on a metrics backend.
     public init(channel: String, factory: any MetricsFactory) {
         self.channel = channel
         self.factory = factory
+        acceptedCounter = Counter(label: "listening_post_accepted_total", dimensions: [("channel", channel)], factory: factory)
+        duplicateCounter = Counter(label: "listening_post_duplicate_total", dimensions: [("channel", channel)], factory: factory)
     }
 
     /// A request or message refused, with a short snake_case reason.
@@ -67,12 +73,12 @@ public struct ChannelMetrics: Sendable {
 
     /// Events stored, counted by the gateway after commit.
     public func accepted(_ count: Int) {
-        Counter(label: "listening_post_accepted_total", dimensions: [("channel", channel)], factory: factory).increment(by: count)
+        acceptedCounter.increment(by: count)
     }
 
     /// Repeated deliveries answered with the original event id.
     public func duplicates(_ count: Int) {
-        Counter(label: "listening_post_duplicate_total", dimensions: [("channel", channel)], factory: factory).increment(by: count)
+        duplicateCounter.increment(by: count)
     }
 
     /// Whether the channel can currently reach its source; shown by `/readyz` too.

@@ -14,8 +14,7 @@ struct CheckCommand: AsyncParsableCommand {
 
     func run() async throws {
         let config = try ConfigReport.load(options.config)
-        let redactor = SecretRedactor()
-        redactor.register(config.secrets.map(\.value))
+        let redactor = SecretRedactor(redacting: config.secrets)
         do {
             _ = try ChannelAssembly.instantiate(config, registry: .builtin) { declaration in
                 AdapterContext(

@@ -15,8 +15,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let config = try ConfigReport.load(options.config)
-        let redactor = SecretRedactor()
-        redactor.register(config.secrets.map(\.value))
+        let redactor = SecretRedactor(redacting: config.secrets)
         LoggingSetup.bootstrap(format: config.logging.format, level: config.logging.level, redactor: redactor)
         let logger = Logger(label: "listening-post")
         for warning in config.warnings {
