@@ -93,6 +93,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // bench/ingest.sh's second reference: a bare Hummingbird handler answering 204.
+        .executableTarget(
+            name: "hummingbird-baseline",
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
+            path: "bench/HummingbirdBaseline",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ListeningPostKitTests",
+            dependencies: ["ListeningPostKit"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ListeningPostCoreTests",
             dependencies: [

@@ -23,7 +23,7 @@ struct WebhookRequestProcessor: Sendable {
         message.subject = try mapping.string(.subject, in: payload)
         message.conversationId = try mapping.string(.threadId, in: payload)
         message.occurredAt = try mapping.date(.occurredAt, in: payload)
-        message.author.email = try mapping.string(.authorEmail, in: payload)?.trimmingCharacters(in: .whitespaces)
+        message.author.email = try mapping.string(.authorEmail, in: payload)?.trimmingASCIIWhitespace()
         message.author.id = try mapping.string(.authorId, in: payload)
         message.author.name = try mapping.string(.authorName, in: payload)
         message.author.handle = try mapping.string(.authorHandle, in: payload)
@@ -47,10 +47,8 @@ struct WebhookRequestProcessor: Sendable {
         guard isJSON || isForm else {
             throw .unsupportedMediaType("Content-Type must be application/json or application/x-www-form-urlencoded, got '\(mediaType.isEmpty ? "none" : mediaType)'")
         }
-        guard String(validating: request.body, as: UTF8.self) != nil else {
-            throw .malformed("the body is not valid UTF-8")
-        }
         if isForm {
+            try requireUTF8(request.body)
             do {
                 var members: [String: JSONValue] = [:]
                 for (name, value) in try FormURLEncoded.parse(bytes: request.body) {
@@ -70,12 +68,19 @@ struct WebhookRequestProcessor: Sendable {
             guard case .object = payload else { throw HTTPProblem.malformed("the JSON body must be an object, found \(payload.kindDescription)") }
             return payload
         } catch let error as JSONValue.ParseError {
+            // The JSON reader checks the UTF-8 of every string as it goes; the whole body is
+            // checked only here, to name the real problem.
+            try requireUTF8(request.body)
             throw .malformed("the body is not valid JSON: \(error.reason)")
         } catch let problem as HTTPProblem {
             throw problem
         } catch {
             throw .malformed("the body is not valid JSON")
         }
+    }
+
+    private func requireUTF8(_ body: [UInt8]) throws(HTTPProblem) {
+        guard String(validating: body, as: UTF8.self) != nil else { throw .malformed("the body is not valid UTF-8") }
     }
 
     private func dedupKey(_ request: InboundHTTPRequest, payload: JSONValue) throws(HTTPProblem) -> String {

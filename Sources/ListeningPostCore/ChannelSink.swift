@@ -32,7 +32,7 @@ public struct ChannelSink: IngestSink {
         let prepared = try messages.map { message -> PreparedEvent in
             guard !message.dedupKey.isEmpty else { throw EventLogError(description: "a message from \(channel.id) has an empty dedup key") }
             let event = MessageEvent(id: ids.next(), channel: channel, message: message, receivedAt: receivedAt)
-            return PreparedEvent(id: event.id, dedupKey: message.dedupKey, payload: try event.jsonBytes(), streams: streams(event))
+            return PreparedEvent(id: event.id, dedupKey: message.dedupKey, payload: event.jsonBytes(), streams: streams(event))
         }
         let results = try await log.append(AppendRequest(channel: channel.id, events: prepared, checkpoint: checkpoint))
         let duplicates = results.filter(\.duplicate).count

@@ -25,6 +25,11 @@ public final class SQLiteEventLog: EventLog, Service {
     public let maxBatchEvents = 512
 
     private let writer: SQLiteConnection
+    /// One thread for the writer: its connection's futures complete there, and the commit
+    /// loop runs there (see ``EventLoopTaskExecutor``).
+    private let writerThread: MultiThreadedEventLoopGroup
+    private let writerExecutor: EventLoopTaskExecutor
+    private let writerPool: NIOThreadPool
     private let reader: SQLiteConnection
     private let lock: DataDirectoryLock
     private let logger: Logger
@@ -62,7 +67,19 @@ public final class SQLiteEventLog: EventLog, Service {
         let path = (directory as NSString).appendingPathComponent("events.sqlite")
         let threadPool = NIOThreadPool.singleton
         let eventLoop = MultiThreadedEventLoopGroup.singleton.any()
-        let writer = try await SQLiteConnection.open(storage: .file(path: path), threadPool: threadPool, logger: logger, on: eventLoop)
+        let writerThread = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        // The writer's statements run one after another, so one blocking thread of its own
+        // serves them all and stays warm between them.
+        let writerPool = NIOThreadPool(numberOfThreads: 1)
+        writerPool.start()
+        let writer: SQLiteConnection
+        do {
+            writer = try await SQLiteConnection.open(storage: .file(path: path), threadPool: writerPool, logger: logger, on: writerThread.next())
+        } catch {
+            try? await writerPool.shutdownGracefully()
+            try? await writerThread.shutdownGracefully()
+            throw error
+        }
         let reader: SQLiteConnection
         do {
             for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA busy_timeout=5000"] {
@@ -72,6 +89,8 @@ public final class SQLiteEventLog: EventLog, Service {
             reader = try await SQLiteConnection.open(storage: .file(path: path), threadPool: threadPool, logger: logger, on: eventLoop)
         } catch {
             try? await writer.close()
+            try? await writerPool.shutdownGracefully()
+            try? await writerThread.shutdownGracefully()
             throw EventLogError(description: "cannot open \(path): \(error)")
         }
         var state = State()
@@ -81,14 +100,17 @@ public final class SQLiteEventLog: EventLog, Service {
                 state.heads[stream] = Int64(head)
             }
         }
-        return SQLiteEventLog(writer: writer, reader: reader, lock: lock, logger: logger, state: state, onCommit: onCommit, appendLatency: appendLatency)
+        return SQLiteEventLog(writer: writer, writerThread: writerThread, writerPool: writerPool, reader: reader, lock: lock, logger: logger, state: state, onCommit: onCommit, appendLatency: appendLatency)
     }
 
     private init(
-        writer: SQLiteConnection, reader: SQLiteConnection, lock: DataDirectoryLock, logger: Logger, state: State,
+        writer: SQLiteConnection, writerThread: MultiThreadedEventLoopGroup, writerPool: NIOThreadPool, reader: SQLiteConnection, lock: DataDirectoryLock, logger: Logger, state: State,
         onCommit: @escaping @Sendable ([StreamEntry]) -> Void, appendLatency: @escaping @Sendable (Duration) -> Void
     ) {
         self.writer = writer
+        self.writerThread = writerThread
+        self.writerPool = writerPool
+        self.writerExecutor = EventLoopTaskExecutor(eventLoop: writerThread.next())
         self.reader = reader
         self.lock = lock
         self.logger = logger
@@ -183,11 +205,13 @@ public final class SQLiteEventLog: EventLog, Service {
 
     public func run() async throws {
         await withGracefulShutdownHandler {
-            for await _ in wakeups {
-                while let batch = takeBatch() {
-                    await commit(batch)
+            await withTaskExecutorPreference(writerExecutor) {
+                for await _ in wakeups {
+                    while let batch = takeBatch() {
+                        await commit(batch)
+                    }
+                    if state.withLock({ !$0.accepting && $0.pending.isEmpty }) { break }
                 }
-                if state.withLock({ !$0.accepting && $0.pending.isEmpty }) { break }
             }
         } onGracefulShutdown: {
             self.state.withLock { $0.accepting = false }
@@ -210,10 +234,12 @@ public final class SQLiteEventLog: EventLog, Service {
         state.withLock { $0.accepting = false }
         // A detached task: closing must happen even when the caller is being cancelled
         // (the thread pool refuses work from a cancelled task).
-        let writer = self.writer, reader = self.reader
+        let writer = self.writer, reader = self.reader, writerThread = self.writerThread, writerPool = self.writerPool
         await Task.detached {
             try? await writer.close()
             try? await reader.close()
+            try? await writerPool.shutdownGracefully()
+            try? await writerThread.shutdownGracefully()
         }.value
     }
 
@@ -242,16 +268,25 @@ public final class SQLiteEventLog: EventLog, Service {
         do {
             _ = try await writer.query("BEGIN IMMEDIATE", [])
             do {
+                // No RETURNING: sqlite-nio hands every returned row to the event loop as a
+                // task of its own, which cost more than the insert. `changes()` says whether
+                // anything was a duplicate; only then are the stored seqs looked up.
                 var inserted = Set<Int64>()
-                for chunk in plan.newEvents.chunked(by: 128) {
-                    var sql = "INSERT INTO events (seq, id, channel, dedup_key, payload) VALUES "
-                    sql += Array(repeating: "(?, ?, ?, ?, ?)", count: chunk.count).joined(separator: ", ")
-                    sql += " ON CONFLICT (channel, dedup_key) DO NOTHING RETURNING seq"
+                for chunk in plan.newEvents.chunked(by: maxBatchEvents) {
+                    let sql = insertEventsSQL(count: chunk.count)
                     let binds = chunk.flatMap { event -> [SQLiteData] in
                         [.integer(Int(event.seq)), .text(event.id), .text(event.channel), .text(event.dedupKey), .blob(ByteBuffer(bytes: event.payload))]
                     }
-                    for row in try await writer.query(sql, binds) {
-                        if let seq = row.column("seq")?.integer { inserted.insert(Int64(seq)) }
+                    _ = try await writer.query(sql, binds)
+                    let changes = try await writer.query("SELECT changes() AS n", []).first?.column("n")?.integer ?? 0
+                    if changes == chunk.count {
+                        inserted.formUnion(chunk.map(\.seq))
+                    } else if changes > 0 {
+                        let rows = try await writer.query(
+                            "SELECT seq FROM events WHERE seq BETWEEN ? AND ?", [.integer(Int(chunk.first!.seq)), .integer(Int(chunk.last!.seq))])
+                        for row in rows {
+                            if let seq = row.column("seq")?.integer { inserted.insert(Int64(seq)) }
+                        }
                     }
                 }
                 // Events already in the log: answer with the stored id.
@@ -267,9 +302,8 @@ public final class SQLiteEventLog: EventLog, Service {
                     }
                 }
                 let entries = plan.resolve(inserted: inserted, storedIds: storedIds)
-                for chunk in entries.chunked(by: 300) {
-                    let sql = "INSERT INTO stream_entries (stream, offset, seq) VALUES "
-                        + Array(repeating: "(?, ?, ?)", count: chunk.count).joined(separator: ", ")
+                for chunk in entries.chunked(by: 2 * maxBatchEvents) {
+                    let sql = insertEntriesSQL(count: chunk.count)
                     _ = try await writer.query(sql, chunk.flatMap { [.text($0.entry.stream), .integer(Int($0.entry.offset)), .integer(Int($0.seq))] })
                 }
                 for (channel, token) in plan.checkpoints {
@@ -306,6 +340,27 @@ public final class SQLiteEventLog: EventLog, Service {
             for pending in batch { pending.continuation.resume(throwing: failure) }
         }
     }
+}
+
+/// Multi-row INSERT texts. sqlite-nio prepares each query anew, so the text is all there is
+/// to cache; batches mostly repeat a few sizes.
+private func insertEventsSQL(count: Int) -> String {
+    "INSERT INTO events (seq, id, channel, dedup_key, payload) VALUES "
+        + placeholders(row: "(?, ?, ?, ?, ?)", count: count) + " ON CONFLICT (channel, dedup_key) DO NOTHING"
+}
+
+private func insertEntriesSQL(count: Int) -> String {
+    "INSERT INTO stream_entries (stream, offset, seq) VALUES " + placeholders(row: "(?, ?, ?)", count: count)
+}
+
+private func placeholders(row: String, count: Int) -> String {
+    var text = ""
+    text.reserveCapacity((row.utf8.count + 2) * count)
+    for index in 0..<count {
+        if index > 0 { text += ", " }
+        text += row
+    }
+    return text
 }
 
 /// Where a (channel, dedup key) lives.

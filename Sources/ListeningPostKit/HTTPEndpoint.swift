@@ -43,7 +43,7 @@ public struct InboundHTTPRequest: Sendable {
     /// The media type of the body, lowercased, without parameters (`application/json`).
     public var mediaType: String? {
         head.headerFields[.contentType].map {
-            $0.split(separator: ";", maxSplits: 1)[0].trimmingCharacters(in: .whitespaces).lowercased()
+            $0.split(separator: ";", maxSplits: 1).first.map { $0.trimmingASCIIWhitespace().lowercased() } ?? ""
         }
     }
 }

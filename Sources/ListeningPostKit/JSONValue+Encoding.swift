@@ -1,10 +1,8 @@
-import Foundation
-
 extension JSONValue {
-    /// Compact JSON with sorted keys.
+    /// Compact JSON with sorted keys (by Unicode code point), `/` unescaped.
     public func compactJSON() -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return Array((try? encoder.encode(self)) ?? Data("null".utf8))
+        var writer = JSONWriter()
+        writer.write(self)
+        return writer.bytes
     }
 }

@@ -36,33 +36,17 @@ public enum JSONValue: Sendable, Hashable {
         }
     }
 
-    /// Parses UTF-8 JSON bytes. Throws ``JSONValue/ParseError`` with a human-readable reason.
-    public static func parse(_ bytes: some Collection<UInt8>) throws -> JSONValue {
-        do {
-            return try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
-        } catch let error as DecodingError {
-            throw ParseError(reason: Self.reason(of: error))
-        }
+    /// Parses UTF-8 JSON bytes (RFC 8259, strict). Throws ``JSONValue/ParseError`` naming
+    /// what was wrong and at which byte.
+    public static func parse(_ bytes: some Collection<UInt8>) throws(ParseError) -> JSONValue {
+        try JSONReader.read(Array(bytes))
     }
 
     /// Why a body is not JSON.
     public struct ParseError: Error, Sendable, CustomStringConvertible {
-        /// What was wrong, as the decoder put it.
+        /// What was wrong and where.
         public let reason: String
         public var description: String { reason }
-    }
-
-    private static func reason(of error: DecodingError) -> String {
-        switch error {
-        case .dataCorrupted(let context):
-            if let underlying = context.underlyingError {
-                let text = String(describing: underlying)
-                if !text.isEmpty { return text }
-            }
-            return context.debugDescription
-        default:
-            return "the body is not valid JSON"
-        }
     }
 }
 

@@ -83,21 +83,11 @@ public struct MessageEvent: Sendable, Hashable, Codable {
         try container.encode(data, forKey: .data)
     }
 
-    /// Compact JSON with sorted keys: the stored and delivered form.
-    public func jsonBytes() throws -> [UInt8] {
-        Array(try Self.encoder.encode(self))
-    }
-
     /// Decodes the stored or delivered form.
     public static func decode(_ bytes: some Collection<UInt8>) throws -> MessageEvent {
         try JSONDecoder().decode(MessageEvent.self, from: Data(bytes))
     }
 
-    private static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
 }
 
 /// A channel's id and adapter kind.

@@ -146,7 +146,7 @@ final class GatewayProcess: Sendable {
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw Failure(description: "\(binary) is not built; run `swift build` first (or set LISTENING_POST_BIN)")
         }
-        FileManager.default.createFile(atPath: logFile, contents: nil)
+        _ = FileManager.default.createFile(atPath: logFile, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["serve", "--config", config]

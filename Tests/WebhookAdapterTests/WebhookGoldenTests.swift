@@ -13,6 +13,8 @@ import WebhookAdapter
 /// 2. the request: an optional `@now <unix seconds>` line, the request line, headers,
 ///    a blank line, the body,
 /// 3. the status, the response body, and for an accepted message the stored message.
+///
+/// `UPDATE_GOLDEN=1 swift test --filter WebhookGoldenTests` rewrites the expected parts.
 @Suite struct WebhookGoldenTests {
     static let fixtures: [URL] = {
         let directory = Bundle.module.url(forResource: "Fixtures/webhook", withExtension: nil)!
@@ -28,6 +30,11 @@ import WebhookAdapter
         let parts = try String(contentsOf: fixture, encoding: .utf8).components(separatedBy: "\n----------\n")
         try #require(parts.count == 3, "fixture needs config, request and expected parts")
         let actual = try await Self.run(channelYAML: parts[0], rawRequest: parts[1])
+        if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" {
+            // Rewrites the fixture in the source tree; review the diff before committing.
+            let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/webhook/\(fixture.lastPathComponent)")
+            try (parts[0] + "\n----------\n" + parts[1] + "\n----------\n" + actual + "\n").write(to: source, atomically: true, encoding: .utf8)
+        }
         #expect(actual == parts[2].trimmingCharacters(in: .whitespacesAndNewlines), "\(fixture.lastPathComponent)")
     }
 
