@@ -53,6 +53,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -70,6 +72,8 @@ let package = Package(
             name: "ListeningPostTesting",
             dependencies: [
                 "ListeningPostKit",
+                "ListeningPostCore",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
@@ -82,11 +86,18 @@ let package = Package(
             path: "Plugins/Webhook",
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "SMSAdapter",
+            dependencies: ["ListeningPostKit"],
+            path: "Plugins/SMS",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "listening-post",
             dependencies: [
                 "ListeningPostServer",
                 "WebhookAdapter",
+                "SMSAdapter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -118,6 +129,12 @@ let package = Package(
         .testTarget(
             name: "WebhookAdapterTests",
             dependencies: ["WebhookAdapter", "ListeningPostCore", "ListeningPostTesting"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SMSAdapterTests",
+            dependencies: ["SMSAdapter", "ListeningPostCore", "ListeningPostTesting"],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),

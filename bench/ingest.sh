@@ -8,14 +8,17 @@ ROUNDS=${ROUNDS:-3}
 RATE=${RATE:-2000}
 GATEWAY_PORT=${GATEWAY_PORT:-18181}
 NGINX_PORT=${NGINX_PORT:-18182}
+BASELINE_PORT=${BASELINE_PORT:-18183}
 
 scripts/install-packages.sh nginx-light wrk python3 libcurl4-openssl-dev >/dev/null
 echo "building release..."
 swift build -c release --product listening-post >/dev/null
+swift build -c release --product hummingbird-baseline >/dev/null
 
 work=$(mktemp -d /tmp/lp-bench.XXXXXX)
 cleanup() {
   [ -n "${gateway_pid:-}" ] && kill "$gateway_pid" 2>/dev/null || true
+  [ -n "${baseline_pid:-}" ] && kill "$baseline_pid" 2>/dev/null || true
   [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
   wait 2>/dev/null || true
 }
@@ -65,17 +68,29 @@ median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 measure() {
   local name=$1 url=$2
   : > "$work/$name.rounds"
+  # A short unmeasured round first, the same for every server: connection pools, page
+  # cache and allocator arenas warm up before the rounds that count.
+  wrk -t2 -c64 -d3s -s bench/post.lua "$url" >/dev/null
   for r in $(seq "$ROUNDS"); do round "$url" | tee -a "$work/$name.rounds" | sed "s/^/  $name round $r: /" >&2; done
   echo "$(cut -d' ' -f1 "$work/$name.rounds" | median) $(cut -d' ' -f2 "$work/$name.rounds" | median) $(cut -d' ' -f3 "$work/$name.rounds" | median)"
 }
 
+# A bare Hummingbird handler (read the body, answer 204): the second reference.
+.build/release/hummingbird-baseline "$BASELINE_PORT" >/dev/null 2>&1 &
+baseline_pid=$!
+for _ in $(seq 100); do curl -s -o /dev/null -X POST "http://127.0.0.1:$BASELINE_PORT/hooks/bench" && break; sleep 0.1; done
+
 echo "wrk: POST ~1 KB JSON, 64 connections, 2 threads, ${DURATION}s, ${ROUNDS} rounds (medians)"
 read -r nginx_rps nginx_p50 nginx_p99 < <(measure nginx "http://127.0.0.1:$NGINX_PORT/hooks/bench")
+read -r hb_rps hb_p50 hb_p99 < <(measure hummingbird "http://127.0.0.1:$BASELINE_PORT/hooks/bench")
+kill "$baseline_pid" 2>/dev/null || true
+baseline_pid=
 read -r gw_rps gw_p50 gw_p99 < <(measure gateway "http://127.0.0.1:$GATEWAY_PORT/hooks/bench")
 printf '%-34s %10s %10s %10s\n' "" "req/s" "p50 ms" "p99 ms"
 printf '%-34s %10s %10s %10s\n' "nginx 204 (ceiling)" "$nginx_rps" "$nginx_p50" "$nginx_p99"
+printf '%-34s %10s %10s %10s\n' "bare Hummingbird 204" "$hb_rps" "$hb_p50" "$hb_p99"
 printf '%-34s %10s %10s %10s\n' "gateway webhook, fsync'd log" "$gw_rps" "$gw_p50" "$gw_p99"
-awk -v g="$gw_rps" -v n="$nginx_rps" 'BEGIN { printf "ratio gateway/nginx: %.2f (target >= 0.30)\n", g / n }'
+awk -v g="$gw_rps" -v n="$nginx_rps" -v h="$hb_rps" 'BEGIN { printf "ratio gateway/nginx: %.2f (target >= 0.30); bare Hummingbird/nginx: %.2f; gateway/bare Hummingbird: %.2f\n", g / n, h / n, g / h }'
 stored=$(curl -s "http://127.0.0.1:$GATEWAY_PORT/v1/streams" | python3 -c 'import json,sys; print(next(s["head"] for s in json.load(sys.stdin)["streams"] if s["name"]=="all"))')
 echo "events stored: $stored"
 

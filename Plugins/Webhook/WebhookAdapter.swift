@@ -55,15 +55,3 @@ public struct WebhookAdapter: ChannelAdapter {
         }
     }
 }
-
-extension HTTPProblem {
-    /// A short reason label for the rejected counter.
-    var metricReason: String {
-        switch status {
-        case 401: "signature"
-        case 413: "too_large"
-        case 415: "media_type"
-        default: "malformed"
-        }
-    }
-}

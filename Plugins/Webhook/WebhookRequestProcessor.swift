@@ -15,7 +15,7 @@ struct WebhookRequestProcessor: Sendable {
     private func message(from request: InboundHTTPRequest, now: Date) throws(HTTPProblem) -> InboundMessage {
         if request.body.count > settings.maxBodySize { throw .tooLarge(limit: settings.maxBodySize) }
         try settings.signature?.verify(request, now: now)
-        let payload = try parse(request)
+        let payload = try request.payloadObject()
         let mapping = settings.mapping
         typealias Field = WebhookFieldMapping.Field
 
@@ -37,50 +37,6 @@ struct WebhookRequestProcessor: Sendable {
         }
         if settings.includePayload { message.metadata["payload"] = payload }
         return message
-    }
-
-    private func parse(_ request: InboundHTTPRequest) throws(HTTPProblem) -> JSONValue {
-        guard !request.body.isEmpty else { throw .malformed("the body is empty") }
-        let mediaType = request.mediaType ?? ""
-        let isJSON = mediaType == "application/json" || (mediaType.hasPrefix("application/") && mediaType.hasSuffix("+json"))
-        let isForm = mediaType == "application/x-www-form-urlencoded"
-        guard isJSON || isForm else {
-            throw .unsupportedMediaType("Content-Type must be application/json or application/x-www-form-urlencoded, got '\(mediaType.isEmpty ? "none" : mediaType)'")
-        }
-        if isForm {
-            try requireUTF8(request.body)
-            do {
-                var members: [String: JSONValue] = [:]
-                for (name, value) in try FormURLEncoded.parse(bytes: request.body) {
-                    switch members[name] {
-                    case nil: members[name] = .string(value)
-                    case .array(let values)?: members[name] = .array(values + [.string(value)])
-                    case let first?: members[name] = .array([first, .string(value)])
-                    }
-                }
-                return .object(members)
-            } catch {
-                throw .malformed("the form body cannot be read: \(error)")
-            }
-        }
-        do {
-            let payload = try JSONValue.parse(request.body)
-            guard case .object = payload else { throw HTTPProblem.malformed("the JSON body must be an object, found \(payload.kindDescription)") }
-            return payload
-        } catch let error as JSONValue.ParseError {
-            // The JSON reader checks the UTF-8 of every string as it goes; the whole body is
-            // checked only here, to name the real problem.
-            try requireUTF8(request.body)
-            throw .malformed("the body is not valid JSON: \(error.reason)")
-        } catch let problem as HTTPProblem {
-            throw problem
-        } catch {
-            throw .malformed("the body is not valid JSON")
-        }
-    }
-
-    private func requireUTF8(_ body: [UInt8]) throws(HTTPProblem) {
-        guard String(validating: body, as: UTF8.self) != nil else { throw .malformed("the body is not valid UTF-8") }
     }
 
     private func dedupKey(_ request: InboundHTTPRequest, payload: JSONValue) throws(HTTPProblem) -> String {

@@ -15,14 +15,20 @@ public struct AdapterContext: Sendable {
     public let sink: any IngestSink
     /// The clock, so tests can control time.
     public let clock: any AdapterClock
+    /// Outbound HTTP, for adapters that poll an API.
+    public let http: any OutboundHTTPClient
 
     /// Creates a context (the gateway does this; tests use `ListeningPostTesting`).
-    public init(channel: ChannelIdentity, logger: Logger, metrics: ChannelMetrics, sink: any IngestSink, clock: any AdapterClock = SystemAdapterClock()) {
+    public init(
+        channel: ChannelIdentity, logger: Logger, metrics: ChannelMetrics, sink: any IngestSink,
+        clock: any AdapterClock = SystemAdapterClock(), http: any OutboundHTTPClient = UnavailableHTTPClient()
+    ) {
         self.channel = channel
         self.logger = logger
         self.metrics = metrics
         self.sink = sink
         self.clock = clock
+        self.http = http
     }
 }
 

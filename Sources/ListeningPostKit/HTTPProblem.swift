@@ -48,3 +48,16 @@ public struct HTTPProblem: Error, Sendable, Hashable {
         .init(status: 503, slug: "unavailable", title: "Temporarily unavailable", detail: detail)
     }
 }
+
+extension HTTPProblem {
+    /// A short reason label for `listening_post_rejected_total`: `signature`,
+    /// `too_large`, `media_type` or `malformed`.
+    public var metricReason: String {
+        switch status {
+        case 401: "signature"
+        case 413: "too_large"
+        case 415: "media_type"
+        default: "malformed"
+        }
+    }
+}

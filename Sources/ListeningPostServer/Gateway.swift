@@ -60,7 +60,7 @@ public final class Gateway: Sendable {
             channelLogger[metadataKey: "channel"] = "\(declaration.id)"
             let metrics = ChannelMetrics(channel: declaration.id, factory: factory)
             let sink = ChannelSink(channel: declaration.identity, log: log, ids: ids, metrics: metrics)
-            return AdapterContext(channel: declaration.identity, logger: channelLogger, metrics: metrics, sink: sink, clock: clock)
+            return AdapterContext(channel: declaration.identity, logger: channelLogger, metrics: metrics, sink: sink, clock: clock, http: AsyncHTTPOutboundClient())
             }
         } catch {
             await log.close()

@@ -1,4 +1,5 @@
 import ListeningPostCore
+import SMSAdapter
 import WebhookAdapter
 
 extension AdapterRegistry {
@@ -6,5 +7,6 @@ extension AdapterRegistry {
     /// `Plugins/`, a target in Package.swift, and a line here.
     static let builtin = AdapterRegistry([
         WebhookAdapter.self,
+        SMSAdapter.self,
     ])
 }

@@ -1,0 +1,94 @@
+import HTTPTypes
+import ListeningPostKit
+import Logging
+import ServiceLifecycle
+
+/// Inbound SMS from Twilio, Vonage or any gateway that posts JSON or a form. Verifies each
+/// provider's own signature scheme, normalises numbers to E.164, reassembles Vonage's
+/// concatenated messages, and answers only after the message is committed.
+public struct SMSAdapter: ChannelAdapter {
+    public static let kind = "sms"
+    public static let summary = "Inbound SMS webhooks: Twilio (X-Twilio-Signature, TwiML answer), Vonage (signed `sig`, concatenated parts reassembled) or a generic JSON/form gateway (HMAC header)."
+    public static let configSpec = SMSSettings.spec
+
+    public let endpoints: [HTTPEndpoint]
+    private let settings: SMSSettings
+    private let context: AdapterContext
+    private let concatenation: ConcatenationCoordinator?
+
+    public init(config: ConfigValues, context: AdapterContext) throws {
+        let settings = try SMSSettings(config)
+        self.settings = settings
+        self.context = context
+        let path = settings.path, limit = settings.maxBodySize
+        if let twilio = settings.twilio {
+            concatenation = nil
+            let handler: @Sendable (InboundHTTPRequest) async -> InboundHTTPResponse = { request in
+                await Self.store(twilio.parse(request), context: context) { _ in
+                    InboundHTTPResponse(status: .ok, headerFields: [.contentType: "text/xml"], body: TwilioRequestParser.emptyResponse)
+                }
+            }
+            endpoints = [.post, .get].map { HTTPEndpoint(method: $0, path: path, maxBodySize: limit, handler: handler) }
+        } else if let vonage = settings.vonage {
+            let coordinator = ConcatenationCoordinator(timeout: settings.concatTimeout)
+            concatenation = coordinator
+            let handler: @Sendable (InboundHTTPRequest) async -> InboundHTTPResponse = { request in
+                switch vonage.parse(request, now: context.clock.now()) {
+                case .success(.part(let part)):
+                    return await coordinator.submit(part)
+                case .success(.message(let message)):
+                    return await Self.store(.success(message), context: context) { .json(.ok, ["id": .string($0.eventId)]) }
+                case .failure(let problem):
+                    return await Self.store(.failure(problem), context: context) { _ in .init(status: .ok) }
+                }
+            }
+            endpoints = [.post, .get].map { HTTPEndpoint(method: $0, path: path, maxBodySize: limit, handler: handler) }
+        } else {
+            let generic = settings.generic!
+            concatenation = nil
+            endpoints = [
+                HTTPEndpoint(method: .post, path: path, maxBodySize: limit) { request in
+                    await Self.store(generic.parse(request), context: context) { .accepted($0) }
+                }
+            ]
+        }
+    }
+
+    public func run() async throws {
+        if settings.twilio?.authTokens.isEmpty == true || (settings.vonage != nil && settings.vonage?.signature == nil) || (settings.generic != nil && settings.generic?.signature == nil) {
+            context.logger.warning("accepting UNSIGNED \(settings.provider.name) requests on \(settings.path) because insecure: true; anyone who can reach this port can post messages")
+        }
+        context.logger.info("\(settings.provider.name) SMS listening on \(settings.path)")
+        if let concatenation {
+            await withGracefulShutdownHandler {
+                await concatenation.run(context: context)
+            } onGracefulShutdown: {
+                concatenation.finish()
+            }
+        } else {
+            try? await gracefulShutdown()
+        }
+    }
+
+    /// Stores a parsed message and answers with `success` after commit; answers problems
+    /// as they are, counted by reason.
+    static func store(
+        _ parsed: Result<InboundMessage, HTTPProblem>, context: AdapterContext, success: (IngestReceipt) -> InboundHTTPResponse
+    ) async -> InboundHTTPResponse {
+        switch parsed {
+        case .failure(let problem):
+            context.metrics.rejected(reason: problem.metricReason)
+            if problem.status == 401 {
+                context.logger.notice("rejected a request with a bad signature", metadata: ["detail": "\(problem.detail)"])
+            }
+            return .problem(problem)
+        case .success(let message):
+            do {
+                return success(try await context.sink.submit(message))
+            } catch {
+                context.logger.error("could not store an SMS; answered 503 so the provider retries", metadata: ["error": "\(error)"])
+                return .problem(.unavailable("the message could not be stored; retry later"))
+            }
+        }
+    }
+}

@@ -1,0 +1,113 @@
+import ListeningPostKit
+
+/// An SMS channel's validated config.
+struct SMSSettings: Sendable {
+    /// Which gateway posts to this channel. A struct with static members, so a new
+    /// provider is not a breaking change.
+    struct Provider: Sendable, Hashable {
+        let name: String
+        static let twilio = Provider(name: "twilio")
+        static let vonage = Provider(name: "vonage")
+        static let generic = Provider(name: "generic")
+        static let all = [twilio, vonage, generic]
+    }
+
+    var provider: Provider
+    var path: String
+    var maxBodySize: Int
+    var defaultCountryCode: String?
+    var twilio: TwilioRequestParser?
+    var vonage: VonageRequestParser?
+    var concatTimeout: Duration
+    var generic: GenericSMSParser?
+
+    static let twilioSpec = ConfigSpec([
+        .init("auth_token", .string, secret: true, example: "${TWILIO_AUTH_TOKEN}", doc: "The account's Auth Token, which signs `X-Twilio-Signature`. Required unless `insecure: true`."),
+        .init("previous_auth_token", .string, secret: true, doc: "During token rotation, the old token, also accepted until you remove it."),
+        .init("public_url", .string, example: "https://sms.example.com/hooks/twilio", doc: "The webhook URL exactly as configured at Twilio (scheme, host, port if any, path). Needed when a proxy sits in front of the gateway; without it the URL is rebuilt from `Host`, `X-Forwarded-Proto` and `X-Forwarded-Host`."),
+    ])
+    static let vonageSpec = ConfigSpec([
+        .init("signature_secret", .string, secret: true, example: "${VONAGE_SIGNATURE_SECRET}", doc: "The account's signature secret, which signs the `sig` parameter. Required unless `insecure: true`."),
+        .init("previous_signature_secret", .string, secret: true, doc: "During rotation, the old secret, also accepted until you remove it."),
+        .init("signature_method", .oneOf(VonageSignature.Method.all.map(\.name)), default: "md5hash", doc: "As chosen in the Vonage dashboard: `md5hash` (MD5 of the parameters and the secret), or HMAC with `md5`, `sha1`, `sha256` or `sha512`."),
+        .init("tolerance", .duration, default: "5m", doc: "How far the signed `timestamp` may be from now, either way; older requests are replays."),
+        .init("concat_timeout", .duration, default: "10m", doc: "How long the parts of a concatenated SMS wait for their siblings. Then what arrived is stored as one event flagged `incomplete`."),
+    ])
+    static let genericMappingSpec = ConfigSpec(GenericSMSParser.Field.all.map { ConfigField($0.name, .string, default: $0.defaultPointer, doc: $0.doc) })
+    static let genericSignatureSpec = ConfigSpec([
+        .init("header", .string, default: "X-Signature", doc: "Header carrying the hex HMAC-SHA256 of the body, with or without a `sha256=` prefix."),
+        .init("secret", .string, required: true, secret: true, example: "${SMS_GATEWAY_SECRET}", doc: "The HMAC key."),
+        .init("previous_secret", .string, secret: true, doc: "During rotation, the old key, also accepted until you remove it."),
+    ])
+    static let genericSpec = ConfigSpec([
+        .init("mapping", .object(genericMappingSpec), doc: "JSON Pointers from the payload to the message. Form bodies read as a flat object of strings."),
+        .init("signature", .object(genericSignatureSpec), doc: "HMAC of the body in a header. Required unless `insecure: true`."),
+    ])
+    static let spec = ConfigSpec([
+        .init("provider", .oneOf(Provider.all.map(\.name)), required: true, doc: "`twilio`, `vonage` or `generic` (any gateway that posts JSON or a form)."),
+        .init("path", .string, required: true, example: "/hooks/sms", doc: "URL path the provider calls. Must start with `/` and be unique across channels."),
+        .init("max_body_size", .byteSize, default: "64KiB", doc: "Larger bodies get 413 and are not read."),
+        .init("default_country_code", .string, example: "44", doc: "Calling code (digits) for numbers written without one, so they normalise to E.164. Without it such numbers are kept raw and flagged `invalid_phone`."),
+        .init("insecure", .bool, default: "false", doc: "Accept unsigned requests. Logged as a warning at startup."),
+        .init("twilio", .object(twilioSpec), doc: "Settings for `provider: twilio`."),
+        .init("vonage", .object(vonageSpec), doc: "Settings for `provider: vonage` (the SMS API's inbound webhook)."),
+        .init("generic", .object(genericSpec), doc: "Settings for `provider: generic`."),
+    ])
+
+    init(_ config: ConfigValues) throws {
+        var errors: [ConfigError] = []
+        provider = Provider(name: try config.requiredString("provider"))
+        path = try config.requiredString("path")
+        if !path.hasPrefix("/") || path.contains("?") || path.contains("#") {
+            errors.append(config.invalid("path", "must be a plain path starting with / (no query or fragment), such as /hooks/sms"))
+        }
+        maxBodySize = config.byteSize("max_body_size") ?? 64 << 10
+        defaultCountryCode = config.string("default_country_code")
+        if let code = defaultCountryCode, code.isEmpty || code.count > 3 || !code.allSatisfy(\.isNumber) {
+            errors.append(config.invalid("default_country_code", "'\(code)' is not a calling code; write 1 to 3 digits without +, such as 44"))
+        }
+        let insecure = config.bool("insecure")
+        for other in Provider.all where other != provider && config.isGiven(other.name) {
+            errors.append(config.invalid(other.name, "only applies to provider: \(other.name), but this channel's provider is \(provider.name)"))
+        }
+        let section = config.object(provider.name) ?? ConfigValues(path: "\(config.path).\(provider.name)", [:])
+        concatTimeout = .seconds(600)
+
+        switch provider {
+        case .twilio:
+            let tokens = [section.secret("auth_token"), section.secret("previous_auth_token")].compactMap { $0?.value }
+            if let url = section.string("public_url"), !(url.hasPrefix("https://") || url.hasPrefix("http://")) {
+                errors.append(section.invalid("public_url", "'\(url)' must be an absolute http:// or https:// URL"))
+            }
+            errors += Self.signatureRule(config: config, section: section, key: "auth_token", given: !tokens.isEmpty, insecure: insecure)
+            twilio = TwilioRequestParser(authTokens: tokens, publicURL: section.string("public_url"), maxBodySize: maxBodySize, defaultCountryCode: defaultCountryCode)
+        case .vonage:
+            let secrets = [section.secret("signature_secret"), section.secret("previous_signature_secret")].compactMap { $0?.value }
+            errors += Self.signatureRule(config: config, section: section, key: "signature_secret", given: !secrets.isEmpty, insecure: insecure)
+            let method = VonageSignature.Method(name: section.string("signature_method") ?? "md5hash")
+            vonage = VonageRequestParser(
+                signature: secrets.isEmpty ? nil : VonageSignature(method: method), secrets: secrets,
+                tolerance: section.duration("tolerance") ?? .seconds(300), maxBodySize: maxBodySize)
+            concatTimeout = section.duration("concat_timeout") ?? .seconds(600)
+        default:
+            do {
+                generic = try GenericSMSParser(section, maxBodySize: maxBodySize, defaultCountryCode: defaultCountryCode)
+                errors += Self.signatureRule(config: config, section: section, key: "signature", given: generic?.signature != nil, insecure: insecure)
+            } catch let error as ConfigErrors {
+                errors += error.errors
+            } catch let error as ConfigError {
+                errors.append(error)
+            }
+        }
+        if !errors.isEmpty { throw ConfigErrors(errors) }
+    }
+
+    /// Signed or explicitly insecure, never both and never neither.
+    private static func signatureRule(config: ConfigValues, section: ConfigValues, key: String, given: Bool, insecure: Bool) -> [ConfigError] {
+        switch (given, insecure) {
+        case (true, true): [config.invalid("insecure", "insecure: true conflicts with \(section.path).\(key); remove one of them")]
+        case (false, false): [section.invalid(key, "is required to verify requests; set it, or set insecure: true to accept unsigned requests")]
+        default: []
+        }
+    }
+}

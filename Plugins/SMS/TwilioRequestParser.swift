@@ -1,0 +1,89 @@
+import HTTPTypes
+import ListeningPostKit
+
+/// Twilio's inbound-message webhook to a message, or the exact problem to answer. Pure.
+///
+/// Order: size, then signature (unsigned garbage gets 401, not a parse error), then the
+/// parameters. The signature is checked over whatever parameters arrive, never a fixed
+/// list, because Twilio adds parameters without notice.
+struct TwilioRequestParser: Sendable {
+    /// Auth Tokens accepted (current, then previous); empty only with `insecure: true`.
+    let authTokens: [String]
+    /// The webhook URL exactly as configured at Twilio, when the gateway sits behind a proxy.
+    let publicURL: String?
+    let maxBodySize: Int
+    let defaultCountryCode: String?
+
+    static let signatureHeader = HTTPField.Name("X-Twilio-Signature")!
+
+    func parse(_ request: InboundHTTPRequest) -> Result<InboundMessage, HTTPProblem> {
+        Result { () throws(HTTPProblem) -> InboundMessage in try message(from: request) }
+    }
+
+    private func message(from request: InboundHTTPRequest) throws(HTTPProblem) -> InboundMessage {
+        if request.body.count > maxBodySize { throw .tooLarge(limit: maxBodySize) }
+        let isGET = request.head.method == .get
+        if !isGET, !request.body.isEmpty, request.mediaType != "application/x-www-form-urlencoded" {
+            throw .unsupportedMediaType("Twilio posts application/x-www-form-urlencoded, got '\(request.mediaType ?? "none")'")
+        }
+        // GET webhooks carry the parameters in the URL, which is signed as it is.
+        let parameters = isGET ? try request.queryFields() : try request.formBodyFields()
+        if !authTokens.isEmpty {
+            guard let signature = request.head.headerFields[Self.signatureHeader] else {
+                throw .badSignature("missing X-Twilio-Signature header")
+            }
+            let url = signedURL(request)
+            guard TwilioSignature.isValid(signature: signature, url: url, parameters: isGET ? [] : parameters, authTokens: authTokens) else {
+                throw .badSignature("X-Twilio-Signature does not match \(url); if Twilio is configured with another URL (a proxy in front of the gateway), set twilio.public_url to it")
+            }
+        }
+        if !isGET, request.body.isEmpty { throw .malformed("the body is empty") }
+
+        var fields: [String: String] = [:]
+        for (name, value) in parameters where fields[name] == nil { fields[name] = value }
+        guard let sid = fields["MessageSid"] ?? fields["SmsMessageSid"], !sid.isEmpty else { throw .malformed("MessageSid is missing") }
+        guard let from = fields["From"], !from.isEmpty else { throw .malformed("From is missing") }
+
+        var message = InboundMessage(dedupKey: sid, text: fields["Body"] ?? "")
+        var metadata: [String: JSONValue] = [:]
+        let fromNumber = PhoneNumber.e164(from, defaultCountryCode: defaultCountryCode)
+        if let fromNumber {
+            message.author.phone = fromNumber
+        } else {
+            message.flags.insert(.invalidPhone)
+            message.metadata["rawPhone"] = .string(from)
+        }
+        let to = fields["To"].map { PhoneNumber.e164($0, defaultCountryCode: defaultCountryCode) ?? $0 }
+        if let to { message.metadata["to"] = .string(to) }
+        message.conversationId = "sms:\(fromNumber ?? from):\(to ?? "")"
+
+        let mediaCount = fields["NumMedia"].map { Int($0) } ?? 0
+        guard let mediaCount, (0...50).contains(mediaCount) else { throw .malformed("NumMedia must be a whole number from 0 to 50, got '\(fields["NumMedia"] ?? "")'") }
+        for index in 0..<mediaCount {
+            guard let url = fields["MediaUrl\(index)"] else { throw .malformed("NumMedia is \(mediaCount) but MediaUrl\(index) is missing") }
+            message.attachments.append(Attachment(mediaType: fields["MediaContentType\(index)"] ?? "application/octet-stream", url: url))
+        }
+        for (name, value) in fields where name != "Body" && !name.hasPrefix("MediaUrl") && !name.hasPrefix("MediaContentType") {
+            metadata[name] = .string(value)
+        }
+        message.metadata["twilio"] = .object(metadata)
+        return message
+    }
+
+    /// The URL Twilio signed: the configured public URL (with the request's query string
+    /// when the configured one has none), else the URL as the request names it, honouring
+    /// `X-Forwarded-Proto` and `X-Forwarded-Host` from a proxy.
+    func signedURL(_ request: InboundHTTPRequest) -> String {
+        let query = request.rawQuery
+        if let publicURL {
+            return publicURL.contains("?") || query.isEmpty ? publicURL : publicURL + "?" + query
+        }
+        let fields = request.head.headerFields
+        let scheme = fields[HTTPField.Name("X-Forwarded-Proto")!]?.split(separator: ",").first.map { $0.trimmingASCIIWhitespace() } ?? request.head.scheme ?? "http"
+        let host = fields[HTTPField.Name("X-Forwarded-Host")!]?.split(separator: ",").first.map { $0.trimmingASCIIWhitespace() } ?? request.head.authority ?? ""
+        return "\(scheme)://\(host)\(request.head.path ?? "/")"
+    }
+
+    /// TwiML for "received, no reply", exactly as Twilio's own library writes it.
+    static let emptyResponse = Array(#"<?xml version="1.0" encoding="UTF-8"?><Response />"#.utf8)
+}

@@ -1,0 +1,70 @@
+#!/usr/bin/env python3
+"""Signs webhook requests with each provider's own SDK, for the interop tests.
+
+Reads one JSON request per line on stdin and writes one JSON answer per line:
+  {"scheme": "twilio", "token": ..., "url": ..., "params": [[name, value], ...]}
+      -> {"signature": ...}             (twilio.request_validator.RequestValidator)
+  {"scheme": "vonage", "method": "md5hash"|"md5"|"sha1"|"sha256"|"sha512", "secret": ..., "params": {...}}
+      -> {"sig": ...}                   (vonage v4 Auth.sign_params; md5hash: vonage v3 Client.signature,
+                                         run with the v3 virtualenv's python, see VONAGE_V3_PYTHON)
+  {"scheme": "standardwebhooks", "secret": ..., "id": ..., "timestamp": int, "body": ...}
+      -> {"signature": ...}             (standardwebhooks.Webhook.sign)
+The Swift side verifies what these produce, so a scheme implemented wrongly on both sides
+cannot pass.
+"""
+import json
+import os
+import subprocess
+import sys
+from datetime import datetime, timezone
+
+
+class MultiDict(dict):
+    """Repeated names, the way the validator reads Flask's MultiDict (`getall`)."""
+
+    def __init__(self, pairs):
+        super().__init__()
+        self.pairs = pairs
+        for name, value in pairs:
+            self.setdefault(name, value)
+
+    def getall(self, name):
+        return [value for key, value in self.pairs if key == name]
+
+
+def twilio(request):
+    from twilio.request_validator import RequestValidator
+    params = MultiDict(request["params"])
+    return {"signature": RequestValidator(request["token"]).compute_signature(request["url"], params)}
+
+
+def vonage(request):
+    params = dict(request["params"])
+    if request["method"] == "md5hash":
+        # Only the v3 SDK has the legacy "MD5 hash" method; it lives in its own virtualenv.
+        v3 = os.environ["VONAGE_V3_PYTHON"]
+        code = (
+            "import json,sys,vonage\n"
+            "r=json.load(sys.stdin)\n"
+            "c=vonage.Client(key='k', signature_secret=r['secret'])\n"
+            "print(c.signature(dict(r['params'])))\n"
+        )
+        out = subprocess.run([v3, "-c", code], input=json.dumps(request), capture_output=True, text=True, check=True)
+        return {"sig": out.stdout.strip()}
+    from vonage_http_client.auth import Auth
+    auth = Auth(api_key="k", signature_secret=request["secret"], signature_method=request["method"])
+    return {"sig": auth.sign_params(params)}
+
+
+def standardwebhooks(request):
+    from standardwebhooks.webhooks import Webhook
+    when = datetime.fromtimestamp(request["timestamp"], tz=timezone.utc)
+    return {"signature": Webhook(request["secret"]).sign(request["id"], when, request["body"])}
+
+
+SCHEMES = {"twilio": twilio, "vonage": vonage, "standardwebhooks": standardwebhooks}
+
+for line in sys.stdin:
+    if line.strip():
+        request = json.loads(line)
+        print(json.dumps(SCHEMES[request["scheme"]](request)), flush=True)
