@@ -4,7 +4,7 @@
 SWIFT ?= swift
 CONFIG ?= channels.yaml
 # System packages the build and tests need. libcurl's headers are for the IMAP channel.
-APT_PACKAGES ?= libcurl4-openssl-dev
+APT_PACKAGES ?= libcurl4-openssl-dev python3-venv
 
 .PHONY: deps build run test docs check-docs bench clean
 
@@ -18,6 +18,7 @@ run: build
 	.build/release/listening-post serve --config $(CONFIG)
 
 test: deps
+	@scripts/setup-interop.sh
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-xctest
 	@$(MAKE) --no-print-directory check-docs

@@ -138,6 +138,12 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
+        // Requests signed by the providers' own SDKs (Python, set up by scripts/setup-interop.sh).
+        .testTarget(
+            name: "InteropTests",
+            dependencies: ["SMSAdapter", "WebhookAdapter", "ListeningPostCore", "ListeningPostTesting"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ListeningPostServerTests",
             dependencies: [
