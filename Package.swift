@@ -92,12 +92,19 @@ let package = Package(
             path: "Plugins/SMS",
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "DiscourseAdapter",
+            dependencies: ["ListeningPostKit"],
+            path: "Plugins/Discourse",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "listening-post",
             dependencies: [
                 "ListeningPostServer",
                 "WebhookAdapter",
                 "SMSAdapter",
+                "DiscourseAdapter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -135,6 +142,15 @@ let package = Package(
         .testTarget(
             name: "SMSAdapterTests",
             dependencies: ["SMSAdapter", "ListeningPostCore", "ListeningPostTesting"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DiscourseAdapterTests",
+            dependencies: [
+                "DiscourseAdapter", "ListeningPostCore", "ListeningPostTesting",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),

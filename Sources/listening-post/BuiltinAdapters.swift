@@ -1,3 +1,4 @@
+import DiscourseAdapter
 import ListeningPostCore
 import SMSAdapter
 import WebhookAdapter
@@ -8,5 +9,6 @@ extension AdapterRegistry {
     static let builtin = AdapterRegistry([
         WebhookAdapter.self,
         SMSAdapter.self,
+        DiscourseAdapter.self,
     ])
 }
