@@ -106,6 +106,9 @@ struct SMSSettings: Sendable {
     private static func signatureRule(config: ConfigValues, section: ConfigValues, key: String, given: Bool, insecure: Bool) -> [ConfigError] {
         switch (given, insecure) {
         case (true, true): [config.invalid("insecure", "insecure: true conflicts with \(section.path).\(key); remove one of them")]
+        case (false, false) where section.position == nil:
+            // No section at all: point at the provider line, where the fix goes.
+            [config.invalid("provider", "\(section.path).\(key) is required to verify requests; add it, or set insecure: true to accept unsigned requests")]
         case (false, false): [section.invalid(key, "is required to verify requests; set it, or set insecure: true to accept unsigned requests")]
         default: []
         }

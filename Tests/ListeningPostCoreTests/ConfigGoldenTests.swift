@@ -25,14 +25,6 @@ import Testing
 
     /// What `check` prints: every problem, warnings included, or OK.
     static func check(_ yaml: String) -> String {
-        let registry = AdapterRegistry([EchoAdapter.self])
-        do {
-            let config = try ConfigLoader(registry: registry, environment: environment).load(text: yaml)
-            _ = try ChannelAssembly.instantiate(config, registry: registry) { .testing(channel: $0.identity) }
-            let warnings = config.warnings.map { ConfigFileError.line(file: "channels.yaml", $0) }
-            return (warnings + ["OK"]).joined(separator: "\n")
-        } catch {
-            return ConfigFileError(file: "channels.yaml", errors: error.errors).description
-        }
+        ConfigCheck.render(yaml, registry: AdapterRegistry([EchoAdapter.self]), environment: environment)
     }
 }
