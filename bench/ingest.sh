@@ -49,14 +49,24 @@ channels:
     type: webhook
     path: /hooks/bench
     insecure: true
+  - id: bench-sms
+    type: sms
+    provider: twilio
+    path: /hooks/twilio
+    twilio:
+      auth_token: bench-auth-token
+      public_url: http://127.0.0.1:$GATEWAY_PORT/hooks/twilio
 CONF
+# Signed Twilio bodies, enough that no request in the SMS rounds repeats a MessageSid.
+python3 bench/twilio_bodies.py "http://127.0.0.1:$GATEWAY_PORT/hooks/twilio" bench-auth-token "${TWILIO_BODIES_COUNT:-700000}" > "$work/twilio.bodies"
+export TWILIO_BODIES="$work/twilio.bodies"
 .build/release/listening-post serve --config "$work/channels.yaml" 2>"$work/gateway.log" &
 gateway_pid=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$GATEWAY_PORT/readyz" >/dev/null && break; sleep 0.1; done
 
-# Prints "req/s p50_ms p99_ms" for one wrk round.
+# Prints "req/s p50_ms p99_ms" for one wrk round. $2: the wrk script (default bench/post.lua).
 round() {
-  wrk -t2 -c64 -d"${DURATION}s" --latency -s bench/post.lua "$1" | awk '
+  wrk -t2 -c64 -d"${DURATION}s" --latency -s "${2:-bench/post.lua}" "$1" | awk '
     function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
     /Requests\/sec/ { rps = $2 }
     $1 == "50%" { p50 = ms($2) }
@@ -66,12 +76,12 @@ round() {
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 measure() {
-  local name=$1 url=$2
+  local name=$1 url=$2 script=${3:-bench/post.lua}
   : > "$work/$name.rounds"
   # A short unmeasured round first, the same for every server: connection pools, page
   # cache and allocator arenas warm up before the rounds that count.
-  wrk -t2 -c64 -d3s -s bench/post.lua "$url" >/dev/null
-  for r in $(seq "$ROUNDS"); do round "$url" | tee -a "$work/$name.rounds" | sed "s/^/  $name round $r: /" >&2; done
+  wrk -t2 -c64 -d3s -s "$script" "$url" >/dev/null
+  for r in $(seq "$ROUNDS"); do round "$url" "$script" | tee -a "$work/$name.rounds" | sed "s/^/  $name round $r: /" >&2; done
   echo "$(cut -d' ' -f1 "$work/$name.rounds" | median) $(cut -d' ' -f2 "$work/$name.rounds" | median) $(cut -d' ' -f3 "$work/$name.rounds" | median)"
 }
 
@@ -85,12 +95,28 @@ read -r nginx_rps nginx_p50 nginx_p99 < <(measure nginx "http://127.0.0.1:$NGINX
 read -r hb_rps hb_p50 hb_p99 < <(measure hummingbird "http://127.0.0.1:$BASELINE_PORT/hooks/bench")
 kill "$baseline_pid" 2>/dev/null || true
 baseline_pid=
-read -r gw_rps gw_p50 gw_p99 < <(measure gateway "http://127.0.0.1:$GATEWAY_PORT/hooks/bench")
+# Webhook and SMS rounds alternate, so a log that grows during the run weighs on both alike.
+webhook_url="http://127.0.0.1:$GATEWAY_PORT/hooks/bench"
+sms_url="http://127.0.0.1:$GATEWAY_PORT/hooks/twilio"
+: > "$work/gateway.rounds"
+: > "$work/sms.rounds"
+wrk -t2 -c64 -d3s -s bench/post.lua "$webhook_url" >/dev/null
+for r in $(seq "$ROUNDS"); do
+  round "$webhook_url" | tee -a "$work/gateway.rounds" | sed "s/^/  gateway webhook round $r: /" >&2
+  round "$sms_url" bench/twilio.lua | tee -a "$work/sms.rounds" | sed "s/^/  gateway twilio-sms round $r: /" >&2
+done
+column_median() { cut -d' ' -f"$2" "$work/$1.rounds" | median; }
+read -r gw_rps gw_p50 gw_p99 <<< "$(column_median gateway 1) $(column_median gateway 2) $(column_median gateway 3)"
+read -r sms_rps sms_p50 sms_p99 <<< "$(column_median sms 1) $(column_median sms 2) $(column_median sms 3)"
 printf '%-34s %10s %10s %10s\n' "" "req/s" "p50 ms" "p99 ms"
 printf '%-34s %10s %10s %10s\n' "nginx 204 (ceiling)" "$nginx_rps" "$nginx_p50" "$nginx_p99"
 printf '%-34s %10s %10s %10s\n' "bare Hummingbird 204" "$hb_rps" "$hb_p50" "$hb_p99"
 printf '%-34s %10s %10s %10s\n' "gateway webhook, fsync'd log" "$gw_rps" "$gw_p50" "$gw_p99"
+printf '%-34s %10s %10s %10s\n' "gateway Twilio SMS, signed form" "$sms_rps" "$sms_p50" "$sms_p99"
 awk -v g="$gw_rps" -v n="$nginx_rps" -v h="$hb_rps" 'BEGIN { printf "ratio gateway/nginx: %.2f (target >= 0.30); bare Hummingbird/nginx: %.2f; gateway/bare Hummingbird: %.2f\n", g / n, h / n, g / h }'
+awk -v s="$sms_rps" -v g="$gw_rps" 'BEGIN { printf "SMS cost vs plain webhook: %.1f%% (target <= 10%%)\n", (1 - s / g) * 100 }'
+rejected=$(curl -s "http://127.0.0.1:$GATEWAY_PORT/metrics" | awk '/^listening_post_rejected_total/ { sum += $2 } END { print sum + 0 }')
+echo "requests rejected (must be 0: every SMS signature verified): $rejected"
 stored=$(curl -s "http://127.0.0.1:$GATEWAY_PORT/v1/streams" | python3 -c 'import json,sys; print(next(s["head"] for s in json.load(sys.stdin)["streams"] if s["name"]=="all"))')
 echo "events stored: $stored"
 

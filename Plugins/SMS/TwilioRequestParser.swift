@@ -39,7 +39,7 @@ struct TwilioRequestParser: Sendable {
         }
         if !isGET, request.body.isEmpty { throw .malformed("the body is empty") }
 
-        var fields: [String: String] = [:]
+        var fields: [String: String] = Dictionary(minimumCapacity: parameters.count)
         for (name, value) in parameters where fields[name] == nil { fields[name] = value }
         guard let sid = fields["MessageSid"] ?? fields["SmsMessageSid"], !sid.isEmpty else { throw .malformed("MessageSid is missing") }
         guard let from = fields["From"], !from.isEmpty else { throw .malformed("From is missing") }
@@ -63,7 +63,8 @@ struct TwilioRequestParser: Sendable {
             guard let url = fields["MediaUrl\(index)"] else { throw .malformed("NumMedia is \(mediaCount) but MediaUrl\(index) is missing") }
             message.attachments.append(Attachment(mediaType: fields["MediaContentType\(index)"] ?? "application/octet-stream", url: url))
         }
-        for (name, value) in fields where name != "Body" && !name.hasPrefix("MediaUrl") && !name.hasPrefix("MediaContentType") {
+        metadata.reserveCapacity(fields.count)
+        for (name, value) in fields where name != "Body" && !(name.hasPrefix("Media") && (name.hasPrefix("MediaUrl") || name.hasPrefix("MediaContentType"))) {
             metadata[name] = .string(value)
         }
         message.metadata["twilio"] = .object(metadata)
@@ -76,7 +77,7 @@ struct TwilioRequestParser: Sendable {
     func signedURL(_ request: InboundHTTPRequest) -> String {
         let query = request.rawQuery
         if let publicURL {
-            return publicURL.contains("?") || query.isEmpty ? publicURL : publicURL + "?" + query
+            return publicURL.utf8.contains(UInt8(ascii: "?")) || query.isEmpty ? publicURL : publicURL + "?" + query
         }
         let fields = request.head.headerFields
         let scheme = fields[HTTPField.Name("X-Forwarded-Proto")!]?.split(separator: ",").first.map { $0.trimmingASCIIWhitespace() } ?? request.head.scheme ?? "http"

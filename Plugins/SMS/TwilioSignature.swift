@@ -12,27 +12,45 @@ import ListeningPostKit
 enum TwilioSignature {
     /// The base64 signature of `url` and `parameters` under `authToken`.
     static func sign(url: String, parameters: [(name: String, value: String)], authToken: String) -> String {
-        var text = url
-        var values: [String: Set<String>] = [:]
-        for (name, value) in parameters { values[name, default: []].insert(value) }
-        for name in values.keys.sorted(by: byteOrder) {
-            for value in values[name]!.sorted(by: byteOrder) {
-                text += name + value
-            }
+        sign(text: signingText(url: url, parameters: parameters), authToken: authToken)
+    }
+
+    /// The signed text: the URL, then `name + value` per parameter, names sorted by byte,
+    /// a repeated name's distinct values sorted.
+    static func signingText(url: String, parameters: [(name: String, value: String)]) -> [UInt8] {
+        // Sorted as byte arrays: comparing String.UTF8Views generically cost more than the HMAC.
+        let pairs = parameters.map { (name: Array($0.name.utf8), value: Array($0.value.utf8)) }.sorted { lhs, rhs in
+            lhs.name == rhs.name ? lhs.value.lexicographicallyPrecedes(rhs.value) : lhs.name.lexicographicallyPrecedes(rhs.name)
         }
-        let mac = HMAC<Insecure.SHA1>.authenticationCode(for: Array(text.utf8), using: SymmetricKey(data: Array(authToken.utf8)))
+        var text = Array(url.utf8)
+        text.reserveCapacity(text.count + pairs.reduce(0) { $0 + $1.name.count + $1.value.count })
+        var previous: (name: [UInt8], value: [UInt8])?
+        for pair in pairs {
+            if let previous, previous.name == pair.name, previous.value == pair.value { continue }  // distinct values only
+            text += pair.name
+            text += pair.value
+            previous = pair
+        }
+        return text
+    }
+
+    static func sign(text: [UInt8], authToken: String) -> String {
+        let mac = HMAC<Insecure.SHA1>.authenticationCode(for: text, using: SymmetricKey(data: Array(authToken.utf8)))
         return Data(mac).base64EncodedString()
     }
 
-    /// True when `signature` matches `url` (or a port variant of it) under any token.
+    /// True when `signature` matches `url` (or a port variant of it) under any token. The
+    /// URL as given is tried first; the variants only when it does not match.
     static func isValid(signature: String, url: String, parameters: [(name: String, value: String)], authTokens: [String]) -> Bool {
-        var matched = false
-        for candidate in urlVariants(url) {
-            for token in authTokens where ConstantTime.equals(signature, sign(url: candidate, parameters: parameters, authToken: token)) {
-                matched = true
-            }
+        let suffix = signingText(url: "", parameters: parameters)
+        func matches(_ candidate: String) -> Bool {
+            let text = Array(candidate.utf8) + suffix
+            var matched = false
+            for token in authTokens where ConstantTime.equals(signature, sign(text: text, authToken: token)) { matched = true }
+            return matched
         }
-        return matched
+        // The port variants only when the URL as given does not match.
+        return matches(url) || urlVariants(url).dropFirst().contains(where: matches)
     }
 
     /// The URL as given, with the scheme's default port added, and with any port removed.

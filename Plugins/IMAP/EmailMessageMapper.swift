@@ -1,0 +1,157 @@
+import Crypto
+import Foundation
+import ListeningPostKit
+
+/// A fetched mail (raw bytes, UID, UIDVALIDITY) to the message the gateway stores. Pure.
+///
+/// - Text: the first `text/plain` body (preferred inside `multipart/alternative`), else the
+///   HTML reduced to text. Charsets are honoured; an unknown one is read as Windows-1252
+///   and noted in `metadata.email.problems`.
+/// - Attachments: every other part with a file name, an attachment disposition, or a
+///   non-text type: name, media type, decoded size and SHA-256.
+/// - Threading: the conversation is the thread root — the first `References` id, else
+///   `In-Reply-To`, else the message's own `Message-ID`.
+/// - Dedup key: `message-id:<id>` (stable when UIDVALIDITY changes), else
+///   `uid:<uidvalidity>:<uid>`.
+/// - A message that cannot be parsed still becomes a message: flagged `unparseable`, with
+///   the raw headers and the reason in metadata.
+enum EmailMessageMapper {
+    struct Location: Sendable {
+        var mailbox: String
+        var uidValidity: UInt32
+        var uid: UInt32
+    }
+
+    static func message(from raw: [UInt8], at location: Location) -> InboundMessage {
+        var email: [String: JSONValue] = [
+            "mailbox": .string(location.mailbox), "uid": .number(Double(location.uid)), "uidValidity": .number(Double(location.uidValidity)),
+            "size": .number(Double(raw.count)),
+        ]
+        let parsed: (entity: MIMEEntity, problems: [String])
+        do {
+            parsed = try MIMEParser.parse(raw)
+        } catch {
+            var message = InboundMessage(dedupKey: "uid:\(location.uidValidity):\(location.uid)", text: "")
+            message.flags.insert(.unparseable)
+            email["parseError"] = .string(error.description)
+            email["rawHeaders"] = .string(String(decoding: MIMEParser.split(raw[...]).headers.prefix(16_384), as: UTF8.self))
+            message.metadata["email"] = .object(email)
+            return message
+        }
+        let root = parsed.entity
+        let headers = root.headers
+        var problems = parsed.problems
+
+        let messageId = messageIds(headers["Message-ID"]).first
+        var message = InboundMessage(dedupKey: messageId.map { "message-id:\($0)" } ?? "uid:\(location.uidValidity):\(location.uid)", text: "")
+        if let from = (headers["From"] ?? headers["Sender"] ?? headers["Reply-To"]).flatMap(EmailAddress.init(header:)) {
+            message.author.email = from.address
+            message.author.name = from.name
+        }
+        message.subject = headers["Subject"].map(EncodedWords.decode)
+        message.occurredAt = headers["Date"].flatMap(MailDate.parse)
+        let references = messageIds(headers["References"])
+        let inReplyTo = messageIds(headers["In-Reply-To"]).first
+        message.conversationId = references.first ?? inReplyTo ?? messageId
+
+        var body: Body?
+        var attachments: [Attachment] = []
+        walk(root, body: &body, attachments: &attachments, problems: &problems, insideAlternative: false)
+        if let body { message.text = body.text }
+        if body?.fromHTML == true { email["textFromHTML"] = true }
+        message.attachments = attachments
+
+        if isAutomatic(headers) { message.flags.insert(.autoReply) }
+        if let messageId { email["messageId"] = .string(messageId) }
+        if let inReplyTo { email["inReplyTo"] = .string(inReplyTo) }
+        if !references.isEmpty { email["references"] = .array(references.map { .string($0) }) }
+        let to = EmailAddress.list(headers["To"]), cc = EmailAddress.list(headers["Cc"])
+        if !to.isEmpty { email["to"] = .array(to.map { .string($0) }) }
+        if !cc.isEmpty { email["cc"] = .array(cc.map { .string($0) }) }
+        if let replyTo = headers["Reply-To"].flatMap(EmailAddress.init(header:)) { email["replyTo"] = .string(replyTo.address) }
+        if let autoSubmitted = headers["Auto-Submitted"] { email["autoSubmitted"] = .string(autoSubmitted) }
+        if !problems.isEmpty { email["problems"] = .array(problems.map { .string($0) }) }
+        message.metadata["email"] = .object(email)
+        return message
+    }
+
+    private struct Body {
+        var text: String
+        var fromHTML: Bool
+    }
+
+    /// Depth first: the first usable text body, and every other part that is a file.
+    private static func walk(_ entity: MIMEEntity, body: inout Body?, attachments: inout [Attachment], problems: inout [String], insideAlternative: Bool) {
+        if entity.isMultipart, !entity.parts.isEmpty {
+            if entity.contentType.value == "multipart/alternative", body == nil {
+                // Prefer the plain version; keep the others out of the attachments.
+                let ordered = entity.parts.filter { isPlain($0) } + entity.parts.filter { !isPlain($0) }
+                for part in ordered where body == nil {
+                    walk(part, body: &body, attachments: &attachments, problems: &problems, insideAlternative: true)
+                }
+                for part in entity.parts where isFile(part) { record(part, in: &attachments) }
+                return
+            }
+            for part in entity.parts { walk(part, body: &body, attachments: &attachments, problems: &problems, insideAlternative: insideAlternative) }
+            return
+        }
+        let type = entity.contentType.value
+        if body == nil, !isFile(entity), type == "text/plain" || type == "text/html" {
+            let charset = entity.contentType.parameters["charset"]
+            let (text, fellBack) = Charset.decodeLeniently(entity.decodedBody, charset: charset ?? "us-ascii")
+            if fellBack { problems.append("charset '\(charset ?? "none")' is unknown or does not match the bytes; read as Windows-1252") }
+            let plain = type == "text/html" ? HTMLText.plainText(from: text) : normalise(text)
+            body = Body(text: plain, fromHTML: type == "text/html")
+            return
+        }
+        if insideAlternative, !isFile(entity) { return }
+        if isFile(entity) || !type.hasPrefix("text/") || body != nil && entity.fileName != nil {
+            record(entity, in: &attachments)
+        } else if body != nil, type == "text/plain" || type == "text/html" {
+            // A second inline text part (a signature, a forwarded note): keep it as a file, not lost.
+            record(entity, in: &attachments)
+        }
+    }
+
+    private static func isPlain(_ entity: MIMEEntity) -> Bool {
+        entity.contentType.value == "text/plain" || (entity.isMultipart && entity.parts.contains(where: isPlain))
+    }
+
+    private static func isFile(_ entity: MIMEEntity) -> Bool {
+        entity.isAttachment || entity.fileName != nil
+    }
+
+    private static func record(_ entity: MIMEEntity, in attachments: inout [Attachment]) {
+        let bytes = entity.decodedBody
+        attachments.append(Attachment(
+            name: entity.fileName, mediaType: entity.contentType.value, size: bytes.count,
+            sha256: Hex.encode(SHA256.hash(data: bytes))))
+    }
+
+    /// CRLF to LF, trailing whitespace trimmed.
+    private static func normalise(_ text: String) -> String {
+        text.replacingOccurrences(of: "\r\n", with: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// `<id>` tokens of a Message-ID, In-Reply-To or References header, without brackets.
+    static func messageIds(_ header: String?) -> [String] {
+        guard let header else { return [] }
+        var ids: [String] = []
+        var rest = Substring(header)
+        while let open = rest.firstIndex(of: "<"), let close = rest[open...].firstIndex(of: ">") {
+            let id = rest[rest.index(after: open)..<close].trimmingASCIIWhitespace()
+            if !id.isEmpty { ids.append(id) }
+            rest = rest[rest.index(after: close)...]
+        }
+        if ids.isEmpty, !header.trimmingASCIIWhitespace().isEmpty, !header.contains(" ") { ids.append(header.trimmingASCIIWhitespace()) }
+        return ids
+    }
+
+    /// RFC 3834 `Auto-Submitted` other than `no`, `Precedence: bulk/junk/list`, and the
+    /// de-facto out-of-office headers.
+    static func isAutomatic(_ headers: MIMEHeaders) -> Bool {
+        if let value = headers["Auto-Submitted"]?.lowercased(), !value.hasPrefix("no") { return true }
+        if let value = headers["Precedence"]?.lowercased(), ["bulk", "junk", "list", "auto_reply"].contains(value) { return true }
+        return headers["X-Autoreply"] != nil || headers["X-Autorespond"] != nil || headers["X-Auto-Response-Suppress"]?.lowercased().contains("oof") == true
+    }
+}

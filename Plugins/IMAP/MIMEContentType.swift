@@ -1,0 +1,112 @@
+import Foundation
+import ListeningPostKit
+
+/// A structured header value with parameters — `Content-Type: text/plain; charset=utf-8` or
+/// `Content-Disposition: attachment; filename*=UTF-8''na%C3%AFve.txt` — with RFC 2231
+/// continuations (`name*0=`, `name*1*=`) and charset/percent encoding, and RFC 2047 words
+/// in quoted values (which mail clients send although the RFC forbids it). Pure.
+struct MIMEContentType: Sendable, Equatable {
+    /// `text/plain`, lowercased; for a disposition, `attachment` or `inline`.
+    var value: String
+    /// Parameters by lowercased name, decoded.
+    var parameters: [String: String]
+
+    init(value: String, parameters: [String: String] = [:]) {
+        self.value = value
+        self.parameters = parameters
+    }
+
+    init(parsing header: String) {
+        let parts = Self.split(header)
+        value = (parts.first ?? "").trimmingASCIIWhitespace().lowercased()
+        var simple: [String: String] = [:]
+        var continued: [String: [(index: Int, text: String, encoded: Bool)]] = [:]
+        for part in parts.dropFirst() {
+            guard let equals = part.firstIndex(of: "=") else { continue }
+            var name = part[..<equals].trimmingASCIIWhitespace().lowercased()
+            var text = part[part.index(after: equals)...].trimmingASCIIWhitespace()
+            if text.hasPrefix("\""), text.hasSuffix("\""), text.count >= 2 {
+                text = String(text.dropFirst().dropLast()).replacingOccurrences(of: "\\\"", with: "\"").replacingOccurrences(of: "\\\\", with: "\\")
+            }
+            let encoded = name.hasSuffix("*")
+            if encoded { name.removeLast() }
+            if let star = name.lastIndex(of: "*"), let index = Int(name[name.index(after: star)...]) {
+                continued[String(name[..<star]), default: []].append((index, text, encoded))
+            } else if encoded {
+                simple[name] = Self.extendedValue(text, first: true).text
+            } else {
+                simple[name] = EncodedWords.decode(text)
+            }
+        }
+        for (name, pieces) in continued {
+            var charset: String?
+            var bytes: [UInt8] = []
+            for piece in pieces.sorted(by: { $0.index < $1.index }) {
+                if piece.encoded {
+                    let (decoded, pieceCharset) = Self.extendedBytes(piece.text, first: piece.index == 0)
+                    if let pieceCharset { charset = pieceCharset }
+                    bytes += decoded
+                } else {
+                    bytes += Array(piece.text.utf8)
+                }
+            }
+            simple[name] = Charset.decodeLeniently(bytes, charset: charset ?? "UTF-8").text
+        }
+        parameters = simple
+    }
+
+    /// `charset'language'percent-encoded` (only the first piece carries charset and language).
+    private static func extendedBytes(_ text: String, first: Bool) -> ([UInt8], String?) {
+        var charset: String?
+        var body = Substring(text)
+        if first {
+            let pieces = text.split(separator: "'", maxSplits: 2, omittingEmptySubsequences: false)
+            if pieces.count == 3 {
+                charset = pieces[0].isEmpty ? nil : String(pieces[0])
+                body = pieces[2]
+            }
+        }
+        var bytes: [UInt8] = []
+        var iterator = Array(body.utf8).makeIterator()
+        while let byte = iterator.next() {
+            if byte == UInt8(ascii: "%"), let high = iterator.next(), let low = iterator.next(), let value = UInt8(String(bytes: [high, low], encoding: .ascii) ?? "", radix: 16) {
+                bytes.append(value)
+            } else {
+                bytes.append(byte)
+            }
+        }
+        return (bytes, charset)
+    }
+
+    private static func extendedValue(_ text: String, first: Bool) -> (text: String, charset: String?) {
+        let (bytes, charset) = extendedBytes(text, first: first)
+        return (Charset.decodeLeniently(bytes, charset: charset ?? "UTF-8").text, charset)
+    }
+
+    /// Splits on `;` outside quotes.
+    private static func split(_ header: String) -> [String] {
+        var parts: [String] = []
+        var current = ""
+        var quoted = false
+        var escaped = false
+        for character in header {
+            if escaped {
+                current.append(character)
+                escaped = false
+            } else if character == "\\" && quoted {
+                current.append(character)
+                escaped = true
+            } else if character == "\"" {
+                quoted.toggle()
+                current.append(character)
+            } else if character == ";" && !quoted {
+                parts.append(current)
+                current = ""
+            } else {
+                current.append(character)
+            }
+        }
+        parts.append(current)
+        return parts
+    }
+}
