@@ -98,6 +98,19 @@ let package = Package(
             path: "Plugins/Discourse",
             swiftSettings: swiftSettings
         ),
+        // libcurl (libcurl4-openssl-dev) for the IMAP channel: transport, TLS and login.
+        .systemLibrary(
+            name: "CCurl",
+            path: "Sources/CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .target(
+            name: "IMAPAdapter",
+            dependencies: ["ListeningPostKit", "CCurl"],
+            path: "Plugins/IMAP",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "listening-post",
             dependencies: [
@@ -105,6 +118,7 @@ let package = Package(
                 "WebhookAdapter",
                 "SMSAdapter",
                 "DiscourseAdapter",
+                "IMAPAdapter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -142,6 +156,12 @@ let package = Package(
         .testTarget(
             name: "SMSAdapterTests",
             dependencies: ["SMSAdapter", "ListeningPostCore", "ListeningPostTesting"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "IMAPAdapterTests",
+            dependencies: ["IMAPAdapter", "ListeningPostCore", "ListeningPostTesting"],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),

@@ -1,3 +1,4 @@
+import Foundation
 import ListeningPostKit
 
 /// RFC 2047 encoded words in header values: `=?charset?B|Q?text?=`. Whitespace between two

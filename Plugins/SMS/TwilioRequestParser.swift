@@ -1,3 +1,4 @@
+import Crypto
 import HTTPTypes
 import ListeningPostKit
 
@@ -13,6 +14,16 @@ struct TwilioRequestParser: Sendable {
     let publicURL: String?
     let maxBodySize: Int
     let defaultCountryCode: String?
+    /// The tokens as HMAC keys, made once.
+    private let keys: [SymmetricKey]
+
+    init(authTokens: [String], publicURL: String?, maxBodySize: Int, defaultCountryCode: String?) {
+        self.authTokens = authTokens
+        self.publicURL = publicURL
+        self.maxBodySize = maxBodySize
+        self.defaultCountryCode = defaultCountryCode
+        keys = authTokens.map { SymmetricKey(data: Array($0.utf8)) }
+    }
 
     static let signatureHeader = HTTPField.Name("X-Twilio-Signature")!
 
@@ -33,7 +44,7 @@ struct TwilioRequestParser: Sendable {
                 throw .badSignature("missing X-Twilio-Signature header")
             }
             let url = signedURL(request)
-            guard TwilioSignature.isValid(signature: signature, url: url, parameters: isGET ? [] : parameters, authTokens: authTokens) else {
+            guard TwilioSignature.isValid(signature: signature, url: url, parameters: isGET ? [] : parameters, keys: keys) else {
                 throw .badSignature("X-Twilio-Signature does not match \(url); if Twilio is configured with another URL (a proxy in front of the gateway), set twilio.public_url to it")
             }
         }

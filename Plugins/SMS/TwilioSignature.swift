@@ -35,18 +35,26 @@ enum TwilioSignature {
     }
 
     static func sign(text: [UInt8], authToken: String) -> String {
-        let mac = HMAC<Insecure.SHA1>.authenticationCode(for: text, using: SymmetricKey(data: Array(authToken.utf8)))
-        return Data(mac).base64EncodedString()
+        sign(text: text, key: SymmetricKey(data: Array(authToken.utf8)))
+    }
+
+    static func sign(text: [UInt8], key: SymmetricKey) -> String {
+        Data(HMAC<Insecure.SHA1>.authenticationCode(for: text, using: key)).base64EncodedString()
     }
 
     /// True when `signature` matches `url` (or a port variant of it) under any token. The
     /// URL as given is tried first; the variants only when it does not match.
     static func isValid(signature: String, url: String, parameters: [(name: String, value: String)], authTokens: [String]) -> Bool {
+        isValid(signature: signature, url: url, parameters: parameters, keys: authTokens.map { SymmetricKey(data: Array($0.utf8)) })
+    }
+
+    /// As above, with the tokens already made keys (the parser makes them once).
+    static func isValid(signature: String, url: String, parameters: [(name: String, value: String)], keys: [SymmetricKey]) -> Bool {
         let suffix = signingText(url: "", parameters: parameters)
         func matches(_ candidate: String) -> Bool {
             let text = Array(candidate.utf8) + suffix
             var matched = false
-            for token in authTokens where ConstantTime.equals(signature, sign(text: text, authToken: token)) { matched = true }
+            for key in keys where ConstantTime.equals(signature, sign(text: text, key: key)) { matched = true }
             return matched
         }
         // The port variants only when the URL as given does not match.

@@ -42,9 +42,15 @@ public struct InboundHTTPRequest: Sendable {
 
     /// The media type of the body, lowercased, without parameters (`application/json`).
     public var mediaType: String? {
-        head.headerFields[.contentType].map {
-            $0.split(separator: ";", maxSplits: 1).first.map { $0.trimmingASCIIWhitespace().lowercased() } ?? ""
+        guard let value = head.headerFields[.contentType] else { return nil }
+        // On bytes: read on every request, and split/trim/lowercase on String showed in profiles.
+        var bytes: [UInt8] = []
+        for byte in value.utf8 {
+            if byte == UInt8(ascii: ";") { break }
+            if byte == 0x20 || byte == 0x09 { continue }
+            bytes.append(byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte)
         }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }
 

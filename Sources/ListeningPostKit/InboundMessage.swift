@@ -125,4 +125,7 @@ public struct MessageFlag: RawRepresentable, Sendable, Hashable, Codable, Compar
     public static let incomplete: MessageFlag = "incomplete"
     /// An edit of an earlier message; metadata names the original.
     public static let edited: MessageFlag = "edited"
+    /// The source message was larger than the channel allows; only part of it (for mail,
+    /// its headers) was read.
+    public static let truncated: MessageFlag = "truncated"
 }

@@ -1,4 +1,5 @@
 import DiscourseAdapter
+import IMAPAdapter
 import ListeningPostCore
 import SMSAdapter
 import WebhookAdapter
@@ -10,5 +11,6 @@ extension AdapterRegistry {
         WebhookAdapter.self,
         SMSAdapter.self,
         DiscourseAdapter.self,
+        IMAPAdapter.self,
     ])
 }

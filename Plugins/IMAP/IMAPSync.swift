@@ -1,0 +1,271 @@
+import Foundation
+import ListeningPostKit
+import Logging
+import Synchronization
+
+/// One connected session of an IMAP channel: open the mailbox, catch up from the
+/// committed `(UIDVALIDITY, last UID)` checkpoint in batches, then wait for new mail with
+/// IDLE (or poll) and catch up again, until shutdown. Any failure ends the session with an
+/// error; the supervisor logs it, marks the channel unhealthy and retries with backoff.
+struct IMAPSync: Sendable {
+    let settings: IMAPSettings
+    let context: AdapterContext
+    let worker: IMAPWorker
+    let stopping: StopFlag
+
+    struct Checkpoint: Equatable {
+        var uidValidity: UInt32
+        var lastUID: UInt32
+
+        var text: String { "v1:\(uidValidity):\(lastUID)" }
+
+        init(uidValidity: UInt32, lastUID: UInt32) {
+            self.uidValidity = uidValidity
+            self.lastUID = lastUID
+        }
+
+        init?(_ text: String?) {
+            let parts = text?.split(separator: ":") ?? []
+            guard parts.count == 3, parts[0] == "v1", let validity = UInt32(parts[1]), let last = UInt32(parts[2]) else { return nil }
+            self.init(uidValidity: validity, lastUID: last)
+        }
+    }
+
+    var isStopping: Bool { stopping.isSet }
+
+    func run() async throws {
+        let options = IMAPConnection.Options(
+            url: settings.serverURL, username: settings.username, password: settings.password?.value, bearerToken: settings.bearerToken?.value,
+            requireTLS: settings.requireTLS, caFile: settings.caFile, connectTimeout: settings.timeout,
+            maxLiteralSize: settings.maxMessageSize + 64 * 1024)
+        try await worker.run { connection in
+            connection = nil
+            connection = try IMAPConnection(options)
+        }
+        let readOnly = settings.afterCommit == .nothing
+        let mailbox = settings.mailbox
+        let timeout = settings.timeout
+        let opened = try await worker.withConnection { connection in
+            // EXAMINE when nothing is to change: the server then guarantees no flag moves.
+            let answer = try connection.command("\(readOnly ? "EXAMINE" : "SELECT") \(IMAPSync.quoted(mailbox))", timeout: timeout)
+            return (IMAPSync.code("UIDVALIDITY", in: answer.responses), IMAPSync.code("UIDNEXT", in: answer.responses), connection.capabilities)
+        }
+        guard let uidValidity = opened.0 else { throw IMAPConnection.Failure(description: "the server did not report UIDVALIDITY for \(mailbox)") }
+        let canIdle = settings.idle && opened.2.contains("IDLE")
+        context.metrics.healthy(true)
+        context.logger.info("opened \(mailbox) (UIDVALIDITY \(uidValidity)); \(canIdle ? "waiting with IDLE" : "polling every \(settings.pollInterval)")")
+
+        var checkpoint = try await startingPoint(uidValidity: uidValidity, uidNext: opened.1)
+        while !isStopping {
+            checkpoint = try await catchUp(from: checkpoint)
+            if isStopping { break }
+            if canIdle {
+                let stopping = self.stopping
+                _ = try await worker.withConnection { try $0.idle(for: .seconds(25 * 60)) { stopping.isSet } }
+            } else {
+                var waited = Duration.zero
+                while waited < settings.pollInterval, !isStopping {
+                    let step = min(.milliseconds(250), settings.pollInterval - waited)
+                    try await context.clock.sleep(for: step)
+                    waited += step
+                }
+                _ = try await worker.withConnection { try $0.command("NOOP", timeout: timeout) }
+            }
+        }
+    }
+
+    /// Where to start: the committed checkpoint; on the first start, now (or the backfill
+    /// horizon); after a UIDVALIDITY change, the whole mailbox again (dedup by Message-ID
+    /// keeps it from repeating what is stored).
+    private func startingPoint(uidValidity: UInt32, uidNext: UInt32?) async throws -> Checkpoint {
+        let saved = Checkpoint(try await context.sink.lastCheckpoint())
+        if let saved, saved.uidValidity == uidValidity { return saved }
+        if let saved {
+            context.logger.warning("UIDVALIDITY of \(settings.mailbox) changed from \(saved.uidValidity) to \(uidValidity); re-reading the mailbox (stored messages are recognised by Message-ID)")
+            return Checkpoint(uidValidity: uidValidity, lastUID: 0)
+        }
+        if settings.backfill > .zero {
+            let since = context.clock.now().addingTimeInterval(-Double(settings.backfill.components.seconds))
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = TimeZone(identifier: "UTC")
+            formatter.dateFormat = "d-MMM-yyyy"
+            let timeout = settings.timeout
+            let uids = try await worker.withConnection { try IMAPSync.search($0, "UID SEARCH SINCE \(formatter.string(from: since))", timeout: timeout) }
+            let start = Checkpoint(uidValidity: uidValidity, lastUID: (uids.min() ?? uidNext ?? 1) - 1)
+            context.logger.info("first start: importing \(uids.count) message(s) from the last \(settings.backfill)")
+            return start
+        }
+        // Nothing older than now: remember where the mailbox ends, durably, before waiting.
+        let timeout = settings.timeout
+        let last: UInt32
+        if let uidNext {
+            last = uidNext - 1
+        } else {
+            last = try await worker.withConnection { try IMAPSync.search($0, "UID SEARCH ALL", timeout: timeout).max() ?? 0 }
+        }
+        let start = Checkpoint(uidValidity: uidValidity, lastUID: last)
+        _ = try await context.sink.submit([], checkpoint: start.text)
+        context.logger.info("first start: importing mail that arrives from now on (after UID \(last))")
+        return start
+    }
+
+    /// Imports everything after the checkpoint, a batch per transaction.
+    private func catchUp(from checkpoint: Checkpoint) async throws -> Checkpoint {
+        let timeout = settings.timeout
+        let last = checkpoint.lastUID
+        // "n:*" always includes the highest UID, even below n, so filter.
+        let uids = try await worker.withConnection { try IMAPSync.search($0, "UID SEARCH UID \(last + 1):*", timeout: timeout) }.filter { $0 > last }.sorted()
+        var current = checkpoint
+        for start in stride(from: 0, to: uids.count, by: settings.batchSize) {
+            if isStopping { break }
+            let batch = Array(uids[start..<min(start + settings.batchSize, uids.count)])
+            let messages = try await fetch(batch, uidValidity: checkpoint.uidValidity)
+            let next = Checkpoint(uidValidity: checkpoint.uidValidity, lastUID: batch.last!)
+            let receipts = try await context.sink.submit(messages, checkpoint: next.text)
+            current = next
+            let unparseable = messages.filter { $0.flags.contains(.unparseable) }.count
+            if unparseable > 0 {
+                context.metrics.rejected(reason: "unparseable")
+                context.logger.warning("\(unparseable) message(s) could not be parsed; stored with their raw headers, flagged unparseable")
+            }
+            context.logger.debug("stored \(receipts.filter { !$0.duplicate }.count) message(s) up to UID \(next.lastUID)")
+            try await afterCommit(batch)
+        }
+        return current
+    }
+
+    /// Fetches a batch without changing it (BODY.PEEK); oversized messages by header only.
+    private func fetch(_ uids: [UInt32], uidValidity: UInt32) async throws -> [InboundMessage] {
+        let timeout = settings.timeout, limit = settings.maxMessageSize, mailbox = settings.mailbox
+        let set = IMAPSync.uidSet(uids)
+        let raw = try await worker.withConnection { connection -> [(uid: UInt32, bytes: [UInt8], truncated: Bool)] in
+            var sizes: [UInt32: Int] = [:]
+            try connection.command("UID FETCH \(set) (UID RFC822.SIZE)", timeout: timeout) { response in
+                if let item = IMAPSync.fetchItems(response), let uid = item.uid, let size = item.size { sizes[uid] = size }
+                return false
+            }
+            let small = uids.filter { (sizes[$0] ?? 0) <= limit }
+            let large = uids.filter { (sizes[$0] ?? 0) > limit }
+            var bodies: [UInt32: (bytes: [UInt8], truncated: Bool)] = [:]
+            if !small.isEmpty {
+                try connection.command("UID FETCH \(IMAPSync.uidSet(small)) (UID BODY.PEEK[])", timeout: timeout) { response in
+                    if let item = IMAPSync.fetchItems(response), let uid = item.uid, let body = item.body { bodies[uid] = (body, false) }
+                    return false
+                }
+            }
+            if !large.isEmpty {
+                try connection.command("UID FETCH \(IMAPSync.uidSet(large)) (UID BODY.PEEK[HEADER])", timeout: timeout) { response in
+                    if let item = IMAPSync.fetchItems(response), let uid = item.uid, let body = item.body { bodies[uid] = (body, true) }
+                    return false
+                }
+            }
+            // A UID that vanished between SEARCH and FETCH (expunged) has no body: skipped.
+            return uids.compactMap { uid in bodies[uid].map { (uid, $0.bytes, $0.truncated) } }
+        }
+        return raw.map { item in
+            var message = EmailMessageMapper.message(from: item.bytes, at: .init(mailbox: mailbox, uidValidity: uidValidity, uid: item.uid))
+            if item.truncated { message.flags.insert(.truncated) }
+            return message
+        }
+    }
+
+    private func afterCommit(_ uids: [UInt32]) async throws {
+        guard settings.afterCommit != .nothing, !uids.isEmpty else { return }
+        let timeout = settings.timeout, set = IMAPSync.uidSet(uids), action = settings.afterCommit, folder = settings.moveTo ?? ""
+        do {
+            try await worker.withConnection { connection in
+                if action == .flagSeen {
+                    try connection.command("UID STORE \(set) +FLAGS.SILENT (\\Seen)", timeout: timeout)
+                } else if connection.capabilities.contains("MOVE") {
+                    try connection.command("UID MOVE \(set) \(IMAPSync.quoted(folder))", timeout: timeout)
+                } else {
+                    try connection.command("UID COPY \(set) \(IMAPSync.quoted(folder))", timeout: timeout)
+                    try connection.command("UID STORE \(set) +FLAGS.SILENT (\\Deleted)", timeout: timeout)
+                    try connection.command(connection.capabilities.contains("UIDPLUS") ? "UID EXPUNGE \(set)" : "EXPUNGE", timeout: timeout)
+                }
+            }
+        } catch {
+            // The events are committed; the action is not retried, so say so plainly.
+            context.logger.error("after_commit \(action.name) failed for UIDs \(set); the messages are stored but were left as they were", metadata: ["error": "\(error)"])
+        }
+    }
+
+    // MARK: Pure helpers
+
+    static func quoted(_ mailbox: String) -> String {
+        "\"" + mailbox.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+
+    /// `1:5,7,9:10` for `[1,2,3,4,5,7,9,10]`.
+    static func uidSet(_ uids: [UInt32]) -> String {
+        var ranges: [String] = []
+        var runStart: UInt32?
+        var previous: UInt32?
+        for uid in uids.sorted() {
+            if let previousUID = previous, uid == previousUID + 1 {
+                previous = uid
+                continue
+            }
+            if let start = runStart, let end = previous { ranges.append(start == end ? "\(start)" : "\(start):\(end)") }
+            runStart = uid
+            previous = uid
+        }
+        if let start = runStart, let end = previous { ranges.append(start == end ? "\(start)" : "\(start):\(end)") }
+        return ranges.joined(separator: ",")
+    }
+
+    /// A response code's number in `* OK [NAME n] …` lines.
+    static func code(_ name: String, in responses: [IMAPResponse]) -> UInt32? {
+        for case .status("OK", let text) in responses where text.hasPrefix("[\(name) ") {
+            let digits = text.dropFirst(name.count + 2).prefix { $0.isNumber }
+            return UInt32(digits)
+        }
+        return nil
+    }
+
+    static func search(_ connection: IMAPConnection, _ command: String, timeout: Duration) throws -> [UInt32] {
+        var uids: [UInt32] = []
+        try connection.command(command, timeout: timeout) { response in
+            if case .data(let values) = response, values.first?.atom?.uppercased() == "SEARCH" {
+                uids += values.dropFirst().compactMap { $0.atom.flatMap(UInt32.init) }
+                return false
+            }
+            return true
+        }
+        return uids
+    }
+
+    struct FetchItems {
+        var uid: UInt32?
+        var size: Int?
+        var body: [UInt8]?
+    }
+
+    /// UID, RFC822.SIZE and the body of a `* n FETCH (…)` response.
+    static func fetchItems(_ response: IMAPResponse) -> FetchItems? {
+        guard case .data(let values) = response, values.count >= 3, values[1].atom?.uppercased() == "FETCH", case .list(let items) = values[2] else { return nil }
+        var result = FetchItems()
+        var index = 0
+        while index + 1 < items.count {
+            let name = items[index].atom?.uppercased() ?? ""
+            let value = items[index + 1]
+            switch name {
+            case "UID": result.uid = value.atom.flatMap(UInt32.init)
+            case "RFC822.SIZE": result.size = value.atom.flatMap(Int.init)
+            case "BODY[]", "BODY[HEADER]", "RFC822":
+                if case .bytes(let bytes) = value { result.body = bytes }
+            default: break
+            }
+            index += 2
+        }
+        return result
+    }
+}
+
+/// Set once, on graceful shutdown; read by the session between steps and during IDLE.
+final class StopFlag: Sendable {
+    private let state = Mutex(false)
+    var isSet: Bool { state.withLock { $0 } }
+    func set() { state.withLock { $0 = true } }
+}
