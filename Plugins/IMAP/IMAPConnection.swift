@@ -34,6 +34,7 @@ final class IMAPConnection {
     private var parser: IMAPResponseParser
     private var nextTag = 1
     private var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+    private var receiveBuffer = [UInt8](repeating: 0, count: 256 * 1024)
     private let socket: Int32
     private(set) var capabilities: Set<String> = []
 
@@ -171,7 +172,6 @@ final class IMAPConnection {
 
     /// The next response, reading from the socket as needed; `nil` on timeout if allowed.
     private func read(until deadline: ContinuousClock.Instant, allowTimeout: Bool) throws(Failure) -> IMAPResponse? {
-        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
             do {
                 if let response = try parser.next() { return response }
@@ -179,7 +179,7 @@ final class IMAPConnection {
                 throw Failure(description: "the server broke the IMAP protocol: \(error)")
             }
             var received = 0
-            let code = buffer.withUnsafeMutableBytes { curl_easy_recv(handle, $0.baseAddress, $0.count, &received) }
+            let code = receiveBuffer.withUnsafeMutableBytes { curl_easy_recv(handle, $0.baseAddress, $0.count, &received) }
             if code == CURLE_AGAIN {
                 if ContinuousClock.now >= deadline {
                     if allowTimeout { return nil }
@@ -195,7 +195,7 @@ final class IMAPConnection {
             }
             guard code == CURLE_OK else { throw Self.failure(code, buffer: errorBuffer) }
             guard received > 0 else { throw Failure(description: "the server closed the connection") }
-            parser.feed(buffer[0..<received])
+            parser.feed(receiveBuffer[0..<received])
         }
     }
 

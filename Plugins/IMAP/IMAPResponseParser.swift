@@ -41,7 +41,9 @@ struct IMAPResponseParser {
     let maxLineLength: Int
 
     private var buffer: [UInt8] = []
-    /// Where the next unscanned byte of the current response is (relative to `buffer`).
+    /// Bytes before this were returned as responses; dropped in bulk, not per response.
+    private var consumed = 0
+    /// Where the scan for the current response's end resumes.
     private var scanned = 0
 
     init(maxLiteralSize: Int, maxLineLength: Int = 1 << 20) {
@@ -50,7 +52,7 @@ struct IMAPResponseParser {
     }
 
     /// Bytes buffered and not yet returned as responses.
-    var bufferedCount: Int { buffer.count }
+    var bufferedCount: Int { buffer.count - consumed }
 
     mutating func feed(_ bytes: some Sequence<UInt8>) {
         buffer.append(contentsOf: bytes)
@@ -75,9 +77,14 @@ struct IMAPResponseParser {
                 lineStart = literalEnd
                 continue
             }
-            let response = try Self.parse(buffer[0...lf])
-            buffer.removeFirst(lf + 1)
-            scanned = 0
+            let response = try Self.parse(buffer[consumed...lf])
+            consumed = lf + 1
+            scanned = consumed
+            if consumed > 256 * 1024 || consumed == buffer.count {
+                buffer.removeFirst(consumed)
+                scanned -= consumed
+                consumed = 0
+            }
             return response
         }
     }

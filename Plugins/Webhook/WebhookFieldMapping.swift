@@ -75,38 +75,11 @@ struct WebhookFieldMapping: Sendable {
 
     /// A string field: strings as is, numbers written out; `nil` when absent or null.
     func string(_ field: Field, in payload: JSONValue) throws(HTTPProblem) -> String? {
-        let pointer = pointers[field]!
-        switch try value(field, in: payload) {
-        case nil:
-            return nil
-        case .string(let text)?:
-            return text
-        case .number(let number)?:
-            return number.rounded() == number && abs(number) < 1e15 ? String(Int64(number)) : String(number)
-        case let other?:
-            throw .malformed("\(field.name): \(pointer) must be a string, found \(other.kindDescription)")
-        }
+        try PayloadField.text(value(field, in: payload), field: field.name, pointer: pointers[field]!)
     }
 
     /// The time field: RFC 3339 text or Unix seconds/milliseconds.
     func date(_ field: Field, in payload: JSONValue) throws(HTTPProblem) -> Date? {
-        let pointer = pointers[field]!
-        switch try value(field, in: payload) {
-        case nil:
-            return nil
-        case .string(let text)?:
-            // Form bodies carry only strings, so Unix time may arrive as digits.
-            if let number = Double(text), text.allSatisfy({ $0.isNumber || $0 == "." }) {
-                return Date(timeIntervalSince1970: number > 1e12 ? number / 1000 : number)
-            }
-            guard let date = RFC3339.date(from: text) else {
-                throw .malformed("\(field.name): \(pointer) is not an RFC 3339 time: '\(text)'")
-            }
-            return date
-        case .number(let number)?:
-            return Date(timeIntervalSince1970: number > 1e12 ? number / 1000 : number)
-        case let other?:
-            throw .malformed("\(field.name): \(pointer) must be an RFC 3339 string or Unix seconds, found \(other.kindDescription)")
-        }
+        try PayloadField.date(value(field, in: payload), field: field.name, pointer: pointers[field]!)
     }
 }
