@@ -53,11 +53,7 @@ public struct DiscourseAdapter: ChannelAdapter {
     static func handle(_ parsed: Result<DiscourseWebhookParser.Outcome, HTTPProblem>, instance: String, context: AdapterContext) async -> InboundHTTPResponse {
         switch parsed {
         case .failure(let problem):
-            context.metrics.rejected(reason: problem.metricReason)
-            if problem.status == 401 {
-                context.logger.notice("rejected a delivery with a bad signature", metadata: ["detail": "\(problem.detail)"])
-            }
-            return .problem(problem)
+            return context.reject(problem)
         case .success(.ignored(let reason, let detail)):
             context.metrics.ignored(reason: reason)
             return .json(.ok, ["status": "ignored", "detail": .string(detail)])
@@ -66,12 +62,7 @@ public struct DiscourseAdapter: ChannelAdapter {
                 metadata["instance"] = .string(instance)
                 message.metadata["discourse"] = .object(metadata)
             }
-            do {
-                return .json(.ok, ["id": .string(try await context.sink.submit(message).eventId)])
-            } catch {
-                context.logger.error("could not store a Discourse post; answered 503 so the forum retries", metadata: ["error": "\(error)"])
-                return .problem(.unavailable("the post could not be stored; retry later"))
-            }
+            return await context.store(message, what: "post") { .json(.ok, ["id": .string($0.eventId)]) }
         }
     }
 }

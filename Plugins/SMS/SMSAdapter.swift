@@ -37,9 +37,9 @@ public struct SMSAdapter: ChannelAdapter {
                 case .success(.part(let part)):
                     return await coordinator.submit(part)
                 case .success(.message(let message)):
-                    return await Self.store(.success(message), context: context) { .json(.ok, ["id": .string($0.eventId)]) }
+                    return await context.store(message, what: "message") { .json(.ok, ["id": .string($0.eventId)]) }
                 case .failure(let problem):
-                    return await Self.store(.failure(problem), context: context) { _ in .init(status: .ok) }
+                    return context.reject(problem)
                 }
             }
             endpoints = [.post, .get].map { HTTPEndpoint(method: $0, path: path, maxBodySize: limit, handler: handler) }
@@ -76,19 +76,8 @@ public struct SMSAdapter: ChannelAdapter {
         _ parsed: Result<InboundMessage, HTTPProblem>, context: AdapterContext, success: (IngestReceipt) -> InboundHTTPResponse
     ) async -> InboundHTTPResponse {
         switch parsed {
-        case .failure(let problem):
-            context.metrics.rejected(reason: problem.metricReason)
-            if problem.status == 401 {
-                context.logger.notice("rejected a request with a bad signature", metadata: ["detail": "\(problem.detail)"])
-            }
-            return .problem(problem)
-        case .success(let message):
-            do {
-                return success(try await context.sink.submit(message))
-            } catch {
-                context.logger.error("could not store an SMS; answered 503 so the provider retries", metadata: ["error": "\(error)"])
-                return .problem(.unavailable("the message could not be stored; retry later"))
-            }
+        case .failure(let problem): context.reject(problem)
+        case .success(let message): await context.store(message, what: "message", success: success)
         }
     }
 }

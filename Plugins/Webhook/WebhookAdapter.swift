@@ -36,22 +36,9 @@ public struct WebhookAdapter: ChannelAdapter {
     }
 
     static func handle(_ request: InboundHTTPRequest, processor: WebhookRequestProcessor, context: AdapterContext) async -> InboundHTTPResponse {
-        let message: InboundMessage
         switch processor.process(request, now: context.clock.now()) {
-        case .success(let parsed):
-            message = parsed
-        case .failure(let problem):
-            context.metrics.rejected(reason: problem.metricReason)
-            if problem.status == 401 {
-                context.logger.notice("rejected a request with a bad signature", metadata: ["detail": "\(problem.detail)"])
-            }
-            return .problem(problem)
-        }
-        do {
-            return .accepted(try await context.sink.submit(message))
-        } catch {
-            context.logger.error("could not store a webhook message; answered 503 so the sender retries", metadata: ["error": "\(error)"])
-            return .problem(.unavailable("the event could not be stored; retry later"))
+        case .failure(let problem): context.reject(problem)
+        case .success(let message): await context.store(message, what: "event") { .accepted($0) }
         }
     }
 }

@@ -1,0 +1,24 @@
+import Logging
+
+extension AdapterContext {
+    /// The answer to a push request the adapter refused: counted under
+    /// `listening_post_rejected_total{reason}`, bad signatures logged, the problem returned.
+    public func reject(_ problem: HTTPProblem) -> InboundHTTPResponse {
+        metrics.rejected(reason: problem.metricReason)
+        if problem.status == 401 {
+            logger.notice("rejected a request with a bad signature", metadata: ["detail": "\(problem.detail)"])
+        }
+        return .problem(problem)
+    }
+
+    /// Stores one message and answers with `success` only after the commit; if the log
+    /// cannot commit, answers 503 ("the `what` could not be stored") so the sender retries.
+    public func store(_ message: InboundMessage, what: String, success: (IngestReceipt) -> InboundHTTPResponse) async -> InboundHTTPResponse {
+        do {
+            return success(try await sink.submit(message))
+        } catch {
+            logger.error("could not store a message; answered 503 so the sender retries", metadata: ["error": "\(error)"])
+            return .problem(.unavailable("the \(what) could not be stored; retry later"))
+        }
+    }
+}
