@@ -37,7 +37,7 @@ struct DiscoursePoller: Sendable {
                 return
             } catch {
                 failures += 1
-                pause = Backoff.delay(afterFailures: failures, base: settings.backoffBase, cap: .seconds(300))
+                pause = Backoff(initial: settings.backoffBase, maximum: .seconds(300)).delay(afterFailures: failures - 1)
                 context.metrics.healthy(false)
                 context.logger.error("polling \(instance) failed (attempt \(failures)); the cursor did not move; retrying in \(pause)", metadata: ["error": "\(error)"])
             }
@@ -100,15 +100,5 @@ struct DiscoursePoller: Sendable {
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
         if let date = formatter.date(from: value) { return .seconds(max(1, min(Int(date.timeIntervalSince(now).rounded(.up)), 3600))) }
         return .seconds(60)
-    }
-}
-
-/// Capped exponential backoff with jitter: base · 2^(failures−1), at most `cap`, then
-/// 50–100 % of it so many clients do not retry in step.
-enum Backoff {
-    static func delay(afterFailures failures: Int, base: Duration, cap: Duration) -> Duration {
-        let exponent = min(max(failures - 1, 0), 20)
-        let full = min(base * (1 << exponent), cap)
-        return full * Double.random(in: 0.5...1.0)
     }
 }
