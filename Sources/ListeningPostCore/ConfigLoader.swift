@@ -63,9 +63,12 @@ public struct ConfigLoader: Sendable {
             errors += channelErrors
         }
 
+        let routing = RoutingConfigReader(top: top, channels: channels, kinds: Set(registry.kinds)).read()
+        errors += routing.errors
+
         let fatal = errors.filter { !$0.isWarning }
         guard fatal.isEmpty else { throw ConfigErrors(Self.sorted(errors)) }
-        return GatewayConfig(
+        var config = GatewayConfig(
             server: ServerSettings(
                 host: server.string("host") ?? "127.0.0.1", port: server.integer("port") ?? 8080,
                 sseHeartbeat: server.duration("sse_heartbeat") ?? .seconds(15)),
@@ -73,7 +76,12 @@ public struct ConfigLoader: Sendable {
             logging: LoggingSettings(level: Logger.Level(rawValue: logging.string("level") ?? "info") ?? .info, format: logging.string("format") ?? "text"),
             channels: channels,
             warnings: Self.sorted(errors.filter(\.isWarning)),
-            secrets: channels.flatMap(\.values.allSecrets))
+            secrets: channels.flatMap(\.values.allSecrets) + top.allSecrets)
+        config.customers = routing.customers
+        config.routing = routing.routing
+        config.declaredStreams = routing.declaredStreams
+        config.subscribers = routing.subscribers
+        return config
     }
 
     private func validateChannels(_ node: ConfigNode) -> ([ChannelDeclaration], [ConfigError]) {

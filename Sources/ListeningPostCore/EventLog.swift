@@ -1,3 +1,4 @@
+import Foundation
 import ListeningPostKit
 
 /// The durable, ordered record of every event: the one place "acknowledged" means "stored".
@@ -20,6 +21,13 @@ public protocol EventLog: Sendable {
 
     /// A subscriber's committed cursor (the last offset it has acknowledged).
     func cursor(subscriber: String) async throws -> Int64?
+
+    /// A push subscriber's dead letters, oldest first.
+    func deadLetters(subscriber: String) async throws -> [DeadLetter]
+
+    /// Those of the given provisional customer ids that events have carried and that no
+    /// directory entry has adopted yet.
+    func unadoptedProvisionalIds(among ids: [String]) async throws -> [String]
 }
 
 /// What one `append` commits.
@@ -32,13 +40,83 @@ public struct AppendRequest: Sendable {
     public var checkpoint: String?
     /// Subscriber cursors to commit with the events.
     public var cursors: [String: Int64]
+    /// Provisional customer ids the events carry, remembered so a later directory entry
+    /// can adopt them.
+    public var provisionalCustomers: Set<String>
+    /// Provisional id → customer id adoptions, committed with the merge events.
+    public var adoptions: [String: String]
+    /// Events a push subscriber gave up on, committed with its cursor moving past them.
+    public var deadLetters: [DeadLetter]
+    /// Dead letters delivered after all, to forget.
+    public var clearedDeadLetters: [DeadLetterKey]
 
     /// Creates a request.
-    public init(channel: String, events: [PreparedEvent], checkpoint: String? = nil, cursors: [String: Int64] = [:]) {
+    public init(
+        channel: String, events: [PreparedEvent], checkpoint: String? = nil, cursors: [String: Int64] = [:],
+        provisionalCustomers: Set<String> = [], adoptions: [String: String] = [:], deadLetters: [DeadLetter] = [], clearedDeadLetters: [DeadLetterKey] = []
+    ) {
         self.channel = channel
         self.events = events
         self.checkpoint = checkpoint
         self.cursors = cursors
+        self.provisionalCustomers = provisionalCustomers
+        self.adoptions = adoptions
+        self.deadLetters = deadLetters
+        self.clearedDeadLetters = clearedDeadLetters
+    }
+
+    /// Whether committing it would change nothing.
+    public var isEmpty: Bool {
+        events.isEmpty && checkpoint == nil && cursors.isEmpty && provisionalCustomers.isEmpty && adoptions.isEmpty && deadLetters.isEmpty
+            && clearedDeadLetters.isEmpty
+    }
+}
+
+/// An event a push subscriber could not take after every retry.
+public struct DeadLetter: Sendable, Hashable {
+    /// The subscriber.
+    public var subscriber: String
+    /// The stream it was pushed from.
+    public var stream: String
+    /// Its offset there.
+    public var offset: Int64
+    /// The event id.
+    public var eventId: String
+    /// Attempts made.
+    public var attempts: Int
+    /// The last attempt's failure.
+    public var lastError: String
+    /// When it was given up on.
+    public var deadAt: Date
+    /// The CloudEvent JSON (filled when read back).
+    public var payload: [UInt8]
+
+    /// Creates a dead letter.
+    public init(subscriber: String, stream: String, offset: Int64, eventId: String, attempts: Int, lastError: String, deadAt: Date, payload: [UInt8] = []) {
+        self.subscriber = subscriber
+        self.stream = stream
+        self.offset = offset
+        self.eventId = eventId
+        self.attempts = attempts
+        self.lastError = lastError
+        self.deadAt = deadAt
+        self.payload = payload
+    }
+
+    /// Its key.
+    public var key: DeadLetterKey { DeadLetterKey(subscriber: subscriber, eventId: eventId) }
+}
+
+/// Names one dead letter.
+public struct DeadLetterKey: Sendable, Hashable {
+    /// The subscriber.
+    public var subscriber: String
+    /// The event id.
+    public var eventId: String
+    /// Creates a key.
+    public init(subscriber: String, eventId: String) {
+        self.subscriber = subscriber
+        self.eventId = eventId
     }
 }
 

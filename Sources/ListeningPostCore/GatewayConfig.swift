@@ -12,6 +12,15 @@ public struct GatewayConfig: Sendable {
     public var logging: LoggingSettings
     /// Channels in file order.
     public var channels: [ChannelDeclaration]
+    /// Where the customer directory comes from.
+    public var customers: CustomerSettings = CustomerSettings()
+    /// Segments, routes and the fallback stream.
+    public var routing: RoutingRules = .none
+    /// Streams declared under `streams:` (routes may name these, channel ids, `all` and
+    /// the fallback).
+    public var declaredStreams: [String] = []
+    /// Who may read which streams, and who gets them pushed.
+    public var subscribers: [SubscriberDeclaration] = []
     /// Problems that do not stop the gateway (inline secrets, …).
     public var warnings: [ConfigError]
     /// Every secret value, for redaction.
@@ -65,6 +74,58 @@ extension GatewayConfig {
         .init("store", .object(storeSpec), doc: "The durable log."),
         .init("logging", .object(loggingSpec), doc: "Process logs."),
         .init("channels", .list(ConfigSpec([])), doc: "The listening posts. Each entry has `id`, `type` and the fields of that type (per type below)."),
+        .init("customers", .object(customersSpec), doc: "The customer directory: who a message is from. See docs/routing.md."),
+        .init("segments", .list(segmentSpec), doc: "Ordered segment rules; the first that matches a customer wins. An entry without `when` matches everyone and must come last; without one, unmatched customers are in segment `default`."),
+        .init("streams", .stringList, example: "[escalations, partners]", doc: "Stream names routes may send to, besides `all`, the channel ids and the fallback stream."),
+        .init("routes", .list(routeSpec), doc: "Ordered routing rules. Every event goes to `all` and its channel's stream, plus the streams of every matching route up to the first with `stop: true`."),
+        .init("fallback_stream", .string, default: "unrouted", doc: "Where an event that matches no route goes, so none goes nowhere."),
+        .init("subscribers", .list(subscriberSpec), doc: "Who may read which streams (bearer tokens), and who gets a stream pushed as signed webhooks."),
+    ])
+
+    static let customersSpec = ConfigSpec([
+        .init("file", .string, example: "./customers.csv", doc: "A CSV file of customers (columns: `id`, `emails`, `phones`, `preferred_channel`, `handle:<forum channel>`, `channel_id:<channel>`, anything else is an attribute). Reloaded on SIGHUP and when it changes; a bad file keeps the old directory."),
+        .init("plus_addressing", .oneOf(["strip", "keep"]), default: "strip", doc: "Whether `ann+orders@example.com` is the same customer as `ann@example.com` (`strip`) or not (`keep`)."),
+        .init("default_country_code", .string, example: "44", doc: "Calling code for phone numbers written without `+country`; without it such numbers are an error in the directory and unmatched in messages."),
+        .init("inline", .list(customerSpec), doc: "Customers written in this file."),
+    ])
+
+    static let customerSpec = ConfigSpec([
+        .init("id", .string, required: true, example: "cus_0042", doc: "The customer id events carry."),
+        .init("emails", .stringOrList, doc: "Email addresses."),
+        .init("phones", .stringOrList, doc: "Phone numbers, ideally E.164."),
+        .init("handles", .stringMap, example: "{community: ann}", doc: "Forum handles by forum channel id."),
+        .init("channel_ids", .stringMap, example: "{nps-survey: R-1187}", doc: "A channel's own id for this person, by channel id."),
+        .init("attributes", .stringMap, example: "{tier: gold, region: emea}", doc: "What segments and routes match on."),
+        .init("preferred_channel", .string, example: "sms-replies", doc: "The channel id to answer this customer on."),
+    ])
+
+    static let segmentSpec = ConfigSpec([
+        .init("name", .string, required: true, example: "gold", doc: "The segment name events carry."),
+        .init("when", .custom("condition"), example: "{attribute: {tier: gold}}", doc: "Who belongs (see docs/routing.md for conditions). Absent: everyone."),
+        .init("preferred_channel", .string, doc: "The channel id to answer members on, unless the customer has their own preference."),
+        .init("response_target", .duration, example: "3h", doc: "How soon members should get an answer; events carry it with the due time."),
+    ])
+
+    static let routeSpec = ConfigSpec([
+        .init("name", .string, example: "detractors", doc: "A name for logs and `route --dry-run`."),
+        .init("when", .custom("condition"), required: true, example: "{feedback: detractor}", doc: "When the route applies (see docs/routing.md)."),
+        .init("to", .stringOrList, required: true, example: "[escalations]", doc: "Streams a matching event goes to."),
+        .init("stop", .bool, default: "false", doc: "Whether a match ends routing."),
+    ])
+
+    static let subscriberSpec = ConfigSpec([
+        .init("name", .string, required: true, example: "crm", doc: "The subscriber's name (in URLs, cursors and dead letters)."),
+        .init("token", .string, required: true, secret: true, example: "${CRM_TOKEN}", doc: "Bearer token for the stream, WebSocket and dead-letter endpoints."),
+        .init("streams", .stringOrList, required: true, example: "[escalations]", doc: "Streams the token may read; `*` for every stream."),
+        .init("webhook", .object(pushSpec), doc: "Push one stream to a URL as signed webhooks."),
+    ])
+
+    static let pushSpec = ConfigSpec([
+        .init("url", .string, required: true, example: "https://crm.example.com/hooks/listening-post", doc: "Where events are POSTed (the CloudEvent JSON as the body)."),
+        .init("stream", .string, example: "escalations", doc: "The stream pushed; may be left out when the subscriber has one stream."),
+        .init("secret", .string, required: true, secret: true, example: "${CRM_WEBHOOK_SECRET}", doc: "Standard Webhooks secret (`whsec_` + base64): requests carry `webhook-id` (the event id), `webhook-timestamp` and `webhook-signature`."),
+        .init("retry_schedule", .stringList, example: "[5s, 5m, 30m, 2h]", doc: "Waits before each retry (each ±10% jitter). After the last retry fails the event is dead-lettered. Default: 5s, 5m, 30m, 2h, 5h, 10h, 10h."),
+        .init("timeout", .duration, default: "10s", doc: "How long one delivery attempt may take."),
     ])
 
     static let serverSpec = ConfigSpec([
@@ -90,4 +151,89 @@ extension GatewayConfig {
 
     /// Stream names the gateway reserves.
     public static let reservedStreamNames: Set<String> = ["all"]
+
+    /// Every stream that exists: `all`, one per channel, the declared ones and the fallback.
+    public var streamNames: Set<String> {
+        Set([RoutingRules.firehose, routing.fallbackStream] + channels.map(\.id) + declaredStreams)
+    }
+}
+
+/// `customers:`.
+public struct CustomerSettings: Sendable {
+    /// Entries written in `channels.yaml`.
+    public var inline: [Customer] = []
+    /// A CSV file of more entries, reloaded on SIGHUP and when it changes.
+    public var file: String?
+    /// How identities are compared.
+    public var normalizer = IdentityNormalizer()
+    /// The directory as loaded with the config.
+    public var directory: CustomerDirectory = .empty
+    /// Channel ids a customer's `preferred_channel` may name.
+    public var channelIds: Set<String> = []
+
+    /// Creates settings.
+    public init() {}
+
+    /// Reads the file (if any) and builds the directory from it and the inline entries.
+    /// Throws every problem, leaving the caller's current directory in place.
+    public func loadDirectory() throws(DirectoryProblems) -> CustomerDirectory {
+        var customers = inline
+        if let file {
+            let text: String
+            do {
+                text = try String(contentsOfFile: file, encoding: .utf8)
+            } catch {
+                throw DirectoryProblems([DirectoryProblem(origin: file, message: "cannot read the customer file: \(error.localizedDescription)")])
+            }
+            customers += try CustomerCSV.parse(text, file: file)
+        }
+        var problems: [DirectoryProblem] = []
+        for customer in customers {
+            if let preferred = customer.preferredChannel, !channelIds.contains(preferred) {
+                problems.append(DirectoryProblem(customer, message: "preferred_channel '\(preferred)' is not a channel id (channels: \(channelIds.sorted().joined(separator: ", ")))"))
+            }
+        }
+        do {
+            let directory = try CustomerDirectory(customers: customers, normalizer: normalizer)
+            if problems.isEmpty { return directory }
+        } catch {
+            problems += error.problems
+        }
+        throw DirectoryProblems(problems)
+    }
+}
+
+/// One entry of `subscribers:`.
+public struct SubscriberDeclaration: Sendable {
+    /// The subscriber's name, used in URLs and cursors.
+    public var name: String
+    /// The bearer token that identifies it.
+    public var token: Secret
+    /// Streams it may read; `*` grants every stream.
+    public var streams: [String]
+    /// Push delivery, when configured.
+    public var push: PushSettings?
+    /// Where the entry starts.
+    public var position: SourcePosition?
+
+    /// Whether the token grants a stream.
+    public func grants(_ stream: String) -> Bool { streams.contains("*") || streams.contains(stream) }
+}
+
+/// `subscribers[].webhook`: signed webhook push.
+public struct PushSettings: Sendable {
+    /// Where events are POSTed.
+    public var url: String
+    /// The stream pushed.
+    public var stream: String
+    /// Standard Webhooks secret (`whsec_…`) the receiver verifies with.
+    public var secret: Secret
+    /// Waits before each retry; after the last, the event is dead-lettered.
+    public var retrySchedule: [Duration]
+    /// How long one attempt may take.
+    public var timeout: Duration
+
+    /// 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h: about a day of retries, as Standard
+    /// Webhooks senders commonly do.
+    public static let defaultRetrySchedule: [Duration] = [.seconds(5), .seconds(300), .seconds(1800), .seconds(7200), .seconds(18000), .seconds(36000), .seconds(36000)]
 }

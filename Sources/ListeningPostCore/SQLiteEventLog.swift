@@ -122,9 +122,17 @@ public final class SQLiteEventLog: EventLog, Service {
 
     private static func migrate(_ connection: SQLiteConnection) async throws {
         let version = try await connection.query("PRAGMA user_version", []).first?.column("user_version")?.integer ?? 0
-        guard version < 1 else { return }
-        for statement in [
-            "BEGIN IMMEDIATE",
+        for (target, statements) in Self.migrations where version < target {
+            _ = try await connection.query("BEGIN IMMEDIATE", [])
+            for statement in statements { _ = try await connection.query(statement, []) }
+            _ = try await connection.query("PRAGMA user_version = \(target)", [])
+            _ = try await connection.query("COMMIT", [])
+        }
+    }
+
+    /// Schema versions, each applied once in its own transaction.
+    private static let migrations: [(Int, [String])] = [
+        (1, [
             """
             CREATE TABLE IF NOT EXISTS events (
                 seq INTEGER PRIMARY KEY,
@@ -145,12 +153,23 @@ public final class SQLiteEventLog: EventLog, Service {
             """,
             "CREATE TABLE IF NOT EXISTS checkpoints (channel TEXT PRIMARY KEY, token TEXT NOT NULL) WITHOUT ROWID",
             "CREATE TABLE IF NOT EXISTS subscriber_cursors (subscriber TEXT PRIMARY KEY, offset INTEGER NOT NULL) WITHOUT ROWID",
-            "PRAGMA user_version = 1",
-            "COMMIT",
-        ] {
-            _ = try await connection.query(statement, [])
-        }
-    }
+        ]),
+        (2, [
+            """
+            CREATE TABLE IF NOT EXISTS dead_letters (
+                subscriber TEXT NOT NULL,
+                event_id TEXT NOT NULL,
+                stream TEXT NOT NULL,
+                offset INTEGER NOT NULL,
+                attempts INTEGER NOT NULL,
+                last_error TEXT NOT NULL,
+                dead_at REAL NOT NULL,
+                PRIMARY KEY (subscriber, event_id)
+            ) WITHOUT ROWID
+            """,
+            "CREATE TABLE IF NOT EXISTS provisional_customers (id TEXT PRIMARY KEY, customer_id TEXT) WITHOUT ROWID",
+        ]),
+    ]
 
     /// Transactions committed since open; with group commit, fewer than the appends.
     public var committedTransactions: Int { state.withLock { $0.transactions } }
@@ -161,7 +180,7 @@ public final class SQLiteEventLog: EventLog, Service {
     // MARK: EventLog
 
     public func append(_ request: AppendRequest) async throws -> [IngestReceipt] {
-        if request.events.isEmpty && request.checkpoint == nil && request.cursors.isEmpty { return [] }
+        if request.isEmpty { return [] }
         let start = ContinuousClock.now
         let results = try await withCheckedThrowingContinuation { continuation in
             let accepted = state.withLock { state -> Bool in
@@ -199,6 +218,31 @@ public final class SQLiteEventLog: EventLog, Service {
     public func cursor(subscriber: String) async throws -> Int64? {
         try await reader.query("SELECT offset FROM subscriber_cursors WHERE subscriber = ?", [.text(subscriber)])
             .first?.column("offset")?.integer.map(Int64.init)
+    }
+
+    public func deadLetters(subscriber: String) async throws -> [DeadLetter] {
+        let rows = try await reader.query(
+            """
+            SELECT d.event_id AS event_id, d.stream AS stream, d.offset AS offset, d.attempts AS attempts, d.last_error AS last_error,
+                d.dead_at AS dead_at, e.payload AS payload
+            FROM dead_letters d LEFT JOIN events e ON e.id = d.event_id WHERE d.subscriber = ? ORDER BY d.dead_at, d.offset
+            """, [.text(subscriber)])
+        return rows.map { row in
+            DeadLetter(
+                subscriber: subscriber, stream: row.column("stream")?.string ?? "", offset: Int64(row.column("offset")?.integer ?? 0),
+                eventId: row.column("event_id")?.string ?? "", attempts: row.column("attempts")?.integer ?? 0,
+                lastError: row.column("last_error")?.string ?? "", deadAt: Date(timeIntervalSince1970: row.column("dead_at")?.double ?? 0),
+                payload: row.column("payload")?.blob.map { Array($0.readableBytesView) } ?? [])
+        }
+    }
+
+    public func unadoptedProvisionalIds(among ids: [String]) async throws -> [String] {
+        var found: [String] = []
+        for chunk in ids.chunked(by: 500) {
+            let sql = "SELECT id FROM provisional_customers WHERE customer_id IS NULL AND id IN (" + Array(repeating: "?", count: chunk.count).joined(separator: ", ") + ")"
+            found += try await reader.query(sql, chunk.map { .text($0) }).compactMap { $0.column("id")?.string }
+        }
+        return found
     }
 
     // MARK: Service
@@ -316,6 +360,7 @@ public final class SQLiteEventLog: EventLog, Service {
                         "INSERT INTO subscriber_cursors (subscriber, offset) VALUES (?, ?) ON CONFLICT (subscriber) DO UPDATE SET offset = excluded.offset",
                         [.text(subscriber), .integer(Int(offset))])
                 }
+                try await commitSubscriberAndCustomerRows(plan)
                 _ = try await writer.query("COMMIT", [])
                 let newHeads = plan.heads
                 state.withLock { state in
@@ -338,6 +383,36 @@ public final class SQLiteEventLog: EventLog, Service {
             logger.error("event log commit failed; \(batch.count) append(s) refused", metadata: ["error": "\(error)"])
             let failure = EventLogError(description: "commit failed: \(error)")
             for pending in batch { pending.continuation.resume(throwing: failure) }
+        }
+    }
+}
+
+extension SQLiteEventLog {
+    /// The rarer rows of a batch: provisional customers, adoptions and dead letters.
+    fileprivate func commitSubscriberAndCustomerRows(_ plan: BatchPlan) async throws {
+        if !plan.provisionalCustomers.isEmpty {
+            for chunk in plan.provisionalCustomers.sorted().chunked(by: 500) {
+                _ = try await writer.query(
+                    "INSERT INTO provisional_customers (id) VALUES " + placeholders(row: "(?)", count: chunk.count) + " ON CONFLICT (id) DO NOTHING",
+                    chunk.map { .text($0) })
+            }
+        }
+        for (provisional, customer) in plan.adoptions {
+            _ = try await writer.query(
+                "INSERT INTO provisional_customers (id, customer_id) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id",
+                [.text(provisional), .text(customer)])
+        }
+        for letter in plan.deadLetters {
+            _ = try await writer.query(
+                """
+                INSERT INTO dead_letters (subscriber, event_id, stream, offset, attempts, last_error, dead_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (subscriber, event_id) DO UPDATE SET attempts = excluded.attempts, last_error = excluded.last_error, dead_at = excluded.dead_at
+                """,
+                [.text(letter.subscriber), .text(letter.eventId), .text(letter.stream), .integer(Int(letter.offset)), .integer(letter.attempts),
+                 .text(letter.lastError), .float(letter.deadAt.timeIntervalSince1970)])
+        }
+        for key in plan.clearedDeadLetters {
+            _ = try await writer.query("DELETE FROM dead_letters WHERE subscriber = ? AND event_id = ?", [.text(key.subscriber), .text(key.eventId)])
         }
     }
 }
@@ -385,6 +460,10 @@ struct BatchPlan {
     private(set) var newEvents: [NewEvent] = []
     private(set) var checkpoints: [String: String] = [:]
     private(set) var cursors: [String: Int64] = [:]
+    private(set) var provisionalCustomers: Set<String> = []
+    private(set) var adoptions: [String: String] = [:]
+    private(set) var deadLetters: [DeadLetter] = []
+    private(set) var clearedDeadLetters: [DeadLetterKey] = []
     private(set) var heads: [String: Int64]
     private(set) var nextSeq: Int64
     private(set) var results: [[IngestReceipt]] = []
@@ -413,6 +492,10 @@ struct BatchPlan {
         slots.append(requestSlots)
         if let checkpoint = request.checkpoint { checkpoints[request.channel] = checkpoint }
         cursors.merge(request.cursors) { _, new in new }
+        provisionalCustomers.formUnion(request.provisionalCustomers)
+        adoptions.merge(request.adoptions) { _, new in new }
+        deadLetters += request.deadLetters
+        clearedDeadLetters += request.clearedDeadLetters
     }
 
     /// Assigns offsets to inserted events and fills `results`. Returns the stream entries

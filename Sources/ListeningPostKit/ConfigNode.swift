@@ -71,7 +71,7 @@ public struct ConfigNode: Sendable {
     }
 
     /// A short name of the kind for error messages.
-    var kindDescription: String {
+    public var kindDescription: String {
         switch content {
         case .scalar: "a scalar"
         case .mapping: "a mapping"

@@ -31,10 +31,12 @@ extension ConfigSpec {
                 }
                 continue
             }
-            switch Self.decode(entry.value, as: field, path: fieldPath) {
+            var warnings: [ConfigError] = []
+            switch Self.decode(entry.value, as: field, path: fieldPath, warnings: &warnings) {
             case .success(let value): items[entry.key] = .init(value: value, position: entry.value.position)
             case .failure(let failure): errors.append(contentsOf: failure.errors)
             }
+            errors += warnings
             if field.secret, !entry.value.isInterpolated, entry.value.scalar?.isEmpty == false {
                 errors.append(ConfigError(
                     path: fieldPath, position: entry.value.position,
@@ -48,7 +50,8 @@ extension ConfigSpec {
                 errors.append(ConfigError(path: fieldPath, position: node.position, message: "missing required key '\(field.name)'"))
             } else if let defaultValue = field.defaultValue {
                 let defaultNode = ConfigNode(.scalar(defaultValue), at: node.position)
-                if case .success(let value) = Self.decode(defaultNode, as: field, path: fieldPath) {
+                var ignored: [ConfigError] = []
+                if case .success(let value) = Self.decode(defaultNode, as: field, path: fieldPath, warnings: &ignored) {
                     items[field.name] = .init(value: value, position: nil, given: false)
                 }
             }
@@ -82,7 +85,9 @@ extension ConfigSpec {
         return name
     }
 
-    private static func decode(_ node: ConfigNode, as field: ConfigField, path: String) -> Result<ConfigValues.Value, ConfigErrors> {
+    /// Decodes one value. Warnings from nested sections (an inline secret two levels down)
+    /// go to `warnings` whether or not the value is valid.
+    private static func decode(_ node: ConfigNode, as field: ConfigField, path: String, warnings: inout [ConfigError]) -> Result<ConfigValues.Value, ConfigErrors> {
         func fail(_ message: String) -> Result<ConfigValues.Value, ConfigErrors> {
             .failure(ConfigErrors([ConfigError(path: path, position: node.position, message: message)]))
         }
@@ -90,7 +95,8 @@ extension ConfigSpec {
         switch type.kind {
         case .object(let spec):
             let (values, errors) = spec.validate(node, path: path)
-            return errors.contains { !$0.isWarning } ? .failure(ConfigErrors(errors)) : .success(.object(values))
+            warnings += errors.filter(\.isWarning)
+            return errors.contains { !$0.isWarning } ? .failure(ConfigErrors(errors.filter { !$0.isWarning })) : .success(.object(values))
         case .list(let spec):
             guard case .sequence(let elements) = node.content else { return fail("expected a list, found \(node.kindDescription)") }
             var list: [ConfigValues] = []
@@ -100,8 +106,13 @@ extension ConfigSpec {
                 list.append(values)
                 errors += elementErrors
             }
-            return errors.contains { !$0.isWarning } ? .failure(ConfigErrors(errors)) : .success(.objects(list))
-        case .stringList:
+            warnings += errors.filter(\.isWarning)
+            return errors.contains { !$0.isWarning } ? .failure(ConfigErrors(errors.filter { !$0.isWarning })) : .success(.objects(list))
+        case .custom:
+            return .success(.node(node))
+        case .stringOrList where node.scalar != nil:
+            return .success(.strings([node.scalar!]))
+        case .stringList, .stringOrList:
             guard case .sequence(let elements) = node.content else { return fail("expected a list of strings, found \(node.kindDescription)") }
             var strings: [String] = []
             for element in elements {
@@ -150,14 +161,14 @@ extension ConfigSpec {
         case .oneOf(let allowed):
             guard allowed.contains(text) else { return fail("expected one of \(allowed.joined(separator: ", ")), found '\(text)'") }
             return .success(.string(text))
-        case .object, .list, .stringList, .stringMap:
+        case .object, .list, .stringList, .stringMap, .stringOrList, .custom:
             fatalError("handled above")
         }
     }
 }
 
-/// Levenshtein distance, for "did you mean" suggestions.
-func editDistance(_ lhs: String, _ rhs: String) -> Int {
+/// Levenshtein distance between two names, for "did you mean" suggestions in config errors.
+public func editDistance(_ lhs: String, _ rhs: String) -> Int {
     let a = Array(lhs), b = Array(rhs)
     if a.isEmpty { return b.count }
     if b.isEmpty { return a.count }

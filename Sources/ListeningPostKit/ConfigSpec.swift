@@ -58,6 +58,8 @@ public struct ConfigFieldType: Sendable {
         case object(ConfigSpec)
         case list(ConfigSpec)
         case stringMap
+        case stringOrList
+        case custom(String)
     }
     let kind: Kind
 
@@ -75,6 +77,12 @@ public struct ConfigFieldType: Sendable {
     public static let stringList = ConfigFieldType(kind: .stringList)
     /// A mapping of string keys to string values.
     public static let stringMap = ConfigFieldType(kind: .stringMap)
+    /// A string or a list of strings (`channel: sms` or `channel: [sms, imap]`); read with
+    /// ``ConfigValues/strings(_:)``.
+    public static let stringOrList = ConfigFieldType(kind: .stringOrList)
+    /// Any YAML value, kept as written for the reader to interpret (routing conditions);
+    /// `name` is how the reference describes it. Read with ``ConfigValues/node(_:)``.
+    public static func custom(_ name: String) -> ConfigFieldType { .init(kind: .custom(name)) }
     /// One of the given words.
     public static func oneOf(_ values: [String]) -> ConfigFieldType { .init(kind: .oneOf(values)) }
     /// A nested mapping with its own spec.
@@ -92,6 +100,8 @@ public struct ConfigFieldType: Sendable {
         case .byteSize: "size"
         case .stringList: "list of strings"
         case .stringMap: "map of strings"
+        case .stringOrList: "string or list of strings"
+        case .custom(let name): name
         case .oneOf(let values): "one of " + values.joined(separator: ", ")
         case .object: "object"
         case .list: "list of objects"

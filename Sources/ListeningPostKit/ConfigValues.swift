@@ -18,6 +18,7 @@ public struct ConfigValues: Sendable {
         case secret(Secret)
         case object(ConfigValues)
         case objects([ConfigValues])
+        case node(ConfigNode)
     }
 
     struct Item: Sendable {
@@ -133,6 +134,12 @@ public struct ConfigValues: Sendable {
     public func objects(_ key: String) -> [ConfigValues] {
         if case .objects(let value)? = items[key]?.value { return value }
         return []
+    }
+
+    /// A value of a ``ConfigFieldType/custom(_:)`` field, as written.
+    public func node(_ key: String) -> ConfigNode? {
+        if case .node(let value)? = items[key]?.value { return value }
+        return nil
     }
 
     /// Where the key's value is, or where this section is when the key is absent.

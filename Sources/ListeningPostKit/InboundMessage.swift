@@ -28,6 +28,8 @@ public struct InboundMessage: Sendable, Hashable, Codable {
     public var flags: Set<MessageFlag>
     /// Provider specifics. Never promoted to top-level event fields.
     public var metadata: [String: JSONValue]
+    /// A score the customer gave in this message (an NPS answer), where the source has one.
+    public var feedback: Feedback?
 
     /// Creates a message; everything but the dedup key and text is optional.
     public init(
@@ -39,7 +41,8 @@ public struct InboundMessage: Sendable, Hashable, Codable {
         attachments: [Attachment] = [],
         occurredAt: Date? = nil,
         flags: Set<MessageFlag> = [],
-        metadata: [String: JSONValue] = [:]
+        metadata: [String: JSONValue] = [:],
+        feedback: Feedback? = nil
     ) {
         self.dedupKey = dedupKey
         self.author = author
@@ -50,6 +53,7 @@ public struct InboundMessage: Sendable, Hashable, Codable {
         self.occurredAt = occurredAt
         self.flags = flags
         self.metadata = metadata
+        self.feedback = feedback
     }
 }
 

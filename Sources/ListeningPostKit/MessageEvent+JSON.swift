@@ -87,6 +87,15 @@ extension MessageEventData {
         writeIfPresent("preferredChannel", preferredChannel, &object, &writer)
         object.key("receivedAt", into: &writer)
         writer.write(string: RFC3339.string(from: receivedAt))
+        if let responseTarget {
+            object.key("responseTarget", into: &writer)
+            var targetObject = JSONWriter.ObjectWriter()
+            targetObject.key("due", into: &writer)
+            writer.write(string: RFC3339.string(from: responseTarget.due))
+            targetObject.key("seconds", into: &writer)
+            writer.raw(String(responseTarget.seconds))
+            targetObject.close(into: &writer)
+        }
         writeIfPresent("segment", segment, &object, &writer)
         writeIfPresent("subject", subject, &object, &writer)
         object.key("text", into: &writer)

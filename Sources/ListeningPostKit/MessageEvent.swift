@@ -135,6 +135,8 @@ public struct MessageEventData: Sendable, Hashable, Codable {
     public var preferredChannel: String?
     /// Enrichment: a feedback score found in the message (NPS and the like).
     public var feedback: Feedback?
+    /// Enrichment: how soon the customer should be answered, from their segment.
+    public var responseTarget: ResponseTarget?
 
     init(channel: ChannelIdentity, message: InboundMessage, receivedAt: Date) {
         self.channel = channel
@@ -148,11 +150,12 @@ public struct MessageEventData: Sendable, Hashable, Codable {
         self.dedupKey = message.dedupKey
         self.flags = message.flags.sorted()
         self.metadata = message.metadata
+        self.feedback = message.feedback
     }
 
     enum CodingKeys: String, CodingKey {
         case channel, author, conversationId, subject, text, attachments, occurredAt, receivedAt, dedupKey, flags,
-            metadata, customer, segment, preferredChannel, feedback
+            metadata, customer, segment, preferredChannel, feedback, responseTarget
     }
 
     public init(from decoder: any Decoder) throws {
@@ -174,6 +177,7 @@ public struct MessageEventData: Sendable, Hashable, Codable {
         segment = try container.decodeIfPresent(String.self, forKey: .segment)
         preferredChannel = try container.decodeIfPresent(String.self, forKey: .preferredChannel)
         feedback = try container.decodeIfPresent(Feedback.self, forKey: .feedback)
+        responseTarget = try container.decodeIfPresent(ResponseTarget.self, forKey: .responseTarget)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -193,6 +197,7 @@ public struct MessageEventData: Sendable, Hashable, Codable {
         try container.encodeIfPresent(segment, forKey: .segment)
         try container.encodeIfPresent(preferredChannel, forKey: .preferredChannel)
         try container.encodeIfPresent(feedback, forKey: .feedback)
+        try container.encodeIfPresent(responseTarget, forKey: .responseTarget)
     }
 }
 
@@ -219,5 +224,46 @@ public struct Feedback: Sendable, Hashable, Codable {
     public init(score: Int? = nil, category: String? = nil) {
         self.score = score
         self.category = category
+    }
+
+    /// An answer to "how likely are you to recommend us, 0–10?": 0–6 detractor, 7–8
+    /// passive, 9–10 promoter. `nil` outside 0–10.
+    public static func netPromoter(score: Int) -> Feedback? {
+        guard (0...10).contains(score) else { return nil }
+        let category = switch score {
+        case 0...6: "detractor"
+        case 7...8: "passive"
+        default: "promoter"
+        }
+        return Feedback(score: score, category: category)
+    }
+}
+
+/// Enrichment: the segment's response-time standard applied to one message.
+public struct ResponseTarget: Sendable, Hashable, Codable {
+    /// The standard, in seconds (a segment's `response_target: 3h` is 10800).
+    public var seconds: Int
+    /// When the answer is due: when the customer sent the message (or, if the source does
+    /// not say, when it was received) plus the standard.
+    public var due: Date
+
+    /// Creates a target.
+    public init(seconds: Int, due: Date) {
+        self.seconds = seconds
+        self.due = due
+    }
+
+    enum CodingKeys: String, CodingKey { case seconds, due }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        seconds = try container.decode(Int.self, forKey: .seconds)
+        due = try RFC3339.decode(container.decode(String.self, forKey: .due), codingPath: decoder.codingPath)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(seconds, forKey: .seconds)
+        try container.encode(RFC3339.string(from: due), forKey: .due)
     }
 }

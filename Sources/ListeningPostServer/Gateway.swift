@@ -53,13 +53,14 @@ public final class Gateway: Sendable {
         let hub = StreamHub(log: log)
         hubBox.hub = hub
         let ids = EventIDGenerator()
+        let router = EventRouter(rules: config.routing, directory: config.customers.directory)
         let channels: [ChannelAssembly.Channel]
         do {
             channels = try ChannelAssembly.instantiate(config, registry: registry) { declaration in
             var channelLogger = logger
             channelLogger[metadataKey: "channel"] = "\(declaration.id)"
             let metrics = ChannelMetrics(channel: declaration.id, factory: factory)
-            let sink = ChannelSink(channel: declaration.identity, log: log, ids: ids, metrics: metrics)
+            let sink = ChannelSink(channel: declaration.identity, log: log, ids: ids, metrics: metrics, router: router)
             return AdapterContext(channel: declaration.identity, logger: channelLogger, metrics: metrics, sink: sink, clock: clock, http: AsyncHTTPOutboundClient())
             }
         } catch {
@@ -86,10 +87,9 @@ public final class Gateway: Sendable {
         self.logger = logger
     }
 
-    /// Streams a subscriber may read: `all` and one per channel.
-    public var streamNames: Set<String> {
-        Set(["all"] + config.channels.map(\.id))
-    }
+    /// Streams a subscriber may read: `all`, one per channel, the declared ones and the
+    /// fallback.
+    public var streamNames: Set<String> { config.streamNames }
 
     /// Runs until SIGTERM or SIGINT, then shuts down gracefully: in-flight requests finish,
     /// adapters stop, the log commits what is queued.

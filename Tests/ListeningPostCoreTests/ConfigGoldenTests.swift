@@ -20,7 +20,13 @@ import Testing
         let parts = try String(contentsOf: fixture, encoding: .utf8).components(separatedBy: "\n----------\n")
         #expect(parts.count == 2, "fixture needs a config, a ---------- line, and the expected output")
         let expected = parts[1].trimmingCharacters(in: .whitespacesAndNewlines)
-        #expect(Self.check(parts[0]) == expected, "\(fixture.lastPathComponent)")
+        let actual = Self.check(parts[0])
+        if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1", actual != expected {
+            // The bundle holds a copy; write the source file (Tests/…/Fixtures/config).
+            let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/config/\(fixture.lastPathComponent)")
+            try (parts[0] + "\n----------\n" + actual + "\n").write(to: source, atomically: true, encoding: .utf8)
+        }
+        #expect(actual == expected, "\(fixture.lastPathComponent)")
     }
 
     /// What `check` prints: every problem, warnings included, or OK.

@@ -1,0 +1,30 @@
+import ListeningPostKit
+import Synchronization
+
+/// The live routing state every channel's sink shares: the rules, fixed for the process,
+/// and the customer directory, which a reload swaps whole (so one event never sees half
+/// of an old directory and half of a new one).
+public final class EventRouter: Sendable {
+    /// Segments, routes, fallback.
+    public let rules: RoutingRules
+    private let current: Mutex<CustomerDirectory>
+
+    /// Creates a router.
+    public init(rules: RoutingRules = .none, directory: CustomerDirectory = .empty) {
+        self.rules = rules
+        self.current = Mutex(directory)
+    }
+
+    /// The directory in use.
+    public var directory: CustomerDirectory { current.withLock { $0 } }
+
+    /// Replaces the directory; events routed after this see the new one.
+    public func replace(directory: CustomerDirectory) {
+        current.withLock { $0 = directory }
+    }
+
+    /// Enriches and routes one event with the current directory.
+    public func route(_ event: MessageEvent) -> RoutedEvent {
+        rules.apply(to: event, directory: directory)
+    }
+}

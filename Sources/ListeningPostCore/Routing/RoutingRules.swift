@@ -1,0 +1,79 @@
+import Foundation
+import ListeningPostKit
+
+/// Segments, routes and the fallback stream: everything that turns a normalised message
+/// into an enriched one and picks its streams. ``apply(to:directory:)`` is a pure function
+/// of the event, the directory and these rules, so it is tested with tables and explained
+/// by `listening-post route --dry-run`.
+public struct RoutingRules: Sendable {
+    /// Ordered segment rules; the first that matches wins.
+    public var segments: [Segment]
+    /// Ordered routes.
+    public var routes: [Route]
+    /// Where an event that matches no route goes, so no event goes nowhere.
+    public var fallbackStream: String
+
+    /// Streams every event is appended to whatever the routes say: the firehose.
+    public static let firehose = "all"
+
+    /// Creates rules.
+    public init(segments: [Segment] = [], routes: [Route] = [], fallbackStream: String = "unrouted") {
+        self.segments = segments
+        self.routes = routes
+        self.fallbackStream = fallbackStream
+    }
+
+    /// The rules before anyone writes any: every event goes to `all`, its channel's stream
+    /// and `unrouted`.
+    public static let none = RoutingRules()
+
+    /// Enriches the event (customer, segment, preferred channel, response target) and
+    /// picks its streams: `all`, the channel's own stream, and those of every matching
+    /// route up to the first `stop: true`, or the fallback stream when none matched.
+    public func apply(to event: MessageEvent, directory: CustomerDirectory) -> RoutedEvent {
+        var event = event
+        let resolution = directory.resolve(event.data.author, channel: event.channel)
+        event.data.customer = resolution?.reference
+        var facts = RoutingFacts(event: event, customer: resolution?.customer, normalizer: directory.normalizer)
+
+        let segment = segments.first { $0.condition?.matches(facts) ?? true } ?? .builtinDefault
+        event.segment = segment.name
+        event.data.segment = segment.name
+        event.data.preferredChannel = resolution?.customer?.preferredChannel ?? segment.preferredChannel ?? event.channel
+        if let target = segment.responseTarget {
+            let seconds = Int(target.components.seconds)
+            event.data.responseTarget = ResponseTarget(seconds: seconds, due: (event.data.occurredAt ?? event.data.receivedAt).addingTimeInterval(TimeInterval(seconds)))
+        }
+        facts.segment = segment.name
+        facts.preferredChannel = event.data.preferredChannel
+
+        var streams = [Self.firehose, event.channel]
+        var matched: [String] = []
+        for route in routes where route.condition.matches(facts) {
+            matched.append(route.name)
+            for stream in route.streams where !streams.contains(stream) { streams.append(stream) }
+            if route.stop { break }
+        }
+        if matched.isEmpty { streams.append(fallbackStream) }
+        return RoutedEvent(event: event, streams: streams, matchedRoutes: matched, resolution: resolution, facts: facts)
+    }
+
+    /// Every stream some rule can name: the firehose, the fallback and every route's.
+    public var routedStreams: Set<String> {
+        Set([Self.firehose, fallbackStream] + routes.flatMap(\.streams))
+    }
+}
+
+/// An enriched event and where it goes.
+public struct RoutedEvent: Sendable {
+    /// The event with customer, segment, preferred channel and response target set.
+    public var event: MessageEvent
+    /// Streams to append it to, without repeats.
+    public var streams: [String]
+    /// Names of the routes that matched, in order.
+    public var matchedRoutes: [String]
+    /// Who it is from, when the author had any identity.
+    public var resolution: CustomerResolution?
+    /// The facts the routes saw.
+    public var facts: RoutingFacts
+}
