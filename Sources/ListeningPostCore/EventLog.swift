@@ -167,3 +167,21 @@ public struct EventLogError: Error, Sendable, CustomStringConvertible {
 
     static let closed = EventLogError(description: "the event log is shutting down")
 }
+
+extension StreamEntry {
+    /// The CloudEvent `type` of the payload, for SSE's `event:` line. The gateway writes
+    /// keys sorted, so `type` is the payload's last member: reading it from the end avoids
+    /// parsing the event.
+    public var eventType: String {
+        let marker = Array(#","type":""#.utf8)
+        let bytes = payload
+        guard bytes.count > marker.count + 2, bytes.last == UInt8(ascii: "}"), bytes[bytes.count - 2] == UInt8(ascii: "\"") else {
+            return MessageEvent.messageReceivedType
+        }
+        let end = bytes.count - 2
+        var index = end - 1
+        while index >= marker.count, bytes[index] != UInt8(ascii: "\"") { index -= 1 }
+        guard index >= marker.count - 1, Array(bytes[(index - marker.count + 1)...index]) == marker else { return MessageEvent.messageReceivedType }
+        return String(decoding: bytes[(index + 1)..<end], as: UTF8.self)
+    }
+}

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdWebSocket
 import ListeningPostCore
 import ListeningPostKit
 import Logging
@@ -24,6 +25,12 @@ public final class Gateway: Sendable {
     public let supervisors: [AdapterSupervisor]
     /// The channels as built.
     public let channels: [ChannelAssembly.Channel]
+    /// Enrichment and routing, with the live customer directory.
+    public let router: EventRouter
+    /// Keeps the directory current and records merges.
+    public let directoryReloader: DirectoryReloader
+    /// One pusher per subscriber with `webhook:` push, by subscriber name.
+    public let pushers: [String: WebhookPusher]
     /// Prometheus registry behind `/metrics`.
     public let metricsRegistry: PrometheusCollectorRegistry
     let metricsFactory: PrometheusMetricsFactory
@@ -70,11 +77,20 @@ public final class Gateway: Sendable {
         let supervisors = channels.map {
             AdapterSupervisor(channel: $0.declaration.id, adapter: $0.adapter, context: $0.context)
         }
-        return Gateway(config: config, log: log, hub: hub, supervisors: supervisors, channels: channels, metricsRegistry: metricsRegistry, metricsFactory: factory, logger: logger)
+        var pushers: [String: WebhookPusher] = [:]
+        for subscriber in config.subscribers where subscriber.push != nil {
+            pushers[subscriber.name] = try WebhookPusher(
+                subscriber: subscriber, hub: hub, log: log, http: AsyncHTTPOutboundClient(), logger: logger, metricsFactory: factory)
+        }
+        let reloader = DirectoryReloader(settings: config.customers, router: router, log: log, ids: ids, logger: logger)
+        return Gateway(
+            config: config, log: log, hub: hub, supervisors: supervisors, channels: channels, router: router, directoryReloader: reloader,
+            pushers: pushers, metricsRegistry: metricsRegistry, metricsFactory: factory, logger: logger)
     }
 
     private init(
         config: GatewayConfig, log: SQLiteEventLog, hub: StreamHub, supervisors: [AdapterSupervisor], channels: [ChannelAssembly.Channel],
+        router: EventRouter, directoryReloader: DirectoryReloader, pushers: [String: WebhookPusher],
         metricsRegistry: PrometheusCollectorRegistry, metricsFactory: PrometheusMetricsFactory, logger: Logger
     ) {
         self.config = config
@@ -82,6 +98,9 @@ public final class Gateway: Sendable {
         self.hub = hub
         self.supervisors = supervisors
         self.channels = channels
+        self.router = router
+        self.directoryReloader = directoryReloader
+        self.pushers = pushers
         self.metricsRegistry = metricsRegistry
         self.metricsFactory = metricsFactory
         self.logger = logger
@@ -107,23 +126,40 @@ public final class Gateway: Sendable {
                 router.on(RouterPath(endpoint.path), method: endpoint.method, use: EndpointResponder(endpoint: endpoint).respond)
             }
         }
+        let authenticator = SubscriberAuthenticator(subscribers: config.subscribers)
+        let factory = self.metricsFactory
         let streams = StreamEventsResponder(
-            hub: hub, streamNames: streamNames, heartbeat: config.server.sseHeartbeat,
-            subscribers: { stream in Meter(label: "listening_post_subscribers", dimensions: [("stream", stream), ("transport", "sse")], factory: self.metricsFactory) })
+            hub: hub, streamNames: streamNames, authenticator: authenticator, heartbeat: config.server.sseHeartbeat,
+            subscribers: { stream in Meter(label: "listening_post_subscribers", dimensions: [("stream", stream), ("transport", "sse")], factory: factory) })
         router.get("/v1/streams/{stream}/events", use: streams.respond)
-        router.get("/v1/streams") { _, _ in
+        router.get("/v1/streams") { request, _ in
+            let subscriber = try authenticator.authenticate(request)
             var list: [JSONValue] = []
-            for name in self.streamNames.sorted() {
+            for name in self.streamNames.sorted() where subscriber.grants(name) {
                 list.append(["name": .string(name), "head": .number(Double(try await self.hub.head(stream: name)))])
             }
             return Response.json(.ok, ["streams": .array(list)])
         }
+        DeadLetterRoutes(log: log, authenticator: authenticator, pushers: pushers).register(on: router)
         HealthRoutes(gateway: self).register(on: router)
+
+        // WebSocket upgrades have a router of their own, as hummingbird-websocket asks.
+        let webSocketRouter = Router(context: BasicWebSocketRequestContext.self)
+        webSocketRouter.add(middleware: ProblemMiddleware())
+        StreamWebSocketResponder(
+            hub: hub, log: log, streamNames: streamNames, authenticator: authenticator, heartbeat: config.server.sseHeartbeat,
+            subscribers: { stream in Meter(label: "listening_post_subscribers", dimensions: [("stream", stream), ("transport", "websocket")], factory: factory) }
+        ).register(on: webSocketRouter)
+
         let logger = self.logger
+        // Order: the log first so it stops last; pushers and the reloader before the
+        // adapters, which stop first and drain into a live log.
+        let services: [any Service] = [log, directoryReloader] + pushers.keys.sorted().compactMap { pushers[$0] } + supervisors
         return Application(
             router: router,
+            server: .http1WebSocketUpgrade(webSocketRouter: webSocketRouter),
             configuration: .init(address: .hostname(config.server.host, port: config.server.port), serverName: "listening-post"),
-            services: [log] + supervisors,
+            services: services,
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
                 logger.info("listening on http://\(self.config.server.host):\(port)")

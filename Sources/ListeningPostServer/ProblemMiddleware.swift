@@ -27,9 +27,8 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
 extension Response {
     /// A problem response.
     static func problem(_ problem: HTTPProblem) -> Response {
-        Response(
-            status: .init(code: problem.status),
-            headers: [.contentType: "application/problem+json"],
-            body: .init(byteBuffer: ByteBuffer(bytes: problem.json())))
+        var headers: HTTPFields = [.contentType: "application/problem+json"]
+        if problem.type.hasSuffix("/unauthorized") { headers[.wwwAuthenticate] = "Bearer realm=\"listening-post\"" }
+        return Response(status: .init(code: problem.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: problem.json())))
     }
 }

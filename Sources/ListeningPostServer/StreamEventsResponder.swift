@@ -14,6 +14,7 @@ import Synchronization
 struct StreamEventsResponder: Sendable {
     let hub: StreamHub
     let streamNames: Set<String>
+    let authenticator: SubscriberAuthenticator
     let heartbeat: Duration
     let subscribers: @Sendable (String) -> Meter
     /// Entries read per wake-up; bounds memory per subscriber.
@@ -21,9 +22,7 @@ struct StreamEventsResponder: Sendable {
 
     @Sendable func respond(_ request: Request, context: some RequestContext) async throws -> Response {
         let stream = try context.parameters.require("stream")
-        guard streamNames.contains(stream) else {
-            throw HTTPProblem(status: 404, slug: "unknown-stream", title: "Unknown stream", detail: "no stream named '\(stream)' (streams: \(streamNames.sorted().joined(separator: ", ")))")
-        }
+        _ = try authenticator.authorize(request, stream: stream, existing: streamNames)
         let start = try await startOffset(request, stream: stream)
         let hub = self.hub, heartbeat = self.heartbeat, batchSize = self.batchSize
         let meter = subscribers(stream)
@@ -42,7 +41,7 @@ struct StreamEventsResponder: Sendable {
                         if let last = entries.last {
                             var frames = ByteBuffer()
                             for entry in entries {
-                                frames.writeBytes(ServerSentEvents.frame(id: String(entry.offset), event: MessageEvent.messageReceivedType, data: entry.payload))
+                                frames.writeBytes(ServerSentEvents.frame(id: String(entry.offset), event: entry.eventType, data: entry.payload))
                             }
                             try await writer.write(frames)
                             cursor = last.offset

@@ -35,6 +35,10 @@ import Testing
                 insecure: true
                 mapping:
                   dedup_key: /key
+            subscribers:
+              - name: checker
+                token: \(GatewayHarness.readerToken)
+                streams: [all]
             """.write(toFile: configPath, atomically: true, encoding: .utf8)
 
         let first = try await GatewayProcess.start(config: configPath, logFile: directory + "/first.log")

@@ -13,6 +13,10 @@ import WebhookAdapter
 /// Builds a real gateway (SQLite log in a temporary directory, real sockets) from YAML.
 enum GatewayHarness {
     static let standardSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    /// Reads every stream.
+    static let readerToken = "reader-token-0123456789"
+    /// Reads only the `survey` stream.
+    static let surveyToken = "survey-token-0123456789"
 
     static let channels = """
         channels:
@@ -30,6 +34,13 @@ enum GatewayHarness {
             signature:
               scheme: standard_webhooks
               secret: ${SIGNED_SECRET}
+        subscribers:
+          - name: reader
+            token: ${READER_TOKEN}
+            streams: "*"
+          - name: survey-only
+            token: ${SURVEY_TOKEN}
+            streams: [survey]
         """
 
     static func temporaryDirectory() -> String {
@@ -39,7 +50,7 @@ enum GatewayHarness {
     static func gateway(dataDirectory: String = temporaryDirectory(), heartbeat: String = "15s") async throws -> Gateway {
         let yaml = "server:\n  port: 0\n  sse_heartbeat: \(heartbeat)\nstore:\n  path: \(dataDirectory)\n" + channels
         let registry = AdapterRegistry([WebhookAdapter.self])
-        let config = try ConfigLoader(registry: registry, environment: ["SIGNED_SECRET": standardSecret]).load(text: yaml)
+        let config = try ConfigLoader(registry: registry, environment: ["SIGNED_SECRET": standardSecret, "READER_TOKEN": readerToken, "SURVEY_TOKEN": surveyToken]).load(text: yaml)
         return try await Gateway.assemble(config: config, registry: registry, logger: Logger(label: "test"))
     }
 
@@ -61,15 +72,15 @@ enum GatewayHarness {
         return (Int(response.status.code), try? JSONValue.parse(Array(bytes.readableBytesView)))
     }
 
-    static func get(_ port: Int, _ path: String) async throws -> (status: Int, body: String) {
-        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)"), timeout: .seconds(10))
+    static func get(_ port: Int, _ path: String, token: String? = readerToken) async throws -> (status: Int, body: String) {
+        let response = try await HTTPClient.shared.execute(HTTPClientRequestBuilder.get(port, path, token: token), timeout: .seconds(10))
         let bytes = try await response.body.collect(upTo: 1 << 22)
         return (Int(response.status.code), String(buffer: bytes))
     }
 
     /// Reads `count` SSE events from a stream, then disconnects.
-    static func readEvents(_ port: Int, stream: String, lastEventId: Int64? = nil, query: String = "", count: Int) async throws -> [ServerSentEventParser.Event] {
-        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/streams/\(stream)/events\(query)")
+    static func readEvents(_ port: Int, stream: String, lastEventId: Int64? = nil, query: String = "", count: Int, token: String = readerToken) async throws -> [ServerSentEventParser.Event] {
+        var request = HTTPClientRequestBuilder.get(port, "/v1/streams/\(stream)/events\(query)", token: token)
         request.headers.add(name: "Accept", value: "text/event-stream")
         if let lastEventId { request.headers.add(name: "Last-Event-ID", value: String(lastEventId)) }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))

@@ -6,8 +6,11 @@ import NIOCore
 import NIOHTTP1
 
 enum HTTPClientRequestBuilder {
-    static func get(_ port: Int, _ path: String) -> HTTPClientRequest {
-        HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+    /// A GET with the given bearer token (none when `nil`).
+    static func get(_ port: Int, _ path: String, token: String? = GatewayHarness.readerToken) -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        return request
     }
 }
 

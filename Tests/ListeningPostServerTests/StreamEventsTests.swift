@@ -57,6 +57,32 @@ import Testing
         }
     }
 
+    @Test func everyStreamEndpointNeedsATokenThatGrantsTheStream() async throws {
+        try await GatewayHarness.withLiveGateway { _, port in
+            let none = try await GatewayHarness.get(port, "/v1/streams/all/events", token: nil)
+            #expect(none.status == 401)
+            #expect(none.body.contains("Authorization: Bearer"))
+            let wrong = try await GatewayHarness.get(port, "/v1/streams/all/events", token: "not-a-token-at-all")
+            #expect(wrong.status == 401)
+            #expect(!wrong.body.contains("not-a-token-at-all"))
+            let other = try await GatewayHarness.get(port, "/v1/streams/all/events", token: GatewayHarness.surveyToken)
+            #expect(other.status == 403)
+            #expect(other.body.contains("survey-only"))
+            let unknown = try await GatewayHarness.get(port, "/v1/streams/secret-stream/events", token: GatewayHarness.surveyToken)
+            #expect(unknown.status == 404)
+            #expect(unknown.body.contains("your streams: survey)"), "names only the streams the token may read")
+            let listed = try await GatewayHarness.get(port, "/v1/streams", token: GatewayHarness.surveyToken)
+            #expect(listed.status == 200)
+            #expect(listed.body == #"{"streams":[{"head":0,"name":"survey"}]}"#)
+            #expect(try await GatewayHarness.get(port, "/v1/streams", token: nil).status == 401)
+
+            let answer = try await GatewayHarness.post(port, "/hooks/survey", body: GatewayHarness.json(["response_id": "auth-1", "reason": "ok"]))
+            #expect(answer.status == 202)
+            let events = try await GatewayHarness.readEvents(port, stream: "survey", query: "?after=0", count: 1, token: GatewayHarness.surveyToken)
+            #expect(events.count == 1)
+        }
+    }
+
     @Test func unknownStreamAndBadCursorGetProblems() async throws {
         try await GatewayHarness.withLiveGateway { _, port in
             let unknown = try await GatewayHarness.get(port, "/v1/streams/nope/events")

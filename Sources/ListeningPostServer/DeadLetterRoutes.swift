@@ -1,0 +1,72 @@
+import Foundation
+import Hummingbird
+import ListeningPostCore
+import ListeningPostKit
+
+/// `GET` and `POST /v1/subscribers/{name}/dead-letters`, with the subscriber's own token.
+///
+/// `GET` lists what push gave up on, oldest first, each with its event. `POST` re-drives:
+/// every dead letter, or those named in `{"eventIds": [...]}`, gets one immediate delivery
+/// attempt; each one delivered leaves the list, each one that fails stays with its new
+/// error. The answer says which was which.
+struct DeadLetterRoutes: Sendable {
+    let log: any EventLog
+    let authenticator: SubscriberAuthenticator
+    let pushers: [String: WebhookPusher]
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/v1/subscribers/{name}/dead-letters") { request, context in
+            let pusher = try pusher(request, context)
+            let letters = try await log.deadLetters(subscriber: pusher.subscriber.name)
+            return Response.json(.ok, ["deadLetters": .array(letters.map(Self.json))])
+        }
+        router.post("/v1/subscribers/{name}/dead-letters") { request, context in
+            let pusher = try pusher(request, context)
+            let body = try await request.body.collect(upTo: 1 << 20)
+            var selected: Set<String>?
+            if body.readableBytes > 0 {
+                guard case .object(let object)? = try? JSONValue.parse(Array(body.readableBytesView)),
+                    case .array(let ids)? = object["eventIds"], ids.allSatisfy({ $0.stringValue != nil })
+                else {
+                    throw HTTPProblem.malformed("the body must be empty (re-drive everything) or {\"eventIds\": [\"<event id>\", …]}")
+                }
+                selected = Set(ids.compactMap(\.stringValue))
+            }
+            var delivered: [JSONValue] = []
+            var failed: [JSONValue] = []
+            for letter in try await log.deadLetters(subscriber: pusher.subscriber.name) where selected?.contains(letter.eventId) ?? true {
+                do {
+                    try await pusher.deliver(eventId: letter.eventId, payload: letter.payload)
+                    _ = try await log.append(AppendRequest(channel: "", events: [], clearedDeadLetters: [letter.key]))
+                    delivered.append(.string(letter.eventId))
+                } catch {
+                    var again = letter
+                    again.attempts += 1
+                    again.lastError = "\(error)"
+                    again.deadAt = Date()
+                    _ = try await log.append(AppendRequest(channel: "", events: [], deadLetters: [again]))
+                    failed.append(["eventId": .string(letter.eventId), "error": .string("\(error)")])
+                }
+            }
+            return Response.json(.ok, ["delivered": .array(delivered), "failed": .array(failed)])
+        }
+    }
+
+    private func pusher(_ request: Request, _ context: BasicRequestContext) throws -> WebhookPusher {
+        let name = try context.parameters.require("name")
+        _ = try authenticator.authorize(request, subscriber: name)
+        guard let pusher = pushers[name] else {
+            throw HTTPProblem(status: 404, slug: "no-push", title: "No webhook push", detail: "subscriber '\(name)' has no `webhook:` push, so it has no dead letters")
+        }
+        return pusher
+    }
+
+    static func json(_ letter: DeadLetter) -> JSONValue {
+        [
+            "eventId": .string(letter.eventId), "stream": .string(letter.stream), "offset": .number(Double(letter.offset)),
+            "attempts": .number(Double(letter.attempts)), "lastError": .string(letter.lastError),
+            "deadAt": .string(RFC3339.string(from: letter.deadAt)),
+            "event": (try? JSONValue.parse(letter.payload)) ?? .null,
+        ]
+    }
+}
