@@ -20,13 +20,17 @@ struct WebhookFieldMapping: Sendable {
         static let occurredAt = Field(name: "occurred_at", defaultPointer: "/occurred_at", doc: "When it was sent: RFC 3339 text, or Unix seconds (milliseconds above 10^12).")
         static let dedupKey = Field(name: "dedup_key", defaultPointer: "/id", doc: "The sender's message id. If not mapped explicitly: the `webhook-id` header, else `X-GitHub-Delivery`, else `/id`, else the SHA-256 of the body.")
 
-        static let all: [Field] = [text, subject, authorEmail, authorPhone, authorId, authorName, authorHandle, threadId, occurredAt, dedupKey]
+        static let score = Field(name: "score", defaultPointer: "/score", doc: "An answer to \"how likely are you to recommend us, 0–10?\" (a number or numeric text). Becomes `feedback` with its NPS category: 0–6 detractor, 7–8 passive, 9–10 promoter. Read only when mapped; anything but a whole number 0–10 is a 400.")
+
+        static let all: [Field] = [text, subject, authorEmail, authorPhone, authorId, authorName, authorHandle, threadId, occurredAt, dedupKey, score]
     }
 
     var pointers: [Field: JSONPointer]
     var required: Set<Field>
     /// True when the operator named a dedup key pointer; then it must resolve.
     var explicitDedupKey: Bool
+    /// True when the operator mapped `score`; an unmapped `/score` may mean anything.
+    var explicitScore = false
 
     static let defaults = WebhookFieldMapping(
         pointers: Dictionary(uniqueKeysWithValues: Field.all.map { ($0, JSONPointer($0.defaultPointer)!) }),
@@ -59,6 +63,7 @@ struct WebhookFieldMapping: Sendable {
         }
         if !errors.isEmpty { throw ConfigErrors(errors) }
         self.init(pointers: pointers, required: required, explicitDedupKey: config.isGiven(Field.dedupKey.name))
+        self.explicitScore = config.isGiven(Field.score.name)
     }
 
     /// The field's value; `nil` when absent or null, which is a 400 for a required field.
@@ -81,5 +86,20 @@ struct WebhookFieldMapping: Sendable {
     /// The time field: RFC 3339 text or Unix seconds/milliseconds.
     func date(_ field: Field, in payload: JSONValue) throws(HTTPProblem) -> Date? {
         try PayloadField.date(value(field, in: payload), field: field.name, pointer: pointers[field]!)
+    }
+
+    /// The NPS answer, when `score` is mapped.
+    func feedback(in payload: JSONValue) throws(HTTPProblem) -> Feedback? {
+        guard explicitScore, let value = try value(.score, in: payload) else { return nil }
+        let number: Double?
+        switch value {
+        case .number(let n): number = n
+        case .string(let text): number = Double(text.trimmingASCIIWhitespace())
+        default: number = nil
+        }
+        guard let number, number == number.rounded(), let feedback = Feedback.netPromoter(score: Int(exactly: number) ?? -1) else {
+            throw .malformed("score: \(pointers[.score]!) must be a whole number from 0 to 10, got \(String(decoding: value.compactJSON(), as: UTF8.self))")
+        }
+        return feedback
     }
 }

@@ -27,6 +27,7 @@ struct WebhookRequestProcessor: Sendable {
         message.author.id = try mapping.string(.authorId, in: payload)
         message.author.name = try mapping.string(.authorName, in: payload)
         message.author.handle = try mapping.string(.authorHandle, in: payload)
+        message.feedback = try mapping.feedback(in: payload)
         if let phone = try mapping.string(.authorPhone, in: payload) {
             if let normalised = PhoneNumber.e164(phone) {
                 message.author.phone = normalised

@@ -6,7 +6,7 @@ struct ListeningPostCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "listening-post",
         abstract: "Listens to every place customers speak and turns each message into one CloudEvent stream.",
-        subcommands: [ServeCommand.self, CheckCommand.self, TailCommand.self, PluginsCommand.self],
+        subcommands: [ServeCommand.self, CheckCommand.self, TailCommand.self, RouteCommand.self, PluginsCommand.self],
         defaultSubcommand: ServeCommand.self)
 }
 

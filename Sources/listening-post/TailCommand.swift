@@ -25,14 +25,22 @@ struct TailCommand: AsyncParsableCommand {
     @Option(help: "Exit after printing this many events.")
     var limit: Int?
 
+    @Option(help: "A subscriber's bearer token. Default: $LISTENING_POST_TOKEN.")
+    var token: String?
+
     func run() async throws {
         let base = try url ?? defaultURL()
+        guard let token = token ?? ProcessInfo.processInfo.environment["LISTENING_POST_TOKEN"], !token.isEmpty else {
+            FileHandle.standardError.write(Data("listening-post tail: give a subscriber token with --token or LISTENING_POST_TOKEN (see `subscribers:` in the config)\n".utf8))
+            throw ExitCode(2)
+        }
         var cursor = after
         var printed = 0
         var failures = 0
         while true {
             var request = HTTPClientRequest(url: "\(base)/v1/streams/\(stream)/events")
             request.headers.add(name: "Accept", value: "text/event-stream")
+            request.headers.add(name: "Authorization", value: "Bearer \(token)")
             if let cursor { request.headers.add(name: "Last-Event-ID", value: String(cursor)) }
             do {
                 let response = try await HTTPClient.shared.execute(request, timeout: .hours(24 * 365))
