@@ -138,6 +138,18 @@ let package = Package(
             path: "bench/HummingbirdBaseline",
             swiftSettings: swiftSettings
         ),
+        // Servers the tests run against: a real Dovecot, a webhook receiver. Shared so one
+        // test process starts one Dovecot.
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                "ListeningPostKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            path: "Tests/TestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ListeningPostKitTests",
             dependencies: ["ListeningPostKit"],
@@ -167,7 +179,10 @@ let package = Package(
         ),
         .testTarget(
             name: "IMAPAdapterTests",
-            dependencies: ["IMAPAdapter", "ListeningPostCore", "ListeningPostTesting"],
+            dependencies: [
+                "IMAPAdapter", "ListeningPostCore", "ListeningPostTesting", "TestSupport", "ListeningPostServer", "SMSAdapter", "DiscourseAdapter",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
@@ -189,8 +204,11 @@ let package = Package(
         .testTarget(
             name: "ListeningPostServerTests",
             dependencies: [
-                "ListeningPostServer", "WebhookAdapter", "ListeningPostTesting",
+                "ListeningPostServer", "WebhookAdapter", "ListeningPostTesting", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],

@@ -47,16 +47,18 @@ enum GatewayHarness {
         NSTemporaryDirectory() + "lp-gateway-\(UUID().uuidString)"
     }
 
-    static func gateway(dataDirectory: String = temporaryDirectory(), heartbeat: String = "15s") async throws -> Gateway {
-        let yaml = "server:\n  port: 0\n  sse_heartbeat: \(heartbeat)\nstore:\n  path: \(dataDirectory)\n" + channels
+    /// - Parameter extra: YAML appended after `subscribers:`'s entries (more subscribers) —
+    ///   or, starting at column 0, more top-level sections.
+    static func gateway(dataDirectory: String = temporaryDirectory(), heartbeat: String = "15s", extra: String = "") async throws -> Gateway {
+        let yaml = "server:\n  port: 0\n  sse_heartbeat: \(heartbeat)\nstore:\n  path: \(dataDirectory)\n" + channels + "\n" + extra
         let registry = AdapterRegistry([WebhookAdapter.self])
         let config = try ConfigLoader(registry: registry, environment: ["SIGNED_SECRET": standardSecret, "READER_TOKEN": readerToken, "SURVEY_TOKEN": surveyToken]).load(text: yaml)
         return try await Gateway.assemble(config: config, registry: registry, logger: Logger(label: "test"))
     }
 
     /// Runs the gateway on a real socket for the duration of `body`.
-    static func withLiveGateway(heartbeat: String = "15s", _ body: @escaping @Sendable (Gateway, Int) async throws -> Void) async throws {
-        let gateway = try await gateway(heartbeat: heartbeat)
+    static func withLiveGateway(heartbeat: String = "15s", extra: String = "", _ body: @escaping @Sendable (Gateway, Int) async throws -> Void) async throws {
+        let gateway = try await gateway(heartbeat: heartbeat, extra: extra)
         try await gateway.application().test(.live) { client in
             try await body(gateway, client.port!)
         }

@@ -4,15 +4,15 @@ import Synchronization
 /// A real Dovecot for the IMAP tests, started once per test process by
 /// scripts/dovecot-fixture.sh (in a root of its own, on ports of its own) and stopped when
 /// the process exits. Each test uses its own user, so tests do not see each other's mail.
-final class DovecotFixture: Sendable {
-    static let users = ["idle", "poll", "restart", "validity", "flags", "seen", "password", "tls", "move"]
+public final class DovecotFixture: Sendable {
+    static let users = ["idle", "poll", "restart", "validity", "flags", "seen", "password", "tls", "move", "journey"]
 
-    let root: String
-    let port: Int
-    let tlsPort: Int
-    let caFile: String
+    public let root: String
+    public let port: Int
+    public let tlsPort: Int
+    public let caFile: String
 
-    static let shared: DovecotFixture = {
+    public static let shared: DovecotFixture = {
         let pid = Int(ProcessInfo.processInfo.processIdentifier)
         let root = "/tmp/lp-dovecot-\(pid)"
         let port = 20_000 + pid % 10_000
@@ -44,8 +44,8 @@ final class DovecotFixture: Sendable {
     }
 
     /// Drops a message into the user's Maildir/new, as a delivery agent would.
-    func deliver(to user: String, messageId: String, subject: String = "Test", body: String = "Hello") throws {
-        let eml = "From: \"Customer\" <customer@example.com>\r\nTo: \(user)@example.com\r\nSubject: \(subject)\r\nMessage-ID: <\(messageId)>\r\nDate: Mon, 23 Nov 2026 09:00:00 +0000\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\(body)\r\n"
+    public func deliver(to user: String, messageId: String, subject: String = "Test", body: String = "Hello", from: String = "customer@example.com") throws {
+        let eml = "From: \"Customer\" <\(from)>\r\nTo: \(user)@example.com\r\nSubject: \(subject)\r\nMessage-ID: <\(messageId)>\r\nDate: Mon, 23 Nov 2026 09:00:00 +0000\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\(body)\r\n"
         let directory = "\(root)/mail/\(user)/Maildir"
         let name = "\(Int(Date().timeIntervalSince1970)).M\(UInt32.random(in: 0...UInt32.max))P\(ProcessInfo.processInfo.processIdentifier).fixture"
         // Written in tmp/ and renamed, so Dovecot never sees half a file.
@@ -54,7 +54,7 @@ final class DovecotFixture: Sendable {
     }
 
     /// Makes Dovecot forget the mailbox's UIDs, so it assigns a new UIDVALIDITY.
-    func resetUIDValidity(of user: String) throws {
+    public func resetUIDValidity(of user: String) throws {
         let directory = "\(root)/mail/\(user)/Maildir"
         for name in try FileManager.default.contentsOfDirectory(atPath: directory) where name.hasPrefix("dovecot") {
             try FileManager.default.removeItem(atPath: "\(directory)/\(name)")
@@ -63,7 +63,7 @@ final class DovecotFixture: Sendable {
 
     /// Changes a user's password. Dovecot rereads passwd-file when its mtime changes, in
     /// whole seconds, so this waits for the next second first.
-    func setPassword(of user: String, to password: String) throws {
+    public func setPassword(of user: String, to password: String) throws {
         Thread.sleep(forTimeInterval: 1.1)
         let path = "\(root)/users"
         let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map { line in
@@ -72,7 +72,7 @@ final class DovecotFixture: Sendable {
         try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
     }
 
-    func yaml(user: String, extra: String = "") -> String {
+    public func yaml(user: String, extra: String = "") -> String {
         """
         channels:
           - id: mail
