@@ -182,6 +182,8 @@ let package = Package(
             dependencies: [
                 "IMAPAdapter", "ListeningPostCore", "ListeningPostTesting", "TestSupport", "ListeningPostServer", "SMSAdapter", "DiscourseAdapter",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
