@@ -138,6 +138,16 @@ let package = Package(
             path: "bench/HummingbirdBaseline",
             swiftSettings: swiftSettings
         ),
+        // bench/fanout.sh's client: many SSE subscribers and a paced sender in one process.
+        .executableTarget(
+            name: "fanout-client",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "bench/FanOut",
+            swiftSettings: swiftSettings
+        ),
         // Servers the tests run against: a real Dovecot, a webhook receiver. Shared so one
         // test process starts one Dovecot.
         .target(

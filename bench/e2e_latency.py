@@ -46,7 +46,9 @@ async def send(port, path, rate, seconds, connections=8):
 
 async def receive(port, stream, expected, timeout):
     reader, writer = await asyncio.open_connection(HOST, port)
-    writer.write(f"GET /v1/streams/{stream}/events HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n".encode())
+    token = os.environ.get("LISTENING_POST_TOKEN", "")
+    writer.write(f"GET /v1/streams/{stream}/events HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n"
+                 f"Authorization: Bearer {token}\r\n\r\n".encode())
     await writer.drain()
     await reader.readuntil(b"\r\n\r\n")
     print("ready", flush=True)

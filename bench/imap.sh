@@ -65,6 +65,8 @@ channels:
     insecure: true
     backfill: 1d
     batch_size: 500
+subscribers:
+  - { name: bench, token: bench-reader-token-0001, streams: "*" }
 CONF
 start=$(date +%s.%N)
 BENCH_MAIL_PASSWORD=benchpw .build/release/listening-post serve --config "$work/channels.yaml" 2>"$work/gateway.log" &
@@ -75,7 +77,7 @@ while :; do
   rss=$(awk '/VmRSS/ { print $2 }' "/proc/$gateway_pid/status" 2>/dev/null || echo 0)
   [ "$rss" -gt "$max_rss" ] && max_rss=$rss
   samples="$samples $((rss / 1024))"
-  stored=$(curl -s "http://127.0.0.1:$GATEWAY_PORT/v1/streams" 2>/dev/null | python3 -c 'import json,sys
+  stored=$(curl -s -H "Authorization: Bearer bench-reader-token-0001" "http://127.0.0.1:$GATEWAY_PORT/v1/streams" 2>/dev/null | python3 -c 'import json,sys
 try: print(next(s["head"] for s in json.load(sys.stdin)["streams"] if s["name"]=="all"))
 except Exception: print(0)')
   if [ "$stored" -ge "$COUNT" ]; then break; fi

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Durable ingest throughput and end-to-end latency, beside an nginx ceiling on the same
-# machine in the same run. Usage: bench/ingest.sh   (env: DURATION=10 ROUNDS=3 RATE=2000)
+# machine in the same run; then the same webhook load on a second gateway that also has a
+# dead push subscriber (a receiver that accepts connections and never answers), rounds
+# alternating, to show a dead subscriber does not slow ingest.
+# Usage: bench/ingest.sh   (env: DURATION=10 ROUNDS=3 RATE=2000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10}
@@ -9,6 +12,9 @@ RATE=${RATE:-2000}
 GATEWAY_PORT=${GATEWAY_PORT:-18181}
 NGINX_PORT=${NGINX_PORT:-18182}
 BASELINE_PORT=${BASELINE_PORT:-18183}
+DEAD_GATEWAY_PORT=${DEAD_GATEWAY_PORT:-18184}
+BLACKHOLE_PORT=${BLACKHOLE_PORT:-18185}
+export LISTENING_POST_TOKEN=bench-reader-token-0001
 
 scripts/install-packages.sh nginx-light wrk python3 libcurl4-openssl-dev >/dev/null
 echo "building release..."
@@ -19,6 +25,8 @@ work=$(mktemp -d /tmp/lp-bench.XXXXXX)
 cleanup() {
   [ -n "${gateway_pid:-}" ] && kill "$gateway_pid" 2>/dev/null || true
   [ -n "${baseline_pid:-}" ] && kill "$baseline_pid" 2>/dev/null || true
+  [ -n "${dead_gateway_pid:-}" ] && kill "$dead_gateway_pid" 2>/dev/null || true
+  [ -n "${blackhole_pid:-}" ] && kill "$blackhole_pid" 2>/dev/null || true
   [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
   wait 2>/dev/null || true
 }
@@ -56,6 +64,8 @@ channels:
     twilio:
       auth_token: bench-auth-token
       public_url: http://127.0.0.1:$GATEWAY_PORT/hooks/twilio
+subscribers:
+  - { name: bench, token: $LISTENING_POST_TOKEN, streams: "*" }
 CONF
 # Signed Twilio bodies, enough that no request in the SMS rounds repeats a MessageSid.
 python3 bench/twilio_bodies.py "http://127.0.0.1:$GATEWAY_PORT/hooks/twilio" bench-auth-token "${TWILIO_BODIES_COUNT:-700000}" > "$work/twilio.bodies"
@@ -117,7 +127,7 @@ awk -v g="$gw_rps" -v n="$nginx_rps" -v h="$hb_rps" 'BEGIN { printf "ratio gatew
 awk -v s="$sms_rps" -v g="$gw_rps" 'BEGIN { printf "SMS cost vs plain webhook: %.1f%% (target <= 10%%)\n", (1 - s / g) * 100 }'
 rejected=$(curl -s "http://127.0.0.1:$GATEWAY_PORT/metrics" | awk '/^listening_post_rejected_total/ { sum += $2 } END { print sum + 0 }')
 echo "requests rejected (must be 0: every SMS signature verified): $rejected"
-stored=$(curl -s "http://127.0.0.1:$GATEWAY_PORT/v1/streams" | python3 -c 'import json,sys; print(next(s["head"] for s in json.load(sys.stdin)["streams"] if s["name"]=="all"))')
+stored=$(curl -s -H "Authorization: Bearer $LISTENING_POST_TOKEN" "http://127.0.0.1:$GATEWAY_PORT/v1/streams" | python3 -c 'import json,sys; print(next(s["head"] for s in json.load(sys.stdin)["streams"] if s["name"]=="all"))')
 echo "events stored: $stored"
 
 echo "end-to-end: webhook POST -> SSE subscriber, ${RATE} events/s for ${DURATION}s"
@@ -132,3 +142,45 @@ echo "  target: p99 <= 10 ms"
 
 rss_kb=$(awk '/VmRSS/ { print $2 }' "/proc/$gateway_pid/status")
 echo "gateway RSS after the run: $((rss_kb / 1024)) MB (target <= 150 MB)"
+
+# A dead subscriber: a listener that completes TCP handshakes and never answers, so every
+# push attempt waits for its timeout and then the retry schedule.
+python3 -c "
+import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('127.0.0.1', $BLACKHOLE_PORT)); s.listen(1024); time.sleep(10**9)" &
+blackhole_pid=$!
+sed -e "s/port: $GATEWAY_PORT/port: $DEAD_GATEWAY_PORT/" -e "s#$work/data#$work/data-dead#" "$work/channels.yaml" > "$work/dead.yaml"
+cat >> "$work/dead.yaml" <<CONF
+  - name: dead
+    token: dead-subscriber-token-0001
+    streams: [all]
+    webhook: { url: "http://127.0.0.1:$BLACKHOLE_PORT/hook", secret: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw, timeout: 2s, retry_schedule: [1s, 5s, 30s] }
+CONF
+kill "$gateway_pid"; wait "$gateway_pid" 2>/dev/null || true; gateway_pid=
+rm -rf "$work/data"
+.build/release/listening-post serve --config "$work/channels.yaml" 2>"$work/gateway.log" &
+gateway_pid=$!
+.build/release/listening-post serve --config "$work/dead.yaml" 2>"$work/dead-gateway.log" &
+dead_gateway_pid=$!
+for port in "$GATEWAY_PORT" "$DEAD_GATEWAY_PORT"; do
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
+done
+echo "dead subscriber: webhook load on two fresh gateways, rounds alternating; the second pushes stream all to a receiver that never answers"
+healthy_url="http://127.0.0.1:$GATEWAY_PORT/hooks/bench"
+dead_url="http://127.0.0.1:$DEAD_GATEWAY_PORT/hooks/bench"
+: > "$work/healthy.rounds"
+: > "$work/dead.rounds"
+wrk -t2 -c64 -d3s -s bench/post.lua "$healthy_url" >/dev/null
+wrk -t2 -c64 -d3s -s bench/post.lua "$dead_url" >/dev/null
+for r in $(seq "$ROUNDS"); do
+  round "$healthy_url" | tee -a "$work/healthy.rounds" | sed "s/^/  no subscriber round $r: /" >&2
+  round "$dead_url" | tee -a "$work/dead.rounds" | sed "s/^/  dead subscriber round $r: /" >&2
+done
+healthy_rps=$(column_median healthy 1)
+dead_rps=$(column_median dead 1)
+printf '%-34s %10s\n' "webhook, no subscriber" "$healthy_rps"
+printf '%-34s %10s\n' "webhook, dead push subscriber" "$dead_rps"
+awk -v h="$healthy_rps" -v d="$dead_rps" 'BEGIN { printf "dead subscriber impact on ingest: %+.1f%% (target within 5%%)\n", (d / h - 1) * 100 }'
+attempts=$(curl -s "http://127.0.0.1:$DEAD_GATEWAY_PORT/metrics" | awk '/^listening_post_push_deliveries_total/ { sum += $2 } END { print sum + 0 }')
+echo "push attempts the dead subscriber absorbed (retried + dead-lettered): $attempts"

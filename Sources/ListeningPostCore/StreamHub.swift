@@ -1,5 +1,6 @@
 import DequeModule
 import ListeningPostKit
+import NIOCore
 import Synchronization
 
 /// Fans committed events out to live subscribers.
@@ -9,10 +10,24 @@ import Synchronization
 /// subscribers waiting on a stream. A subscriber further behind than the memory window
 /// reads from the log. Either way it sees every offset exactly once, in order.
 public final class StreamHub: Sendable {
+    /// An entry with its SSE frame, encoded once at publish and shared by every SSE
+    /// subscriber (a `ByteBuffer` copies only on write), so fan-out to many subscribers
+    /// costs a write per subscriber, not an encoding.
+    private struct Recent {
+        var entry: StreamEntry
+        var frame: ByteBuffer
+    }
+
+    /// A subscriber waiting for new entries, until its deadline at the latest.
+    private struct Waiter {
+        var continuation: CheckedContinuation<Void, Never>
+        var deadline: ContinuousClock.Instant
+    }
+
     private struct StreamState {
-        var recent: Deque<StreamEntry> = []
+        var recent: Deque<Recent> = []
         var head: Int64 = 0
-        var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
+        var waiters: [Int: Waiter] = [:]
     }
 
     private struct State {
@@ -33,24 +48,25 @@ public final class StreamHub: Sendable {
 
     /// Records newly committed entries and wakes their streams' subscribers.
     public func publish(_ entries: [StreamEntry]) {
+        let recent = entries.map { Recent(entry: $0, frame: Self.frame($0)) }
         let woken = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             var woken: [CheckedContinuation<Void, Never>] = []
-            for entry in entries {
+            for item in recent {
                 // Mutate in place: copying a StreamState out of the dictionary would copy
                 // its whole window per entry.
-                Self.append(entry, to: &state.streams[entry.stream, default: StreamState()], capacity: recentCapacity, woken: &woken)
+                Self.append(item, to: &state.streams[item.entry.stream, default: StreamState()], capacity: recentCapacity, woken: &woken)
             }
             return woken
         }
         for continuation in woken { continuation.resume() }
     }
 
-    private static func append(_ entry: StreamEntry, to stream: inout StreamState, capacity: Int, woken: inout [CheckedContinuation<Void, Never>]) {
-        stream.recent.append(entry)
+    private static func append(_ item: Recent, to stream: inout StreamState, capacity: Int, woken: inout [CheckedContinuation<Void, Never>]) {
+        stream.recent.append(item)
         if stream.recent.count > capacity { stream.recent.removeFirst() }
-        stream.head = max(stream.head, entry.offset)
+        stream.head = max(stream.head, item.entry.offset)
         if !stream.waiters.isEmpty {
-            woken += stream.waiters.values
+            woken += stream.waiters.values.map(\.continuation)
             stream.waiters = [:]
         }
     }
@@ -60,7 +76,7 @@ public final class StreamHub: Sendable {
     public func interruptWaiters(stream: String) {
         let woken = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             defer { state.streams[stream]?.waiters = [:] }
-            return Array(state.streams[stream]?.waiters.values ?? [:].values)
+            return (state.streams[stream]?.waiters.values).map { $0.map(\.continuation) } ?? []
         }
         for continuation in woken { continuation.resume() }
     }
@@ -68,15 +84,39 @@ public final class StreamHub: Sendable {
     /// Entries after `offset`, oldest first, at most `limit`: from memory when the window
     /// covers them, else from the log.
     public func entries(stream: String, after offset: Int64, limit: Int) async throws -> [StreamEntry] {
-        let fromMemory = state.withLock { state -> [StreamEntry]? in
+        if let fromMemory = recent(stream: stream, after: offset, limit: limit) { return fromMemory.map(\.entry) }
+        return try await log.read(stream: stream, after: offset, limit: limit)
+    }
+
+    /// SSE frames of the entries after `offset` (at most `limit`), and the last offset they
+    /// cover; `nil` when there are none yet. One recent entry is its shared frame, as is.
+    public func frames(stream: String, after offset: Int64, limit: Int) async throws -> (last: Int64, frames: ByteBuffer)? {
+        let items: [Recent]
+        if let fromMemory = recent(stream: stream, after: offset, limit: limit) {
+            items = fromMemory
+        } else {
+            items = try await log.read(stream: stream, after: offset, limit: limit).map { Recent(entry: $0, frame: Self.frame($0)) }
+        }
+        guard let last = items.last else { return nil }
+        if items.count == 1 { return (last.entry.offset, last.frame) }
+        var frames = ByteBuffer()
+        frames.reserveCapacity(items.reduce(0) { $0 + $1.frame.readableBytes })
+        for item in items { frames.writeImmutableBuffer(item.frame) }
+        return (last.entry.offset, frames)
+    }
+
+    private func recent(stream: String, after offset: Int64, limit: Int) -> [Recent]? {
+        state.withLock { state -> [Recent]? in
             guard let recent = state.streams[stream]?.recent, let first = recent.first else { return nil }
-            guard offset + 1 >= first.offset else { return nil }
-            let start = Int(offset + 1 - first.offset)
+            guard offset + 1 >= first.entry.offset else { return nil }
+            let start = Int(offset + 1 - first.entry.offset)
             guard start < recent.count else { return [] }
             return Array(recent[start..<min(recent.count, start + limit)])
         }
-        if let fromMemory { return fromMemory }
-        return try await log.read(stream: stream, after: offset, limit: limit)
+    }
+
+    private static func frame(_ entry: StreamEntry) -> ByteBuffer {
+        ByteBuffer(bytes: ServerSentEvents.frame(id: String(entry.offset), event: entry.eventType, data: entry.payload))
     }
 
     /// The highest committed offset of a stream.
@@ -87,35 +127,73 @@ public final class StreamHub: Sendable {
 
     /// Waits until the stream has an offset above `offset`, the timeout passes, or the task
     /// is cancelled. Returns whether there is something new.
+    ///
+    /// A wait is one continuation in the stream's waiter list, no child tasks and no timer
+    /// of its own: with a thousand subscribers and a thousand events a second this runs a
+    /// million times a second. Timeouts are served by one ticker per hub.
     public func waitForEntries(stream: String, after offset: Int64, timeout: Duration) async -> Bool {
         if let head = try? await head(stream: stream), head > offset { return true }
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { try? await Task.sleep(for: timeout) }
-            group.addTask { await self.waitForPublish(stream: stream, after: offset) }
-            await group.next()
-            group.cancelAll()
-        }
-        return ((try? await head(stream: stream)) ?? 0) > offset
-    }
-
-    private func waitForPublish(stream: String, after offset: Int64) async {
+        ticker.start(self)
         let id = state.withLock { state -> Int in
             state.nextWaiterId += 1
             return state.nextWaiterId
         }
+        let deadline = ContinuousClock.now + timeout
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let resumeNow = state.withLock { state -> Bool in
                     if Task.isCancelled { return true }
                     if let head = state.streams[stream]?.head, head > offset { return true }
-                    state.streams[stream, default: StreamState()].waiters[id] = continuation
+                    state.streams[stream, default: StreamState()].waiters[id] = Waiter(continuation: continuation, deadline: deadline)
                     return false
                 }
                 if resumeNow { continuation.resume() }
             }
         } onCancel: {
-            let continuation = state.withLock { $0.streams[stream]?.waiters.removeValue(forKey: id) }
-            continuation?.resume()
+            let waiter = state.withLock { $0.streams[stream]?.waiters.removeValue(forKey: id) }
+            waiter?.continuation.resume()
+        }
+        return ((try? await head(stream: stream)) ?? 0) > offset
+    }
+
+    /// Resumes every waiter whose deadline has passed.
+    fileprivate func expireWaiters(now: ContinuousClock.Instant) {
+        let expired = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            var expired: [CheckedContinuation<Void, Never>] = []
+            for name in state.streams.keys {
+                guard let waiters = state.streams[name]?.waiters, !waiters.isEmpty else { continue }
+                for (id, waiter) in waiters where waiter.deadline <= now {
+                    expired.append(waiter.continuation)
+                    state.streams[name]?.waiters.removeValue(forKey: id)
+                }
+            }
+            return expired
+        }
+        for continuation in expired { continuation.resume() }
+    }
+
+    private let ticker = WaiterTicker()
+
+    deinit { ticker.stop() }
+}
+
+/// One task per hub that wakes waiters whose timeout passed, every 100 ms; started with
+/// the first wait.
+private final class WaiterTicker: Sendable {
+    private let task = Mutex<Task<Void, Never>?>(nil)
+
+    func start(_ hub: StreamHub) {
+        task.withLock { task in
+            guard task == nil else { return }
+            task = Task { [weak hub] in
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(100))
+                    guard let hub else { return }
+                    hub.expireWaiters(now: .now)
+                }
+            }
         }
     }
+
+    func stop() { task.withLock { $0?.cancel() } }
 }

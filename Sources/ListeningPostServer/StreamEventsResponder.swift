@@ -37,14 +37,9 @@ struct StreamEventsResponder: Sendable {
                 let stopping = Atomic(false)
                 try await withGracefulShutdownHandler {
                     while !stopping.load(ordering: .relaxed), !Task.isCancelled {
-                        let entries = try await hub.entries(stream: stream, after: cursor, limit: batchSize)
-                        if let last = entries.last {
-                            var frames = ByteBuffer()
-                            for entry in entries {
-                                frames.writeBytes(ServerSentEvents.frame(id: String(entry.offset), event: entry.eventType, data: entry.payload))
-                            }
-                            try await writer.write(frames)
-                            cursor = last.offset
+                        if let batch = try await hub.frames(stream: stream, after: cursor, limit: batchSize) {
+                            try await writer.write(batch.frames)
+                            cursor = batch.last
                         } else if await !hub.waitForEntries(stream: stream, after: cursor, timeout: heartbeat),
                             !stopping.load(ordering: .relaxed)
                         {

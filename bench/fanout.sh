@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Fan-out: SUBSCRIBERS concurrent SSE subscribers on one stream while webhooks arrive at
+# RATE events/s; delivery latency (POST -> each subscriber) p50/p99 and gateway RSS. The
+# reference, in the same run: one subscriber at the same rate.
+# Usage: bench/fanout.sh   (env: SUBSCRIBERS=1000 RATE=1000 DURATION=10)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SUBSCRIBERS=${SUBSCRIBERS:-1000}
+RATE=${RATE:-1000}
+DURATION=${DURATION:-10}
+PORT=${PORT:-18191}
+TOKEN=fanout-bench-token-0001
+
+scripts/install-packages.sh libcurl4-openssl-dev >/dev/null
+echo "building release..."
+swift build -c release --product listening-post >/dev/null
+swift build -c release --product fanout-client >/dev/null
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+
+work=$(mktemp -d /tmp/lp-fanout.XXXXXX)
+cleanup() { [ -n "${gateway_pid:-}" ] && kill "$gateway_pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+run() {
+  local subscribers=$1
+  rm -rf "$work/data"
+  cat > "$work/channels.yaml" <<CONF
+server: { host: 127.0.0.1, port: $PORT }
+store: { path: $work/data }
+logging: { level: warning }
+channels:
+  - { id: bench, type: webhook, path: /hooks/bench, insecure: true, include_payload: false }
+subscribers:
+  - { name: fanout, token: $TOKEN, streams: [bench] }
+CONF
+  .build/release/listening-post serve --config "$work/channels.yaml" 2>"$work/gateway.log" &
+  gateway_pid=$!
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.1; done
+  local before
+  before=$(awk '/VmRSS/ { print $2 }' "/proc/$gateway_pid/status")
+  .build/release/fanout-client "$PORT" "$TOKEN" bench "$subscribers" "$RATE" "$DURATION" /hooks/bench | sed "s/^/  /"
+  local after
+  after=$(awk '/VmRSS/ { print $2 }' "/proc/$gateway_pid/status")
+  echo "  gateway RSS: $((before / 1024)) MB idle, $((after / 1024)) MB after the run"
+  kill "$gateway_pid"; wait "$gateway_pid" 2>/dev/null || true; gateway_pid=
+}
+
+echo "reference: 1 SSE subscriber, $RATE events/s for ${DURATION}s"
+run 1
+echo "fan-out: $SUBSCRIBERS SSE subscribers on one stream, $RATE events/s for ${DURATION}s"
+run "$SUBSCRIBERS"
+echo "target: delivery p99 <= 50 ms with $SUBSCRIBERS subscribers"
