@@ -201,7 +201,7 @@ let package = Package(
         .testTarget(
             name: "DiscourseAdapterTests",
             dependencies: [
-                "DiscourseAdapter", "ListeningPostCore", "ListeningPostTesting",
+                "DiscourseAdapter", "ListeningPostCore", "ListeningPostTesting", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             resources: [.copy("Fixtures")],

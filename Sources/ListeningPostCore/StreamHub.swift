@@ -27,6 +27,8 @@ public final class StreamHub: Sendable {
     private struct StreamState {
         var recent: Deque<Recent> = []
         var head: Int64 = 0
+        /// A coalesced wake-up is scheduled for this stream's waiters.
+        var wakeScheduled = false
         var waiters: [Int: Waiter] = [:]
     }
 
@@ -40,35 +42,71 @@ public final class StreamHub: Sendable {
     /// Entries kept in memory per stream.
     public let recentCapacity: Int
 
+    /// Above this many waiting subscribers on a stream, wake-ups are coalesced.
+    public let coalesceAbove: Int
+    /// How long a coalesced wake-up waits for more entries.
+    public let coalescingWindow: Duration
+
     /// Creates a hub over a log.
-    public init(log: any EventLog, recentCapacity: Int = 4096) {
+    public init(log: any EventLog, recentCapacity: Int = 4096, coalesceAbove: Int = 64, coalescingWindow: Duration = .milliseconds(5)) {
         self.log = log
         self.recentCapacity = recentCapacity
+        self.coalesceAbove = coalesceAbove
+        self.coalescingWindow = coalescingWindow
     }
 
     /// Records newly committed entries and wakes their streams' subscribers.
     public func publish(_ entries: [StreamEntry]) {
         let recent = entries.map { Recent(entry: $0, frame: Self.frame($0)) }
+        var coalesced: [String] = []
         let woken = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             var woken: [CheckedContinuation<Void, Never>] = []
             for item in recent {
                 // Mutate in place: copying a StreamState out of the dictionary would copy
                 // its whole window per entry.
-                Self.append(item, to: &state.streams[item.entry.stream, default: StreamState()], capacity: recentCapacity, woken: &woken)
+                if Self.append(item, to: &state.streams[item.entry.stream, default: StreamState()], capacity: recentCapacity, woken: &woken, coalesceAbove: coalesceAbove) {
+                    coalesced.append(item.entry.stream)
+                }
             }
             return woken
         }
         for continuation in woken { continuation.resume() }
+        for stream in coalesced {
+            let window = coalescingWindow
+            Task { [weak self] in
+                try? await Task.sleep(for: window)
+                self?.wakeCoalesced(stream: stream)
+            }
+        }
     }
 
-    private static func append(_ item: Recent, to stream: inout StreamState, capacity: Int, woken: inout [CheckedContinuation<Void, Never>]) {
+    /// Returns true when a coalesced wake-up must be scheduled for the stream.
+    private static func append(
+        _ item: Recent, to stream: inout StreamState, capacity: Int, woken: inout [CheckedContinuation<Void, Never>], coalesceAbove: Int
+    ) -> Bool {
         stream.recent.append(item)
         if stream.recent.count > capacity { stream.recent.removeFirst() }
         stream.head = max(stream.head, item.entry.offset)
-        if !stream.waiters.isEmpty {
-            woken += stream.waiters.values.map(\.continuation)
-            stream.waiters = [:]
+        guard !stream.waiters.isEmpty else { return false }
+        if stream.waiters.count > coalesceAbove {
+            // Many subscribers: wake them together a moment later, so each writes several
+            // events at once instead of one write (and one syscall) per event each.
+            guard !stream.wakeScheduled else { return false }
+            stream.wakeScheduled = true
+            return true
         }
+        woken += stream.waiters.values.map(\.continuation)
+        stream.waiters = [:]
+        return false
+    }
+
+    private func wakeCoalesced(stream: String) {
+        let woken = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.streams[stream]?.wakeScheduled = false
+            defer { state.streams[stream]?.waiters = [:] }
+            return (state.streams[stream]?.waiters.values).map { $0.map(\.continuation) } ?? []
+        }
+        for continuation in woken { continuation.resume() }
     }
 
     /// Wakes every subscriber waiting on a stream without new entries, so they can notice

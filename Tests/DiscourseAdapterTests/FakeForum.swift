@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import TestSupport
 import NIOCore
 import Synchronization
 
@@ -53,14 +54,7 @@ final class FakeForum: Sendable {
                 return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"latest_posts":[\#(posts.joined(separator: ","))]}"#)))
             }
         }
-        let port = 19_400 + Int.random(in: 0..<500)
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)))
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.runService() }
-            defer { group.cancelAll() }
-            try await Task.sleep(for: .milliseconds(300))
-            return try await body(port)
-        }
+        return try await LocalServer.serve(router, body)
     }
 
     private enum Either: Sendable {

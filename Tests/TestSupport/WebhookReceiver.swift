@@ -63,13 +63,6 @@ public final class WebhookReceiver: Sendable {
             }
             return Response(status: status)
         }
-        let port = 18_400 + Int.random(in: 0..<900)
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)))
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.runService() }
-            defer { group.cancelAll() }
-            try await Task.sleep(for: .milliseconds(300))
-            return try await body(port)
-        }
+        return try await LocalServer.serve(router, body)
     }
 }
