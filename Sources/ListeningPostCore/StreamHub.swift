@@ -29,6 +29,9 @@ public final class StreamHub: Sendable {
         var head: Int64 = 0
         /// A coalesced wake-up is scheduled for this stream's waiters.
         var wakeScheduled = false
+        /// The last batch of frames handed out: subscribers woken together sit at the same
+        /// offset and ask for the same range, so it is joined once and shared.
+        var lastBatch: (after: Int64, through: Int64, frames: ByteBuffer)?
         var waiters: [Int: Waiter] = [:]
     }
 
@@ -129,18 +132,42 @@ public final class StreamHub: Sendable {
     /// SSE frames of the entries after `offset` (at most `limit`), and the last offset they
     /// cover; `nil` when there are none yet. One recent entry is its shared frame, as is.
     public func frames(stream: String, after offset: Int64, limit: Int) async throws -> (last: Int64, frames: ByteBuffer)? {
-        let items: [Recent]
-        if let fromMemory = recent(stream: stream, after: offset, limit: limit) {
-            items = fromMemory
-        } else {
-            items = try await log.read(stream: stream, after: offset, limit: limit).map { Recent(entry: $0, frame: Self.frame($0)) }
+        enum Lookup {
+            case shared(through: Int64, frames: ByteBuffer)
+            case recent(through: Int64, frames: [ByteBuffer])
+            case nothingNew
+            case notInMemory
         }
-        guard let last = items.last else { return nil }
-        if items.count == 1 { return (last.entry.offset, last.frame) }
-        var frames = ByteBuffer()
-        frames.reserveCapacity(items.reduce(0) { $0 + $1.frame.readableBytes })
-        for item in items { frames.writeImmutableBuffer(item.frame) }
-        return (last.entry.offset, frames)
+        let lookup = state.withLock { state -> Lookup in
+            guard let stream = state.streams[stream], let first = stream.recent.first, offset + 1 >= first.entry.offset else { return .notInMemory }
+            if let batch = stream.lastBatch, batch.after == offset { return .shared(through: batch.through, frames: batch.frames) }
+            let start = Int(offset + 1 - first.entry.offset)
+            guard start < stream.recent.count else { return .nothingNew }
+            let end = min(stream.recent.count, start + limit)
+            return .recent(through: stream.recent[end - 1].entry.offset, frames: stream.recent[start..<end].map(\.frame))
+        }
+        switch lookup {
+        case .shared(let through, let frames):
+            return (through, frames)
+        case .nothingNew:
+            return nil
+        case .recent(let through, let frames):
+            let joined = Self.join(frames)
+            state.withLock { state in state.streams[stream]?.lastBatch = (offset, through, joined) }
+            return (through, joined)
+        case .notInMemory:
+            let entries = try await log.read(stream: stream, after: offset, limit: limit)
+            guard let last = entries.last else { return nil }
+            return (last.offset, Self.join(entries.map(Self.frame)))
+        }
+    }
+
+    private static func join(_ frames: [ByteBuffer]) -> ByteBuffer {
+        if frames.count == 1 { return frames[0] }
+        var joined = ByteBuffer()
+        joined.reserveCapacity(frames.reduce(0) { $0 + $1.readableBytes })
+        for frame in frames { joined.writeImmutableBuffer(frame) }
+        return joined
     }
 
     private func recent(stream: String, after offset: Int64, limit: Int) -> [Recent]? {

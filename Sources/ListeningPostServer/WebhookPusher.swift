@@ -66,8 +66,22 @@ public final class WebhookPusher: Service {
     }
 
     public func run() async throws {
-        try await cancelWhenGracefulShutdown {
-            try await self.deliverForever()
+        // A pusher never takes the gateway down: a failed read or cursor commit is logged
+        // and retried from the committed cursor (at-least-once), and shutdown just stops it.
+        await cancelWhenGracefulShutdown {
+            var failures = 0
+            while !Task.isCancelled {
+                do {
+                    try await self.deliverForever()
+                } catch is CancellationError {
+                    return
+                } catch {
+                    failures += 1
+                    let wait = Backoff(initial: .seconds(1), maximum: .seconds(60)).delay(afterFailures: failures)
+                    self.logger.error("push stopped; resuming from the committed cursor in \(wait)", metadata: ["error": "\(error)"])
+                    try? await Task.sleep(for: wait)
+                }
+            }
         }
     }
 

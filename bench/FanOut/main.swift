@@ -101,24 +101,32 @@ final class SubscriberHandler: ChannelInboundHandler, @unchecked Sendable {
     static func scan(_ bytes: UnsafeRawBufferPointer, from start: Int = 0, startLimit: Int, now: Int64, into latencies: inout [Int64]) -> (Bool, Int) {
         var found = false
         var consumed = start
-        var index = bytes.startIndex + start
+        var index = start
         let limit = min(startLimit, bytes.count - marker.count)
-        while index < bytes.startIndex + max(limit, 0) {
-            if bytes[index] == marker[0], bytes[index..<(index + marker.count)].elementsEqual(marker) {
-                var cursor = index + marker.count
-                var value: Int64 = 0
-                while cursor < bytes.endIndex, bytes[cursor] >= 48, bytes[cursor] <= 57 {
-                    value = value * 10 + Int64(bytes[cursor] - 48)
-                    cursor += 1
-                }
-                guard cursor < bytes.endIndex else { break }  // the number continues in the next read
-                latencies.append((now - value) / 1000)
-                found = true
-                consumed = cursor - bytes.startIndex
-                index = cursor
+        guard let base = bytes.baseAddress else { return (false, consumed) }
+        while index < limit {
+            // memchr for the marker's last byte ('=', rare in these frames), then compare:
+            // glibc's vectorised scan; a byte loop here made the client, not the gateway,
+            // the bottleneck at 450 MB/s of frames.
+            let from = index + marker.count - 1
+            guard from < bytes.count, let hit = memchr(base + from, Int32(UInt8(ascii: "=")), bytes.count - from) else { break }
+            let position = base.distance(to: UnsafeRawPointer(hit)) - (marker.count - 1)
+            guard position < limit else { break }
+            guard memcmp(base + position, marker, marker.count) == 0 else {
+                index = position + 1
                 continue
             }
-            index += 1
+            var cursor = position + marker.count
+            var value: Int64 = 0
+            while cursor < bytes.count, bytes[cursor] >= 48, bytes[cursor] <= 57 {
+                value = value * 10 + Int64(bytes[cursor] - 48)
+                cursor += 1
+            }
+            guard cursor < bytes.count else { break }  // the number continues in the next read
+            latencies.append((now - value) / 1000)
+            found = true
+            consumed = cursor
+            index = cursor
         }
         return (found, consumed)
     }
