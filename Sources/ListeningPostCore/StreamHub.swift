@@ -10,12 +10,14 @@ import Synchronization
 /// subscribers waiting on a stream. A subscriber further behind than the memory window
 /// reads from the log. Either way it sees every offset exactly once, in order.
 public final class StreamHub: Sendable {
-    /// An entry with its SSE frame, encoded once at publish and shared by every SSE
+    /// An entry with its SSE frame, encoded once, by the first SSE subscriber that reads it
+    /// (not at publish: that runs on the log's writer thread, and most entries of most
+    /// streams are never read live), and shared by every SSE
     /// subscriber (a `ByteBuffer` copies only on write), so fan-out to many subscribers
     /// costs a write per subscriber, not an encoding.
     private struct Recent {
         var entry: StreamEntry
-        var frame: ByteBuffer
+        var frame: ByteBuffer?
     }
 
     /// A subscriber waiting for new entries, until its deadline at the latest.
@@ -60,7 +62,7 @@ public final class StreamHub: Sendable {
 
     /// Records newly committed entries and wakes their streams' subscribers.
     public func publish(_ entries: [StreamEntry]) {
-        let recent = entries.map { Recent(entry: $0, frame: Self.frame($0)) }
+        let recent = entries.map { Recent(entry: $0, frame: nil) }
         var coalesced: [String] = []
         let woken = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             var woken: [CheckedContinuation<Void, Never>] = []
@@ -134,7 +136,7 @@ public final class StreamHub: Sendable {
     public func frames(stream: String, after offset: Int64, limit: Int) async throws -> (last: Int64, frames: ByteBuffer)? {
         enum Lookup {
             case shared(through: Int64, frames: ByteBuffer)
-            case recent(through: Int64, frames: [ByteBuffer])
+            case recent(through: Int64, items: [Recent])
             case nothingNew
             case notInMemory
         }
@@ -144,16 +146,26 @@ public final class StreamHub: Sendable {
             let start = Int(offset + 1 - first.entry.offset)
             guard start < stream.recent.count else { return .nothingNew }
             let end = min(stream.recent.count, start + limit)
-            return .recent(through: stream.recent[end - 1].entry.offset, frames: stream.recent[start..<end].map(\.frame))
+            return .recent(through: stream.recent[end - 1].entry.offset, items: Array(stream.recent[start..<end]))
         }
         switch lookup {
         case .shared(let through, let frames):
             return (through, frames)
         case .nothingNew:
             return nil
-        case .recent(let through, let frames):
+        case .recent(let through, let items):
+            let frames = items.map { $0.frame ?? Self.frame($0.entry) }
             let joined = Self.join(frames)
-            state.withLock { state in state.streams[stream]?.lastBatch = (offset, through, joined) }
+            let encoded = zip(items, frames).filter { $0.0.frame == nil }
+            state.withLock { state in
+                state.streams[stream]?.lastBatch = (offset, through, joined)
+                // Keep the frames encoded here for the next subscriber.
+                guard let first = state.streams[stream]?.recent.first?.entry.offset else { return }
+                for (item, frame) in encoded {
+                    let index = Int(item.entry.offset - first)
+                    if index >= 0, index < state.streams[stream]!.recent.count { state.streams[stream]!.recent[index].frame = frame }
+                }
+            }
             return (through, joined)
         case .notInMemory:
             let entries = try await log.read(stream: stream, after: offset, limit: limit)
