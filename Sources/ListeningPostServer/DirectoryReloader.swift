@@ -30,26 +30,32 @@ public struct DirectoryReloader: Service {
 
     public func run() async throws {
         await recordMerges(router.directory)
-        guard let file = settings.file else {
-            try? await gracefulShutdown()
-            return
+        let file = settings.file
+        if let file {
+            logger.info("customer directory: \(router.directory.customers.count) customers; reloading \(file) on SIGHUP and when it changes")
         }
-        logger.info("customer directory: \(router.directory.customers.count) customers; reloading \(file) on SIGHUP and when it changes")
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
+                // SIGHUP is always trapped, so a habitual `kill -HUP` never ends the gateway.
                 group.addTask {
                     for await _ in await UnixSignalsSequence(trapping: .sighup) {
-                        await self.reload(reason: "SIGHUP")
+                        if file == nil {
+                            self.logger.notice("SIGHUP: there is no customers.file to reload; nothing to do")
+                        } else {
+                            await self.reload(reason: "SIGHUP")
+                        }
                     }
                 }
-                group.addTask {
-                    var stamp = Self.stamp(of: file)
-                    while !Task.isCancelled {
-                        try? await Task.sleep(for: self.pollInterval)
-                        let now = Self.stamp(of: file)
-                        if now != stamp {
-                            stamp = now
-                            await self.reload(reason: "\(file) changed")
+                if let file {
+                    group.addTask {
+                        var stamp = Self.stamp(of: file)
+                        while !Task.isCancelled {
+                            try? await Task.sleep(for: self.pollInterval)
+                            let now = Self.stamp(of: file)
+                            if now != stamp {
+                                stamp = now
+                                await self.reload(reason: "\(file) changed")
+                            }
                         }
                     }
                 }
