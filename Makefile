@@ -23,15 +23,19 @@ test: deps
 	$(SWIFT) test --skip-build --disable-xctest
 	@$(MAKE) --no-print-directory check-docs
 
-# docs/channels.md is generated from the adapters' config specs; CI fails if it drifts.
+# docs/channels.md and docs/channels.schema.json are generated from the adapters' config
+# specs; CI fails if they drift.
 docs:
 	$(SWIFT) build --product listening-post
 	.build/debug/listening-post plugins --markdown > docs/channels.md
+	.build/debug/listening-post plugins --json-schema > docs/channels.schema.json
 
 check-docs:
 	@.build/debug/listening-post plugins --markdown | diff -u docs/channels.md - \
 		|| { echo "docs/channels.md is out of date: run 'make docs'"; exit 1; }
-	@echo "docs/channels.md matches the adapters' specs"
+	@.build/debug/listening-post plugins --json-schema | diff -u docs/channels.schema.json - \
+		|| { echo "docs/channels.schema.json is out of date: run 'make docs'"; exit 1; }
+	@echo "docs/channels.md and docs/channels.schema.json match the adapters' specs"
 
 bench:
 	bench/ingest.sh

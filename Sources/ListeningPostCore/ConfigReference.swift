@@ -60,3 +60,37 @@ public enum ConfigReference {
         return out
     }
 }
+
+extension ConfigReference {
+    /// A JSON Schema for `channels.yaml`: the gateway's sections, and each channel checked
+    /// against its own adapter's spec, chosen by `type`. Written to
+    /// `docs/channels.schema.json`; point an editor at it with
+    /// `# yaml-language-server: $schema=docs/channels.schema.json`.
+    public static func jsonSchema(_ registry: AdapterRegistry) -> JSONValue {
+        let common = GatewayConfig.channelCommonSpec
+        var channelRules: [JSONValue] = []
+        for adapter in registry.adapters {
+            var extra: [String: JSONValue] = [:]
+            for field in common.fields { extra[field.name] = field.jsonSchema }
+            extra["type"] = ["const": .string(adapter.kind), "description": .string(adapter.summary)]
+            channelRules.append([
+                "if": ["properties": ["type": ["const": .string(adapter.kind)]], "required": ["type"]],
+                "then": adapter.configSpec.jsonSchema(extra: extra, required: common.fields.filter(\.required).map(\.name)),
+            ])
+        }
+        let channel: JSONValue = [
+            "type": "object",
+            "required": .array(common.fields.filter(\.required).map { .string($0.name) }),
+            "properties": ["type": ["enum": .array(registry.kinds.map(JSONValue.string))]],
+            "allOf": .array(channelRules),
+        ]
+        guard case .object(var root) = GatewayConfig.spec.jsonSchema(),
+            case .object(var properties)? = root["properties"]
+        else { return .null }
+        properties["channels"] = ["type": "array", "items": channel, "description": "The listening posts."]
+        root["properties"] = .object(properties)
+        root["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+        root["title"] = "ListeningPost channels.yaml"
+        return .object(root)
+    }
+}

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import ListeningPostCore
 import ListeningPostKit
 
@@ -11,7 +12,17 @@ struct PluginsCommand: AsyncParsableCommand {
     @Flag(help: "Write the config reference as Markdown (docs/channels.md is generated this way).")
     var markdown = false
 
+    @Flag(help: "Write a JSON Schema for channels.yaml, for editors (docs/channels.schema.json is generated this way).")
+    var jsonSchema = false
+
     func run() async throws {
-        print(markdown ? ConfigReference.markdown(AdapterRegistry.builtin) : ConfigReference.text(AdapterRegistry.builtin), terminator: "")
+        if jsonSchema {
+            let compact = Data(ConfigReference.jsonSchema(AdapterRegistry.builtin).compactJSON())
+            let object = try JSONSerialization.jsonObject(with: compact)
+            let pretty = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+            print(String(decoding: pretty, as: UTF8.self))
+        } else {
+            print(markdown ? ConfigReference.markdown(AdapterRegistry.builtin) : ConfigReference.text(AdapterRegistry.builtin), terminator: "")
+        }
     }
 }
