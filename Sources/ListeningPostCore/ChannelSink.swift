@@ -29,12 +29,16 @@ public struct ChannelSink: IngestSink {
 
     public func submit(_ messages: [InboundMessage], checkpoint: String?) async throws -> [IngestReceipt] {
         let receivedAt = now()
-        var provisional = Set<String>()
-        let prepared = try messages.map { message -> PreparedEvent in
+        var events: [MessageEvent] = []
+        events.reserveCapacity(messages.count)
+        for message in messages {
             guard !message.dedupKey.isEmpty else { throw EventLogError(description: "a message from \(channel.id) has an empty dedup key") }
-            let routed = router.route(MessageEvent(id: ids.next(), channel: channel, message: message, receivedAt: receivedAt))
+            events.append(MessageEvent(id: ids.next(), channel: channel, message: message, receivedAt: receivedAt))
+        }
+        var provisional = Set<String>()
+        let prepared = router.route(events).map { routed -> PreparedEvent in
             if let id = routed.resolution?.provisionalId { provisional.insert(id) }
-            return PreparedEvent(id: routed.event.id, dedupKey: message.dedupKey, payload: routed.event.jsonBytes(), streams: routed.streams)
+            return PreparedEvent(id: routed.event.id, dedupKey: routed.event.data.dedupKey, payload: routed.event.jsonBytes(), streams: routed.streams)
         }
         let results = try await log.append(AppendRequest(channel: channel.id, events: prepared, checkpoint: checkpoint, provisionalCustomers: provisional))
         let duplicates = results.filter(\.duplicate).count

@@ -75,11 +75,6 @@ public struct CustomerDirectory: Sendable {
         return CustomerResolution(customer: nil, provisionalId: Self.provisionalId(for: strongest), identity: strongest)
     }
 
-    /// The customer a normalised identity belongs to.
-    public func customer(for key: IdentityKey) -> Customer? {
-        index[key].map { customers[$0] }
-    }
-
     /// Every identity key of a customer, as indexed.
     public func keys(of customer: Customer) -> [IdentityKey] {
         customer.emails.compactMap(normalizer.email) + customer.phones.compactMap(normalizer.phone) + Self.scopedKeys(of: customer, normalizer)

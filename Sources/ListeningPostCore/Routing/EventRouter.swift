@@ -23,8 +23,9 @@ public final class EventRouter: Sendable {
         current.withLock { $0 = directory }
     }
 
-    /// Enriches and routes one event with the current directory.
-    public func route(_ event: MessageEvent) -> RoutedEvent {
-        rules.apply(to: event, directory: directory)
+    /// Enriches and routes events with the current directory, read once for the batch.
+    public func route(_ events: [MessageEvent]) -> [RoutedEvent] {
+        let directory = self.directory
+        return events.map { rules.apply(to: $0, directory: directory) }
     }
 }

@@ -57,11 +57,6 @@ public struct RoutingRules: Sendable {
         if matched.isEmpty { streams.append(fallbackStream) }
         return RoutedEvent(event: event, streams: streams, matchedRoutes: matched, resolution: resolution, facts: facts)
     }
-
-    /// Every stream some rule can name: the firehose, the fallback and every route's.
-    public var routedStreams: Set<String> {
-        Set([Self.firehose, fallbackStream] + routes.flatMap(\.streams))
-    }
 }
 
 /// An enriched event and where it goes.
