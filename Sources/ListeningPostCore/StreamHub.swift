@@ -141,12 +141,10 @@ public final class StreamHub: Sendable {
             case notInMemory
         }
         let lookup = state.withLock { state -> Lookup in
-            guard let stream = state.streams[stream], let first = stream.recent.first, offset + 1 >= first.entry.offset else { return .notInMemory }
+            guard let stream = state.streams[stream], let window = Self.window(of: stream, after: offset, limit: limit) else { return .notInMemory }
             if let batch = stream.lastBatch, batch.after == offset { return .shared(through: batch.through, frames: batch.frames) }
-            let start = Int(offset + 1 - first.entry.offset)
-            guard start < stream.recent.count else { return .nothingNew }
-            let end = min(stream.recent.count, start + limit)
-            return .recent(through: stream.recent[end - 1].entry.offset, items: Array(stream.recent[start..<end]))
+            guard let last = window.last else { return .nothingNew }
+            return .recent(through: last.entry.offset, items: Array(window))
         }
         switch lookup {
         case .shared(let through, let frames):
@@ -183,13 +181,15 @@ public final class StreamHub: Sendable {
     }
 
     private func recent(stream: String, after offset: Int64, limit: Int) -> [Recent]? {
-        state.withLock { state -> [Recent]? in
-            guard let recent = state.streams[stream]?.recent, let first = recent.first else { return nil }
-            guard offset + 1 >= first.entry.offset else { return nil }
-            let start = Int(offset + 1 - first.entry.offset)
-            guard start < recent.count else { return [] }
-            return Array(recent[start..<min(recent.count, start + limit)])
-        }
+        state.withLock { state in state.streams[stream].flatMap { Self.window(of: $0, after: offset, limit: limit) }.map(Array.init) }
+    }
+
+    /// The in-memory entries after `offset`, at most `limit` (empty when there are none
+    /// yet); `nil` when the window no longer reaches back to `offset`.
+    private static func window(of stream: StreamState, after offset: Int64, limit: Int) -> Deque<Recent>.SubSequence? {
+        guard let first = stream.recent.first, offset + 1 >= first.entry.offset else { return nil }
+        let start = min(Int(offset + 1 - first.entry.offset), stream.recent.count)
+        return stream.recent[start..<min(stream.recent.count, start + limit)]
     }
 
     private static func frame(_ entry: StreamEntry) -> ByteBuffer {

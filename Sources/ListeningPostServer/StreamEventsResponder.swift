@@ -64,12 +64,7 @@ struct StreamEventsResponder: Sendable {
             }
             return offset
         }
-        if let after = request.uri.queryParameters["after"] {
-            guard let offset = Int64(after), offset >= 0 else {
-                throw HTTPProblem.malformed("after must be a stream offset (a whole number ≥ 0), got '\(after)'")
-            }
-            return offset
-        }
+        if let after = try StreamWebSocketResponder.requestedStart(request) { return after }
         return try await hub.head(stream: stream)
     }
 }

@@ -106,6 +106,7 @@ struct StreamWebSocketResponder: Sendable {
         return Int64(value)
     }
 
+    /// `?after=N`, shared with SSE: `nil` when absent, a 400 problem when not an offset.
     static func requestedStart(_ request: Request) throws(HTTPProblem) -> Int64? {
         guard let after = request.uri.queryParameters["after"] else { return nil }
         guard let offset = Int64(after), offset >= 0 else {

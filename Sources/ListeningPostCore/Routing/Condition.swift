@@ -38,6 +38,16 @@ public indirect enum Condition: Sendable, CustomStringConvertible {
         }
     }
 
+    /// Whether evaluating it may read the message text.
+    public var readsText: Bool {
+        switch self {
+        case .all(let conditions), .any(let conditions): conditions.contains(where: \.readsText)
+        case .not(let condition): condition.readsText
+        case .leaf(.textContains), .leaf(.textMatches): true
+        case .leaf: false
+        }
+    }
+
     /// The clause in one line, as `route --dry-run` prints it.
     public var description: String {
         switch self {

@@ -11,7 +11,7 @@ import SwiftCSV
 /// - `handle:<forum channel>` and `channel_id:<channel>`: identities on one channel;
 /// - anything else: an attribute (`tier`, `region`, `language`, …). Empty cells are absent.
 public enum CustomerCSV {
-    /// Parses the text. `file` names the origin in messages (`customers.csv:12`).
+    /// Parses the text. `file` names the origin in messages (`customers.csv record 12`).
     public static func parse(_ text: String, file: String) throws(DirectoryProblems) -> [Customer] {
         let csv: EnumeratedCSV
         do {

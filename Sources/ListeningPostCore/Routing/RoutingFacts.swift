@@ -19,9 +19,9 @@ public struct RoutingFacts: Sendable {
     public var attributes: [String: String]
     /// Domains of the author's email and of every email the directory has for them.
     public var emailDomains: Set<String>
-    /// Subject and text, lowercased, for `text_contains`.
+    /// Subject and text, lowercased, for `text_contains` (empty unless asked for).
     public var lowercasedText: String
-    /// Subject and text as written, for `text_matches`.
+    /// Subject and text as written, for `text_matches` (empty unless asked for).
     public var text: String
     /// The feedback category (`promoter`, `passive`, `detractor`).
     public var feedbackCategory: String?
@@ -29,7 +29,8 @@ public struct RoutingFacts: Sendable {
     public var flags: Set<String>
 
     /// Gathers the facts of an event and the directory entry it resolved to.
-    public init(event: MessageEvent, customer: Customer?, normalizer: IdentityNormalizer) {
+    /// - Parameter includeText: whether to gather the text facts (some condition reads them).
+    public init(event: MessageEvent, customer: Customer?, normalizer: IdentityNormalizer, includeText: Bool = true) {
         channel = event.channel
         channelKind = event.channelKind
         segment = event.data.segment
@@ -42,8 +43,8 @@ public struct RoutingFacts: Sendable {
             if let domain = normalizer.email(email)?.emailDomain { domains.insert(domain) }
         }
         emailDomains = domains
-        text = [event.data.subject, event.data.text].compactMap { $0 }.joined(separator: "\n")
-        lowercasedText = text.lowercased()
+        text = includeText ? [event.data.subject, event.data.text].compactMap { $0 }.joined(separator: "\n") : ""
+        lowercasedText = includeText ? text.lowercased() : ""
         feedbackCategory = event.data.feedback?.category
         flags = Set(event.data.flags.map(\.rawValue))
     }

@@ -7,11 +7,14 @@ import ListeningPostKit
 /// by `listening-post route --dry-run`.
 public struct RoutingRules: Sendable {
     /// Ordered segment rules; the first that matches wins.
-    public var segments: [Segment]
+    public let segments: [Segment]
     /// Ordered routes.
-    public var routes: [Route]
+    public let routes: [Route]
     /// Where an event that matches no route goes, so no event goes nowhere.
-    public var fallbackStream: String
+    public let fallbackStream: String
+    /// Whether any condition reads the text: only then is it joined and lowercased per
+    /// event, which is the costliest fact on the ingest path.
+    private let readsText: Bool
 
     /// Streams every event is appended to whatever the routes say: the firehose.
     public static let firehose = "all"
@@ -21,6 +24,7 @@ public struct RoutingRules: Sendable {
         self.segments = segments
         self.routes = routes
         self.fallbackStream = fallbackStream
+        self.readsText = segments.contains { $0.condition?.readsText ?? false } || routes.contains { $0.condition.readsText }
     }
 
     /// The rules before anyone writes any: every event goes to `all`, its channel's stream
@@ -34,7 +38,7 @@ public struct RoutingRules: Sendable {
         var event = event
         let resolution = directory.resolve(event.data.author, channel: event.channel)
         event.data.customer = resolution?.reference
-        var facts = RoutingFacts(event: event, customer: resolution?.customer, normalizer: directory.normalizer)
+        var facts = RoutingFacts(event: event, customer: resolution?.customer, normalizer: directory.normalizer, includeText: readsText)
 
         let segment = segments.first { $0.condition?.matches(facts) ?? true } ?? .builtinDefault
         event.segment = segment.name
