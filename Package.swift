@@ -30,6 +30,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/swiftcsv/SwiftCSV.git", from: "0.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-system.git", from: "1.5.0"),
     ],
     targets: [
         // The public API adapter authors build against. Keep its dependencies few.
@@ -104,6 +106,17 @@ let package = Package(
             path: "Plugins/Discourse",
             swiftSettings: swiftSettings
         ),
+        // Out-of-process adapters: swift-subprocess starts and supervises the program.
+        .target(
+            name: "ExecAdapter",
+            dependencies: [
+                "ListeningPostKit",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            path: "Plugins/Exec",
+            swiftSettings: swiftSettings
+        ),
         // libcurl (libcurl4-openssl-dev) for the IMAP channel: transport, TLS and login.
         .systemLibrary(
             name: "CCurl",
@@ -125,6 +138,7 @@ let package = Package(
                 "SMSAdapter",
                 "DiscourseAdapter",
                 "IMAPAdapter",
+                "ExecAdapter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -195,6 +209,12 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ExecAdapterTests",
+            dependencies: ["ExecAdapter", "ListeningPostCore", "ListeningPostTesting"],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),

@@ -130,8 +130,15 @@ extension ConfigSpec {
                     return .failure(ConfigErrors([ConfigError(path: "\(path).\(entry.key)", position: entry.value.position, message: "expected a string, found \(entry.value.kindDescription)")]))
                 }
                 map[entry.key] = text
+                if field.secret, !entry.value.isInterpolated, !text.isEmpty {
+                    warnings.append(ConfigError(
+                        path: "\(path).\(entry.key)", position: entry.value.position,
+                        message: "secret written inline; prefer an environment reference such as ${\(Self.environmentName(for: "\(path).\(entry.key)"))}",
+                        isWarning: true))
+                }
             }
-            return .success(.stringMap(map))
+            // A secret map's values are redacted like any secret (an exec plugin's API keys).
+            return .success(field.secret ? .secretMap(map.mapValues(Secret.init)) : .stringMap(map))
         default:
             break
         }

@@ -15,6 +15,7 @@ public struct ConfigValues: Sendable {
         case byteSize(Int)
         case strings([String])
         case stringMap([String: String])
+        case secretMap([String: Secret])
         case secret(Secret)
         case object(ConfigValues)
         case objects([ConfigValues])
@@ -111,8 +112,11 @@ public struct ConfigValues: Sendable {
 
     /// A map of strings; empty when absent.
     public func stringMap(_ key: String) -> [String: String] {
-        if case .stringMap(let value)? = items[key]?.value { return value }
-        return [:]
+        switch items[key]?.value {
+        case .stringMap(let value)?: value
+        case .secretMap(let value)?: value.mapValues(\.value)
+        default: [:]
+        }
     }
 
     /// A secret.
@@ -157,6 +161,7 @@ public struct ConfigValues: Sendable {
         items.values.flatMap { item -> [Secret] in
             switch item.value {
             case .secret(let secret): [secret]
+            case .secretMap(let map): Array(map.values)
             case .object(let values): values.allSecrets
             case .objects(let list): list.flatMap(\.allSecrets)
             default: []

@@ -1,4 +1,5 @@
 import DiscourseAdapter
+import ExecAdapter
 import IMAPAdapter
 import ListeningPostCore
 import SMSAdapter
@@ -12,5 +13,6 @@ extension AdapterRegistry {
         SMSAdapter.self,
         DiscourseAdapter.self,
         IMAPAdapter.self,
+        ExecAdapter.self,
     ])
 }

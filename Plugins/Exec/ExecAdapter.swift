@@ -1,0 +1,42 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import ListeningPostKit
+import Logging
+import ServiceLifecycle
+
+/// An out-of-process adapter in any language: the gateway starts the operator's program,
+/// reads newline-delimited JSON messages from its stdout, commits them and answers on its
+/// stdin after commit; on every start it hands back the last committed checkpoint
+/// (docs/exec-protocol.md). The program is supervised: when it ends, the channel is marked
+/// unhealthy and restarted after a capped backoff by the gateway's adapter supervisor.
+public struct ExecAdapter: ChannelAdapter {
+    public static let kind = "exec"
+    public static let summary = "A program in any language that writes messages as JSON lines on stdout (exec protocol v1): acks after commit on stdin, its checkpoint handed back on restart."
+    public static let configSpec = ExecSettings.spec
+
+    private let settings: ExecSettings
+    private let context: AdapterContext
+
+    public init(config: ConfigValues, context: AdapterContext) throws {
+        settings = try ExecSettings(config)
+        self.context = context
+    }
+
+    public func run() async throws {
+        // Writing to a plugin that has just died must be an error to handle, not a signal
+        // that ends the gateway.
+        signal(SIGPIPE, SIG_IGN)
+        let ending = try await ExecSession(settings: settings, context: context).run()
+        guard case .exited(let how) = ending else { return }
+        // The supervisor restarts it with backoff, and says so in the log.
+        throw PluginEnded(description: "plugin '\(settings.command)' \(how)")
+    }
+}
+
+/// The plugin ended without being asked to.
+struct PluginEnded: Error, CustomStringConvertible {
+    let description: String
+}
