@@ -32,6 +32,9 @@ public final class AdapterSupervisor: Service, Sendable {
         self.backoff = backoff
     }
 
+    /// How long a run must last before a failure counts as the first again.
+    static let stableRun: Duration = .seconds(60)
+
     /// The current status.
     public var currentStatus: Status { status.withLock { $0 } }
 
@@ -40,6 +43,7 @@ public final class AdapterSupervisor: Service, Sendable {
         while !Task.isCancelled {
             status.withLock { $0 = .running }
             context.metrics.healthy(true)
+            let started = ContinuousClock.now
             do {
                 try await adapter.run()
                 break  // returned: graceful shutdown
@@ -47,6 +51,9 @@ public final class AdapterSupervisor: Service, Sendable {
                 break
             } catch {
                 if Task.isCancelled { break }
+                // A channel that ran a good while before failing starts its backoff afresh:
+                // one failure a day should not wait as long as the tenth in a minute.
+                if ContinuousClock.now - started >= Self.stableRun { attempt = 0 }
                 let delay = backoff.delay(afterFailures: attempt)
                 attempt += 1
                 status.withLock { $0 = .failing("\(error)") }
