@@ -31,6 +31,7 @@ public struct ExecAdapter: ChannelAdapter {
         signal(SIGPIPE, SIG_IGN)
         let ending = try await ExecSession(settings: settings, context: context).run()
         guard case .exited(let how) = ending else { return }
+        context.metrics.healthy(false)
         // The supervisor restarts it with backoff, and says so in the log.
         throw PluginEnded(description: "plugin '\(settings.command)' \(how)")
     }

@@ -39,39 +39,58 @@ struct ExecSession {
         let control = SessionControl()
         let settings = self.settings
         let context = self.context
-        let outcome = try await Subprocess.run(
-            settings.command.contains("/") ? .path(FilePath(settings.command)) : .name(settings.command),
-            arguments: Arguments(settings.arguments),
-            environment: .custom(environment(checkpoint: checkpoint)),
-            workingDirectory: settings.workingDirectory.map { FilePath($0) },
-            platformOptions: options,
-            input: .inputWriter,
-            output: .sequence,
-            error: .sequence
-        ) { execution in
-            let pid = execution.processIdentifier.value
-            context.logger.info("plugin started", metadata: ["pid": "\(pid)", "command": "\(settings.command)", "checkpoint": "\(checkpoint ?? "none")"])
-            let input = PluginInput(writer: execution.standardInputWriter, logger: context.logger)
-            await input.send(ExecGatewayLine.hello(channel: context.channel.id, checkpoint: checkpoint))
-            try await withGracefulShutdownHandler {
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask { try await Self.logStderr(execution.standardError, logger: context.logger) }
-                    group.addTask { await Self.superviseProcessGroup(pid: pid, control: control, grace: settings.shutdownGrace) }
-                    var pump = ExecOutputPump(settings: settings, context: context, input: input)
-                    for try await buffer in execution.standardOutput {
-                        let pieces = buffer.withUnsafeBytes { pump.frame($0) }
-                        try await pump.handle(pieces)
-                    }
-                    pump.finish()
-                    control.outputEnded()
-                    try await group.waitForAll()
-                }
-            } onGracefulShutdown: {
-                control.requestShutdown()
+        let outcome: ExecutionResult<Void, SequenceOutput, SequenceOutput>
+        do {
+            outcome = try await Subprocess.run(
+                settings.command.contains("/") ? .path(FilePath(settings.command)) : .name(settings.command),
+                arguments: Arguments(settings.arguments),
+                environment: .custom(environment(checkpoint: checkpoint)),
+                workingDirectory: settings.workingDirectory.map { FilePath($0) },
+                platformOptions: options,
+                input: .inputWriter,
+                output: .sequence,
+                error: .sequence
+            ) { execution in
+                try await Self.converse(with: execution, checkpoint: checkpoint, settings: settings, context: context, control: control)
             }
+        } catch {
+            // Stopping wins: what failed while stopping (a commit into a closing log) is
+            // logged, and the next start resumes from the committed checkpoint.
+            guard control.shutdownRequested else { throw error }
+            context.logger.warning("plugin session ended with an error while stopping", metadata: ["error": "\(settings.redacted("\(error)"))"])
+            return .shutdown
         }
         if control.shutdownRequested { return .shutdown }
         return .exited(Self.describe(outcome.terminationStatus))
+    }
+
+    /// The conversation with a started plugin: hello, then stdout into commits and answers
+    /// until it ends, with stderr logged and the process group watched meanwhile.
+    private static func converse(
+        with execution: Execution<CustomWriteInput, SequenceOutput, SequenceOutput>, checkpoint: String?,
+        settings: ExecSettings, context: AdapterContext, control: SessionControl
+    ) async throws {
+        let pid = execution.processIdentifier.value
+        context.logger.info("plugin started", metadata: ["pid": "\(pid)", "command": "\(settings.command)", "checkpoint": "\(checkpoint ?? "none")"])
+        let input = PluginInput(writer: execution.standardInputWriter, logger: context.logger)
+        await input.send(ExecGatewayLine.hello(channel: context.channel.id, checkpoint: checkpoint))
+        context.metrics.healthy(true)
+        try await withGracefulShutdownHandler {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await Self.logStderr(execution.standardError, settings: settings, logger: context.logger) }
+                group.addTask { await Self.superviseProcessGroup(pid: pid, control: control, grace: settings.shutdownGrace) }
+                var pump = ExecOutputPump(settings: settings, context: context, input: input)
+                for try await buffer in execution.standardOutput {
+                    let pieces = buffer.withUnsafeBytes { pump.frame($0) }
+                    try await pump.handle(pieces)
+                }
+                pump.finish()
+                control.outputEnded()
+                try await group.waitForAll()
+            }
+        } onGracefulShutdown: {
+            control.requestShutdown()
+        }
     }
 
     /// The plugin's environment: the inherited names, the configured variables, and the
@@ -128,12 +147,12 @@ struct ExecSession {
     }
 
     /// Each stderr line becomes a log line under the channel's name.
-    private static func logStderr(_ stream: SubprocessOutputSequence, logger: Logger) async throws {
+    private static func logStderr(_ stream: SubprocessOutputSequence, settings: ExecSettings, logger: Logger) async throws {
         var framer = ExecLineFramer(maxLineSize: maxStderrLine)
         for try await buffer in stream {
             for piece in buffer.withUnsafeBytes({ framer.append($0) }) {
                 switch piece {
-                case .line(let bytes): logger.notice("plugin: \(String(decoding: bytes, as: UTF8.self))")
+                case .line(let bytes): logger.notice("plugin: \(settings.redacted(String(decoding: bytes, as: UTF8.self)))")
                 case .oversized(let count): logger.notice("plugin wrote a stderr line of \(count) bytes; skipped")
                 }
             }

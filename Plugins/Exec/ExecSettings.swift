@@ -13,6 +13,8 @@ struct ExecSettings: Sendable {
     var maxLineSize: Int
     var batchSize: Int
     var shutdownGrace: Duration
+    /// The `secret_env` values: the plugin may echo them, and the adapter never logs them.
+    var secretValues: [String]
 
     /// Passed through when `inherit_env` is not given: enough to find programs and read
     /// text, and nothing of the gateway's own secrets.
@@ -50,6 +52,7 @@ struct ExecSettings: Sendable {
             }
             environment[name] = value
         }
+        secretValues = config.stringMap("secret_env").values.filter { !$0.isEmpty }.sorted { $0.count > $1.count }
         inheritedNames = config.isGiven("inherit_env") ? config.strings("inherit_env") : Self.defaultInherited
         let named = [
             ("env", config.stringMap("env").keys.sorted()), ("secret_env", config.stringMap("secret_env").keys.sorted()),
@@ -76,6 +79,11 @@ struct ExecSettings: Sendable {
             errors.append(config.invalid("shutdown_grace", "is more than 5m; a shutdown should not wait that long"))
         }
         if !errors.isEmpty { throw ConfigErrors(errors) }
+    }
+
+    /// Text from the plugin with every `secret_env` value replaced, before it is logged.
+    func redacted(_ text: String) -> String {
+        secretValues.reduce(text) { $0.replacing($1, with: "<redacted>") }
     }
 
     private static func isVariableName(_ name: String) -> Bool {

@@ -63,13 +63,16 @@ struct IMAPSync: Sendable {
                 let stopping = self.stopping
                 _ = try await worker.withConnection { try $0.idle(for: .seconds(25 * 60)) { stopping.isSet } }
             } else {
-                var waited = Duration.zero
-                while waited < settings.pollInterval, !isStopping {
-                    let step = min(.milliseconds(250), settings.pollInterval - waited)
-                    try await context.clock.sleep(for: step)
-                    waited += step
+                // Against a deadline, not a sum of steps: each short sleep overshoots a
+                // little, and on a busy machine eight overshoots made a late poll.
+                let deadline = context.clock.now().addingTimeInterval(Double(settings.pollInterval.components.seconds) + Double(settings.pollInterval.components.attoseconds) / 1e18)
+                while !isStopping {
+                    let left = deadline.timeIntervalSince(context.clock.now())
+                    if left <= 0 { break }
+                    try await context.clock.sleep(for: .milliseconds(Int(min(250, left * 1000).rounded(.up))))
                 }
-                _ = try await worker.withConnection { try $0.command("NOOP", timeout: timeout) }
+                // The catch-up that follows starts with NOOP, which makes the server look
+                // for new mail (Dovecot rescans the Maildir on it).
             }
         }
     }
@@ -114,13 +117,25 @@ struct IMAPSync: Sendable {
     private func catchUp(from checkpoint: Checkpoint) async throws -> Checkpoint {
         let timeout = settings.timeout
         let last = checkpoint.lastUID
-        // "n:*" always includes the highest UID, even below n, so filter.
-        let uids = try await worker.withConnection { try IMAPSync.search($0, "UID SEARCH UID \(last + 1):*", timeout: timeout) }.filter { $0 > last }.sorted()
+        // One trip to the connection's thread: NOOP (so the server notices new mail), then
+        // the UID and size of every message after the checkpoint, which both finds the new
+        // UIDs and tells which are too large to fetch whole. "n:*" always includes the
+        // highest UID, even below n, so filter.
+        let sizes = try await worker.withConnection { connection -> [UInt32: Int] in
+            try connection.command("NOOP", timeout: timeout)
+            var sizes: [UInt32: Int] = [:]
+            try connection.command("UID FETCH \(last + 1):* (UID RFC822.SIZE)", timeout: timeout) { response in
+                if let item = IMAPSync.fetchItems(response), let uid = item.uid { sizes[uid] = item.size ?? 0 }
+                return false
+            }
+            return sizes
+        }.filter { $0.key > last }
+        let uids = sizes.keys.sorted()
         var current = checkpoint
         for start in stride(from: 0, to: uids.count, by: settings.batchSize) {
             if isStopping { break }
             let batch = Array(uids[start..<min(start + settings.batchSize, uids.count)])
-            let messages = try await fetch(batch, uidValidity: checkpoint.uidValidity)
+            let messages = try await fetch(batch, sizes: sizes, uidValidity: checkpoint.uidValidity)
             let next = Checkpoint(uidValidity: checkpoint.uidValidity, lastUID: batch.last!)
             let receipts = try await context.sink.submit(messages, checkpoint: next.text)
             current = next
@@ -136,15 +151,9 @@ struct IMAPSync: Sendable {
     }
 
     /// Fetches a batch without changing it (BODY.PEEK); oversized messages by header only.
-    private func fetch(_ uids: [UInt32], uidValidity: UInt32) async throws -> [InboundMessage] {
+    private func fetch(_ uids: [UInt32], sizes: [UInt32: Int], uidValidity: UInt32) async throws -> [InboundMessage] {
         let timeout = settings.timeout, limit = settings.maxMessageSize, mailbox = settings.mailbox
-        let set = IMAPSync.uidSet(uids)
         let raw = try await worker.withConnection { connection -> [(uid: UInt32, bytes: [UInt8], truncated: Bool)] in
-            var sizes: [UInt32: Int] = [:]
-            try connection.command("UID FETCH \(set) (UID RFC822.SIZE)", timeout: timeout) { response in
-                if let item = IMAPSync.fetchItems(response), let uid = item.uid, let size = item.size { sizes[uid] = size }
-                return false
-            }
             let small = uids.filter { (sizes[$0] ?? 0) <= limit }
             let large = uids.filter { (sizes[$0] ?? 0) > limit }
             var bodies: [UInt32: (bytes: [UInt8], truncated: Bool)] = [:]

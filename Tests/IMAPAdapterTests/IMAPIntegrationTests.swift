@@ -168,7 +168,7 @@ import Testing
             #expect("\(error)".contains("INBOX on imap://127.0.0.1:\(dovecot.port)/ as password"))
             #expect("\(error)".contains("libcurl error 67"))
         }
-        try dovecot.setPassword(of: "password", to: "password-pw")
+        try await dovecot.setPassword(of: "password", to: "password-pw")
         try await Self.running(adapter) {
             try await Self.ready(sink)
             try dovecot.deliver(to: "password", messageId: "password-1@example.com")

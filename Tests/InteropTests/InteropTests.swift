@@ -44,7 +44,7 @@ import WebhookAdapter
             cases.append(pairs)
             requests.append(["scheme": "twilio", "token": .string(token), "url": "https://sms.example.com/hooks/twilio?account=main", "params": .array(pairs.map { [.string($0.0), .string($0.1)] })])
         }
-        let signatures = try ProviderSDK.sign(requests)
+        let signatures = try await ProviderSDK.sign(requests)
         let sink = RecordingSink()
         let adapter = try Self.endpoint(SMSAdapter.self, "    provider: twilio\n    path: /hooks/twilio\n    twilio:\n      auth_token: \(token)\n      public_url: https://sms.example.com/hooks/twilio\n", sink: sink)
         let endpoint = adapter.endpoints.first { $0.method == .post }!
@@ -73,7 +73,7 @@ import WebhookAdapter
             fields["keyword"] = Self.randomText()
             cases.append(fields)
         }
-        let answers = try ProviderSDK.sign(cases.map { ["scheme": "vonage", "method": .string(method), "secret": .string(secret), "params": .object($0.mapValues { .string($0) })] })
+        let answers = try await ProviderSDK.sign(cases.map { ["scheme": "vonage", "method": .string(method), "secret": .string(secret), "params": .object($0.mapValues { .string($0) })] })
         let sink = RecordingSink()
         let adapter = try Self.endpoint(SMSAdapter.self, "    provider: vonage\n    path: /hooks/vonage\n    vonage:\n      signature_secret: \(secret)\n      signature_method: \(method)\n", sink: sink)
         let endpoint = adapter.endpoints.first { $0.method == .post }!
@@ -97,7 +97,7 @@ import WebhookAdapter
             bodies.append(("msg_\(index)_\(UUID().uuidString.prefix(8))", #"{"text":"\#(text)","email":"c\#(index)@example.com"}"#))
         }
         let stamp = Int(Self.clockNow) - 10
-        let answers = try ProviderSDK.sign(bodies.map { ["scheme": "standardwebhooks", "secret": .string(secret), "id": .string($0.id), "timestamp": .number(Double(stamp)), "body": .string($0.body)] })
+        let answers = try await ProviderSDK.sign(bodies.map { ["scheme": "standardwebhooks", "secret": .string(secret), "id": .string($0.id), "timestamp": .number(Double(stamp)), "body": .string($0.body)] })
         let sink = RecordingSink()
         let adapter = try Self.endpoint(WebhookAdapter.self, "    path: /hooks/in\n    signature:\n      scheme: standard_webhooks\n      secret: \(secret)\n", sink: sink)
         let endpoint = adapter.endpoints[0]

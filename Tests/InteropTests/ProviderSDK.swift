@@ -10,8 +10,16 @@ struct ProviderSDK {
         var description: String { "the provider SDK virtualenvs are missing: run scripts/setup-interop.sh (make test does)" }
     }
 
-    /// Signs each request with the SDK named in it; one JSON answer per request.
-    static func sign(_ requests: [JSONValue]) throws -> [JSONValue] {
+    /// Signs each request with the SDK named in it; one JSON answer per request. The
+    /// Python process is waited for on a thread of its own, not on one of the few threads
+    /// every concurrently running test shares.
+    static func sign(_ requests: [JSONValue]) async throws -> [JSONValue] {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try signBlocking(requests) }) }.start()
+        }
+    }
+
+    private static func signBlocking(_ requests: [JSONValue]) throws -> [JSONValue] {
         let python = root.appendingPathComponent(".venv-interop/bin/python")
         let v3 = root.appendingPathComponent(".venv-interop-v3/bin/python")
         guard FileManager.default.isExecutableFile(atPath: python.path), FileManager.default.isExecutableFile(atPath: v3.path) else { throw Missing() }

@@ -38,7 +38,7 @@ import Testing
             }
         }
         try await Self.waitUntil(head: 500, port: gateway.port, stream: "all")
-        Self.kill9(pluginMatching: export)
+        await Self.kill9(pluginMatching: export)
         try await Self.waitUntil(head: 1500, port: gateway.port, stream: "all")
         gateway.signal(SIGKILL)
         _ = await gateway.waitForExit()
@@ -52,10 +52,10 @@ import Testing
         #expect(Set(keys) == Set((0..<rows).map { "r\($0)" }))
         let second = try String(contentsOfFile: directory + "/second.log", encoding: .utf8)
         #expect(second.contains("checkpoint=\(try Self.inode(export)):"), "the restarted plugin was handed the committed checkpoint")
-        #expect(Self.processes(matching: export) == 1, "the plugin of the killed gateway saw its stdin close and exited")
+        #expect(await Self.processes(matching: export, expected: 1) == 1, "the plugin of the killed gateway saw its stdin close and exited")
         gateway.signal(SIGTERM)
         #expect(await gateway.waitForExit() == 0)
-        #expect(Self.processes(matching: export) == 0, "shutdown ends the plugin")
+        #expect(await Self.processes(matching: export, expected: 0) == 0, "shutdown ends the plugin")
     }
 
     @Test func emlDropPluginSurvivesKillDashNineOfItselfAndOfTheGateway() async throws {
@@ -72,7 +72,7 @@ import Testing
         try Self.drop(0..<120, into: inbox)
         var gateway = try await GatewayProcess.start(config: config, logFile: directory + "/first.log")
         try await Self.waitUntil(head: 20, port: gateway.port, stream: "all")
-        Self.kill9(pluginMatching: inbox)
+        await Self.kill9(pluginMatching: inbox)
         try Self.drop(120..<240, into: inbox)
         try await Self.waitUntil(head: 150, port: gateway.port, stream: "all")
         gateway.signal(SIGKILL)
@@ -88,7 +88,7 @@ import Testing
         #expect(Set(keys) == Set((0..<240).map { "<m\($0)@example.com>" }))
         #expect(try Self.emlFiles(in: inbox) == 0, "every file moved after its ack")
         #expect(try Self.emlFiles(in: inbox + "/done") == 240)
-        #expect(Self.processes(matching: inbox) == 1, "the plugin of the killed gateway saw its stdin close and exited")
+        #expect(await Self.processes(matching: inbox, expected: 1) == 1, "the plugin of the killed gateway saw its stdin close and exited")
     }
 
     @Test func badLinesGetAnErrorThePluginRunsOnAndItsSecretsStayOutOfTheLog() async throws {
@@ -132,7 +132,7 @@ import Testing
         #expect(parsed[5]["type"] == "ack" && parsed[5]["duplicate"] == true && parsed[5]["id"] == parsed[3]["id"])
         #expect(parsed[6]["type"] == "ack" && parsed[6]["checkpoint"] == "c2" && parsed[6]["id"] == nil)
         #expect(try await CrashSafetyTests.head(port: gateway.port, stream: "all") == 1, "only the good line is stored")
-        #expect(Self.processes(matching: script) == 1, "the plugin is still running")
+        #expect(await Self.processes(matching: script, expected: 1) == 1, "the plugin is still running")
         let log = try String(contentsOfFile: directory + "/gateway.log", encoding: .utf8)
         #expect(log.contains("plugin line 4 refused: line is"))
         #expect(log.contains("plugin: calling the survey API with key <redacted>"), "stderr is logged under the channel")
@@ -201,32 +201,38 @@ import Testing
         return (attributes[.systemFileNumber] as? NSNumber)?.uint64Value ?? 0
     }
 
-    static func kill9(pluginMatching pattern: String) {
-        run("/usr/bin/pkill", ["-9", "-f", pattern])
+    static func kill9(pluginMatching pattern: String) async {
+        await run("/usr/bin/pkill", ["-9", "-f", pattern])
     }
 
-    /// How many processes have `pattern` in their command line (waits briefly for exits).
-    static func processes(matching pattern: String) -> Int {
+    /// How many processes have `pattern` in their command line, waiting up to 5 s for the
+    /// count to settle at `expected` (exits take a moment).
+    static func processes(matching pattern: String, expected: Int) async -> Int {
         var count = 0
         for _ in 0..<50 {
-            let output = run("/usr/bin/pgrep", ["-f", pattern])
-            count = output.split(separator: "\n").count
-            if count <= 1 { break }
-            usleep(100_000)
+            count = await run("/usr/bin/pgrep", ["-f", pattern]).split(separator: "\n").count
+            if count == expected { break }
+            try? await Task.sleep(for: .milliseconds(100))
         }
         return count
     }
 
+    /// Runs a command to its end on a thread of its own, so the wait blocks none of the
+    /// few threads every concurrently running test shares.
     @discardableResult
-    static func run(_ executable: String, _ arguments: [String]) -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        guard (try? process.run()) != nil else { return "" }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+    static func run(_ executable: String, _ arguments: [String]) async -> String {
+        await withCheckedContinuation { continuation in
+            Thread {
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: executable)
+                process.arguments = arguments
+                let pipe = Pipe()
+                process.standardOutput = pipe
+                guard (try? process.run()) != nil else { return continuation.resume(returning: "") }
+                let data = pipe.fileHandleForReading.readDataToEndOfFile()
+                process.waitUntilExit()
+                continuation.resume(returning: String(decoding: data, as: UTF8.self))
+            }.start()
+        }
     }
 }

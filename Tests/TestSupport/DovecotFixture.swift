@@ -5,7 +5,7 @@ import Synchronization
 /// scripts/dovecot-fixture.sh (in a root of its own, on ports of its own) and stopped when
 /// the process exits. Each test uses its own user, so tests do not see each other's mail.
 public final class DovecotFixture: Sendable {
-    static let users = ["idle", "poll", "restart", "validity", "flags", "seen", "password", "tls", "move", "journey"]
+    static let users = ["idle", "poll", "restart", "validity", "flags", "seen", "password", "tls", "move", "journey", "conformance"]
 
     public let root: String
     public let port: Int
@@ -53,6 +53,14 @@ public final class DovecotFixture: Sendable {
         try FileManager.default.moveItem(atPath: "\(directory)/tmp/\(name)", toPath: "\(directory)/new/\(name)")
     }
 
+    /// Drops raw bytes into the user's Maildir/new: for mail that is not mail.
+    public func deliverRaw(to user: String, bytes: [UInt8]) throws {
+        let directory = "\(root)/mail/\(user)/Maildir"
+        let name = "\(Int(Date().timeIntervalSince1970)).M\(UInt32.random(in: 0...UInt32.max))P\(ProcessInfo.processInfo.processIdentifier).raw"
+        try Data(bytes).write(to: URL(fileURLWithPath: "\(directory)/tmp/\(name)"))
+        try FileManager.default.moveItem(atPath: "\(directory)/tmp/\(name)", toPath: "\(directory)/new/\(name)")
+    }
+
     /// Makes Dovecot forget the mailbox's UIDs, so it assigns a new UIDVALIDITY.
     public func resetUIDValidity(of user: String) throws {
         let directory = "\(root)/mail/\(user)/Maildir"
@@ -63,8 +71,8 @@ public final class DovecotFixture: Sendable {
 
     /// Changes a user's password. Dovecot rereads passwd-file when its mtime changes, in
     /// whole seconds, so this waits for the next second first.
-    public func setPassword(of user: String, to password: String) throws {
-        Thread.sleep(forTimeInterval: 1.1)
+    public func setPassword(of user: String, to password: String) async throws {
+        try await Task.sleep(for: .milliseconds(1100))
         let path = "\(root)/users"
         let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map { line in
             line.hasPrefix("\(user):") ? "\(user):{PLAIN}\(password)::::::" : String(line)

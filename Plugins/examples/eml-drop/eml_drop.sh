@@ -24,29 +24,35 @@ mkdir -p "$done_dir" "$rejected_dir"
 IFS= read -r hello || exit 0
 case $hello in *'"type":"hello"'*) ;; *) echo "expected a hello line, got: $hello" >&2; exit 1 ;; esac
 
-header() { # header NAME FILE: the first header line called NAME, value only, CR removed
-    sed -n '/^\r\{0,1\}$/q; p' "$2" | grep -i -m1 "^$1:" | sed -e "s/^[^:]*:[[:space:]]*//" -e 's/\r$//' || true
-}
-
 message_line() { # message_line FILE: one protocol line for the file
-    local file=$1 id from email subject date occurred
-    id=$(header Message-ID "$file")
+    local file=$1 line name value id="" from="" subject="" date="" email occurred=""
+    # The header block, read with builtins: one process per file is jq's.
+    while IFS= read -r line; do
+        line=${line%$'\r'}
+        [ -z "$line" ] && break
+        name=${line%%:*}
+        value=${line#*:}
+        value=${value#"${value%%[![:space:]]*}"}
+        case ${name,,} in
+        message-id) [ -n "$id" ] || id=$value ;;
+        from) [ -n "$from" ] || from=$value ;;
+        subject) [ -n "$subject" ] || subject=$value ;;
+        date) [ -n "$date" ] || date=$value ;;
+        esac
+    done < "$file"
     [ -n "$id" ] || id="sha256:$(sha256sum "$file" | cut -c1-64)"
-    from=$(header From "$file")
-    email=$(printf '%s' "$from" | grep -o '<[^>]*>' | tr -d '<>' || true)
-    [ -n "$email" ] || email=$from
-    subject=$(header Subject "$file")
-    date=$(header Date "$file")
-    occurred=""
+    email=$from
+    if [[ $from =~ \<([^>]*)\> ]]; then email=${BASH_REMATCH[1]}; fi
     if [ -n "$date" ]; then occurred=$(date -u -d "$date" +%Y-%m-%dT%H:%M:%SZ 2>/dev/null || true); fi
-    sed '1,/^\r\{0,1\}$/d' "$file" | jq -cRs \
-        --arg ref "$(basename "$file")" --arg id "$id" --arg email "$email" \
+    # The body is everything after the first empty line; jq reads the whole file and
+    # cuts it there, so the text is exactly what was written.
+    jq -cRs --arg ref "${file##*/}" --arg id "$id" --arg email "$email" \
         --arg subject "$subject" --arg occurred "$occurred" '
-        {v: 1, type: "message", ref: $ref, dedupKey: $id, text: (. | gsub("\r"; "")),
-         metadata: {file: $ref}}
+        (gsub("\r"; "") | index("\n\n") as $cut | if $cut == null then "" else .[($cut + 2):] end) as $text
+        | {v: 1, type: "message", ref: $ref, dedupKey: $id, text: $text, metadata: {file: $ref}}
         + (if $subject != "" then {subject: $subject} else {} end)
         + (if $email != "" then {author: {email: $email}} else {} end)
-        + (if $occurred != "" then {occurredAt: $occurred} else {} end)'
+        + (if $occurred != "" then {occurredAt: $occurred} else {} end)' "$file"
 }
 
 while true; do
