@@ -109,6 +109,13 @@ let package = Package(
             path: "Plugins/Discourse",
             swiftSettings: swiftSettings
         ),
+        // The template adapter (docs/writing-an-adapter.md): NPS answers from email links.
+        .target(
+            name: "NPSLinkAdapter",
+            dependencies: ["ListeningPostKit"],
+            path: "Plugins/NPSLink",
+            swiftSettings: swiftSettings
+        ),
         // Out-of-process adapters: swift-subprocess starts and supervises the program.
         .target(
             name: "ExecAdapter",
@@ -142,6 +149,7 @@ let package = Package(
                 "DiscourseAdapter",
                 "IMAPAdapter",
                 "ExecAdapter",
+                "NPSLinkAdapter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -212,6 +220,12 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "NPSLinkAdapterTests",
+            dependencies: ["NPSLinkAdapter", "ListeningPostTesting"],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),

@@ -2,6 +2,7 @@ import DiscourseAdapter
 import ExecAdapter
 import IMAPAdapter
 import ListeningPostCore
+import NPSLinkAdapter
 import SMSAdapter
 import WebhookAdapter
 
@@ -14,5 +15,6 @@ extension AdapterRegistry {
         DiscourseAdapter.self,
         IMAPAdapter.self,
         ExecAdapter.self,
+        NPSLinkAdapter.self,
     ])
 }
