@@ -1,10 +1,48 @@
 // swift-tools-version:6.1
+import Foundation
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
+
+/// Built-in adapters: every folder of Plugins/ (but `examples`) is a target named
+/// `<Folder>Adapter` that depends only on ListeningPostKit, plus what `adapterExtras` adds,
+/// and is linked into the executable. A new adapter is a folder here and a line in
+/// Sources/listening-post/BuiltinAdapters.swift. `Tests/<Folder>AdapterTests`, if there,
+/// becomes its test target (with `Fixtures/` as resources) unless declared below.
+let adapterExtras: [String: [Target.Dependency]] = [
+    // libcurl (libcurl4-openssl-dev) for IMAP: transport, TLS and login.
+    "IMAP": ["CCurl"],
+    // swift-subprocess starts and supervises out-of-process adapters.
+    "Exec": [.product(name: "Subprocess", package: "swift-subprocess"), .product(name: "SystemPackage", package: "swift-system")],
+]
+let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+func isDirectory(_ path: String) -> Bool {
+    var directory: ObjCBool = false
+    return FileManager.default.fileExists(atPath: root.appendingPathComponent(path).path, isDirectory: &directory) && directory.boolValue
+}
+let adapters: [(folder: String, target: String)] = ((try? FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("Plugins").path)) ?? [])
+    .filter { $0 != "examples" && !$0.hasPrefix(".") && isDirectory("Plugins/\($0)") }
+    .sorted()
+    .map { ($0, "\($0)Adapter") }
+let explicitTestTargets: Set<String> = ["WebhookAdapterTests", "SMSAdapterTests", "IMAPAdapterTests", "DiscourseAdapterTests", "ExecAdapterTests"]
+let adapterTargets: [Target] = adapters.map { adapter in
+    .target(
+        name: adapter.target,
+        dependencies: ["ListeningPostKit"] + (adapterExtras[adapter.folder] ?? []),
+        path: "Plugins/\(adapter.folder)",
+        swiftSettings: swiftSettings
+    )
+} + adapters.filter { isDirectory("Tests/\($0.target)Tests") && !explicitTestTargets.contains("\($0.target)Tests") }.map { adapter in
+    .testTarget(
+        name: "\(adapter.target)Tests",
+        dependencies: [.target(name: adapter.target), "ListeningPostTesting", "ListeningPostCore"],
+        resources: isDirectory("Tests/\(adapter.target)Tests/Fixtures") ? [.copy("Fixtures")] : [],
+        swiftSettings: swiftSettings
+    )
+}
 
 let package = Package(
     name: "listening-post",
@@ -90,43 +128,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Built-in adapters: each depends only on ListeningPostKit.
-        .target(
-            name: "WebhookAdapter",
-            dependencies: ["ListeningPostKit"],
-            path: "Plugins/Webhook",
-            swiftSettings: swiftSettings
-        ),
-        .target(
-            name: "SMSAdapter",
-            dependencies: ["ListeningPostKit"],
-            path: "Plugins/SMS",
-            swiftSettings: swiftSettings
-        ),
-        .target(
-            name: "DiscourseAdapter",
-            dependencies: ["ListeningPostKit"],
-            path: "Plugins/Discourse",
-            swiftSettings: swiftSettings
-        ),
-        // The template adapter (docs/writing-an-adapter.md): NPS answers from email links.
-        .target(
-            name: "NPSLinkAdapter",
-            dependencies: ["ListeningPostKit"],
-            path: "Plugins/NPSLink",
-            swiftSettings: swiftSettings
-        ),
-        // Out-of-process adapters: swift-subprocess starts and supervises the program.
-        .target(
-            name: "ExecAdapter",
-            dependencies: [
-                "ListeningPostKit",
-                .product(name: "Subprocess", package: "swift-subprocess"),
-                .product(name: "SystemPackage", package: "swift-system"),
-            ],
-            path: "Plugins/Exec",
-            swiftSettings: swiftSettings
-        ),
+        // Built-in adapters, one target per folder of Plugins/ (see `adapterTargets` below).
         // libcurl (libcurl4-openssl-dev) for the IMAP channel: transport, TLS and login.
         .systemLibrary(
             name: "CCurl",
@@ -134,26 +136,14 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
-        .target(
-            name: "IMAPAdapter",
-            dependencies: ["ListeningPostKit", "CCurl"],
-            path: "Plugins/IMAP",
-            swiftSettings: swiftSettings
-        ),
         .executableTarget(
             name: "listening-post",
             dependencies: [
                 "ListeningPostServer",
-                "WebhookAdapter",
-                "SMSAdapter",
-                "DiscourseAdapter",
-                "IMAPAdapter",
-                "ExecAdapter",
-                "NPSLinkAdapter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-            ],
+            ] + adapters.map { .target(name: $0.target) },
             swiftSettings: swiftSettings
         ),
         // bench/ingest.sh's second reference: a bare Hummingbird handler answering 204.
@@ -224,12 +214,6 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "NPSLinkAdapterTests",
-            dependencies: ["NPSLinkAdapter", "ListeningPostTesting"],
-            resources: [.copy("Fixtures")],
-            swiftSettings: swiftSettings
-        ),
-        .testTarget(
             name: "ExecAdapterTests",
             dependencies: ["ExecAdapter", "ListeningPostCore", "ListeningPostTesting"],
             resources: [.copy("Fixtures")],
@@ -263,5 +247,5 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-    ]
+    ] + adapterTargets
 )

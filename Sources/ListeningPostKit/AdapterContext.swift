@@ -45,7 +45,9 @@ public protocol AdapterClock: Sendable {
 public struct SystemAdapterClock: AdapterClock {
     /// Creates the real clock.
     public init() {}
+    /// The wall-clock time.
     public func now() -> Date { Date() }
+    /// `Task.sleep`: cancellable.
     public func sleep(for duration: Duration) async throws { try await Task.sleep(for: duration) }
 }
 

@@ -16,7 +16,8 @@ public struct SourcePosition: Sendable, Hashable, CustomStringConvertible {
 /// can say `file:line:column`. The core builds it from YAML; adapters see only the
 /// validated ``ConfigValues``.
 public struct ConfigNode: Sendable {
-    /// What the node holds.
+    /// What the node holds. YAML has exactly these kinds of node, so this is a closed
+    /// enum by design (as ``JSONValue`` is).
     public enum Content: Sendable {
         /// A scalar as written (after `${VAR}` interpolation).
         case scalar(String)

@@ -117,6 +117,7 @@ public struct MessageFlag: RawRepresentable, Sendable, Hashable, Codable, Compar
         var container = encoder.singleValueContainer()
         try container.encode(rawValue)
     }
+    /// Flags sort by name, so events list them in a stable order.
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
 
     /// An automatic reply (out-of-office, `Auto-Submitted`, bulk mail).

@@ -42,6 +42,7 @@ public struct UnavailableHTTPClient: OutboundHTTPClient {
     /// Creates the client.
     public init() {}
 
+    /// Throws ``UnavailableHTTPClientError``.
     public func send(_ request: HTTPRequest, body: [UInt8], timeout: Duration, maxResponseSize: Int) async throws -> OutboundHTTPResponse {
         throw UnavailableHTTPClientError()
     }
