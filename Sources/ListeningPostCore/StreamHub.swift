@@ -63,26 +63,34 @@ public final class StreamHub: Sendable {
     /// Records newly committed entries and wakes their streams' subscribers.
     public func publish(_ entries: [StreamEntry]) {
         let recent = entries.map { Recent(entry: $0, frame: nil) }
-        var coalesced: [String] = []
+        var coalesced: [(stream: String, waiters: Int)] = []
         let woken = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             var woken: [CheckedContinuation<Void, Never>] = []
             for item in recent {
                 // Mutate in place: copying a StreamState out of the dictionary would copy
                 // its whole window per entry.
                 if Self.append(item, to: &state.streams[item.entry.stream, default: StreamState()], capacity: recentCapacity, woken: &woken, coalesceAbove: coalesceAbove) {
-                    coalesced.append(item.entry.stream)
+                    coalesced.append((item.entry.stream, state.streams[item.entry.stream]?.waiters.count ?? 0))
                 }
             }
             return woken
         }
         for continuation in woken { continuation.resume() }
-        for stream in coalesced {
-            let window = coalescingWindow
+        for (stream, waiting) in coalesced {
+            let window = coalescingWindow(waiters: waiting)
             Task { [weak self] in
                 try? await Task.sleep(for: window)
                 self?.wakeCoalesced(stream: stream)
             }
         }
+    }
+
+    /// How long a coalesced wake-up waits: `coalescingWindow` up to 256 waiters, then
+    /// longer in proportion, up to 4×. Each wake-up costs one socket write per subscriber,
+    /// so with 1,000 subscribers a 20 ms window is 50,000 writes a second instead of
+    /// 200,000, and the time saved is more than the wait it adds.
+    func coalescingWindow(waiters: Int) -> Duration {
+        coalescingWindow * Double(min(4, max(1, waiters / 256)))
     }
 
     /// Returns true when a coalesced wake-up must be scheduled for the stream.
@@ -208,8 +216,13 @@ public final class StreamHub: Sendable {
     /// A wait is one continuation in the stream's waiter list, no child tasks and no timer
     /// of its own: with a thousand subscribers and a thousand events a second this runs a
     /// million times a second. Timeouts are served by one ticker per hub.
+    ///
+    /// While a coalesced wake-up is pending, a subscriber that is behind joins it rather
+    /// than returning at once: subscribers then write together, each with everything that
+    /// arrived, instead of drifting apart into many small writes.
     public func waitForEntries(stream: String, after offset: Int64, timeout: Duration) async -> Bool {
-        if let head = try? await head(stream: stream), head > offset { return true }
+        let joining = state.withLock { $0.streams[stream]?.wakeScheduled ?? false }
+        if !joining, let head = try? await head(stream: stream), head > offset { return true }
         ticker.start(self)
         let id = state.withLock { state -> Int in
             state.nextWaiterId += 1
@@ -220,7 +233,7 @@ public final class StreamHub: Sendable {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let resumeNow = state.withLock { state -> Bool in
                     if Task.isCancelled { return true }
-                    if let head = state.streams[stream]?.head, head > offset { return true }
+                    if let current = state.streams[stream], current.head > offset, !current.wakeScheduled { return true }
                     state.streams[stream, default: StreamState()].waiters[id] = Waiter(continuation: continuation, deadline: deadline)
                     return false
                 }
