@@ -4,16 +4,21 @@
 #   scripts/dovecot-fixture.sh start   # prints PORT, TLS_PORT, CA and PID lines
 #   scripts/dovecot-fixture.sh stop
 # Env: DOVECOT_ROOT (/tmp/dovecot-fixture), DOVECOT_PORT (14143), DOVECOT_TLS_PORT (14993),
-#      DOVECOT_USERS ("alice:alicepw bob:bobpw"), DOVECOT_FRESH=1 wipes mail and state first.
+#      DOVECOT_USERS ("alice:alicepw bob:bobpw"), DOVECOT_FRESH=1 wipes mail and state first,
+#      DOVECOT_OAUTH_PORT (PORT + 20000): XOAUTH2/OAUTHBEARER tokens are checked by a local
+#      introspection endpoint (scripts/oauth2-introspection.py) against $DOVECOT_ROOT/tokens,
+#      lines of "<token> <user>".
 set -euo pipefail
 ROOT=${DOVECOT_ROOT:-/tmp/dovecot-fixture}
 PORT=${DOVECOT_PORT:-14143}
 TLS_PORT=${DOVECOT_TLS_PORT:-14993}
 USERS=${DOVECOT_USERS:-"alice:alicepw bob:bobpw"}
 CONF="$ROOT/dovecot.conf"
+OAUTH_PORT=${DOVECOT_OAUTH_PORT:-$((PORT + 20000))}
 
 stop() {
   if [ -f "$CONF" ]; then dovecot -c "$CONF" stop 2>/dev/null || true; fi
+  if [ -f "$ROOT/run/introspection.pid" ]; then kill "$(cat "$ROOT/run/introspection.pid")" 2>/dev/null || true; rm -f "$ROOT/run/introspection.pid"; fi
   for _ in $(seq 50); do [ -f "$ROOT/run/master.pid" ] && kill -0 "$(cat "$ROOT/run/master.pid")" 2>/dev/null || break; sleep 0.1; done
 }
 
@@ -64,10 +69,16 @@ ssl = yes
 ssl_cert = <$ROOT/tls/server.pem
 ssl_key = <$ROOT/tls/server.key
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login xoauth2 oauthbearer
 passdb {
   driver = passwd-file
+  mechanisms = plain login
   args = scheme=PLAIN username_format=%u $ROOT/users
+}
+passdb {
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = $ROOT/oauth2.conf.ext
 }
 userdb {
   driver = static
@@ -91,6 +102,17 @@ service imap-login {
 }
 $rootless
 CONF
+cat > "$ROOT/oauth2.conf.ext" <<OAUTH
+introspection_mode = post
+introspection_url = http://127.0.0.1:$OAUTH_PORT/introspect
+force_introspection = yes
+username_attribute = username
+active_attribute = active
+active_value = true
+OAUTH
+touch "$ROOT/tokens"
+python3 "$(dirname "$0")/oauth2-introspection.py" "$ROOT/tokens" "$OAUTH_PORT" >/dev/null 2>&1 &
+echo $! > "$ROOT/run/introspection.pid"
 mkdir -p "$ROOT/state"
 dovecot -c "$CONF"
 for _ in $(seq 100); do

@@ -177,6 +177,29 @@ import Testing
         #expect(sink.messages.count == 1)
     }
 
+    /// XOAUTH2/OAUTHBEARER: libcurl logs in with the bearer token, which Dovecot checks
+    /// with the fixture's introspection endpoint; an unknown token fails clearly, and the
+    /// same adapter logs in once the token is granted (a refreshed token in production).
+    @Test func aBearerTokenLogsInWithOAuth2() async throws {
+        let yaml = "channels:\n  - id: mail\n    type: imap\n    url: imap://127.0.0.1:\(dovecot.port)/INBOX\n    username: oauth\n    bearer_token: ya29.test-token-0123\n    tls: none\n    insecure: true\n"
+        let sink = RecordingSink()
+        let adapter = try Self.adapter(yaml, sink: sink)
+        do {
+            try await Self.runExpectingFailure(adapter)
+            Issue.record("logged in with a token the server does not know")
+        } catch {
+            #expect("\(error)".contains("libcurl error 67"), "\(error)")
+            #expect(!"\(error)".contains("ya29.test-token-0123"), "the token is not in the error")
+        }
+        try dovecot.grantToken("ya29.test-token-0123", to: "oauth")
+        try await Self.running(adapter) {
+            try await Self.ready(sink)
+            try dovecot.deliver(to: "oauth", messageId: "oauth-1@example.com")
+            try await Self.wait(upTo: .seconds(5)) { sink.messages.count == 1 }
+        }
+        #expect(sink.messages.map(\.dedupKey) == ["message-id:oauth-1@example.com"])
+    }
+
     @Test func imapsWithAPrivateCA() async throws {
         let base = "channels:\n  - id: mail\n    type: imap\n    url: imaps://127.0.0.1:\(dovecot.tlsPort)/INBOX\n    username: tls\n    password: tls-pw\n"
         // Without the CA the certificate is refused.

@@ -5,7 +5,7 @@ import Synchronization
 /// scripts/dovecot-fixture.sh (in a root of its own, on ports of its own) and stopped when
 /// the process exits. Each test uses its own user, so tests do not see each other's mail.
 public final class DovecotFixture: Sendable {
-    static let users = ["idle", "poll", "restart", "validity", "flags", "seen", "password", "tls", "move", "journey", "conformance"]
+    static let users = ["idle", "poll", "restart", "validity", "flags", "seen", "password", "tls", "move", "journey", "conformance", "oauth"]
 
     public let root: String
     public let port: Int
@@ -51,6 +51,14 @@ public final class DovecotFixture: Sendable {
         // Written in tmp/ and renamed, so Dovecot never sees half a file.
         try Data(eml.utf8).write(to: URL(fileURLWithPath: "\(directory)/tmp/\(name)"))
         try FileManager.default.moveItem(atPath: "\(directory)/tmp/\(name)", toPath: "\(directory)/new/\(name)")
+    }
+
+    /// Makes `token` a valid OAuth 2.0 access token for `user` (XOAUTH2/OAUTHBEARER), as
+    /// the fixture's introspection endpoint answers Dovecot.
+    public func grantToken(_ token: String, to user: String) throws {
+        let path = "\(root)/tokens"
+        let existing = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        try (existing + "\(token) \(user)\n").write(toFile: path, atomically: true, encoding: .utf8)
     }
 
     /// Drops raw bytes into the user's Maildir/new: for mail that is not mail.
