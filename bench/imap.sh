@@ -64,7 +64,7 @@ channels:
     tls: none
     insecure: true
     backfill: 1d
-    batch_size: 500
+    batch_size: ${BATCH_SIZE:-500}
 subscribers:
   - { name: bench, token: bench-reader-token-0001, streams: "*" }
 CONF

@@ -131,14 +131,24 @@ enum EmailMessageMapper {
     /// CRLF to LF, surrounding whitespace trimmed. On bytes: Foundation's
     /// replacingOccurrences/trimmingCharacters bridge through NSString and were 70 % of
     /// the time it took to import a mailbox.
+    /// Scans the contiguous UTF-8 once, indexing a buffer rather than iterating the
+    /// String's view (which was still 7 % of an import).
     static func normalise(_ text: String) -> String {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(text.utf8.count)
-        for byte in text.utf8 {
-            if byte == 0x0A, bytes.last == 0x0D { bytes.removeLast() }
-            bytes.append(byte)
+        var text = text
+        let joined = text.withUTF8 { source -> String? in
+            guard source.contains(0x0D) else { return nil }
+            return String(unsafeUninitializedCapacity: source.count) { target in
+                var written = 0
+                for index in source.indices {
+                    let byte = source[index]
+                    if byte == 0x0D, index + 1 < source.count, source[index + 1] == 0x0A { continue }
+                    target[written] = byte
+                    written += 1
+                }
+                return written
+            }
         }
-        return String(decoding: bytes, as: UTF8.self).trimmingASCIIWhitespace()
+        return (joined ?? text).trimmingASCIIWhitespace()
     }
 
     /// `<id>` tokens of a Message-ID, In-Reply-To or References header, without brackets.

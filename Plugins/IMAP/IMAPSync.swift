@@ -131,11 +131,19 @@ struct IMAPSync: Sendable {
             return sizes
         }.filter { $0.key > last }
         let uids = sizes.keys.sorted()
+        let batches = stride(from: 0, to: uids.count, by: settings.batchSize).map { Array(uids[$0..<min($0 + settings.batchSize, uids.count)]) }
         var current = checkpoint
-        for start in stride(from: 0, to: uids.count, by: settings.batchSize) {
+        // The next batch is fetched and parsed while this one commits: the fsync and the
+        // network then overlap instead of taking turns. Only the fetch runs ahead; the
+        // checkpoint still moves batch by batch, after each commit.
+        let uidValidity = checkpoint.uidValidity
+        var prefetch: Task<[InboundMessage], any Error>? = batches.first.map { first in Task { try await fetch(first, sizes: sizes, uidValidity: uidValidity) } }
+        defer { prefetch?.cancel() }
+        for (index, batch) in batches.enumerated() {
             if isStopping { break }
-            let batch = Array(uids[start..<min(start + settings.batchSize, uids.count)])
-            let messages = try await fetch(batch, sizes: sizes, uidValidity: checkpoint.uidValidity)
+            guard let fetching = prefetch else { break }
+            let messages = try await fetching.value
+            prefetch = index + 1 < batches.count ? Task { [batches] in try await fetch(batches[index + 1], sizes: sizes, uidValidity: uidValidity) } : nil
             let next = Checkpoint(uidValidity: checkpoint.uidValidity, lastUID: batch.last!)
             let receipts = try await context.sink.submit(messages, checkpoint: next.text)
             current = next
