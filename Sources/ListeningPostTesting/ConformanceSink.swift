@@ -6,13 +6,11 @@ import Synchronization
 /// stores nothing and leaves the checkpoint where it was.
 public final class ConformanceSink: IngestSink {
     private struct State {
-        var committed: [String: String] = [:]
-        var commitOrder: [String] = []
+        var log = MemoryLog(idPrefix: "conformance")
         var attempted: Set<String> = []
         var checkpoint: String?
         var checkpointMoves = 0
         var failing = false
-        var counter = 0
     }
     private let state = Mutex(State())
 
@@ -20,7 +18,7 @@ public final class ConformanceSink: IngestSink {
     public init() {}
 
     /// Dedup keys stored, in commit order.
-    public var committedKeys: [String] { state.withLock { $0.commitOrder } }
+    public var committedKeys: [String] { state.withLock { $0.log.messages.map(\.dedupKey) } }
     /// Dedup keys the adapter tried to submit, whether or not the commit succeeded.
     public var attemptedKeys: Set<String> { state.withLock { $0.attempted } }
     /// The last committed checkpoint.
@@ -35,14 +33,7 @@ public final class ConformanceSink: IngestSink {
         try state.withLock { state in
             state.attempted.formUnion(messages.map(\.dedupKey))
             if state.failing { throw ConformanceSinkError() }
-            let receipts = messages.map { message -> IngestReceipt in
-                if let id = state.committed[message.dedupKey] { return IngestReceipt(eventId: id, duplicate: true) }
-                state.counter += 1
-                let id = "conformance-\(state.counter)"
-                state.committed[message.dedupKey] = id
-                state.commitOrder.append(message.dedupKey)
-                return IngestReceipt(eventId: id, duplicate: false)
-            }
+            let receipts = state.log.store(messages)
             if let checkpoint, checkpoint != state.checkpoint {
                 state.checkpoint = checkpoint
                 state.checkpointMoves += 1

@@ -6,11 +6,9 @@ import Synchronization
 /// cannot commit.
 public final class RecordingSink: IngestSink {
     private struct State {
-        var messages: [InboundMessage] = []
-        var ids: [String: String] = [:]
+        var log = MemoryLog(idPrefix: "event")
         var checkpoint: String?
         var failing = false
-        var counter = 0
     }
     private let state = Mutex(State())
 
@@ -18,7 +16,7 @@ public final class RecordingSink: IngestSink {
     public init() {}
 
     /// Messages stored, in order, without duplicates.
-    public var messages: [InboundMessage] { state.withLock { $0.messages } }
+    public var messages: [InboundMessage] { state.withLock { $0.log.messages } }
 
     /// The last committed checkpoint.
     public var checkpoint: String? { state.withLock { $0.checkpoint } }
@@ -29,14 +27,7 @@ public final class RecordingSink: IngestSink {
     public func submit(_ messages: [InboundMessage], checkpoint: String?) async throws -> [IngestReceipt] {
         try state.withLock { state in
             if state.failing { throw RecordingSinkError() }
-            let receipts = messages.map { message -> IngestReceipt in
-                if let id = state.ids[message.dedupKey] { return IngestReceipt(eventId: id, duplicate: true) }
-                state.counter += 1
-                let id = "event-\(state.counter)"
-                state.ids[message.dedupKey] = id
-                state.messages.append(message)
-                return IngestReceipt(eventId: id, duplicate: false)
-            }
+            let receipts = state.log.store(messages)
             if let checkpoint { state.checkpoint = checkpoint }
             return receipts
         }

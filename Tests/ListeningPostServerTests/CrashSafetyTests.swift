@@ -20,26 +20,15 @@ import Testing
     }
 
     static func loadThenStop(signal: Int32) async throws {
-        let directory = NSTemporaryDirectory() + "lp-crash-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let configPath = directory + "/channels.yaml"
-        try """
-            server:
-              port: 0
-            store:
-              path: \(directory)/data
-            channels:
+        let directory = try ExecPluginTests.workspace("crash")
+        let configPath = try ExecPluginTests.config(directory, channel: """
               - id: load
                 type: webhook
                 path: /hooks/load
                 insecure: true
                 mapping:
                   dedup_key: /key
-            subscribers:
-              - name: checker
-                token: \(GatewayHarness.readerToken)
-                streams: [all]
-            """.write(toFile: configPath, atomically: true, encoding: .utf8)
+            """)
 
         let first = try await GatewayProcess.start(config: configPath, logFile: directory + "/first.log")
         let load = LoadRecord()

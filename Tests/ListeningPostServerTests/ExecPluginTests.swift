@@ -12,7 +12,7 @@ import Testing
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
     @Test func csvSurveyPluginSurvivesKillDashNineOfItselfAndOfTheGateway() async throws {
-        let directory = try Self.workspace("csv")
+        let directory = try Self.workspace("exec-csv")
         let export = directory + "/nps.csv"
         try "response_id,submitted_at,email,phone,score,reason\n".write(toFile: export, atomically: true, encoding: .utf8)
         let config = try Self.config(directory, channel: """
@@ -59,7 +59,7 @@ import Testing
     }
 
     @Test func emlDropPluginSurvivesKillDashNineOfItselfAndOfTheGateway() async throws {
-        let directory = try Self.workspace("eml")
+        let directory = try Self.workspace("exec-eml")
         let inbox = directory + "/inbox"
         try FileManager.default.createDirectory(atPath: inbox, withIntermediateDirectories: true)
         let config = try Self.config(directory, channel: """
@@ -92,7 +92,7 @@ import Testing
     }
 
     @Test func badLinesGetAnErrorThePluginRunsOnAndItsSecretsStayOutOfTheLog() async throws {
-        let directory = try Self.workspace("bad")
+        let directory = try Self.workspace("exec-bad")
         let script = directory + "/plugin.sh"
         // Writes six lines, then records every reply and keeps running.
         try """
@@ -141,12 +141,14 @@ import Testing
 
     // MARK: - Helpers
 
+    /// A fresh directory for one test's config, log and data (also used by the crash tests).
     static func workspace(_ name: String) throws -> String {
-        let directory = NSTemporaryDirectory() + "lp-exec-\(name)-\(UUID().uuidString.prefix(8))"
+        let directory = NSTemporaryDirectory() + "lp-\(name)-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         return directory
     }
 
+    /// A gateway config in `directory` with one channel and a reader of stream `all`.
     static func config(_ directory: String, channel: String) throws -> String {
         let path = directory + "/channels.yaml"
         try """
