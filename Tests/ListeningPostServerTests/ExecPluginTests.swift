@@ -23,6 +23,8 @@ import Testing
             """)
         let rows = 3000
         var gateway = try await GatewayProcess.start(config: config, logFile: directory + "/first.log")
+        // Whichever gateway is running when the test ends, even by a failure, goes with it.
+        defer { gateway.signal(SIGKILL) }
         // The export grows while the plugin and then the gateway are killed.
         let writer = Task {
             let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: export))
@@ -43,7 +45,6 @@ import Testing
         gateway.signal(SIGKILL)
         _ = await gateway.waitForExit()
         gateway = try await GatewayProcess.start(config: config, logFile: directory + "/second.log")
-        defer { gateway.signal(SIGTERM) }
         try await writer.value
         try await Self.waitUntil(head: Int64(rows), port: gateway.port, stream: "all")
 
@@ -71,6 +72,7 @@ import Testing
             """)
         try Self.drop(0..<120, into: inbox)
         var gateway = try await GatewayProcess.start(config: config, logFile: directory + "/first.log")
+        defer { gateway.signal(SIGKILL) }
         try await Self.waitUntil(head: 20, port: gateway.port, stream: "all")
         await Self.kill9(pluginMatching: inbox)
         try Self.drop(120..<240, into: inbox)
@@ -78,7 +80,6 @@ import Testing
         gateway.signal(SIGKILL)
         _ = await gateway.waitForExit()
         gateway = try await GatewayProcess.start(config: config, logFile: directory + "/second.log")
-        defer { gateway.signal(SIGTERM) }
         try await Self.waitUntil(head: 240, port: gateway.port, stream: "all")
         let deadline = ContinuousClock.now + .seconds(30)
         while try Self.emlFiles(in: inbox) > 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
