@@ -73,6 +73,9 @@ export TWILIO_BODIES="$work/twilio.bodies"
 .build/release/listening-post serve --config "$work/channels.yaml" 2>"$work/gateway.log" &
 gateway_pid=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$GATEWAY_PORT/readyz" >/dev/null && break; sleep 0.1; done
+# Another process on the port would answer in its place: measure only our own gateway.
+started() { kill -0 "$1" 2>/dev/null || { echo "the gateway did not start:"; tail -3 "$2"; exit 1; }; }
+started "$gateway_pid" "$work/gateway.log"
 
 # Prints "req/s p50_ms p99_ms" for one wrk round. $2: the wrk script (default bench/post.lua).
 round() {
@@ -166,6 +169,8 @@ dead_gateway_pid=$!
 for port in "$GATEWAY_PORT" "$DEAD_GATEWAY_PORT"; do
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
 done
+started "$gateway_pid" "$work/gateway.log"
+started "$dead_gateway_pid" "$work/dead-gateway.log"
 echo "dead subscriber: webhook load on two fresh gateways, rounds alternating; the second pushes stream all to a receiver that never answers"
 healthy_url="http://127.0.0.1:$GATEWAY_PORT/hooks/bench"
 dead_url="http://127.0.0.1:$DEAD_GATEWAY_PORT/hooks/bench"
