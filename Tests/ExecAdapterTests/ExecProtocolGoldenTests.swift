@@ -34,6 +34,15 @@ struct ExecProtocolGoldenTests {
             == #"{"code":"malformed","error":"not JSON","line":4,"type":"error"}"# + "\n")
     }
 
+    /// Bytes that are not UTF-8 (a plugin writing a legacy charset) are refused with an
+    /// error saying so, as RFC 8259 requires of JSON, never a crash.
+    @Test func invalidUTF8IsRefusedClearly() {
+        let bytes = Array(#"{"v":1,"type":"message","dedupKey":"k","text":"caf"#.utf8) + [0xE9] + Array(#""}"#.utf8)
+        #expect(throws: ExecPluginLine.Refusal(reason: "not JSON: a string is not valid UTF-8 at byte 51", code: "malformed")) {
+            try ExecPluginLine.decode(bytes)
+        }
+    }
+
     static func render(_ line: Substring) -> String {
         do {
             let decoded = try ExecPluginLine.decode(Array(line.utf8))
