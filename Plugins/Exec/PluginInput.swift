@@ -22,10 +22,11 @@ final class PluginInput: Sendable {
         do {
             _ = try await writer.write(bytes)
         } catch {
-            if !closed.withLock({ $0 }) {
-                closed.withLock { $0 = true }
-                logger.debug("plugin stdin closed; acks and errors are no longer sent", metadata: ["error": "\(error)"])
+            let first = closed.withLock { wasClosed in
+                defer { wasClosed = true }
+                return !wasClosed
             }
+            if first { logger.debug("plugin stdin closed; acks and errors are no longer sent", metadata: ["error": "\(error)"]) }
         }
     }
 }

@@ -138,24 +138,36 @@ struct IMAPSync: Sendable {
         // checkpoint still moves batch by batch, after each commit.
         let uidValidity = checkpoint.uidValidity
         var prefetch: Task<[InboundMessage], any Error>? = batches.first.map { first in Task { try await fetch(first, sizes: sizes, uidValidity: uidValidity) } }
-        defer { prefetch?.cancel() }
-        for (index, batch) in batches.enumerated() {
-            if isStopping { break }
-            guard let fetching = prefetch else { break }
-            let messages = try await fetching.value
-            prefetch = index + 1 < batches.count ? Task { [batches] in try await fetch(batches[index + 1], sizes: sizes, uidValidity: uidValidity) } : nil
-            let next = Checkpoint(uidValidity: checkpoint.uidValidity, lastUID: batch.last!)
-            let receipts = try await context.sink.submit(messages, checkpoint: next.text)
-            current = next
-            let unparseable = messages.filter { $0.flags.contains(.unparseable) }.count
-            if unparseable > 0 {
-                context.metrics.rejected(reason: "unparseable")
-                context.logger.warning("\(unparseable) message(s) could not be parsed; stored with their raw headers, flagged unparseable")
+        do {
+            for (index, batch) in batches.enumerated() {
+                if isStopping { break }
+                guard let fetching = prefetch else { break }
+                let messages = try await fetching.value
+                prefetch = index + 1 < batches.count ? Task { [batches] in try await fetch(batches[index + 1], sizes: sizes, uidValidity: uidValidity) } : nil
+                current = try await commit(messages, batch: batch, uidValidity: uidValidity)
             }
-            context.logger.debug("stored \(receipts.filter { !$0.duplicate }.count) message(s) up to UID \(next.lastUID)")
-            try await afterCommit(batch)
+        } catch {
+            // A fetch still running holds the connection: let it finish before the session
+            // (and its connection) goes away.
+            _ = try? await prefetch?.value
+            throw error
         }
+        _ = try? await prefetch?.value
         return current
+    }
+
+    /// Stores one batch with the checkpoint after it, then does what `after_commit` asks.
+    private func commit(_ messages: [InboundMessage], batch: [UInt32], uidValidity: UInt32) async throws -> Checkpoint {
+        let next = Checkpoint(uidValidity: uidValidity, lastUID: batch.last!)
+        let receipts = try await context.sink.submit(messages, checkpoint: next.text)
+        let unparseable = messages.filter { $0.flags.contains(.unparseable) }.count
+        if unparseable > 0 {
+            context.metrics.rejected(reason: "unparseable")
+            context.logger.warning("\(unparseable) message(s) could not be parsed; stored with their raw headers, flagged unparseable")
+        }
+        context.logger.debug("stored \(receipts.filter { !$0.duplicate }.count) message(s) up to UID \(next.lastUID)")
+        try await afterCommit(batch)
+        return next
     }
 
     /// Fetches a batch without changing it (BODY.PEEK); oversized messages by header only.
