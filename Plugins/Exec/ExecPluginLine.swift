@@ -217,8 +217,7 @@ private struct FieldReader {
     /// field would otherwise be dropped without a word.
     func rejectUnknown(allowed: Set<String>) throws(ExecPluginLine.Refusal) {
         for key in fields.keys.sorted() where !allowed.contains(key) {
-            let closest = allowed.min { editDistance($0, key) < editDistance($1, key) }
-            let hint = closest.map { editDistance($0, key) <= max(2, key.count / 3) ? "; did you mean \"\(path)\($0)\"?" : "" } ?? ""
+            let hint = closestName(to: key, among: allowed.sorted()).map { "; did you mean \"\(path)\($0)\"?" } ?? ""
             throw refuse("unknown field \"\(path)\(key)\"\(hint)")
         }
     }

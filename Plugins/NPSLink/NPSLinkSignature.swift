@@ -12,7 +12,7 @@ import ListeningPostKit
 public enum NPSLinkSignature {
     /// The signature for one recipient of one survey sent at `issuedAt` (Unix seconds).
     public static func sign(survey: String, email: String, issuedAt: Int, secret: String) -> String {
-        HMACSignature.sha256Hex(secret: secret, body: Array("\(survey)\n\(email)\n\(issuedAt)".utf8))
+        HMACSignature.sha256Hex(secret: secret, body: signedText(survey: survey, email: email, issuedAt: issuedAt))
     }
 
     /// A complete score link, for mailers written in Swift and for tests.
@@ -24,10 +24,11 @@ public enum NPSLinkSignature {
     }
 
     static func isValid(_ signature: String, survey: String, email: String, issuedAt: Int, secrets: [String]) -> Bool {
-        // Every secret is tried, so the time taken does not say which one matched.
-        secrets.reduce(false) { valid, secret in
-            ConstantTime.equals(sign(survey: survey, email: email, issuedAt: issuedAt, secret: secret), signature.lowercased()) || valid
-        }
+        HMACSignature.verifySHA256Hex(signature, secrets: secrets, body: signedText(survey: survey, email: email, issuedAt: issuedAt))
+    }
+
+    private static func signedText(survey: String, email: String, issuedAt: Int) -> [UInt8] {
+        Array("\(survey)\n\(email)\n\(issuedAt)".utf8)
     }
 
     private static func encode(_ value: String) -> String {

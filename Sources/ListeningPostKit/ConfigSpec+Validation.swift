@@ -62,9 +62,7 @@ extension ConfigSpec {
     private func unknownKeyMessage(_ key: String) -> String {
         let names = fields.map(\.name)
         var message = "unknown key '\(key)'"
-        if let suggestion = names.min(by: { editDistance($0, key) < editDistance($1, key) }),
-            editDistance(suggestion, key) <= max(2, key.count / 3)
-        {
+        if let suggestion = closestName(to: key, among: names) {
             message += "; did you mean '\(suggestion)'?"
         } else if !names.isEmpty {
             message += " (allowed: \(names.joined(separator: ", ")))"
@@ -172,6 +170,19 @@ extension ConfigSpec {
             fatalError("handled above")
         }
     }
+}
+
+/// The name closest to `key`, when it is close enough to be what was meant: at most
+/// `maxDistance` edits away (by default 2, or a third of the key's length for longer keys).
+/// Ties go to the earliest name, so suggestions do not change from run to run.
+public func closestName(to key: String, among names: some Sequence<String>, maxDistance: Int? = nil) -> String? {
+    var best: (name: String, distance: Int)?
+    for name in names {
+        let distance = editDistance(name, key)
+        if distance < best?.distance ?? .max { best = (name, distance) }
+    }
+    guard let best, best.distance <= maxDistance ?? max(2, key.count / 3) else { return nil }
+    return best.name
 }
 
 /// Levenshtein distance between two names, for "did you mean" suggestions in config errors.

@@ -13,7 +13,13 @@ public enum HMACSignature {
     /// Checks a `sha256=<hex>` header against any of the secrets, in constant time.
     public static func verifyPrefixedSHA256(header: String?, secrets: [String], body: some Collection<UInt8>) -> Bool {
         guard let header, header.hasPrefix("sha256=") else { return false }
-        let given = Array(header.dropFirst(7).lowercased().utf8)
+        return verifySHA256Hex(String(header.dropFirst(7)), secrets: secrets, body: body)
+    }
+
+    /// Checks a hex HMAC-SHA256 (either case) against any of the secrets, in constant time:
+    /// every secret is tried, so the time taken does not say which one matched.
+    public static func verifySHA256Hex(_ hex: String, secrets: [String], body: some Collection<UInt8>) -> Bool {
+        let given = Array(hex.lowercased().utf8)
         var matched = false
         for secret in secrets where ConstantTime.equals(given, Array(sha256Hex(secret: secret, body: body).utf8)) {
             matched = true

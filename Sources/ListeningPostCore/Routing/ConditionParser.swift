@@ -105,8 +105,7 @@ public struct ConditionParser: Sendable {
         case "flag":
             return names(nil, what: "flag").map { .leaf(.flag($0)) }
         default:
-            let suggestion = Self.keys.min { editDistance($0, entry.key) < editDistance($1, entry.key) }
-            let hint = suggestion.map { editDistance($0, entry.key) <= 2 ? "; did you mean '\($0)'?" : "" } ?? ""
+            let hint = closestName(to: entry.key, among: Self.keys, maxDistance: 2).map { "; did you mean '\($0)'?" } ?? ""
             errors.append(ConfigError(
                 path: path, position: entry.keyPosition,
                 message: "unknown condition '\(entry.key)'\(hint) (conditions: \(Self.keys.joined(separator: ", ")))"))
