@@ -231,7 +231,7 @@ let package = Package(
         // Requests signed by the providers' own SDKs (Python, set up by scripts/setup-interop.sh).
         .testTarget(
             name: "InteropTests",
-            dependencies: ["SMSAdapter", "WebhookAdapter", "ListeningPostCore", "ListeningPostTesting"],
+            dependencies: ["SMSAdapter", "WebhookAdapter", "ListeningPostCore", "ListeningPostTesting", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

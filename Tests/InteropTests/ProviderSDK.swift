@@ -1,5 +1,6 @@
 import Foundation
 import ListeningPostKit
+import TestSupport
 
 /// The providers' own SDKs, driven through Tests/Interop/sign.py in the virtualenvs that
 /// `make test` sets up (scripts/setup-interop.sh).
@@ -35,8 +36,8 @@ struct ProviderSDK {
         input.fileHandleForWriting.write(Data(lines.utf8))
         try input.fileHandleForWriting.close()
         let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw ProcessFailed(status: process.terminationStatus) }
+        let status = ChildProcess.waitForExitBlocking(process)
+        guard status == 0 else { throw ProcessFailed(status: status) }
         return try String(decoding: data, as: UTF8.self).split(separator: "\n").map { try JSONValue.parse(Array($0.utf8)) }
     }
 

@@ -6,6 +6,7 @@ import NIOCore
 import NIOHTTP1
 import Synchronization
 import Testing
+import TestSupport
 
 /// The gateway as a child process under load: killed with SIGKILL (or stopped with SIGTERM)
 /// mid-load and restarted, every acknowledged event is in the log exactly once, and every
@@ -153,7 +154,7 @@ final class GatewayProcess: Sendable {
                 let digits = log[range.upperBound...].prefix { $0.isNumber }
                 if let port = Int(digits) { return GatewayProcess(process: process, port: port) }
             }
-            if !process.isRunning { throw Failure(description: "gateway exited at startup:\n\(log)") }
+            if ChildProcess.hasExited(process) { throw Failure(description: "gateway exited at startup:\n\(log)") }
             try await Task.sleep(for: .milliseconds(20))
         }
         process.terminate()
@@ -161,11 +162,10 @@ final class GatewayProcess: Sendable {
     }
 
     func signal(_ signal: Int32) {
-        if process.isRunning { kill(process.processIdentifier, signal) }
+        if !ChildProcess.hasExited(process) { kill(process.processIdentifier, signal) }
     }
 
     func waitForExit() async -> Int32 {
-        while process.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
-        return process.terminationStatus
+        await ChildProcess.waitForExit(process)
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import ListeningPostCore
 import ListeningPostKit
 import Testing
+import TestSupport
 
 /// The exec protocol proven by the example plugins under the real binary: each runs as a
 /// `type: exec` channel while its input grows, is killed with SIGKILL mid-stream, then the
@@ -205,7 +206,7 @@ import Testing
     }
 
     static func kill9(pluginMatching pattern: String) async {
-        await run("/usr/bin/pkill", ["-9", "-f", pattern])
+        for pid in ChildProcess.pids(matching: pattern) { kill(pid, SIGKILL) }
     }
 
     /// How many processes have `pattern` in their command line, waiting up to 5 s for the
@@ -213,29 +214,10 @@ import Testing
     static func processes(matching pattern: String, expected: Int) async -> Int {
         var count = 0
         for _ in 0..<50 {
-            count = await run("/usr/bin/pgrep", ["-f", pattern]).split(separator: "\n").count
+            count = ChildProcess.pids(matching: pattern).count
             if count == expected { break }
             try? await Task.sleep(for: .milliseconds(100))
         }
         return count
-    }
-
-    /// Runs a command to its end on a thread of its own, so the wait blocks none of the
-    /// few threads every concurrently running test shares.
-    @discardableResult
-    static func run(_ executable: String, _ arguments: [String]) async -> String {
-        await withCheckedContinuation { continuation in
-            Thread {
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: executable)
-                process.arguments = arguments
-                let pipe = Pipe()
-                process.standardOutput = pipe
-                guard (try? process.run()) != nil else { return continuation.resume(returning: "") }
-                let data = pipe.fileHandleForReading.readDataToEndOfFile()
-                process.waitUntilExit()
-                continuation.resume(returning: String(decoding: data, as: UTF8.self))
-            }.start()
-        }
     }
 }
