@@ -68,8 +68,9 @@ subscribers:
   - { name: bench, token: $LISTENING_POST_TOKEN, streams: "*" }
 CONF
 # Signed Twilio bodies, enough that no request in the SMS rounds repeats a MessageSid.
-python3 bench/twilio_bodies.py "http://127.0.0.1:$GATEWAY_PORT/hooks/twilio" bench-auth-token "${TWILIO_BODIES_COUNT:-700000}" > "$work/twilio.bodies"
-export TWILIO_BODIES="$work/twilio.bodies"
+# Each SMS round (one wrk run) takes its own slice of the file: TWILIO_SLICE=round.
+python3 bench/twilio_bodies.py "http://127.0.0.1:$GATEWAY_PORT/hooks/twilio" bench-auth-token "${TWILIO_BODIES_COUNT:-$((ROUNDS * 500000))}" > "$work/twilio.bodies"
+export TWILIO_BODIES="$work/twilio.bodies" TWILIO_SLICES="$ROUNDS"
 .build/release/listening-post serve --config "$work/channels.yaml" 2>"$work/gateway.log" &
 gateway_pid=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$GATEWAY_PORT/readyz" >/dev/null && break; sleep 0.1; done
@@ -116,7 +117,7 @@ sms_url="http://127.0.0.1:$GATEWAY_PORT/hooks/twilio"
 wrk -t2 -c64 -d3s -s bench/post.lua "$webhook_url" >/dev/null
 for r in $(seq "$ROUNDS"); do
   round "$webhook_url" | tee -a "$work/gateway.rounds" | sed "s/^/  gateway webhook round $r: /" >&2
-  round "$sms_url" bench/twilio.lua | tee -a "$work/sms.rounds" | sed "s/^/  gateway twilio-sms round $r: /" >&2
+  TWILIO_SLICE=$((r - 1)) round "$sms_url" bench/twilio.lua | tee -a "$work/sms.rounds" | sed "s/^/  gateway twilio-sms round $r: /" >&2
 done
 column_median() { cut -d' ' -f"$2" "$work/$1.rounds" | median; }
 read -r gw_rps gw_p50 gw_p99 <<< "$(column_median gateway 1) $(column_median gateway 2) $(column_median gateway 3)"
@@ -130,6 +131,8 @@ awk -v g="$gw_rps" -v n="$nginx_rps" -v h="$hb_rps" 'BEGIN { printf "ratio gatew
 awk -v s="$sms_rps" -v g="$gw_rps" 'BEGIN { printf "SMS cost vs plain webhook: %.1f%% (target <= 10%%)\n", (1 - s / g) * 100 }'
 rejected=$(curl -s "http://127.0.0.1:$GATEWAY_PORT/metrics" | awk '/^listening_post_rejected_total/ { sum += $2 } END { print sum + 0 }')
 echo "requests rejected (must be 0: every SMS signature verified): $rejected"
+duplicates=$(curl -s "http://127.0.0.1:$GATEWAY_PORT/metrics" | awk '/^listening_post_duplicate_total/ { sum += $2 } END { print sum + 0 }')
+echo "duplicates (must be 0: every request was a new event, so every one was a durable append): $duplicates"
 stored=$(curl -s -H "Authorization: Bearer $LISTENING_POST_TOKEN" "http://127.0.0.1:$GATEWAY_PORT/v1/streams" | python3 -c 'import json,sys; print(next(s["head"] for s in json.load(sys.stdin)["streams"] if s["name"]=="all"))')
 echo "events stored: $stored"
 

@@ -157,7 +157,7 @@ public final class Gateway: Sendable {
         let services: [any Service] = [log, directoryReloader] + pushers.keys.sorted().compactMap { pushers[$0] } + supervisors
         return Application(
             router: router,
-            server: .http1WebSocketUpgrade(webSocketRouter: webSocketRouter),
+            server: .eventLoopBound(webSocketRouter: webSocketRouter),
             configuration: .init(address: .hostname(config.server.host, port: config.server.port), serverName: "listening-post"),
             services: services,
             onServerRunning: { channel in

@@ -1,0 +1,41 @@
+import Hummingbird
+import HummingbirdCore
+import HummingbirdWebSocket
+import ListeningPostCore
+import Logging
+import NIOCore
+
+/// Serves each HTTP connection from a task that prefers the connection's own event loop.
+///
+/// Hummingbird runs every connection's task on the cooperative pool, so a request hops
+/// from its event loop to the pool to be handled and back again to be written, each hop a
+/// futex wake and a context switch. With the task bound to the loop, reading the request,
+/// the handler and writing the answer happen on one thread. Blocking work never runs there:
+/// the log commits on its own thread and libcurl on its own threads.
+struct EventLoopBoundChildChannel<Base: ServerChildChannel>: ServerChildChannel {
+    typealias Value = Base.Value
+    let base: Base
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        base.setup(channel: channel, logger: logger)
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        await withTaskExecutorPreference(EventLoopTaskExecutor(eventLoop: value.channel.eventLoop)) {
+            await base.handle(value: value, logger: logger)
+        }
+    }
+}
+
+extension HTTPServerBuilder {
+    /// HTTP/1 with WebSocket upgrades (as `.http1WebSocketUpgrade(webSocketRouter:)`), each
+    /// connection served on its event loop.
+    static func eventLoopBound<WebSocketRouter: HTTPResponderBuilder>(webSocketRouter: WebSocketRouter) -> HTTPServerBuilder
+    where WebSocketRouter.Responder.Context: WebSocketRequestContext {
+        let webSocketResponder = webSocketRouter.buildResponder()
+        return HTTPServerBuilder { responder in
+            EventLoopBoundChildChannel(
+                base: HTTP1WebSocketUpgradeChannel(responder: responder, webSocketResponder: webSocketResponder, configuration: .init()))
+        }
+    }
+}
