@@ -2,7 +2,8 @@
 # Fan-out: SUBSCRIBERS concurrent SSE subscribers on one stream while webhooks arrive at
 # RATE events/s; delivery latency (POST -> each subscriber) p50/p99 and gateway RSS. The
 # reference, in the same run: one subscriber at the same rate.
-# Usage: bench/fanout.sh   (env: SUBSCRIBERS=1000 RATE=1000 DURATION=10)
+# Usage: bench/fanout.sh   (env: SUBSCRIBERS=1000 RATE=1000 DURATION=10; ON_RUN=cmd runs
+# `cmd <gateway pid>` 4 s into each run, e.g. a `perf record -p` wrapper for profiling)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SUBSCRIBERS=${SUBSCRIBERS:-1000}
@@ -38,6 +39,7 @@ CONF
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.1; done
   local before
   before=$(awk '/VmRSS/ { print $2 }' "/proc/$gateway_pid/status")
+  [ -n "${ON_RUN:-}" ] && (sleep 4; $ON_RUN $gateway_pid) &
   .build/release/fanout-client "$PORT" "$TOKEN" bench "$subscribers" "$RATE" "$DURATION" /hooks/bench | sed "s/^/  /"
   local after
   after=$(awk '/VmRSS/ { print $2 }' "/proc/$gateway_pid/status")
