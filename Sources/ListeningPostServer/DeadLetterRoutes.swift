@@ -14,7 +14,7 @@ struct DeadLetterRoutes: Sendable {
     let authenticator: SubscriberAuthenticator
     let pushers: [String: WebhookPusher]
 
-    func register(on router: Router<GatewayRequestContext>) {
+    func register(on router: Router<BasicRequestContext>) {
         router.get("/v1/subscribers/{name}/dead-letters") { request, context in
             let pusher = try pusher(request, context)
             let letters = try await log.deadLetters(subscriber: pusher.subscriber.name)
@@ -52,7 +52,7 @@ struct DeadLetterRoutes: Sendable {
         }
     }
 
-    private func pusher(_ request: Request, _ context: GatewayRequestContext) throws -> WebhookPusher {
+    private func pusher(_ request: Request, _ context: BasicRequestContext) throws -> WebhookPusher {
         let name = try context.parameters.require("name")
         _ = try authenticator.authorize(request, subscriber: name)
         guard let pusher = pushers[name] else {

@@ -10,7 +10,8 @@ import NIOCore
 /// Hummingbird runs every connection's task on the cooperative pool, so a request hops
 /// from its event loop to the pool to be handled and back again to be written, each hop a
 /// futex wake and a context switch. With the task bound to the loop, reading the request,
-/// the handler and writing the answer happen on one thread. Blocking work never runs there:
+/// the handler and writing the answer happen on one thread, and so does every write of a
+/// long-lived SSE or WebSocket stream, which a wake-up resumes there. Blocking work never runs there:
 /// the log commits on its own thread and libcurl on its own threads.
 struct EventLoopBoundChildChannel<Base: ServerChildChannel>: ServerChildChannel {
     typealias Value = Base.Value

@@ -119,7 +119,7 @@ public final class Gateway: Sendable {
     /// The HTTP application with the log and adapters as its services.
     /// - Parameter onServerRunning: called with the bound port once listening.
     public func application(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
-        let router = Router(context: GatewayRequestContext.self)
+        let router = Router(context: BasicRequestContext.self)
         router.add(middleware: ProblemMiddleware())
         for channel in channels {
             for endpoint in channel.adapter.endpoints {

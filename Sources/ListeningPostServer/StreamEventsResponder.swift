@@ -20,49 +20,46 @@ struct StreamEventsResponder: Sendable {
     /// Entries read per wake-up; bounds memory per subscriber.
     let batchSize = 256
 
-    @Sendable func respond(_ request: Request, context: GatewayRequestContext) async throws -> Response {
+    @Sendable func respond(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let stream = try context.parameters.require("stream")
         _ = try authenticator.authorize(request, stream: stream, existing: streamNames)
         let start = try await startOffset(request, stream: stream)
         let hub = self.hub, heartbeat = self.heartbeat, batchSize = self.batchSize
         let meter = subscribers(stream)
-        // The stream's loop runs on its connection's event loop: a wake-up resumes there
-        // and each write needs no hop from the shared pool, which with a thousand
-        // subscribers was most of the cost (context switches, not work).
-        let executor = EventLoopTaskExecutor(eventLoop: context.eventLoop)
+        // The connection's task prefers its event loop (EventLoopBoundChildChannel), so a
+        // wake-up resumes there and each write needs no hop from the shared pool, which
+        // with a thousand subscribers was most of the cost (context switches, not work).
         return Response(
             status: .ok,
             headers: [.contentType: "text/event-stream", .cacheControl: "no-store", .init("X-Accel-Buffering")!: "no"],
             body: ResponseBody { writer in
-                try await withTaskExecutorPreference(executor) {
-                    meter.increment()
-                    defer { meter.decrement() }
-                    try await writer.write(ByteBuffer(bytes: ServerSentEvents.retry(milliseconds: 2000)))
-                    var cursor = start
-                    let stopping = Atomic(false)
-                    try await withGracefulShutdownHandler {
-                        while !stopping.load(ordering: .relaxed), !Task.isCancelled {
-                            if let batch = try await hub.frames(stream: stream, after: cursor, limit: batchSize) {
-                                try await writer.write(batch.frames)
-                                let full = batch.last - cursor >= Int64(batchSize)
-                                cursor = batch.last
-                                // Catching up: read on. Else wait, which returns at once
-                                // when more has arrived, or joins the stream's pending wake-up.
-                                if full { continue }
-                            }
-                            if await !hub.waitForEntries(stream: stream, after: cursor, timeout: heartbeat),
-                                !stopping.load(ordering: .relaxed)
-                            {
-                                try await writer.write(ByteBuffer(bytes: ServerSentEvents.comment("heartbeat")))
-                            }
+                meter.increment()
+                defer { meter.decrement() }
+                try await writer.write(ByteBuffer(bytes: ServerSentEvents.retry(milliseconds: 2000)))
+                var cursor = start
+                let stopping = Atomic(false)
+                try await withGracefulShutdownHandler {
+                    while !stopping.load(ordering: .relaxed), !Task.isCancelled {
+                        if let batch = try await hub.frames(stream: stream, after: cursor, limit: batchSize) {
+                            try await writer.write(batch.frames)
+                            let full = batch.last - cursor >= Int64(batchSize)
+                            cursor = batch.last
+                            // Catching up: read on. Else wait, which returns at once
+                            // when more has arrived, or joins the stream's pending wake-up.
+                            if full { continue }
                         }
-                    } onGracefulShutdown: {
-                        // End the stream cleanly; the client reconnects with Last-Event-ID.
-                        stopping.store(true, ordering: .relaxed)
-                        hub.interruptWaiters(stream: stream)
+                        if await !hub.waitForEntries(stream: stream, after: cursor, timeout: heartbeat),
+                            !stopping.load(ordering: .relaxed)
+                        {
+                            try await writer.write(ByteBuffer(bytes: ServerSentEvents.comment("heartbeat")))
+                        }
                     }
-                    try await writer.finish(nil)
+                } onGracefulShutdown: {
+                    // End the stream cleanly; the client reconnects with Last-Event-ID.
+                    stopping.store(true, ordering: .relaxed)
+                    hub.interruptWaiters(stream: stream)
                 }
+                try await writer.finish(nil)
             })
     }
 

@@ -28,16 +28,24 @@ struct ProviderSDK {
         process.executableURL = python
         process.arguments = [root.appendingPathComponent("Tests/Interop/sign.py").path]
         process.environment = ["VONAGE_V3_PYTHON": v3.path, "PATH": "/usr/bin:/bin"]
-        let input = Pipe(), output = Pipe()
+        // Files, not pipes: a process another test starts at the same moment (a Dovecot
+        // that daemonizes) can inherit a pipe's write end, and then sign.py never sees the
+        // end of its input and this never sees the end of its output. A CI run hung so.
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lp-sign-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let inputURL = directory.appendingPathComponent("requests.jsonl"), outputURL = directory.appendingPathComponent("signed.jsonl")
+        let lines = requests.map { String(decoding: $0.compactJSON(), as: UTF8.self) }.joined(separator: "\n") + "\n"
+        try Data(lines.utf8).write(to: inputURL)
+        FileManager.default.createFile(atPath: outputURL.path, contents: nil)
+        let input = try FileHandle(forReadingFrom: inputURL), output = try FileHandle(forWritingTo: outputURL)
+        defer { try? input.close(); try? output.close() }
         process.standardInput = input
         process.standardOutput = output
         try process.run()
-        let lines = requests.map { String(decoding: $0.compactJSON(), as: UTF8.self) }.joined(separator: "\n") + "\n"
-        input.fileHandleForWriting.write(Data(lines.utf8))
-        try input.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
         let status = ChildProcess.waitForExitBlocking(process)
         guard status == 0 else { throw ProcessFailed(status: status) }
+        let data = try Data(contentsOf: outputURL)
         return try String(decoding: data, as: UTF8.self).split(separator: "\n").map { try JSONValue.parse(Array($0.utf8)) }
     }
 
