@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -23,6 +24,20 @@ public struct ExecAdapter: ChannelAdapter {
     public init(config: ConfigValues, context: AdapterContext) throws {
         settings = try ExecSettings(config)
         self.context = context
+        try Self.checkProgram(settings, config: config, lookup: .live)
+    }
+
+    /// The program must be there when the gateway starts (see ``ExecutableLookup``).
+    static func checkProgram(_ settings: ExecSettings, config: ConfigValues, lookup: ExecutableLookup) throws {
+        var errors: [ConfigError] = []
+        if let directory = settings.workingDirectory, let problem = lookup.workingDirectoryProblem(directory) {
+            errors.append(config.invalid("working_dir", problem))
+        }
+        let pathValue = settings.environment["PATH"] ?? ProcessInfo.processInfo.environment["PATH"]
+        if errors.isEmpty, let problem = lookup.commandProblem(settings.command, workingDirectory: settings.workingDirectory, pathValue: pathValue) {
+            errors.append(config.invalid("command", problem))
+        }
+        if !errors.isEmpty { throw ConfigErrors(errors) }
     }
 
     public func run() async throws {

@@ -23,9 +23,9 @@ struct ExecSettings: Sendable {
     static let reservedPrefix = "LISTENING_POST_"
 
     static let spec = ConfigSpec([
-        .init("command", .string, required: true, example: "python3", doc: "The program: a path, or a name looked up in `PATH`."),
+        .init("command", .string, required: true, example: "python3", doc: "The program: a name looked up in `PATH` (`env`'s, else the gateway's), or a path with a `/`, relative to `working_dir`. `check` and `serve` refuse one that is missing or not executable."),
         .init("args", .stringList, example: "[Plugins/examples/csv-survey/csv_survey.py, --file, exports/nps.csv]", doc: "Its arguments."),
-        .init("working_dir", .string, example: "/srv/listening-post", doc: "Directory to start it in. Default: the gateway's working directory."),
+        .init("working_dir", .string, example: "/srv/listening-post", doc: "Directory to start it in; it must exist. Default: the gateway's working directory."),
         .init("env", .stringMap, example: "{SURVEY_REGION: eu}", doc: "Variables set for it."),
         .init("secret_env", .stringMap, secret: true, example: "{SURVEY_API_KEY: \"${SURVEY_API_KEY}\"}", doc: "Variables set for it whose values are secrets: redacted in every log and error."),
         .init("inherit_env", .stringList, example: "[PATH, HOME, http_proxy]", doc: "Gateway variables passed through by name. Default: `PATH`, `HOME`, `LANG`, `LC_ALL`, `TZ`, `TMPDIR`; nothing else of the gateway's environment (its tokens) reaches the plugin."),
