@@ -4,7 +4,7 @@
 #   - ceiling: Python imaplib, one `UID FETCH 1:* (BODY.PEEK[])` (the server's bulk rate);
 #   - gateway: listening-post importing them all (backfill) into its fsync'd log,
 #     timed from start to the last event committed, with RSS sampled while it imports.
-# Usage: bench/imap.sh   (env: COUNT=5000)
+# Usage: bench/imap.sh   (env: COUNT=5000 BATCH_SIZE=500; KEEP=1 keeps the work directory)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 COUNT=${COUNT:-5000}
@@ -21,6 +21,8 @@ cleanup() {
   [ -n "${gateway_pid:-}" ] && kill "$gateway_pid" 2>/dev/null || true
   scripts/dovecot-fixture.sh stop || true
   wait 2>/dev/null || true
+  # The logs hold hundreds of MB of events; KEEP=1 keeps them (and the gateway log) to look at.
+  if [ "${KEEP:-0}" = 1 ]; then echo "kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 

@@ -3,7 +3,7 @@
 # machine in the same run; then the same webhook load on a second gateway that also has a
 # dead push subscriber (a receiver that accepts connections and never answers), rounds
 # alternating, to show a dead subscriber does not slow ingest.
-# Usage: bench/ingest.sh   (env: DURATION=10 ROUNDS=3 RATE=2000)
+# Usage: bench/ingest.sh   (env: DURATION=10 ROUNDS=3 RATE=2000; KEEP=1 keeps the work directory)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10}
@@ -29,6 +29,8 @@ cleanup() {
   [ -n "${blackhole_pid:-}" ] && kill "$blackhole_pid" 2>/dev/null || true
   [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
   wait 2>/dev/null || true
+  # The logs hold hundreds of MB of events; KEEP=1 keeps them (and the gateway log) to look at.
+  if [ "${KEEP:-0}" = 1 ]; then echo "kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 

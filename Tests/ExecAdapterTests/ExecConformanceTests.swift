@@ -20,9 +20,8 @@ struct ExecHarness: ConformanceHarness {
     let source: String
 
     init() {
-        directory = NSTemporaryDirectory() + "lp-exec-conformance-\(UUID().uuidString.prefix(8))"
+        directory = TemporaryDirectory.make("lp-exec-conformance")
         source = directory + "/source.jsonl"
-        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         FileManager.default.createFile(atPath: source, contents: nil)
         let plugin = """
             #!/usr/bin/env bash

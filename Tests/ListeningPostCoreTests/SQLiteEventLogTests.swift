@@ -1,14 +1,13 @@
 import Foundation
 import ListeningPostCore
 import ListeningPostKit
+import ListeningPostTesting
 import Logging
 import Testing
 
 @Suite struct SQLiteEventLogTests {
     static func temporaryDirectory() -> String {
-        let path = NSTemporaryDirectory() + "lp-log-\(UUID().uuidString)"
-        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
+        TemporaryDirectory.make("lp-log")
     }
 
     static func event(_ key: String, streams: [String] = ["all", "web"]) -> PreparedEvent {

@@ -1,6 +1,7 @@
 import Foundation
 import ListeningPostCore
 import ListeningPostKit
+import ListeningPostTesting
 import Testing
 import TestSupport
 
@@ -145,9 +146,7 @@ import TestSupport
 
     /// A fresh directory for one test's config, log and data (also used by the crash tests).
     static func workspace(_ name: String) throws -> String {
-        let directory = NSTemporaryDirectory() + "lp-\(name)-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        return directory
+        TemporaryDirectory.make("lp-\(name)")
     }
 
     /// A gateway config in `directory` with one channel and a reader of stream `all`.

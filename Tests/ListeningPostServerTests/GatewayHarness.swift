@@ -5,6 +5,7 @@ import HummingbirdTesting
 import ListeningPostCore
 import ListeningPostKit
 import ListeningPostServer
+import ListeningPostTesting
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -44,7 +45,7 @@ enum GatewayHarness {
         """
 
     static func temporaryDirectory() -> String {
-        NSTemporaryDirectory() + "lp-gateway-\(UUID().uuidString)"
+        TemporaryDirectory.make("lp-gateway")
     }
 
     /// - Parameter extra: YAML appended after `subscribers:`'s entries (more subscribers) —
