@@ -86,7 +86,7 @@ struct ExecOutputPump {
                 reply += ExecGatewayLine.ack(line: line, ref: decoded.ref, receipt: receipt, checkpoint: decoded.checkpoint)
             case .refused(let line, let refusal):
                 context.metrics.rejected(reason: refusal.code)
-                context.logger.warning("plugin line \(line) refused: \(settings.redacted(refusal.reason))")
+                context.rejectionLog.log(context.logger, .warning, "plugin line \(line) refused: \(settings.redacted(refusal.reason))")
                 reply += ExecGatewayLine.error(line: line, ref: refusal.ref, code: refusal.code, message: refusal.reason)
             }
         }

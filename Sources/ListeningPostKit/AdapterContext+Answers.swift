@@ -2,11 +2,12 @@ import Logging
 
 extension AdapterContext {
     /// The answer to a push request the adapter refused: counted under
-    /// `listening_post_rejected_total{reason}`, bad signatures logged, the problem returned.
+    /// `listening_post_rejected_total{reason}`, bad signatures logged (a few a minute at
+    /// most, see ``LogThrottle``), the problem returned.
     public func reject(_ problem: HTTPProblem) -> InboundHTTPResponse {
         metrics.rejected(reason: problem.metricReason)
         if problem.status == 401 {
-            logger.notice("rejected a request with a bad signature", metadata: ["detail": "\(problem.detail)"])
+            rejectionLog.log(logger, .notice, "rejected a request with a bad signature", metadata: ["detail": "\(problem.detail)"])
         }
         return .problem(problem)
     }
@@ -17,7 +18,7 @@ extension AdapterContext {
         do {
             return success(try await sink.submit(message))
         } catch {
-            logger.error("could not store a message; answered 503 so the sender retries", metadata: ["error": "\(error)"])
+            storeFailureLog.log(logger, .error, "could not store a message; answered 503 so the sender retries", metadata: ["error": "\(error)"])
             return .problem(.unavailable("the \(what) could not be stored; retry later"))
         }
     }
