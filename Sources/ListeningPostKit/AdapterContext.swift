@@ -17,10 +17,10 @@ public struct AdapterContext: Sendable {
     public let clock: any AdapterClock
     /// Outbound HTTP, for adapters that poll an API.
     public let http: any OutboundHTTPClient
-    /// Limits the log lines about refused requests (``reject(_:)``).
-    public let rejectionLog = LogThrottle()
+    /// Limits the log lines about refused requests (``reject(_:)``), on the context's clock.
+    public let rejectionLog: LogThrottle
     /// Limits the log lines about messages the log could not store (``store(_:what:success:)``).
-    public let storeFailureLog = LogThrottle()
+    public let storeFailureLog: LogThrottle
 
     /// Creates a context (the gateway does this; tests use `ListeningPostTesting`).
     public init(
@@ -33,6 +33,8 @@ public struct AdapterContext: Sendable {
         self.sink = sink
         self.clock = clock
         self.http = http
+        rejectionLog = LogThrottle(now: { clock.now() })
+        storeFailureLog = LogThrottle(now: { clock.now() })
     }
 }
 

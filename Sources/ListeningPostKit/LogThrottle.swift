@@ -48,7 +48,7 @@ public final class LogThrottle: Sendable {
     /// Decides about one occurrence, and counts it.
     public func decide() -> Decision {
         let time = now()
-        let seconds = Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18
+        let seconds = interval / .seconds(1)
         return state.withLock { state in
             var carried = 0
             if state.intervalStart.map({ time.timeIntervalSince($0) >= seconds }) ?? true {
