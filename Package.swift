@@ -177,7 +177,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ListeningPostKitTests",
-            dependencies: ["ListeningPostKit"],
+            dependencies: ["ListeningPostKit", "ListeningPostTesting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -19,6 +19,9 @@ public final class CapturedLog: Sendable {
         return logger
     }
 
+    /// A handler writing here, to wrap in a handler under test.
+    public func handler() -> some LogHandler { Handler(sink: self) }
+
     func append(_ line: String) { lines.withLock { $0.append(line) } }
 
     struct Handler: LogHandler {

@@ -1,5 +1,6 @@
 import Foundation
 import ListeningPostKit
+import ListeningPostTesting
 import Logging
 import Synchronization
 import Testing
@@ -25,42 +26,27 @@ import Testing
         #expect(throttle.decide() == .init(write: true, suppressedBefore: 0, lastInInterval: false))
     }
 
-    /// Collects written lines.
-    final class Lines: LogHandler, @unchecked Sendable {
-        let written = Mutex<[String]>([])
-        var logLevel: Logger.Level = .trace
-        var metadata: Logger.Metadata = [:]
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-        func log(event: LogEvent) {
-            let extra = (event.metadata ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-            written.withLock { $0.append("\(event.level) \(event.message)" + (extra.isEmpty ? "" : " " + extra)) }
-        }
-    }
-
     @Test func aFloodCostsAFewLines() {
-        let clock = Clock(), lines = Lines()
-        let logger = Logger(label: "test") { _ in lines }
+        let clock = Clock(), capture = CapturedLog()
+        let logger = capture.logger(label: "test")
         let throttle = LogThrottle(burst: 2, per: .seconds(60), now: { clock.now })
         for number in 1...10_000 { throttle.log(logger, .notice, "refused \(number)") }
         clock.advance(61)
         throttle.log(logger, .notice, "refused again")
-        #expect(lines.written.withLock { $0 } == [
-            "notice refused 1",
-            "notice refused 2 (more like this in the next 60.0 seconds are left out of the log)",
-            "notice refused again left_out_before=9998",
+        #expect(capture.all.map { $0.prefix { $0 != "[" } } == [
+            "notice refused 1  ",
+            "notice refused 2 (more like this in the next 60.0 seconds are left out of the log)  ",
+            "notice refused again left_out_before=9998 ",
         ])
     }
 
     @Test func linesBelowTheLogLevelAreNotCounted() {
-        let clock = Clock(), lines = Lines()
-        lines.logLevel = .warning
-        let logger = Logger(label: "test") { _ in lines }
+        let clock = Clock(), capture = CapturedLog()
+        var logger = capture.logger(label: "test")
+        logger.logLevel = .warning
         let throttle = LogThrottle(burst: 1, per: .seconds(60), now: { clock.now })
         throttle.log(logger, .info, "quiet")
         throttle.log(logger, .warning, "loud")
-        #expect(lines.written.withLock { $0 } == ["warning loud (more like this in the next 60.0 seconds are left out of the log)"])
+        #expect(capture.all.map { $0.prefix { $0 != "[" } } == ["warning loud (more like this in the next 60.0 seconds are left out of the log)  "])
     }
 }
