@@ -16,17 +16,16 @@ USERS=${DOVECOT_USERS:-"alice:alicepw bob:bobpw"}
 CONF="$ROOT/dovecot.conf"
 OAUTH_PORT=${DOVECOT_OAUTH_PORT:-$((PORT + 20000))}
 
-# Runs a command that outlives this script with only stdin, stdout and stderr open. The
-# caller is often a test process holding pipes to other children; a daemon that inherited
-# one end would keep that child from ever seeing end-of-file (a CI run hung so).
-without_inherited_fds() {
-  (
-    for fd in /proc/self/fd/*; do
-      fd=${fd##*/}
-      if [ "$fd" -gt 2 ]; then eval "exec $fd>&-" 2>/dev/null || true; fi
-    done
-    exec "$@"
-  )
+# Replaces the current (sub)shell with a command that has only stdin, stdout and stderr
+# open. The caller is often a test process holding pipes to other children; a daemon that
+# inherited one end would keep that child from ever seeing end-of-file (a CI run hung so).
+# Run it in a subshell: ( exec_without_inherited_fds cmd ... ).
+exec_without_inherited_fds() {
+  for fd in /proc/self/fd/*; do
+    fd=${fd##*/}
+    if [ "$fd" -gt 2 ]; then eval "exec $fd>&-" 2>/dev/null || true; fi
+  done
+  exec "$@"
 }
 
 stop() {
@@ -124,10 +123,13 @@ active_attribute = active
 active_value = true
 OAUTH
 touch "$ROOT/tokens"
-without_inherited_fds python3 "$(dirname "$0")/oauth2-introspection.py" "$ROOT/tokens" "$OAUTH_PORT" >/dev/null 2>&1 &
-echo $! > "$ROOT/run/introspection.pid"
+# The subshell records its own pid: exec keeps it, so stop() kills the endpoint itself.
+(
+  echo "$BASHPID" > "$ROOT/run/introspection.pid"
+  exec_without_inherited_fds python3 "$(dirname "$0")/oauth2-introspection.py" "$ROOT/tokens" "$OAUTH_PORT"
+) >/dev/null 2>&1 &
 mkdir -p "$ROOT/state"
-without_inherited_fds dovecot -c "$CONF"
+( exec_without_inherited_fds dovecot -c "$CONF" )
 for _ in $(seq 100); do
   if exec 3<>"/dev/tcp/127.0.0.1/$PORT" 2>/dev/null; then
     read -r -t 2 greeting <&3 || true
