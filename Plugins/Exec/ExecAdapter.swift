@@ -24,11 +24,12 @@ public struct ExecAdapter: ChannelAdapter {
     public init(config: ConfigValues, context: AdapterContext) throws {
         settings = try ExecSettings(config)
         self.context = context
-        try Self.checkProgram(settings, config: config, lookup: .live)
+        try Self.checkProgram(settings, config: config)
     }
 
     /// The program must be there when the gateway starts (see ``ExecutableLookup``).
-    static func checkProgram(_ settings: ExecSettings, config: ConfigValues, lookup: ExecutableLookup) throws {
+    private static func checkProgram(_ settings: ExecSettings, config: ConfigValues) throws {
+        let lookup = ExecutableLookup.live
         var errors: [ConfigError] = []
         if let directory = settings.workingDirectory, let problem = lookup.workingDirectoryProblem(directory) {
             errors.append(config.invalid("working_dir", problem))

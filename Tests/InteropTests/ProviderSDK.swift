@@ -1,5 +1,6 @@
 import Foundation
 import ListeningPostKit
+import ListeningPostTesting
 import TestSupport
 
 /// The providers' own SDKs, driven through Tests/Interop/sign.py in the virtualenvs that
@@ -31,9 +32,7 @@ struct ProviderSDK {
         // Files, not pipes: a process another test starts at the same moment (a Dovecot
         // that daemonizes) can inherit a pipe's write end, and then sign.py never sees the
         // end of its input and this never sees the end of its output. A CI run hung so.
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lp-sign-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        let directory = URL(fileURLWithPath: TemporaryDirectory.make("lp-sign"))
         let inputURL = directory.appendingPathComponent("requests.jsonl"), outputURL = directory.appendingPathComponent("signed.jsonl")
         let lines = requests.map { String(decoding: $0.compactJSON(), as: UTF8.self) }.joined(separator: "\n") + "\n"
         try Data(lines.utf8).write(to: inputURL)
