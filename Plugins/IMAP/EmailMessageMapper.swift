@@ -4,15 +4,20 @@ import ListeningPostKit
 
 /// A fetched mail (raw bytes, UID, UIDVALIDITY) to the message the gateway stores. Pure.
 ///
-/// - Text: the first `text/plain` body (preferred inside `multipart/alternative`), else the
-///   HTML reduced to text. Charsets are honoured; an unknown one is read as Windows-1252
-///   and noted in `metadata.email.problems`.
+/// - Text: the first readable text body (`text/plain`, preferred inside
+///   `multipart/alternative`, or any `text/*` that is not a data format, as RFC 2046 asks
+///   of unknown subtypes), else the HTML reduced to text. Charsets are honoured; an
+///   unknown one is read as Windows-1252 and noted in `metadata.email.problems`. A message
+///   with no text of its own (only a forwarded mail) takes the forwarded mail's text.
 /// - Attachments: every other part with a file name, an attachment disposition, or a
-///   non-text type: name, media type, decoded size and SHA-256.
+///   non-text type: name, media type, decoded size and SHA-256. An attached mail
+///   (`message/rfc822`, `message/global`) is also described: its from, subject, date and
+///   Message-ID.
 /// - Threading: the conversation is the thread root — the first `References` id, else
 ///   `In-Reply-To`, else the message's own `Message-ID`.
-/// - Dedup key: `message-id:<id>` (stable when UIDVALIDITY changes), else
-///   `uid:<uidvalidity>:<uid>`.
+/// - Dedup key: the Message-ID plus a digest of the author's headers and body (see
+///   ``MessageIdentity``), stable when UIDVALIDITY changes or a relay adds trace fields.
+///   A mail that cannot be parsed is keyed `uid:<uidvalidity>:<uid>`.
 /// - A message that cannot be parsed still becomes a message: flagged `unparseable`, with
 ///   the raw headers and the reason in metadata.
 enum EmailMessageMapper {
@@ -43,7 +48,7 @@ enum EmailMessageMapper {
         var problems = parsed.problems
 
         let messageId = messageIds(headers["Message-ID"]).first
-        var message = InboundMessage(dedupKey: messageId.map { "message-id:\($0)" } ?? "uid:\(location.uidValidity):\(location.uid)", text: "")
+        var message = InboundMessage(dedupKey: MessageIdentity.dedupKey(messageId: messageId, headers: headers, body: root.body), text: "")
         if let from = (headers["From"] ?? headers["Sender"] ?? headers["Reply-To"]).flatMap(EmailAddress.init(header:)) {
             message.author.email = from.address
             message.author.name = from.name
@@ -56,7 +61,16 @@ enum EmailMessageMapper {
 
         var body: Body?
         var attachments: [Attachment] = []
-        walk(root, body: &body, attachments: &attachments, problems: &problems, insideAlternative: false)
+        var forwarded: [MIMEEntity] = []
+        walk(root, body: &body, attachments: &attachments, forwarded: &forwarded, problems: &problems, insideAlternative: false)
+        if body == nil {
+            // Only forwarded mail: its text is what the customer sent on.
+            for inner in forwarded where body == nil {
+                var innerAttachments: [Attachment] = [], innerForwarded: [MIMEEntity] = []
+                walk(inner, body: &body, attachments: &innerAttachments, forwarded: &innerForwarded, problems: &problems, insideAlternative: false)
+            }
+            if body != nil { email["textFromForwarded"] = true }
+        }
         if let body { message.text = body.text }
         if body?.fromHTML == true { email["textFromHTML"] = true }
         message.attachments = attachments
@@ -81,22 +95,42 @@ enum EmailMessageMapper {
     }
 
     /// Depth first: the first usable text body, and every other part that is a file.
-    private static func walk(_ entity: MIMEEntity, body: inout Body?, attachments: inout [Attachment], problems: inout [String], insideAlternative: Bool) {
+    /// Attached mails are parsed and handed back in `forwarded`, in order.
+    private static func walk(
+        _ entity: MIMEEntity, body: inout Body?, attachments: inout [Attachment], forwarded: inout [MIMEEntity], problems: inout [String],
+        insideAlternative: Bool
+    ) {
         if entity.isMultipart, !entity.parts.isEmpty {
             if entity.contentType.value == "multipart/alternative", body == nil {
                 // Prefer the plain version; keep the others out of the attachments.
                 let ordered = entity.parts.filter { isPlain($0) } + entity.parts.filter { !isPlain($0) }
                 for part in ordered where body == nil {
-                    walk(part, body: &body, attachments: &attachments, problems: &problems, insideAlternative: true)
+                    walk(part, body: &body, attachments: &attachments, forwarded: &forwarded, problems: &problems, insideAlternative: true)
                 }
                 for part in entity.parts where isFile(part) { record(part, in: &attachments) }
                 return
             }
-            for part in entity.parts { walk(part, body: &body, attachments: &attachments, problems: &problems, insideAlternative: insideAlternative) }
+            for part in entity.parts {
+                walk(part, body: &body, attachments: &attachments, forwarded: &forwarded, problems: &problems, insideAlternative: insideAlternative)
+            }
             return
         }
         let type = entity.contentType.value
-        if body == nil, !isFile(entity), type == "text/plain" || type == "text/html" {
+        if isAttachedMail(type) {
+            let bytes = entity.decodedBody
+            var described: AttachedMessage?
+            if let inner = try? MIMEParser.parse(bytes) {
+                described = describe(inner.entity.headers)
+                forwarded.append(inner.entity)
+                problems += inner.problems.map { "in the attached mail: \($0)" }
+            } else {
+                problems.append("an attached \(type) part has no header fields; kept as a file")
+            }
+            attachments.append(Attachment(
+                name: entity.fileName, mediaType: type, size: bytes.count, sha256: Hex.encode(SHA256.hash(data: bytes)), message: described))
+            return
+        }
+        if body == nil, !isFile(entity), isReadableText(type) {
             let charset = entity.contentType.parameters["charset"]
             let (text, fellBack) = Charset.decodeLeniently(entity.decodedBody, charset: charset ?? "us-ascii")
             if fellBack { problems.append("charset '\(charset ?? "none")' is unknown or does not match the bytes; read as Windows-1252") }
@@ -105,12 +139,33 @@ enum EmailMessageMapper {
             return
         }
         if insideAlternative, !isFile(entity) { return }
-        if isFile(entity) || !type.hasPrefix("text/") || body != nil && entity.fileName != nil {
-            record(entity, in: &attachments)
-        } else if body != nil, type == "text/plain" || type == "text/html" {
-            // A second inline text part (a signature, a forwarded note): keep it as a file, not lost.
-            record(entity, in: &attachments)
-        }
+        // Everything else is kept as a file: real files, data formats such as text/calendar,
+        // and a second inline text part (a signature, a forwarded note), never lost.
+        record(entity, in: &attachments)
+    }
+
+    /// `text/*` a person reads. RFC 2046 says an unknown subtype is to be shown as plain
+    /// text; the exceptions are the text-based data formats, which are files.
+    static func isReadableText(_ type: String) -> Bool {
+        type.hasPrefix("text/") && !textDataFormats.contains(type)
+    }
+
+    static let textDataFormats: Set<String> = [
+        "text/calendar", "text/vcard", "text/x-vcard", "text/directory", "text/csv", "text/tab-separated-values", "text/xml",
+        "text/css", "text/javascript", "text/rtf", "text/rfc822-headers", "text/x-vcalendar",
+    ]
+
+    static func isAttachedMail(_ type: String) -> Bool {
+        type == "message/rfc822" || type == "message/global"
+    }
+
+    /// The header fields of an attached mail that say what it is.
+    static func describe(_ headers: MIMEHeaders) -> AttachedMessage {
+        AttachedMessage(
+            from: (headers["From"] ?? headers["Sender"]).flatMap(EmailAddress.init(header:))?.address,
+            subject: headers["Subject"].map(EncodedWords.decode),
+            date: headers["Date"].flatMap(MailDate.parse),
+            messageId: messageIds(headers["Message-ID"]).first)
     }
 
     private static func isPlain(_ entity: MIMEEntity) -> Bool {

@@ -13,21 +13,34 @@ struct IMAPSync: Sendable {
     let worker: IMAPWorker
     let stopping: StopFlag
 
+    /// `v1:<uidvalidity>:<last uid>`, and while a mailbox is read again after a UIDVALIDITY
+    /// change, `:<rescan through>`: the highest UID that was there at the change. Those
+    /// messages may have been stored by an earlier release under its Message-ID-only key,
+    /// so their old keys are looked up before they are stored (see ``MessageIdentity``).
     struct Checkpoint: Equatable {
         var uidValidity: UInt32
         var lastUID: UInt32
+        var rescanThrough: UInt32?
 
-        var text: String { "v1:\(uidValidity):\(lastUID)" }
+        var text: String { "v1:\(uidValidity):\(lastUID)" + (rescanThrough.map { ":\($0)" } ?? "") }
 
-        init(uidValidity: UInt32, lastUID: UInt32) {
+        init(uidValidity: UInt32, lastUID: UInt32, rescanThrough: UInt32? = nil) {
             self.uidValidity = uidValidity
             self.lastUID = lastUID
+            self.rescanThrough = rescanThrough.flatMap { $0 > lastUID ? $0 : nil }
         }
 
         init?(_ text: String?) {
             let parts = text?.split(separator: ":") ?? []
-            guard parts.count == 3, parts[0] == "v1", let validity = UInt32(parts[1]), let last = UInt32(parts[2]) else { return nil }
-            self.init(uidValidity: validity, lastUID: last)
+            guard parts.count == 3 || parts.count == 4, parts[0] == "v1", let validity = UInt32(parts[1]), let last = UInt32(parts[2]) else { return nil }
+            let rescan = parts.count == 4 ? UInt32(parts[3]) : nil
+            if parts.count == 4, rescan == nil { return nil }
+            self.init(uidValidity: validity, lastUID: last, rescanThrough: rescan)
+        }
+
+        /// The checkpoint after a batch up to `uid`.
+        func advanced(to uid: UInt32) -> Checkpoint {
+            Checkpoint(uidValidity: uidValidity, lastUID: uid, rescanThrough: rescanThrough)
         }
     }
 
@@ -79,13 +92,13 @@ struct IMAPSync: Sendable {
 
     /// Where to start: the committed checkpoint; on the first start, now (or the backfill
     /// horizon); after a UIDVALIDITY change, the whole mailbox again (dedup by Message-ID
-    /// keeps it from repeating what is stored).
+    /// keeps it from repeating what is stored, including what an earlier release stored).
     private func startingPoint(uidValidity: UInt32, uidNext: UInt32?) async throws -> Checkpoint {
         let saved = Checkpoint(try await context.sink.lastCheckpoint())
         if let saved, saved.uidValidity == uidValidity { return saved }
         if let saved {
-            context.logger.warning("UIDVALIDITY of \(settings.mailbox) changed from \(saved.uidValidity) to \(uidValidity); re-reading the mailbox (stored messages are recognised by Message-ID)")
-            return Checkpoint(uidValidity: uidValidity, lastUID: 0)
+            context.logger.warning("UIDVALIDITY of \(settings.mailbox) changed from \(saved.uidValidity) to \(uidValidity); re-reading the mailbox (stored messages are recognised by their dedup keys)")
+            return Checkpoint(uidValidity: uidValidity, lastUID: 0, rescanThrough: uidNext.map { $0 - 1 } ?? UInt32.max)
         }
         if settings.backfill > .zero {
             let since = context.clock.now().addingTimeInterval(-Double(settings.backfill.components.seconds))
@@ -137,14 +150,14 @@ struct IMAPSync: Sendable {
         // network then overlap instead of taking turns. Only the fetch runs ahead; the
         // checkpoint still moves batch by batch, after each commit.
         let uidValidity = checkpoint.uidValidity
-        var prefetch: Task<[InboundMessage], any Error>? = batches.first.map { first in Task { try await fetch(first, sizes: sizes, uidValidity: uidValidity) } }
+        var prefetch: Task<[(uid: UInt32, message: InboundMessage)], any Error>? = batches.first.map { first in Task { try await fetch(first, sizes: sizes, uidValidity: uidValidity) } }
         do {
             for (index, batch) in batches.enumerated() {
                 if isStopping { break }
                 guard let fetching = prefetch else { break }
                 let messages = try await fetching.value
                 prefetch = index + 1 < batches.count ? Task { [batches] in try await fetch(batches[index + 1], sizes: sizes, uidValidity: uidValidity) } : nil
-                current = try await commit(messages, batch: batch, uidValidity: uidValidity)
+                current = try await commit(messages, batch: batch, after: current)
             }
         } catch {
             // A fetch still running holds the connection: let it finish before the session
@@ -157,8 +170,9 @@ struct IMAPSync: Sendable {
     }
 
     /// Stores one batch with the checkpoint after it, then does what `after_commit` asks.
-    private func commit(_ messages: [InboundMessage], batch: [UInt32], uidValidity: UInt32) async throws -> Checkpoint {
-        let next = Checkpoint(uidValidity: uidValidity, lastUID: batch.last!)
+    private func commit(_ fetched: [(uid: UInt32, message: InboundMessage)], batch: [UInt32], after current: Checkpoint) async throws -> Checkpoint {
+        let next = current.advanced(to: batch.last!)
+        let messages = try await withoutLegacyCopies(fetched, rescanThrough: current.rescanThrough)
         let receipts = try await context.sink.submit(messages, checkpoint: next.text)
         let unparseable = messages.filter { $0.flags.contains(.unparseable) }.count
         if unparseable > 0 {
@@ -170,8 +184,24 @@ struct IMAPSync: Sendable {
         return next
     }
 
+    /// The messages of a batch, less those an earlier release stored under its
+    /// Message-ID-only key (looked for only while re-reading what was there at a
+    /// UIDVALIDITY change: a new mail that merely shares a Message-ID is a new message).
+    private func withoutLegacyCopies(_ fetched: [(uid: UInt32, message: InboundMessage)], rescanThrough: UInt32?) async throws -> [InboundMessage] {
+        guard let rescanThrough else { return fetched.map(\.message) }
+        let legacyKeys = fetched.filter { $0.uid <= rescanThrough }.compactMap { MessageIdentity.legacyDedupKey(for: $0.message.dedupKey) }
+        guard !legacyKeys.isEmpty else { return fetched.map(\.message) }
+        let stored = try await context.sink.storedDedupKeys(among: legacyKeys)
+        guard !stored.isEmpty else { return fetched.map(\.message) }
+        context.logger.info("\(stored.count) message(s) were stored by an earlier release under their Message-ID; not stored again")
+        return fetched.filter { item in
+            guard item.uid <= rescanThrough, let legacy = MessageIdentity.legacyDedupKey(for: item.message.dedupKey) else { return true }
+            return !stored.contains(legacy)
+        }.map(\.message)
+    }
+
     /// Fetches a batch without changing it (BODY.PEEK); oversized messages by header only.
-    private func fetch(_ uids: [UInt32], sizes: [UInt32: Int], uidValidity: UInt32) async throws -> [InboundMessage] {
+    private func fetch(_ uids: [UInt32], sizes: [UInt32: Int], uidValidity: UInt32) async throws -> [(uid: UInt32, message: InboundMessage)] {
         let timeout = settings.timeout, limit = settings.maxMessageSize, mailbox = settings.mailbox
         let raw = try await worker.withConnection { connection -> [(uid: UInt32, bytes: [UInt8], truncated: Bool)] in
             let small = uids.filter { (sizes[$0] ?? 0) <= limit }
@@ -195,7 +225,7 @@ struct IMAPSync: Sendable {
         return raw.map { item in
             var message = EmailMessageMapper.message(from: item.bytes, at: .init(mailbox: mailbox, uidValidity: uidValidity, uid: item.uid))
             if item.truncated { message.flags.insert(.truncated) }
-            return message
+            return (item.uid, message)
         }
     }
 

@@ -50,4 +50,8 @@ public struct ChannelSink: IngestSink {
     public func lastCheckpoint() async throws -> String? {
         try await log.checkpoint(channel: channel.id)
     }
+
+    public func storedDedupKeys(among dedupKeys: [String]) async throws -> Set<String> {
+        try await log.storedDedupKeys(channel: channel.id, among: dedupKeys)
+    }
 }

@@ -19,6 +19,9 @@ public protocol EventLog: Sendable {
     /// The checkpoint committed last for a channel.
     func checkpoint(channel: String) async throws -> String?
 
+    /// Those of `dedupKeys` stored for a channel.
+    func storedDedupKeys(channel: String, among dedupKeys: [String]) async throws -> Set<String>
+
     /// A subscriber's committed cursor (the last offset it has acknowledged).
     func cursor(subscriber: String) async throws -> Int64?
 

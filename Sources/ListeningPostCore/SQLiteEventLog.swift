@@ -215,6 +215,17 @@ public final class SQLiteEventLog: EventLog, Service {
         try await reader.query("SELECT token FROM checkpoints WHERE channel = ?", [.text(channel)]).first?.column("token")?.string
     }
 
+    public func storedDedupKeys(channel: String, among dedupKeys: [String]) async throws -> Set<String> {
+        var found = Set<String>()
+        for chunk in dedupKeys.chunked(by: 500) {
+            let sql = "SELECT dedup_key FROM events WHERE channel = ? AND dedup_key IN (" + Array(repeating: "?", count: chunk.count).joined(separator: ", ") + ")"
+            for row in try await reader.query(sql, [.text(channel)] + chunk.map { .text($0) }) {
+                if let key = row.column("dedup_key")?.string { found.insert(key) }
+            }
+        }
+        return found
+    }
+
     public func cursor(subscriber: String) async throws -> Int64? {
         try await reader.query("SELECT offset FROM subscriber_cursors WHERE subscriber = ?", [.text(subscriber)])
             .first?.column("offset")?.integer.map(Int64.init)

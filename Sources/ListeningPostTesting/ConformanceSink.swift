@@ -38,6 +38,10 @@ public final class ConformanceSink: IngestSink {
 
     public func lastCheckpoint() async throws -> String? { checkpoint }
 
+    public func storedDedupKeys(among dedupKeys: [String]) async throws -> Set<String> {
+        state.withLock { state in Set(dedupKeys.filter(state.log.contains)) }
+    }
+
     /// Waits until `condition` holds or `timeout` passes; returns whether it held.
     public func wait(timeout: Duration, until condition: @Sendable (ConformanceSink) -> Bool) async -> Bool {
         let deadline = ContinuousClock.now + timeout

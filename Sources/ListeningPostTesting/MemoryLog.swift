@@ -11,6 +11,9 @@ struct MemoryLog {
         self.idPrefix = idPrefix
     }
 
+    /// Whether a message with this dedup key is stored.
+    func contains(_ dedupKey: String) -> Bool { ids[dedupKey] != nil }
+
     /// Stores what is new and answers every message in order.
     mutating func store(_ batch: [InboundMessage]) -> [IngestReceipt] {
         batch.map { message in

@@ -34,6 +34,10 @@ public final class RecordingSink: IngestSink {
     }
 
     public func lastCheckpoint() async throws -> String? { checkpoint }
+
+    public func storedDedupKeys(among dedupKeys: [String]) async throws -> Set<String> {
+        state.withLock { state in Set(dedupKeys.filter(state.log.contains)) }
+    }
 }
 
 /// The error a failing ``RecordingSink`` throws.

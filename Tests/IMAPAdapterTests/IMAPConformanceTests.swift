@@ -48,8 +48,8 @@ struct IMAPHarness: ConformanceHarness {
         var keys: [String] = []
         for index in 0..<count {
             let id = "\(UUID().uuidString)@conformance.example.com"
-            try dovecot.deliver(to: Self.user, messageId: id, subject: "Conformance \(index)")
-            keys.append("message-id:\(id)")
+            let eml = try dovecot.deliver(to: Self.user, messageId: id, subject: "Conformance \(index)")
+            keys.append(IMAPIntegrationTests.dedupKey(of: eml))
         }
         return keys
     }

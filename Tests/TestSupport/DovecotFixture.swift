@@ -5,7 +5,7 @@ import Synchronization
 /// scripts/dovecot-fixture.sh (in a root of its own, on ports of its own) and stopped when
 /// the process exits. Each test uses its own user, so tests do not see each other's mail.
 public final class DovecotFixture: Sendable {
-    static let users = ["idle", "poll", "restart", "validity", "flags", "seen", "password", "tls", "move", "journey", "conformance", "oauth"]
+    static let users = ["idle", "poll", "restart", "validity", "flags", "seen", "password", "tls", "move", "journey", "conformance", "oauth", "collide", "upgrade"]
 
     public let root: String
     public let port: Int
@@ -44,13 +44,16 @@ public final class DovecotFixture: Sendable {
     }
 
     /// Drops a message into the user's Maildir/new, as a delivery agent would.
-    public func deliver(to user: String, messageId: String, subject: String = "Test", body: String = "Hello", from: String = "customer@example.com") throws {
+    /// Returns the bytes delivered.
+    @discardableResult
+    public func deliver(to user: String, messageId: String, subject: String = "Test", body: String = "Hello", from: String = "customer@example.com") throws -> [UInt8] {
         let eml = "From: \"Customer\" <\(from)>\r\nTo: \(user)@example.com\r\nSubject: \(subject)\r\nMessage-ID: <\(messageId)>\r\nDate: Mon, 23 Nov 2026 09:00:00 +0000\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\(body)\r\n"
         let directory = "\(root)/mail/\(user)/Maildir"
         let name = "\(Int(Date().timeIntervalSince1970)).M\(UInt32.random(in: 0...UInt32.max))P\(ProcessInfo.processInfo.processIdentifier).fixture"
         // Written in tmp/ and renamed, so Dovecot never sees half a file.
         try Data(eml.utf8).write(to: URL(fileURLWithPath: "\(directory)/tmp/\(name)"))
         try FileManager.default.moveItem(atPath: "\(directory)/tmp/\(name)", toPath: "\(directory)/new/\(name)")
+        return Array(eml.utf8)
     }
 
     /// Makes `token` a valid OAuth 2.0 access token for `user` (XOAUTH2/OAUTHBEARER), as
