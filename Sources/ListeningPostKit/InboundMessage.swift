@@ -95,14 +95,57 @@ public struct Attachment: Sendable, Hashable, Codable {
     public var sha256: String?
     /// Where the content can be fetched, when it stays with the provider.
     public var url: String?
+    /// For an attached mail (`message/rfc822`: a forward, a digest entry), who sent it,
+    /// when, and under what subject.
+    public var message: AttachedMessage?
 
     /// Creates attachment metadata.
-    public init(name: String? = nil, mediaType: String, size: Int? = nil, sha256: String? = nil, url: String? = nil) {
+    public init(name: String? = nil, mediaType: String, size: Int? = nil, sha256: String? = nil, url: String? = nil, message: AttachedMessage? = nil) {
         self.name = name
         self.mediaType = mediaType
         self.size = size
         self.sha256 = sha256
         self.url = url
+        self.message = message
+    }
+}
+
+/// A mail carried inside another, described by its own header fields.
+public struct AttachedMessage: Sendable, Hashable, Codable {
+    /// The sender's address.
+    public var from: String?
+    /// The subject, decoded.
+    public var subject: String?
+    /// When it was sent, per its `Date` field.
+    public var date: Date?
+    /// Its Message-ID, without angle brackets.
+    public var messageId: String?
+
+    /// Creates a description; every field is optional.
+    public init(from: String? = nil, subject: String? = nil, date: Date? = nil, messageId: String? = nil) {
+        self.from = from
+        self.subject = subject
+        self.date = date
+        self.messageId = messageId
+    }
+
+    enum CodingKeys: String, CodingKey { case from, subject, date, messageId }
+
+    // The date is RFC 3339 text, as everywhere in the event.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        from = try container.decodeIfPresent(String.self, forKey: .from)
+        subject = try container.decodeIfPresent(String.self, forKey: .subject)
+        date = try container.decodeIfPresent(String.self, forKey: .date).map { try RFC3339.decode($0, codingPath: decoder.codingPath) }
+        messageId = try container.decodeIfPresent(String.self, forKey: .messageId)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(from, forKey: .from)
+        try container.encodeIfPresent(subject, forKey: .subject)
+        try container.encodeIfPresent(date.map(RFC3339.string(from:)), forKey: .date)
+        try container.encodeIfPresent(messageId, forKey: .messageId)
     }
 }
 

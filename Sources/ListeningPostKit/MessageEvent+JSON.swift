@@ -121,6 +121,10 @@ extension Attachment {
         var object = JSONWriter.ObjectWriter()
         object.key("mediaType", into: &writer)
         writer.write(string: mediaType)
+        if let message {
+            object.key("message", into: &writer)
+            message.write(into: &writer)
+        }
         writeIfPresent("name", name, &object, &writer)
         writeIfPresent("sha256", sha256, &object, &writer)
         if let size {
@@ -128,6 +132,17 @@ extension Attachment {
             writer.raw(String(size))
         }
         writeIfPresent("url", url, &object, &writer)
+        object.close(into: &writer)
+    }
+}
+
+extension AttachedMessage {
+    func write(into writer: inout JSONWriter) {
+        var object = JSONWriter.ObjectWriter()
+        writeIfPresent("date", date.map(RFC3339.string(from:)), &object, &writer)
+        writeIfPresent("from", from, &object, &writer)
+        writeIfPresent("messageId", messageId, &object, &writer)
+        writeIfPresent("subject", subject, &object, &writer)
         object.close(into: &writer)
     }
 }
