@@ -7,8 +7,9 @@ import SMSAdapter
 import WebhookAdapter
 
 extension AdapterRegistry {
-    /// Every adapter this build of listening-post ships. To add one: a folder under
-    /// `Plugins/`, a target in Package.swift, and a line here.
+    /// Every adapter this build of listening-post ships. A new adapter is a line in
+    /// `builtinAdapters` in Package.swift (which makes its target and test target from
+    /// its folder under `Plugins/`) and a line here; docs/writing-an-adapter.md says the same.
     static let builtin = AdapterRegistry([
         WebhookAdapter.self,
         SMSAdapter.self,

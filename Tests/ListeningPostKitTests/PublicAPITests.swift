@@ -51,6 +51,22 @@ struct PublicAPITests {
         #expect(violations.isEmpty, "\(violations.joined(separator: "\n"))")
     }
 
+    /// Every folder of Plugins/ (but `examples`) is declared in Package.swift's literal
+    /// `builtinAdapters` list and registered in BuiltinAdapters.swift, and nothing is
+    /// declared that has no folder: a folder left out would silently build no adapter.
+    @Test func everyPluginFolderIsDeclaredAndRegistered() throws {
+        let folders = try FileManager.default.contentsOfDirectory(atPath: Self.root.appendingPathComponent("Plugins").path)
+            .filter { $0 != "examples" && !$0.hasPrefix(".") }.sorted()
+        #expect(!folders.isEmpty, "Plugins/ holds no adapter")
+        let manifest = try String(contentsOf: Self.root.appendingPathComponent("Package.swift"), encoding: .utf8)
+        let declared = manifest.matches(of: /BuiltinAdapter\(\s*folder: "([^"]+)"/).map { String($0.1) }.sorted()
+        #expect(declared == folders, "Package.swift's builtinAdapters and the folders of Plugins/ differ")
+        let registry = try String(contentsOf: Self.root.appendingPathComponent("Sources/listening-post/BuiltinAdapters.swift"), encoding: .utf8)
+        for folder in folders {
+            #expect(registry.contains("\(folder)Adapter.self"), "\(folder)Adapter is not in AdapterRegistry.builtin")
+        }
+    }
+
     static func swiftFiles(in directory: String) throws -> [URL] {
         let base = root.appendingPathComponent(directory)
         guard let enumerator = FileManager.default.enumerator(at: base, includingPropertiesForKeys: nil) else { return [] }
