@@ -1,5 +1,6 @@
 import Foundation
 import ListeningPostCore
+import ListeningPostTesting
 import Logging
 import Synchronization
 import Testing
@@ -30,13 +31,15 @@ import Testing
         _ = await runner.result
     }
 
+    /// The waiter's own timeout is 30 s, and the hub's ticker would only expire it then: a
+    /// waiter back within 2 s was woken by the publish.
     @Test func waitingSubscriberWakesOnPublish() async throws {
         let log = try await SQLiteEventLog.open(directory: SQLiteEventLogTests.temporaryDirectory(), logger: Logger(label: "t"))
         let hub = StreamHub(log: log)
-        let waiter = Task { await hub.waitForEntries(stream: "all", after: 0, timeout: .seconds(30)) }
+        let waiter = Task { try await within(.seconds(2)) { await hub.waitForEntries(stream: "all", after: 0, timeout: .seconds(30)) } }
         try await Task.sleep(for: .milliseconds(50))
         hub.publish([StreamEntry(stream: "all", offset: 1, eventId: "e1", payload: [])])
-        #expect(await waiter.value == true)
+        #expect(try await waiter.value == true, "the waiter was not woken by the publish")
         #expect(await hub.waitForEntries(stream: "all", after: 1, timeout: .milliseconds(20)) == false)
         await log.close()
     }

@@ -3,6 +3,7 @@ import Foundation
 import ListeningPostCore
 import ListeningPostKit
 import ListeningPostServer
+import ListeningPostTesting
 import NIOCore
 import NIOHTTP1
 import Testing
@@ -29,13 +30,16 @@ import Testing
         }
     }
 
+    /// The stream's heartbeat is 15 s, after which an idle SSE loop reads the log anyway: a
+    /// subscriber that has both events within 5 s of the posts was woken by the commit.
     @Test func liveSubscriberReceivesNewEventsAndPerChannelStreamsExist() async throws {
-        try await GatewayHarness.withLiveGateway { _, port in
+        try await GatewayHarness.withLiveGateway(heartbeat: "15s") { _, port in
             let reader = Task { try await GatewayHarness.readEvents(port, stream: "survey", count: 2) }
             try await Task.sleep(for: .milliseconds(200))
             try await Self.post(port, "live-1")
             try await Self.post(port, "live-2")
-            let events = try await reader.value
+            let received = try await within(.seconds(5)) { try await reader.value }
+            let events = try #require(received, "the subscriber was not woken by the commit")
             #expect(events.map(\.lastEventId) == ["1", "2"])
             let event = try MessageEvent.decode(Array(events[0].data.utf8))
             #expect(event.channel == "survey")
