@@ -136,7 +136,8 @@ final class GatewayProcess: Sendable {
         return root.appendingPathComponent(".build/debug/listening-post").path
     }
 
-    static func start(config: String, logFile: String) async throws -> GatewayProcess {
+    /// - Parameter environment: added to this process's environment for the gateway.
+    static func start(config: String, logFile: String, environment: [String: String] = [:]) async throws -> GatewayProcess {
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw Failure(description: "\(binary) is not built; run `swift build` first (or set LISTENING_POST_BIN)")
         }
@@ -144,6 +145,7 @@ final class GatewayProcess: Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["serve", "--config", config]
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new } }
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: logFile))
         process.standardOutput = FileHandle.nullDevice
         try process.run()

@@ -1,0 +1,88 @@
+import Foundation
+import ListeningPostCore
+import ListeningPostKit
+import ListeningPostTesting
+import Testing
+
+/// The README's first example, run as a new user would: its request, sent to the binary
+/// serving the example `channels.yaml`, and every claim the README makes about the event
+/// (the `data` excerpt it shows, and the exact streams it lands in), read from the README
+/// itself. Change the example's address, a claim, or the example config, and this fails.
+@Suite(.serialized) struct ReadmeQuickstartTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    struct Quickstart {
+        var path: String
+        var body: String
+        var excerpt: JSONValue
+        var streams: [String]
+    }
+
+    /// The first `curl … /hooks/…` block, the ```json excerpt after it, and the streams named
+    /// in the sentence "… lands in streams `a`, `b` …".
+    static func quickstart(from readme: String) throws -> Quickstart {
+        let blocks = readme.components(separatedBy: "```")
+        let curl = try #require(blocks.firstIndex { $0.hasPrefix("sh\n") && $0.contains("curl") && $0.contains("/hooks/") }, "no curl example in README.md")
+        let command = blocks[curl]
+        let path = try #require(command.firstMatch(of: /localhost:8080(\/[^\s']+)/)?.1, "no localhost:8080 path in the curl example")
+        let body = try #require(command.firstMatch(of: /-d '([^']*)'/)?.1, "no -d '…' body in the curl example")
+        let json = try #require(blocks[(curl + 1)...].first { $0.hasPrefix("json\n") }, "no ```json excerpt after the curl example")
+        let excerpt = try JSONValue.parse(Array(json.dropFirst(5).utf8))
+        let after = blocks[(curl + 1)...].joined(separator: "```")
+        let sentence = try #require(after.firstMatch(of: /lands in\s+streams\s+([^.]*)\./)?.1, "no 'lands in streams …' sentence")
+        let streams = sentence.matches(of: /`([^`]+)`/).map { String($0.1) }
+        return Quickstart(path: String(path), body: String(body), excerpt: excerpt, streams: streams)
+    }
+
+    @Test func theReadmesFirstExampleIsTrue() async throws {
+        let readme = try String(contentsOf: Self.root.appendingPathComponent("README.md"), encoding: .utf8)
+        let example = try Self.quickstart(from: readme)
+        #expect(example.streams.count >= 2, "the README names the streams")
+
+        let directory = try ExecPluginTests.workspace("readme")
+        let gateway = try await GatewayProcess.start(
+            config: Self.root.appendingPathComponent("channels.yaml").path, logFile: directory + "/gateway.log",
+            environment: ["LISTENING_POST_PORT": "0", "LISTENING_POST_DATA": directory + "/data"])
+        defer { gateway.signal(SIGKILL) }
+
+        let answer = try await GatewayHarness.post(gateway.port, example.path, body: Array(example.body.utf8))
+        #expect(answer.status == 202)
+        let id = try #require(answer.json?.objectValue?["id"]?.stringValue)
+
+        let stored = try await GatewayHarness.readEvents(gateway.port, stream: "all", query: "?after=0", count: 1, token: "demo-token-change-me")
+        let event = try JSONValue.parse(Array(try #require(stored.first).data.utf8))
+        #expect(event.objectValue?["id"]?.stringValue == id)
+        let data = try #require(event.objectValue?["data"])
+        for mismatch in Self.mismatches(expected: example.excerpt, actual: data, at: "data") {
+            Issue.record("README claims \(mismatch)")
+        }
+
+        // Exactly the streams claimed. The data directory is new and holds this one event, so
+        // the streams it landed in are those with a head; each of them holds it.
+        let listing = try await GatewayHarness.get(gateway.port, "/v1/streams", token: "demo-token-change-me")
+        guard case .array(let streams)? = try JSONValue.parse(Array(listing.body.utf8)).objectValue?["streams"] else {
+            Issue.record("no stream list: \(listing.body)")
+            return
+        }
+        let filled = streams.compactMap { entry -> String? in
+            guard case .number(let head)? = entry.objectValue?["head"], head > 0 else { return nil }
+            return entry.objectValue?["name"]?.stringValue
+        }
+        #expect(filled.sorted() == example.streams.sorted(), "the README names the streams the event lands in")
+        for stream in filled {
+            let first = try await GatewayHarness.readEvents(gateway.port, stream: stream, query: "?after=0", count: 1, token: "demo-token-change-me")
+            #expect(first.first?.lastEventId == "1")
+            #expect(first.first?.data.contains(id) == true, "stream \(stream) holds the README's event")
+        }
+    }
+
+    /// Where `actual` differs from the members `expected` names (a subset match).
+    static func mismatches(expected: JSONValue, actual: JSONValue?, at path: String) -> [String] {
+        guard case .object(let members) = expected else {
+            return expected == actual ? [] : ["\(path) = \(String(decoding: expected.compactJSON(), as: UTF8.self)), but the event has \(actual.map { String(decoding: $0.compactJSON(), as: UTF8.self) } ?? "nothing")"]
+        }
+        return members.sorted { $0.key < $1.key }.flatMap { key, value in
+            mismatches(expected: value, actual: actual?.objectValue?[key], at: "\(path).\(key)")
+        }
+    }
+}
