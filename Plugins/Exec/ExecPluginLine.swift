@@ -24,7 +24,7 @@ struct ExecPluginLine: Equatable {
 
     private static let messageKeys: Set<String> = [
         "v", "type", "ref", "checkpoint", "dedupKey", "text", "subject", "author", "conversationId",
-        "occurredAt", "attachments", "flags", "metadata", "score",
+        "occurredAt", "attachments", "flags", "metadata", "score", "reason", "survey",
     ]
     private static let checkpointKeys: Set<String> = ["v", "type", "ref", "checkpoint"]
     private static let authorKeys: Set<String> = ["email", "phone", "handle", "name", "id"]
@@ -142,10 +142,16 @@ struct ExecPluginLine: Equatable {
             message.metadata.merge(metadata.fields) { _, plugin in plugin }
         }
         if let score = try reader.count("score") {
-            guard let feedback = Feedback.netPromoter(score: score) else {
+            guard var feedback = Feedback(score: score) else {
                 throw reader.refuse("\"score\" \(score) is outside 0–10 (an NPS answer)")
             }
+            feedback.reason = try reader.string("reason")
+            feedback.survey = try reader.string("survey")
             message.feedback = feedback
+        } else if try reader.string("reason") != nil {
+            throw reader.refuse("\"reason\" belongs to an NPS answer; give \"score\" too")
+        } else if try reader.string("survey") != nil {
+            throw reader.refuse("\"survey\" belongs to an NPS answer; give \"score\" too")
         }
         return message
     }

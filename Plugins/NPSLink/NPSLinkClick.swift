@@ -45,7 +45,7 @@ struct NPSLinkClick: Equatable {
     func message(question: String, now: Date) -> InboundMessage {
         var message = InboundMessage(
             dedupKey: "nps:\(survey):\(email.lowercased()):\(issuedAt)", text: "", occurredAt: now,
-            feedback: Feedback.netPromoter(score: score))
+            feedback: Feedback(score: score, survey: survey))
         message.author.email = email
         message.metadata["nps"] = [
             "survey": .string(survey), "question": .string(question), "score": .number(Double(score)),

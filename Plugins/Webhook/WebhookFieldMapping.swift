@@ -22,7 +22,10 @@ struct WebhookFieldMapping: Sendable {
 
         static let score = Field(name: "score", defaultPointer: "/score", doc: "An answer to \"how likely are you to recommend us, 0–10?\" (a number or numeric text). Becomes `feedback` with its NPS category: 0–6 detractor, 7–8 passive, 9–10 promoter. Read only when mapped; anything but a whole number 0–10 is a 400.")
 
-        static let all: [Field] = [text, subject, authorEmail, authorPhone, authorId, authorName, authorHandle, threadId, occurredAt, dedupKey, score]
+        static let reason = Field(name: "reason", defaultPointer: "/reason", doc: "The answer to \"what is the main reason for your score?\" (`feedback.reason`). Read only when mapped, and only with a score.")
+        static let survey = Field(name: "survey", defaultPointer: "/survey", doc: "The survey or campaign id (`feedback.survey`): NPS counts one answer per customer and survey. Read only when mapped, and only with a score.")
+
+        static let all: [Field] = [text, subject, authorEmail, authorPhone, authorId, authorName, authorHandle, threadId, occurredAt, dedupKey, score, reason, survey]
     }
 
     var pointers: [Field: JSONPointer]
@@ -31,6 +34,9 @@ struct WebhookFieldMapping: Sendable {
     var explicitDedupKey: Bool
     /// True when the operator mapped `score`; an unmapped `/score` may mean anything.
     var explicitScore = false
+    /// Likewise for `reason` and `survey`.
+    var explicitReason = false
+    var explicitSurvey = false
 
     static let defaults = WebhookFieldMapping(
         pointers: Dictionary(uniqueKeysWithValues: Field.all.map { ($0, JSONPointer($0.defaultPointer)!) }),
@@ -64,6 +70,8 @@ struct WebhookFieldMapping: Sendable {
         if !errors.isEmpty { throw ConfigErrors(errors) }
         self.init(pointers: pointers, required: required, explicitDedupKey: config.isGiven(Field.dedupKey.name))
         self.explicitScore = config.isGiven(Field.score.name)
+        self.explicitReason = config.isGiven(Field.reason.name)
+        self.explicitSurvey = config.isGiven(Field.survey.name)
     }
 
     /// The field's value; `nil` when absent or null, which is a 400 for a required field.
@@ -97,9 +105,11 @@ struct WebhookFieldMapping: Sendable {
         case .string(let text): number = Double(text.trimmingASCIIWhitespace())
         default: number = nil
         }
-        guard let number, number == number.rounded(), let feedback = Feedback.netPromoter(score: Int(exactly: number) ?? -1) else {
+        guard let number, var feedback = Feedback(score: number) else {
             throw .malformed("score: \(pointers[.score]!) must be a whole number from 0 to 10, got \(String(decoding: value.compactJSON(), as: UTF8.self))")
         }
+        if explicitReason { feedback.reason = try string(.reason, in: payload).flatMap { $0.isEmpty ? nil : $0 } }
+        if explicitSurvey { feedback.survey = try string(.survey, in: payload) }
         return feedback
     }
 }

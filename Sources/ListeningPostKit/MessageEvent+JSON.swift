@@ -72,11 +72,13 @@ extension MessageEventData {
         if let feedback {
             object.key("feedback", into: &writer)
             var feedbackObject = JSONWriter.ObjectWriter()
-            writeIfPresent("category", feedback.category, &feedbackObject, &writer)
-            if let score = feedback.score {
-                feedbackObject.key("score", into: &writer)
-                writer.raw(String(score))
-            }
+            writeIfPresent("category", feedback.category.rawValue, &feedbackObject, &writer)
+            writeIfPresent("reason", feedback.reason, &feedbackObject, &writer)
+            feedbackObject.key("score", into: &writer)
+            writer.raw(String(feedback.score))
+            writeIfPresent("source", feedback.source.rawValue, &feedbackObject, &writer)
+            writeIfPresent("supersedes", feedback.supersedes, &feedbackObject, &writer)
+            writeIfPresent("survey", feedback.survey, &feedbackObject, &writer)
             feedbackObject.close(into: &writer)
         }
         object.key("flags", into: &writer)

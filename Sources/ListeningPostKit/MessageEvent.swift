@@ -214,31 +214,6 @@ public struct CustomerReference: Sendable, Hashable, Codable {
     }
 }
 
-/// Enrichment: a feedback score carried by a message.
-public struct Feedback: Sendable, Hashable, Codable {
-    /// The score as given, e.g. 0–10 for NPS.
-    public var score: Int?
-    /// The category: `promoter`, `passive` or `detractor` for NPS.
-    public var category: String?
-    /// Creates feedback.
-    public init(score: Int? = nil, category: String? = nil) {
-        self.score = score
-        self.category = category
-    }
-
-    /// An answer to "how likely are you to recommend us, 0–10?": 0–6 detractor, 7–8
-    /// passive, 9–10 promoter. `nil` outside 0–10.
-    public static func netPromoter(score: Int) -> Feedback? {
-        guard (0...10).contains(score) else { return nil }
-        let category = switch score {
-        case 0...6: "detractor"
-        case 7...8: "passive"
-        default: "promoter"
-        }
-        return Feedback(score: score, category: category)
-    }
-}
-
 /// Enrichment: the segment's response-time standard applied to one message.
 public struct ResponseTarget: Sendable, Hashable, Codable {
     /// The standard, in seconds (a segment's `response_target: 3h` is 10800).

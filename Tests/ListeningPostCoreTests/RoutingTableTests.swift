@@ -214,8 +214,9 @@ import Testing
     }
 
     @Test func netPromoterCategories() {
-        #expect((0...10).map { Feedback.netPromoter(score: $0)!.category! } == Array(repeating: "detractor", count: 7) + ["passive", "passive", "promoter", "promoter"])
-        #expect(Feedback.netPromoter(score: 11) == nil)
-        #expect(Feedback.netPromoter(score: -1) == nil)
+        #expect((0...10).map { Feedback(score: $0)!.category.rawValue } == Array(repeating: "detractor", count: 7) + ["passive", "passive", "promoter", "promoter"])
+        // Only a whole number 0–10 is a score.
+        for notAScore in [11.0, -1, 7.5, .nan, .infinity, 1e300] { #expect(Feedback(score: notAScore) == nil, "\(notAScore)") }
+        #expect(Feedback(score: 10.0)?.score == 10)
     }
 }

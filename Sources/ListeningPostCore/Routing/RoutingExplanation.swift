@@ -36,7 +36,7 @@ public enum RoutingExplanation {
             author.name = fields["name"]?.stringValue
         }
         var message = InboundMessage(dedupKey: "dry-run", author: author, subject: object["subject"]?.stringValue, text: object["text"]?.stringValue ?? "")
-        if case .number(let score)? = object["score"] { message.feedback = Feedback.netPromoter(score: Int(score)) }
+        if case .number(let score)? = object["score"] { message.feedback = Feedback(score: score) }
         return MessageEvent(id: "dry-run", channel: channel.identity, message: message, receivedAt: Date())
     }
 
@@ -69,7 +69,7 @@ public enum RoutingExplanation {
             lines.append("response target: \(target.seconds)s, due \(RFC3339.string(from: target.due))")
         }
         if let feedback = routed.event.data.feedback {
-            lines.append("feedback: \(feedback.score.map(String.init) ?? "-") (\(feedback.category ?? "-"))")
+            lines.append("feedback: \(feedback.score) (\(feedback.category.rawValue))")
         }
         lines.append("routes:")
         var stoppedBy: String?

@@ -45,7 +45,7 @@ public struct RoutingFacts: Sendable {
         emailDomains = domains
         text = includeText ? [event.data.subject, event.data.text].compactMap { $0 }.joined(separator: "\n") : ""
         lowercasedText = includeText ? text.lowercased() : ""
-        feedbackCategory = event.data.feedback?.category
+        feedbackCategory = event.data.feedback?.category.rawValue
         flags = Set(event.data.flags.map(\.rawValue))
     }
 }
