@@ -1,0 +1,53 @@
+import Foundation
+import ListeningPostKit
+
+/// One stored NPS answer, as the NPS projection keeps it: what it is, whose, and where it
+/// belongs. Taken from a stored event with ``init(event:)``.
+public struct NPSAnswer: Sendable, Hashable {
+    /// The event that carried it.
+    public var eventId: String
+    /// Whose answer: the customer id (directory or provisional), else the channel's dedup
+    /// key, so an anonymous answer still counts once.
+    public var respondent: String
+    /// The survey or campaign; answers without one share the survey `""`.
+    public var survey: String
+    /// The customer's segment.
+    public var segment: String
+    /// The channel it came in on.
+    public var channel: String
+    /// When it was given (the source's time, else when it was received).
+    public var answeredAt: Date
+    /// 0–10.
+    public var score: Int
+    /// The event id of an earlier answer this one replaces.
+    public var supersedes: String?
+
+    /// Creates an answer.
+    public init(eventId: String, respondent: String, survey: String, segment: String, channel: String, answeredAt: Date, score: Int, supersedes: String? = nil) {
+        self.eventId = eventId
+        self.respondent = respondent
+        self.survey = survey
+        self.segment = segment
+        self.channel = channel
+        self.answeredAt = answeredAt
+        self.score = score
+        self.supersedes = supersedes
+    }
+
+    /// The answer an event carries; `nil` for an event without feedback.
+    public init?(event: MessageEvent) {
+        guard let feedback = event.data.feedback else { return nil }
+        self.init(
+            eventId: event.id,
+            respondent: event.data.customer?.id ?? "\(event.data.channel.id):\(event.data.dedupKey)",
+            survey: feedback.survey ?? "",
+            segment: event.data.segment ?? "",
+            channel: event.data.channel.id,
+            answeredAt: event.data.occurredAt ?? event.data.receivedAt,
+            score: feedback.score,
+            supersedes: feedback.supersedes)
+    }
+
+    /// The category of its score.
+    public var category: NPSCategory { NPSCategory(score: score) }
+}

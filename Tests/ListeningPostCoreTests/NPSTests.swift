@@ -1,0 +1,144 @@
+import Foundation
+import ListeningPostCore
+import ListeningPostKit
+import Testing
+
+/// NPS arithmetic: the score, the adjusted-Wald interval, what counts (one latest answer
+/// per respondent and survey, corrections replacing), and the query parameters' refusals.
+@Suite struct NPSTests {
+    @Test func scoreIsPercentPromotersMinusPercentDetractors() {
+        let cell = NPSCell(promoters: 50, passives: 30, detractors: 20)
+        #expect(cell.responses == 100)
+        #expect(cell.nps == 30)
+        #expect(NPSCell().nps == nil)
+        #expect(NPSCell(promoters: 1, passives: 1, detractors: 1).adding(NPSCell(promoters: 2)).nps == 40, "3 promoters, 1 passive, 1 detractor")
+    }
+
+    /// Values worked by hand from the formula in the docs (n' = n + 3, ¾ each added to
+    /// promoters and detractors).
+    @Test func intervalIsAdjustedWald() {
+        // 50/30/20: p' = 50.75/103, d' = 20.75/103, NPS' = 30/103 = 0.291262,
+        // var = (71.5/103 − 0.291262²)/103 = 0.0059160, margin = 1.96 × 0.076915 = 0.150751.
+        let interval = NPSCell(promoters: 50, passives: 30, detractors: 20).interval
+        #expect(abs(interval.lowerBound - 14.051) < 0.01, "\(interval)")
+        #expect(abs(interval.upperBound - 44.201) < 0.01, "\(interval)")
+        // All promoters, n = 10: p' = 10.75/13, d' = 0.75/13; the interval stays below 100.
+        let all = NPSCell(promoters: 10).interval
+        #expect(all.upperBound <= 100 && all.upperBound > 90 && all.lowerBound > 40, "\(all)")
+        // No answers: the widest honest interval, centred on 0.
+        let none = NPSCell().interval
+        #expect(abs(none.lowerBound + none.upperBound) < 1e-9 && none.upperBound > 60, "\(none)")
+    }
+
+    static let day: TimeInterval = 86_400
+    static let start = Date(timeIntervalSince1970: 1_793_491_200)  // 2026-11-01
+
+    static func answer(_ id: String, _ who: String, _ score: Int, day: Double, segment: String = "gold", channel: String = "sms", survey: String = "q4", supersedes: String? = nil) -> NPSAnswer {
+        NPSAnswer(eventId: id, respondent: who, survey: survey, segment: segment, channel: channel, answeredAt: start.addingTimeInterval(day * Self.day), score: score, supersedes: supersedes)
+    }
+
+    @Test func theLatestAnswerPerRespondentAndSurveyCounts() {
+        var tally = NPSTally()
+        tally.add(Self.answer("e1", "ann", 3, day: 1))
+        tally.add(Self.answer("e2", "ann", 9, day: 2))  // Ann changed her mind: one promoter, no detractor
+        tally.add(Self.answer("e3", "bo", 10, day: 1))
+        tally.add(Self.answer("e4", "bo", 2, day: 1, survey: "onboarding"))  // another survey counts on its own
+        tally.add(Self.answer("e5", "cy", 6, day: 3))
+        tally.add(Self.answer("e6", "cy", 8, day: 0.5))  // late to arrive, but given earlier: e5 stays
+        let rows = tally.rows(for: NPSQuery(groupBy: [], from: Self.start, to: Self.start.addingTimeInterval(30 * Self.day)))
+        #expect(rows.map(\.cell) == [NPSCell(promoters: 2, passives: 0, detractors: 2)])
+    }
+
+    @Test func aSupersededAnswerNeverCounts() {
+        var tally = NPSTally()
+        tally.add(Self.answer("e1", "ann", 3, day: 1, survey: "delighted-1"))
+        // Delighted's update arrives as another respondent key (say before the directory knew her).
+        tally.add(Self.answer("e2", "prov_ann", 7, day: 1, survey: "delighted-1", supersedes: "e1"))
+        let rows = tally.rows(for: NPSQuery(groupBy: [], from: Self.start, to: Self.start.addingTimeInterval(30 * Self.day)))
+        #expect(rows.map(\.cell) == [NPSCell(passives: 1)])
+    }
+
+    /// Random answers over segments, channels, surveys, corrections and late arrivals,
+    /// against a computation written independently here: the dumbest one that is right.
+    @Test(arguments: 1...5)
+    func groupedTrendMatchesAnIndependentCount(seed: UInt64) {
+        var random = SplitMix(seed: seed)
+        var tally = NPSTally()
+        var all: [NPSAnswer] = []
+        for index in 0..<2_000 {
+            let supersedes = index > 10 && random.next() % 10 == 0 ? all[Int(random.next() % UInt64(all.count))].eventId : nil
+            let answer = Self.answer(
+                "e\(index)", "c\(random.next() % 150)", Int(random.next() % 11), day: Double(random.next() % 9_000) / 100,
+                segment: ["gold", "standard", "partners"][Int(random.next() % 3)], channel: ["sms", "mail", "web"][Int(random.next() % 3)],
+                survey: ["q4", "onboarding"][Int(random.next() % 2)], supersedes: supersedes)
+            tally.add(answer)
+            all.append(answer)
+        }
+        let query = NPSQuery(groupBy: [.segment, .channel], from: Self.start.addingTimeInterval(7 * Self.day), to: Self.start.addingTimeInterval(70 * Self.day), step: 7 * Self.day)
+        var expected: [String: NPSCell] = [:]
+        let superseded = Set(all.compactMap(\.supersedes))
+        for bucket in 0..<9 {
+            let from = query.from.addingTimeInterval(Double(bucket) * 7 * Self.day), to = from.addingTimeInterval(7 * Self.day)
+            for segment in ["gold", "standard", "partners"] {
+                for channel in ["sms", "mail", "web"] {
+                    let candidates = all.enumerated().filter { _, answer in
+                        answer.segment == segment && answer.channel == channel && answer.answeredAt >= from && answer.answeredAt < to && !superseded.contains(answer.eventId)
+                    }
+                    var cell = NPSCell()
+                    for who in Set(candidates.map { "\($0.1.respondent)/\($0.1.survey)" }) {
+                        let theirs = candidates.filter { "\($0.1.respondent)/\($0.1.survey)" == who }
+                        let last = theirs.max { lhs, rhs in lhs.1.answeredAt != rhs.1.answeredAt ? lhs.1.answeredAt < rhs.1.answeredAt : lhs.0 < rhs.0 }!.1
+                        cell.count(last.category)
+                    }
+                    if cell.responses > 0 { expected["\(segment)|\(channel)|\(bucket)"] = cell }
+                }
+            }
+        }
+        var actual: [String: NPSCell] = [:]
+        for row in tally.rows(for: query) {
+            let bucket = Int((row.from.timeIntervalSince(query.from) / (7 * Self.day)).rounded())
+            actual["\(row.group[.segment]!)|\(row.group[.channel]!)|\(bucket)"] = row.cell
+        }
+        #expect(actual == expected)
+        #expect(!expected.isEmpty)
+    }
+
+    @Test func queryParametersAreParsedOrRefusedWithTheirReason() throws {
+        let now = Self.start.addingTimeInterval(100 * Self.day)
+        let query = try NPSQuery.parse(["group_by": "segment,channel", "window": "30d", "step": "1w"], now: now)
+        #expect(query.groupBy == [.segment, .channel])
+        #expect(query.to == now && query.from == now.addingTimeInterval(-30 * Self.day))
+        #expect(query.step == 7 * Self.day)
+        let refusals: [([String: String], String)] = [
+            (["group_by": "segment,region"], "group_by: 'region' is not a dimension; use any of segment, channel, survey (comma-separated)"),
+            (["group_by": "segment,segment"], "group_by: 'segment' is named twice"),
+            (["window": "30 days"], "window: '30 days' is not a length; use a whole number and a unit, such as 30d, 1w, 12h, 90m or 45s"),
+            (["window": "-3d"], "window: '-3d' is not a length; use a whole number and a unit, such as 30d, 1w, 12h, 90m or 45s"),
+            (["window": "30d", "from": "2026-11-01T00:00:00Z"], "window: give either window or from/to, not both"),
+            (["from": "yesterday"], "from: 'yesterday' is not an RFC 3339 time such as 2026-11-01T00:00:00Z"),
+            (["from": "2026-12-01T00:00:00Z", "to": "2026-11-01T00:00:00Z"], "from: must be before to"),
+            (["window": "3650d", "step": "1d"], "step: 1d makes more than 520 buckets over this range; use a longer step"),
+        ]
+        for (parameters, message) in refusals {
+            #expect(throws: NPSQuery.Refusal.self) { try NPSQuery.parse(parameters, now: now) }
+            do {
+                _ = try NPSQuery.parse(parameters, now: now)
+            } catch {
+                #expect(error.description == message, "\(parameters)")
+            }
+        }
+    }
+}
+
+/// A small seeded generator, so a failing case can be run again.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
