@@ -55,6 +55,13 @@ public struct ConfigLoader: Sendable {
         if let port = server.integer("port"), !(0...65535).contains(port) {
             errors.append(server.invalid("port", "must be between 0 and 65535"))
         }
+        let nps = top.object("nps") ?? Self.defaults(GatewayConfig.npsSpec, path: "nps")
+        if let minimum = nps.integer("min_responses"), minimum < 1 {
+            errors.append(nps.invalid("min_responses", "must be at least 1"))
+        }
+        if let window = nps.duration("window"), window <= .zero {
+            errors.append(nps.invalid("window", "must be longer than zero"))
+        }
 
         var channels: [ChannelDeclaration] = []
         if let channelsNode = node["channels"] {
@@ -81,6 +88,7 @@ public struct ConfigLoader: Sendable {
         config.routing = routing.routing
         config.declaredStreams = routing.declaredStreams
         config.subscribers = routing.subscribers
+        config.nps = NPSSettings(minResponses: nps.integer("min_responses") ?? 30, window: nps.duration("window") ?? .seconds(30 * 86_400))
         return config
     }
 

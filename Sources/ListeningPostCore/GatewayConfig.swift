@@ -21,6 +21,8 @@ public struct GatewayConfig: Sendable {
     public var declaredStreams: [String] = []
     /// Who may read which streams, and who gets them pushed.
     public var subscribers: [SubscriberDeclaration] = []
+    /// How NPS is added up.
+    public var nps = NPSSettings()
     /// Problems that do not stop the gateway (inline secrets, …).
     public var warnings: [ConfigError]
     /// Every secret value, for redaction.
@@ -41,6 +43,14 @@ public struct ServerSettings: Sendable {
 public struct StoreSettings: Sendable {
     /// Directory holding the SQLite log (created if missing).
     public var dataDirectory: String
+}
+
+/// `nps:`.
+public struct NPSSettings: Sendable {
+    /// Below this many answers a cell is marked `insufficient`.
+    public var minResponses = 30
+    /// The window of the Prometheus gauges, and `GET /v1/nps`'s default.
+    public var window: Duration = .seconds(30 * 86_400)
 }
 
 /// `logging:`.
@@ -80,6 +90,12 @@ extension GatewayConfig {
         .init("routes", .list(routeSpec), doc: "Ordered routing rules. Every event goes to `all` and its channel's stream, plus the streams of every matching route up to the first with `stop: true`."),
         .init("fallback_stream", .string, default: "unrouted", doc: "Where an event that matches no route goes, so none goes nowhere."),
         .init("subscribers", .list(subscriberSpec), doc: "Who may read which streams (bearer tokens), and who gets a stream pushed as signed webhooks."),
+        .init("nps", .object(npsSpec), doc: "How NPS is added up for `GET /v1/nps`, the gauges and `listening-post nps` (see docs/nps.md)."),
+    ])
+
+    static let npsSpec = ConfigSpec([
+        .init("min_responses", .integer, default: "30", doc: "Below this many answers a cell is marked `insufficient`: its interval is too wide to act on."),
+        .init("window", .duration, default: "30d", doc: "The window of the `listening_post_nps` gauges, and of `GET /v1/nps` when it names none."),
     ])
 
     static let customersSpec = ConfigSpec([

@@ -31,6 +31,8 @@ public final class Gateway: Sendable {
     public let directoryReloader: DirectoryReloader
     /// One pusher per subscriber with `webhook:` push, by subscriber name.
     public let pushers: [String: WebhookPusher]
+    /// Every NPS answer in the log, for `GET /v1/nps` and the gauges.
+    public let nps: NPSProjection
     /// Prometheus registry behind `/metrics`.
     public let metricsRegistry: PrometheusCollectorRegistry
     let metricsFactory: PrometheusMetricsFactory
@@ -83,14 +85,16 @@ public final class Gateway: Sendable {
                 subscriber: subscriber, hub: hub, log: log, http: AsyncHTTPOutboundClient(), logger: logger, metricsFactory: factory)
         }
         let reloader = DirectoryReloader(settings: config.customers, router: router, log: log, ids: ids, logger: logger)
+        let gauges = NPSGauges(factory: factory, window: config.nps.window)
+        let nps = NPSProjection(hub: hub, logger: logger, onChange: { gauges.update($0) })
         return Gateway(
             config: config, log: log, hub: hub, supervisors: supervisors, channels: channels, router: router, directoryReloader: reloader,
-            pushers: pushers, metricsRegistry: metricsRegistry, metricsFactory: factory, logger: logger)
+            pushers: pushers, nps: nps, metricsRegistry: metricsRegistry, metricsFactory: factory, logger: logger)
     }
 
     private init(
         config: GatewayConfig, log: SQLiteEventLog, hub: StreamHub, supervisors: [AdapterSupervisor], channels: [ChannelAssembly.Channel],
-        router: EventRouter, directoryReloader: DirectoryReloader, pushers: [String: WebhookPusher],
+        router: EventRouter, directoryReloader: DirectoryReloader, pushers: [String: WebhookPusher], nps: NPSProjection,
         metricsRegistry: PrometheusCollectorRegistry, metricsFactory: PrometheusMetricsFactory, logger: Logger
     ) {
         self.config = config
@@ -101,6 +105,7 @@ public final class Gateway: Sendable {
         self.router = router
         self.directoryReloader = directoryReloader
         self.pushers = pushers
+        self.nps = nps
         self.metricsRegistry = metricsRegistry
         self.metricsFactory = metricsFactory
         self.logger = logger
@@ -141,6 +146,7 @@ public final class Gateway: Sendable {
             return Response.json(.ok, ["streams": .array(list)])
         }
         DeadLetterRoutes(log: log, authenticator: authenticator, pushers: pushers).register(on: router)
+        NPSRoutes(projection: nps, hub: hub, authenticator: authenticator, settings: config.nps).register(on: router)
         HealthRoutes(gateway: self).register(on: router)
 
         // WebSocket upgrades have a router of their own, as hummingbird-websocket asks.
@@ -154,7 +160,7 @@ public final class Gateway: Sendable {
         let logger = self.logger
         // Order: the log first so it stops last; pushers and the reloader before the
         // adapters, which stop first and drain into a live log.
-        let services: [any Service] = [log, directoryReloader] + pushers.keys.sorted().compactMap { pushers[$0] } + supervisors
+        let services: [any Service] = [log, nps, directoryReloader] + pushers.keys.sorted().compactMap { pushers[$0] } + supervisors
         return Application(
             router: router,
             server: .eventLoopBound(webSocketRouter: webSocketRouter),

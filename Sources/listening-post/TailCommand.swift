@@ -29,7 +29,7 @@ struct TailCommand: AsyncParsableCommand {
     var token: String?
 
     func run() async throws {
-        let base = try url ?? defaultURL()
+        let base = try url ?? options.gatewayURL()
         guard let token = token ?? ProcessInfo.processInfo.environment["LISTENING_POST_TOKEN"], !token.isEmpty else {
             FileHandle.standardError.write(Data("listening-post tail: give a subscriber token with --token or LISTENING_POST_TOKEN (see `subscribers:` in the config)\n".utf8))
             throw ExitCode(2)
@@ -67,11 +67,5 @@ struct TailCommand: AsyncParsableCommand {
             }
             try await Task.sleep(for: .milliseconds(min(5000, 250 * (1 << min(failures, 5)))))
         }
-    }
-
-    private func defaultURL() throws -> String {
-        let config = try ConfigReport.load(options.config)
-        let host = ["0.0.0.0", "::", ""].contains(config.server.host) ? "127.0.0.1" : config.server.host
-        return "http://\(host):\(config.server.port)"
     }
 }

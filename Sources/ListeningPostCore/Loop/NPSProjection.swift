@@ -1,0 +1,143 @@
+import Foundation
+import ListeningPostKit
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// The NPS projection: every answer in the log, in an ``NPSTally``. Never a second source
+/// of truth: on start it replays the `all` stream from the beginning, then follows it, so
+/// what it answers is always a function of the stored events.
+///
+/// Readers ask with ``tally(through:timeout:)``: it waits until the projection has taken in
+/// the log up to a given offset (the head when the request came), so an answer acknowledged
+/// before a query is in that query's figures.
+public final class NPSProjection: Service, Sendable {
+    private let hub: StreamHub
+    private let logger: Logger
+    private let batchSize: Int
+    private let state = Mutex(State())
+    private let onChange: @Sendable (NPSTally) -> Void
+
+    struct State {
+        var tally = NPSTally()
+        /// Offset of `all` taken in.
+        var offset: Int64 = 0
+        var waiters: [Int: (through: Int64, continuation: CheckedContinuation<Void, Never>)] = [:]
+        var nextWaiter = 0
+    }
+
+    /// - Parameter onChange: called (on the projection's task) after each batch that added
+    ///   answers, and once a minute besides (a rolling window moves with time), for the gauges.
+    public init(hub: StreamHub, logger: Logger, batchSize: Int = 2_000, onChange: @escaping @Sendable (NPSTally) -> Void = { _ in }) {
+        self.hub = hub
+        self.logger = logger
+        self.batchSize = batchSize
+        self.onChange = onChange
+    }
+
+    /// The offset of `all` the projection has taken in.
+    public var offset: Int64 { state.withLock { $0.offset } }
+
+    /// The tally once it covers `all` through `offset`, or `nil` after `timeout`.
+    public func tally(through offset: Int64, timeout: Duration) async -> NPSTally? {
+        if let ready = state.withLock({ $0.offset >= offset ? $0.tally : nil }) { return ready }
+        let id = state.withLock { state -> Int in
+            state.nextWaiter += 1
+            return state.nextWaiter
+        }
+        let timer = Task {
+            try? await Task.sleep(for: timeout)
+            let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
+            waiter?.continuation.resume()
+        }
+        await withCheckedContinuation { continuation in
+            let now = state.withLock { state -> Bool in
+                if state.offset >= offset { return true }
+                state.waiters[id] = (offset, continuation)
+                return false
+            }
+            if now { continuation.resume() }
+        }
+        timer.cancel()
+        return state.withLock { $0.offset >= offset ? $0.tally : nil }
+    }
+
+    public func run() async throws {
+        // Nothing to drain: what it holds is rebuilt from the log on the next start.
+        try await cancelWhenGracefulShutdown { try await self.follow() }
+    }
+
+    private func follow() async throws {
+        let started = ContinuousClock.now
+        var replaying = true
+        var lastChange = ContinuousClock.now
+        do {
+            while !Task.isCancelled {
+                let from = offset
+                let entries: [StreamEntry]
+                do {
+                    entries = try await hub.entries(stream: RoutingRules.firehose, after: from, limit: batchSize)
+                } catch {
+                    // A failed read of the log leaves the figures as they are, a little behind.
+                    logger.error("NPS projection could not read the log; retrying in 1 s", metadata: ["error": "\(error)"])
+                    try await Task.sleep(for: .seconds(1))
+                    continue
+                }
+                if entries.isEmpty {
+                    if replaying {
+                        replaying = false
+                        let count = state.withLock { $0.tally.count }
+                        logger.info("NPS projection rebuilt: \(count) answer(s) from \(from) event(s) in \(ContinuousClock.now - started)")
+                        onChange(state.withLock { $0.tally })
+                    }
+                    _ = await hub.waitForEntries(stream: RoutingRules.firehose, after: from, timeout: .seconds(1))
+                    if ContinuousClock.now - lastChange > .seconds(60) {
+                        lastChange = ContinuousClock.now
+                        onChange(state.withLock { $0.tally })
+                    }
+                    continue
+                }
+                let answers = entries.compactMap(Self.answer(in:))
+                let (tally, woken) = state.withLock { state -> (NPSTally?, [CheckedContinuation<Void, Never>]) in
+                    for answer in answers { state.tally.add(answer) }
+                    state.offset = entries.last!.offset
+                    let due = state.waiters.filter { $0.value.through <= state.offset }
+                    for id in due.keys { state.waiters.removeValue(forKey: id) }
+                    return (answers.isEmpty ? nil : state.tally, due.values.map(\.continuation))
+                }
+                for continuation in woken { continuation.resume() }
+                if let tally, !replaying {
+                    lastChange = ContinuousClock.now
+                    onChange(tally)
+                }
+            }
+        } catch is CancellationError {
+            return
+        }
+    }
+
+    /// The answer a stored event carries. Most events carry none: those are skipped on a
+    /// scan of the bytes for the `feedback` member, without decoding them.
+    static func answer(in entry: StreamEntry) -> NPSAnswer? {
+        guard entry.payload.withUnsafeBufferPointer({ contains($0, feedbackMarker) }) else { return nil }
+        guard let event = try? MessageEvent.decode(entry.payload) else { return nil }
+        return NPSAnswer(event: event)
+    }
+
+    private static let feedbackMarker = Array(#""feedback":{"#.utf8)
+
+    private static func contains(_ haystack: UnsafeBufferPointer<UInt8>, _ needle: [UInt8]) -> Bool {
+        guard haystack.count >= needle.count, let first = needle.first else { return false }
+        var index = 0
+        let last = haystack.count - needle.count
+        while index <= last {
+            if haystack[index] == first {
+                var matched = 1
+                while matched < needle.count, haystack[index + matched] == needle[matched] { matched += 1 }
+                if matched == needle.count { return true }
+            }
+            index += 1
+        }
+        return false
+    }
+}

@@ -1,0 +1,42 @@
+import Foundation
+import ListeningPostKit
+
+/// The body of `GET /v1/nps`: the query as understood, and one cell per group and bucket.
+/// Pure, so the API, `listening-post nps` and the tests render the same thing.
+public enum NPSReport {
+    /// Written into every answer, so a reader knows what the interval is.
+    public static let intervalMethod = "adjusted-wald-95"
+
+    /// The report as JSON.
+    public static func json(query: NPSQuery, rows: [NPSTally.Row], minResponses: Int) -> JSONValue {
+        var body: [String: JSONValue] = [
+            "from": .string(RFC3339.string(from: query.from)),
+            "to": .string(RFC3339.string(from: query.to)),
+            "groupBy": .array(query.groupBy.map { .string($0.rawValue) }),
+            "minResponses": .number(Double(minResponses)),
+            "interval": .string(intervalMethod),
+            "cells": .array(rows.map { cell($0, minResponses: minResponses) }),
+        ]
+        if let step = query.step { body["stepSeconds"] = .number(step) }
+        return .object(body)
+    }
+
+    static func cell(_ row: NPSTally.Row, minResponses: Int) -> JSONValue {
+        var object: [String: JSONValue] = [
+            "from": .string(RFC3339.string(from: row.from)),
+            "to": .string(RFC3339.string(from: row.to)),
+            "responses": .number(Double(row.cell.responses)),
+            "promoters": .number(Double(row.cell.promoters)),
+            "passives": .number(Double(row.cell.passives)),
+            "detractors": .number(Double(row.cell.detractors)),
+            "nps": row.cell.nps.map { .number(rounded($0)) } ?? .null,
+            "npsInterval": .array([.number(rounded(row.cell.interval.lowerBound)), .number(rounded(row.cell.interval.upperBound))]),
+            "insufficient": .bool(row.cell.responses < minResponses),
+        ]
+        for (dimension, value) in row.group { object[dimension.rawValue] = .string(value) }
+        return .object(object)
+    }
+
+    /// Two decimals: the interval's own width dwarfs anything finer.
+    static func rounded(_ value: Double) -> Double { (value * 100).rounded() / 100 }
+}
