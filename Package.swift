@@ -41,6 +41,7 @@ let builtinAdapters: [BuiltinAdapter] = [
         folder: "Exec",
         uses: [.product(name: "Subprocess", package: "swift-subprocess"), .product(name: "SystemPackage", package: "swift-system")]),
     BuiltinAdapter(folder: "NPSLink"),
+    BuiltinAdapter(folder: "Survey"),
 ]
 
 let adapterTargets: [Target] = builtinAdapters.flatMap { adapter -> [Target] in

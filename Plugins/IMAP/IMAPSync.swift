@@ -191,12 +191,12 @@ struct IMAPSync: Sendable {
         guard let rescanThrough else { return fetched.map(\.message) }
         let legacyKeys = fetched.filter { $0.uid <= rescanThrough }.compactMap { MessageIdentity.legacyDedupKey(for: $0.message.dedupKey) }
         guard !legacyKeys.isEmpty else { return fetched.map(\.message) }
-        let stored = try await context.sink.storedDedupKeys(among: legacyKeys)
+        let stored = try await context.sink.storedEventIds(forDedupKeys: legacyKeys)
         guard !stored.isEmpty else { return fetched.map(\.message) }
         context.logger.info("\(stored.count) message(s) were stored by an earlier release under their Message-ID; not stored again")
         return fetched.filter { item in
             guard item.uid <= rescanThrough, let legacy = MessageIdentity.legacyDedupKey(for: item.message.dedupKey) else { return true }
-            return !stored.contains(legacy)
+            return stored[legacy] == nil
         }.map(\.message)
     }
 

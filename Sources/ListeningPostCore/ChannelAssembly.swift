@@ -71,5 +71,5 @@ public struct InertSink: IngestSink {
         throw EventLogError(description: "this gateway is only checking its config")
     }
     public func lastCheckpoint() async throws -> String? { nil }
-    public func storedDedupKeys(among dedupKeys: [String]) async throws -> Set<String> { [] }
+    public func storedEventIds(forDedupKeys dedupKeys: [String]) async throws -> [String: String] { [:] }
 }

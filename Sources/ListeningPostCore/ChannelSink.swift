@@ -51,7 +51,7 @@ public struct ChannelSink: IngestSink {
         try await log.checkpoint(channel: channel.id)
     }
 
-    public func storedDedupKeys(among dedupKeys: [String]) async throws -> Set<String> {
-        try await log.storedDedupKeys(channel: channel.id, among: dedupKeys)
+    public func storedEventIds(forDedupKeys dedupKeys: [String]) async throws -> [String: String] {
+        try await log.storedEventIds(channel: channel.id, forDedupKeys: dedupKeys)
     }
 }

@@ -19,8 +19,8 @@ public protocol EventLog: Sendable {
     /// The checkpoint committed last for a channel.
     func checkpoint(channel: String) async throws -> String?
 
-    /// Those of `dedupKeys` stored for a channel.
-    func storedDedupKeys(channel: String, among dedupKeys: [String]) async throws -> Set<String>
+    /// The event ids of those of `dedupKeys` stored for a channel, by key.
+    func storedEventIds(channel: String, forDedupKeys dedupKeys: [String]) async throws -> [String: String]
 
     /// A subscriber's committed cursor (the last offset it has acknowledged).
     func cursor(subscriber: String) async throws -> Int64?

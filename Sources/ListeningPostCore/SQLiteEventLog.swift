@@ -215,12 +215,12 @@ public final class SQLiteEventLog: EventLog, Service {
         try await reader.query("SELECT token FROM checkpoints WHERE channel = ?", [.text(channel)]).first?.column("token")?.string
     }
 
-    public func storedDedupKeys(channel: String, among dedupKeys: [String]) async throws -> Set<String> {
-        var found = Set<String>()
+    public func storedEventIds(channel: String, forDedupKeys dedupKeys: [String]) async throws -> [String: String] {
+        var found: [String: String] = [:]
         for chunk in dedupKeys.chunked(by: 500) {
-            let sql = "SELECT dedup_key FROM events WHERE channel = ? AND dedup_key IN (" + Array(repeating: "?", count: chunk.count).joined(separator: ", ") + ")"
+            let sql = "SELECT dedup_key, id FROM events WHERE channel = ? AND dedup_key IN (" + Array(repeating: "?", count: chunk.count).joined(separator: ", ") + ")"
             for row in try await reader.query(sql, [.text(channel)] + chunk.map { .text($0) }) {
-                if let key = row.column("dedup_key")?.string { found.insert(key) }
+                if let key = row.column("dedup_key")?.string, let id = row.column("id")?.string { found[key] = id }
             }
         }
         return found

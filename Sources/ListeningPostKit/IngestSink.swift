@@ -11,10 +11,11 @@ public protocol IngestSink: Sendable {
     /// The checkpoint committed last for this channel, or `nil` before the first.
     func lastCheckpoint() async throws -> String?
 
-    /// Those of `dedupKeys` already stored for this channel. For an adapter whose key
-    /// scheme changed: it can look for the keys it gave before, so messages stored under
-    /// the old scheme are not stored again under the new one.
-    func storedDedupKeys(among dedupKeys: [String]) async throws -> Set<String>
+    /// The event ids of those of `dedupKeys` already stored for this channel, by key. For
+    /// an adapter whose key scheme changed (it looks for the keys it gave before, so
+    /// messages stored under the old scheme are not stored again), and for one whose
+    /// message corrects an earlier one (`Feedback.supersedes` names the earlier event).
+    func storedEventIds(forDedupKeys dedupKeys: [String]) async throws -> [String: String]
 }
 
 extension IngestSink {

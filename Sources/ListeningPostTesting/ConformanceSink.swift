@@ -38,8 +38,8 @@ public final class ConformanceSink: IngestSink {
 
     public func lastCheckpoint() async throws -> String? { checkpoint }
 
-    public func storedDedupKeys(among dedupKeys: [String]) async throws -> Set<String> {
-        state.withLock { state in Set(dedupKeys.filter(state.log.contains)) }
+    public func storedEventIds(forDedupKeys dedupKeys: [String]) async throws -> [String: String] {
+        state.withLock { state in state.log.eventIds(forDedupKeys: dedupKeys) }
     }
 
     /// Waits until `condition` holds or `timeout` passes; returns whether it held.

@@ -11,8 +11,12 @@ struct MemoryLog {
         self.idPrefix = idPrefix
     }
 
-    /// Whether a message with this dedup key is stored.
-    func contains(_ dedupKey: String) -> Bool { ids[dedupKey] != nil }
+    /// The ids of the stored messages among these keys.
+    func eventIds(forDedupKeys dedupKeys: [String]) -> [String: String] {
+        var found: [String: String] = [:]
+        for key in dedupKeys { found[key] = ids[key] }
+        return found
+    }
 
     /// Stores what is new and answers every message in order.
     mutating func store(_ batch: [InboundMessage]) -> [IngestReceipt] {

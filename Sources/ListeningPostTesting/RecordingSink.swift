@@ -35,8 +35,8 @@ public final class RecordingSink: IngestSink {
 
     public func lastCheckpoint() async throws -> String? { checkpoint }
 
-    public func storedDedupKeys(among dedupKeys: [String]) async throws -> Set<String> {
-        state.withLock { state in Set(dedupKeys.filter(state.log.contains)) }
+    public func storedEventIds(forDedupKeys dedupKeys: [String]) async throws -> [String: String] {
+        state.withLock { state in state.log.eventIds(forDedupKeys: dedupKeys) }
     }
 }
 

@@ -4,6 +4,7 @@ import IMAPAdapter
 import ListeningPostCore
 import NPSLinkAdapter
 import SMSAdapter
+import SurveyAdapter
 import WebhookAdapter
 
 extension AdapterRegistry {
@@ -17,5 +18,6 @@ extension AdapterRegistry {
         IMAPAdapter.self,
         ExecAdapter.self,
         NPSLinkAdapter.self,
+        SurveyAdapter.self,
     ])
 }
