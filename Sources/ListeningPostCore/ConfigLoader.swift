@@ -59,9 +59,10 @@ public struct ConfigLoader: Sendable {
         if let minimum = nps.integer("min_responses"), minimum < 1 {
             errors.append(nps.invalid("min_responses", "must be at least 1"))
         }
-        if let window = nps.duration("window"), window <= .zero {
-            errors.append(nps.invalid("window", "must be longer than zero"))
+        for key in ["window", "reply_window"] {
+            if let window = nps.duration(key), window <= .zero { errors.append(nps.invalid(key, "must be longer than zero")) }
         }
+
 
         var channels: [ChannelDeclaration] = []
         if let channelsNode = node["channels"] {
@@ -72,6 +73,7 @@ public struct ConfigLoader: Sendable {
 
         let routing = RoutingConfigReader(top: top, channels: channels, kinds: Set(registry.kinds)).read()
         errors += routing.errors
+        let operators = Self.operators(top, subscriberTokens: Set(routing.subscribers.map(\.token.value)), errors: &errors)
 
         let fatal = errors.filter { !$0.isWarning }
         guard fatal.isEmpty else { throw ConfigErrors(Self.sorted(errors)) }
@@ -88,8 +90,40 @@ public struct ConfigLoader: Sendable {
         config.routing = routing.routing
         config.declaredStreams = routing.declaredStreams
         config.subscribers = routing.subscribers
-        config.nps = NPSSettings(minResponses: nps.integer("min_responses") ?? 30, window: nps.duration("window") ?? .seconds(30 * 86_400))
+        config.nps = NPSSettings(
+            minResponses: nps.integer("min_responses") ?? 30, window: nps.duration("window") ?? .seconds(30 * 86_400),
+            replyWindow: nps.duration("reply_window") ?? .seconds(7 * 86_400))
+        config.operators = operators
         return config
+    }
+
+    /// `operators:` entries, each with a valid name, a long token and known scopes.
+    static func operators(_ top: ConfigValues, subscriberTokens: Set<String>, errors: inout [ConfigError]) -> [OperatorDeclaration] {
+        var names: Set<String> = []
+        var declarations: [OperatorDeclaration] = []
+        for entry in top.objects("operators") {
+            guard let name = entry.string("name"), let token = entry.secret("token") else { continue }
+            if !isValidName(name) {
+                errors.append(entry.invalid("name", "'\(name)' is not a valid operator name: use lowercase letters, digits, '-' and '_'"))
+            } else if !names.insert(name).inserted {
+                errors.append(entry.invalid("name", "operator '\(name)' is already declared"))
+            }
+            if token.value.count < 16 { errors.append(entry.invalid("token", "is shorter than 16 characters; use a long random token")) }
+            if subscriberTokens.contains(token.value) {
+                errors.append(entry.invalid("token", "is also a subscriber's token; give operators tokens of their own, so reading streams never grants more"))
+            }
+            var scopes: Set<OperatorDeclaration.Scope> = []
+            for scope in entry.strings("scopes") {
+                if let known = OperatorDeclaration.Scope.all.first(where: { $0.rawValue == scope }) {
+                    scopes.insert(known)
+                } else {
+                    errors.append(entry.invalid("scopes", "unknown scope '\(scope)' (scopes: \(OperatorDeclaration.Scope.all.map(\.rawValue).joined(separator: ", ")))"))
+                }
+            }
+            if scopes.isEmpty, entry.strings("scopes").isEmpty { errors.append(entry.invalid("scopes", "name at least one scope, such as [prompts]")) }
+            declarations.append(OperatorDeclaration(name: name, token: token, scopes: scopes))
+        }
+        return declarations
     }
 
     private func validateChannels(_ node: ConfigNode) -> ([ChannelDeclaration], [ConfigError]) {

@@ -23,6 +23,8 @@ public struct GatewayConfig: Sendable {
     public var subscribers: [SubscriberDeclaration] = []
     /// How NPS is added up.
     public var nps = NPSSettings()
+    /// Who may use the operator API, and for what.
+    public var operators: [OperatorDeclaration] = []
     /// Problems that do not stop the gateway (inline secrets, …).
     public var warnings: [ConfigError]
     /// Every secret value, for redaction.
@@ -51,6 +53,28 @@ public struct NPSSettings: Sendable {
     public var minResponses = 30
     /// The window of the Prometheus gauges, and `GET /v1/nps`'s default.
     public var window: Duration = .seconds(30 * 86_400)
+    /// How long after a survey prompt a reply on its channel is read for a score.
+    public var replyWindow: Duration = .seconds(7 * 86_400)
+}
+
+/// One entry of `operators:`: a token for the operator API and what it may do.
+public struct OperatorDeclaration: Sendable {
+    /// What an operator token may do. A struct with static members, so scopes can be added.
+    public struct Scope: RawRepresentable, Sendable, Hashable {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        /// Record survey prompts (`POST /v1/survey-prompts`).
+        public static let prompts = Scope(rawValue: "prompts")
+        /// Every scope there is.
+        public static let all: [Scope] = [.prompts]
+    }
+
+    /// The operator's name, in logs.
+    public var name: String
+    /// Its bearer token.
+    public var token: Secret
+    /// What it may do.
+    public var scopes: Set<Scope>
 }
 
 /// `logging:`.
@@ -90,12 +114,20 @@ extension GatewayConfig {
         .init("routes", .list(routeSpec), doc: "Ordered routing rules. Every event goes to `all` and its channel's stream, plus the streams of every matching route up to the first with `stop: true`."),
         .init("fallback_stream", .string, default: "unrouted", doc: "Where an event that matches no route goes, so none goes nowhere."),
         .init("subscribers", .list(subscriberSpec), doc: "Who may read which streams (bearer tokens), and who gets a stream pushed as signed webhooks."),
+        .init("operators", .list(operatorSpec), doc: "Tokens for the operator API (survey prompts), each with the scopes it may use. A subscriber token never grants these."),
         .init("nps", .object(npsSpec), doc: "How NPS is added up for `GET /v1/nps`, the gauges and `listening-post nps` (see docs/nps.md)."),
+    ])
+
+    static let operatorSpec = ConfigSpec([
+        .init("name", .string, required: true, example: "mailer", doc: "The operator's name (in logs)."),
+        .init("token", .string, required: true, secret: true, example: "${MAILER_TOKEN}", doc: "Bearer token for the operator API, at least 16 characters, different from every subscriber token."),
+        .init("scopes", .stringList, required: true, example: "[prompts]", doc: "What the token may do: `prompts` (record survey prompts with `POST /v1/survey-prompts`)."),
     ])
 
     static let npsSpec = ConfigSpec([
         .init("min_responses", .integer, default: "30", doc: "Below this many answers a cell is marked `insufficient`: its interval is too wide to act on."),
         .init("window", .duration, default: "30d", doc: "The window of the `listening_post_nps` gauges, and of `GET /v1/nps` when it names none."),
+        .init("reply_window", .duration, default: "7d", doc: "How long after a survey prompt (`POST /v1/survey-prompts`) the customer's SMS, email or forum reply on that channel is read for a score (\"9 - great support\")."),
     ])
 
     static let customersSpec = ConfigSpec([
@@ -165,12 +197,14 @@ extension GatewayConfig {
         .init("type", .string, required: true, example: "webhook", doc: "Which adapter runs the channel (`listening-post plugins` lists them)."),
     ])
 
-    /// Stream names the gateway reserves.
-    public static let reservedStreamNames: Set<String> = ["all"]
+    /// Stream names the gateway reserves: the firehose and the streams of the events the
+    /// gateway writes itself.
+    public static let reservedStreamNames: Set<String> = [RoutingRules.firehose, SurveyPrompt.stream]
 
-    /// Every stream that exists: `all`, one per channel, the declared ones and the fallback.
+    /// Every stream that exists: `all`, `surveys`, one per channel, the declared ones and the
+    /// fallback.
     public var streamNames: Set<String> {
-        Set([RoutingRules.firehose, routing.fallbackStream] + channels.map(\.id) + declaredStreams)
+        Set([RoutingRules.firehose, SurveyPrompt.stream, routing.fallbackStream] + channels.map(\.id) + declaredStreams)
     }
 }
 

@@ -55,14 +55,35 @@ public final class Gateway: Sendable {
         let hubBox = HubBox()
         let log = try await SQLiteEventLog.open(
             directory: config.store.dataDirectory, logger: logger,
-            onCommit: { entries in hubBox.hub?.publish(entries) },
+            onCommit: { entries in
+                hubBox.hub?.publish(entries)
+                // A committed survey prompt is open from now on: replies routed next can answer it.
+                for entry in entries where entry.stream == SurveyPrompt.stream {
+                    if let prompt = SurveyPrompt(event: entry.payload) { hubBox.router?.record(prompt) }
+                }
+            },
             appendLatency: { duration in
                 appendTimer.recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
             })
         let hub = StreamHub(log: log)
         hubBox.hub = hub
         let ids = EventIDGenerator()
-        let router = EventRouter(rules: config.routing, directory: config.customers.directory)
+        let router = EventRouter(rules: config.routing, directory: config.customers.directory, promptWindow: config.nps.replyWindow)
+        hubBox.router = router
+        do {
+            // The prompts in force are a projection of the `surveys` stream, rebuilt before any
+            // channel starts, so a reply right after a restart still finds its prompt.
+            var offset: Int64 = 0
+            while true {
+                let entries = try await log.read(stream: SurveyPrompt.stream, after: offset, limit: 1_000)
+                guard let last = entries.last else { break }
+                for entry in entries { if let prompt = SurveyPrompt(event: entry.payload) { router.record(prompt) } }
+                offset = last.offset
+            }
+        } catch {
+            await log.close()
+            throw error
+        }
         let channels: [ChannelAssembly.Channel]
         do {
             channels = try ChannelAssembly.instantiate(config, registry: registry) { declaration in
@@ -147,6 +168,8 @@ public final class Gateway: Sendable {
         }
         DeadLetterRoutes(log: log, authenticator: authenticator, pushers: pushers).register(on: router)
         NPSRoutes(projection: nps, hub: hub, authenticator: authenticator, settings: config.nps).register(on: router)
+        SurveyPromptRoutes(log: log, router: self.router, authenticator: OperatorAuthenticator(operators: config.operators), channels: config.channels)
+            .register(on: router)
         HealthRoutes(gateway: self).register(on: router)
 
         // WebSocket upgrades have a router of their own, as hummingbird-websocket asks.
@@ -180,4 +203,5 @@ public final class Gateway: Sendable {
 private final class HubBox: @unchecked Sendable {
     // Written once during assembly, before the log accepts appends; read-only after.
     var hub: StreamHub?
+    var router: EventRouter?
 }

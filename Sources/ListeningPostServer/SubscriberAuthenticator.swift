@@ -14,14 +14,7 @@ struct SubscriberAuthenticator: Sendable {
 
     /// The subscriber the request's token belongs to.
     func authenticate(_ request: Request) throws(HTTPProblem) -> SubscriberDeclaration {
-        guard let header = request.headers[.authorization] else {
-            throw Self.unauthorized("send Authorization: Bearer <token>; tokens are configured per subscriber under `subscribers:`")
-        }
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
-            throw Self.unauthorized("the Authorization header must be 'Bearer <token>'")
-        }
-        let token = String(parts[1].trimmingASCIIWhitespace())
+        let token = try Self.bearerToken(request, configuredUnder: "subscribers")
         var match: SubscriberDeclaration?
         for subscriber in subscribers where ConstantTime.equals(subscriber.token.value, token) {
             match = subscriber
@@ -51,6 +44,18 @@ struct SubscriberAuthenticator: Sendable {
             throw HTTPProblem(status: 403, slug: "forbidden-subscriber", title: "Forbidden", detail: "this token belongs to another subscriber than '\(name)'")
         }
         return subscriber
+    }
+
+    /// The request's bearer token; 401 without one.
+    static func bearerToken(_ request: Request, configuredUnder section: String) throws(HTTPProblem) -> String {
+        guard let header = request.headers[.authorization] else {
+            throw unauthorized("send Authorization: Bearer <token>; tokens are configured under `\(section):`")
+        }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+            throw unauthorized("the Authorization header must be 'Bearer <token>'")
+        }
+        return String(parts[1].trimmingASCIIWhitespace())
     }
 
     static func unauthorized(_ detail: String) -> HTTPProblem {

@@ -8,11 +8,19 @@ public final class EventRouter: Sendable {
     /// Segments, routes, fallback.
     public let rules: RoutingRules
     private let current: Mutex<CustomerDirectory>
+    private let prompts: Mutex<SurveyPrompts>
 
     /// Creates a router.
-    public init(rules: RoutingRules = .none, directory: CustomerDirectory = .empty) {
+    /// - Parameter promptWindow: how long a survey prompt stays open for a reply.
+    public init(rules: RoutingRules = .none, directory: CustomerDirectory = .empty, promptWindow: Duration = .seconds(7 * 86_400)) {
         self.rules = rules
         self.current = Mutex(directory)
+        self.prompts = Mutex(SurveyPrompts(window: Double(promptWindow.components.seconds)))
+    }
+
+    /// Remembers a committed survey prompt; replies routed after this can answer it.
+    public func record(_ prompt: SurveyPrompt) {
+        prompts.withLock { $0.record(prompt) }
     }
 
     /// The directory in use.
@@ -26,6 +34,7 @@ public final class EventRouter: Sendable {
     /// Enriches and routes events with the current directory, read once for the batch.
     public func route(_ events: [MessageEvent]) -> [RoutedEvent] {
         let directory = self.directory
-        return events.map { rules.apply(to: $0, directory: directory) }
+        let prompts = self.prompts.withLock { $0 }
+        return events.map { rules.apply(to: $0, directory: directory, prompts: prompts) }
     }
 }

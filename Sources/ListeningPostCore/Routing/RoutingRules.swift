@@ -31,13 +31,19 @@ public struct RoutingRules: Sendable {
     /// and `unrouted`.
     public static let none = RoutingRules()
 
-    /// Enriches the event (customer, segment, preferred channel, response target) and
-    /// picks its streams: `all`, the channel's own stream, and those of every matching
-    /// route up to the first `stop: true`, or the fallback stream when none matched.
-    public func apply(to event: MessageEvent, directory: CustomerDirectory) -> RoutedEvent {
+    /// Channel kinds whose messages are replies a customer writes in words, and so are read
+    /// for a score when they answer an open survey prompt.
+    public static let replyKinds: Set<String> = ["sms", "imap", "discourse"]
+
+    /// Enriches the event (customer, segment, preferred channel, response target, a score
+    /// read from a reply to an open survey prompt) and picks its streams: `all`, the
+    /// channel's own stream, and those of every matching route up to the first
+    /// `stop: true`, or the fallback stream when none matched.
+    public func apply(to event: MessageEvent, directory: CustomerDirectory, prompts: SurveyPrompts = SurveyPrompts()) -> RoutedEvent {
         var event = event
         let resolution = directory.resolve(event.data.author, channel: event.channel)
         event.data.customer = resolution?.reference
+        Self.scoreReply(&event, prompts: prompts)
         var facts = RoutingFacts(event: event, customer: resolution?.customer, normalizer: directory.normalizer, includeText: readsText)
 
         let segment = segments.first { $0.condition?.matches(facts) ?? true } ?? .builtinDefault
@@ -60,6 +66,28 @@ public struct RoutingRules: Sendable {
         }
         if matched.isEmpty { streams.append(fallbackStream) }
         return RoutedEvent(event: event, streams: streams, matchedRoutes: matched, resolution: resolution, facts: facts)
+    }
+}
+
+extension RoutingRules {
+    /// A reply to an open survey prompt on the same channel, in words: its score (the
+    /// prompt's survey, source `reply`) or the flag `score_ambiguous`. Structured feedback
+    /// and automatic replies (an out-of-office saying "back on 3/10") are left alone.
+    static func scoreReply(_ event: inout MessageEvent, prompts: SurveyPrompts) {
+        guard prompts.count > 0, event.data.feedback == nil, replyKinds.contains(event.data.channel.kind),
+            !event.data.flags.contains(.autoReply), let customer = event.data.customer,
+            let prompt = prompts.open(customer: customer.id, channel: event.data.channel.id, at: event.data.occurredAt ?? event.data.receivedAt)
+        else { return }
+        switch ReplyScore.read(event.data.text) {
+        case .score(let score, let reason):
+            event.data.feedback = Feedback(score: score, reason: reason, survey: prompt.survey, source: .reply)
+            event.data.metadata["surveyPrompt"] = .string(prompt.id)
+        case .ambiguous:
+            event.data.flags = (event.data.flags + [ReplyScore.ambiguousFlag]).sorted()
+            event.data.metadata["surveyPrompt"] = .string(prompt.id)
+        case .none:
+            break
+        }
     }
 }
 
