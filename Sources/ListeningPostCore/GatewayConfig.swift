@@ -55,6 +55,9 @@ public struct NPSSettings: Sendable {
     public var window: Duration = .seconds(30 * 86_400)
     /// How long after a survey prompt a reply on its channel is read for a score.
     public var replyWindow: Duration = .seconds(7 * 86_400)
+    /// Whether the NPS projection runs (`GET /v1/nps`, the gauges). Scores are read at
+    /// ingest either way.
+    public var enabled = true
 }
 
 /// One entry of `operators:`: a token for the operator API and what it may do.
@@ -125,6 +128,7 @@ extension GatewayConfig {
     ])
 
     static let npsSpec = ConfigSpec([
+        .init("enabled", .bool, default: "true", doc: "Run the NPS projection (`GET /v1/nps`, the gauges, `listening-post nps`). Off, scores are still read at ingest and stored; the figures are rebuilt from the log when it is turned on again."),
         .init("min_responses", .integer, default: "30", doc: "Below this many answers a cell is marked `insufficient`: its interval is too wide to act on."),
         .init("window", .duration, default: "30d", doc: "The window of the `listening_post_nps` gauges, and of `GET /v1/nps` when it names none."),
         .init("reply_window", .duration, default: "7d", doc: "How long after a survey prompt (`POST /v1/survey-prompts`) the customer's SMS, email or forum reply on that channel is read for a score (\"9 - great support\")."),

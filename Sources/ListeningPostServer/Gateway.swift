@@ -167,7 +167,9 @@ public final class Gateway: Sendable {
             return Response.json(.ok, ["streams": .array(list)])
         }
         DeadLetterRoutes(log: log, authenticator: authenticator, pushers: pushers).register(on: router)
-        NPSRoutes(projection: nps, hub: hub, authenticator: authenticator, settings: config.nps).register(on: router)
+        if config.nps.enabled {
+            NPSRoutes(projection: nps, hub: hub, authenticator: authenticator, settings: config.nps).register(on: router)
+        }
         SurveyPromptRoutes(log: log, router: self.router, authenticator: OperatorAuthenticator(operators: config.operators), channels: config.channels)
             .register(on: router)
         HealthRoutes(gateway: self).register(on: router)
@@ -183,7 +185,7 @@ public final class Gateway: Sendable {
         let logger = self.logger
         // Order: the log first so it stops last; pushers and the reloader before the
         // adapters, which stop first and drain into a live log.
-        let services: [any Service] = [log, nps, directoryReloader] + pushers.keys.sorted().compactMap { pushers[$0] } + supervisors
+        let services: [any Service] = [log] + (config.nps.enabled ? [nps] : []) + [directoryReloader] + pushers.keys.sorted().compactMap { pushers[$0] } + supervisors
         return Application(
             router: router,
             server: .eventLoopBound(webSocketRouter: webSocketRouter),
