@@ -3,8 +3,9 @@
 
 SWIFT ?= swift
 CONFIG ?= channels.yaml
-# System packages the build and tests need. libcurl's headers are for the IMAP channel.
-APT_PACKAGES ?= libcurl4-openssl-dev python3-venv dovecot-imapd openssl jq
+# System packages the build and tests need. libcurl's headers are for the IMAP channel,
+# libphonenumber's for phone numbers.
+APT_PACKAGES ?= libcurl4-openssl-dev libphonenumber-dev python3-venv dovecot-imapd openssl jq
 
 .PHONY: deps build run test docs check-docs bench clean
 

@@ -90,9 +90,17 @@ let package = Package(
     ],
     targets: [
         // The public API adapter authors build against. Keep its dependencies few.
+        // libphonenumber (libphonenumber-dev) behind a C interface, so no C++ reaches the Kit's
+        // API or an adapter's build settings.
+        .target(
+            name: "CPhoneNumber",
+            path: "Sources/CPhoneNumber",
+            linkerSettings: [.linkedLibrary("phonenumber")]
+        ),
         .target(
             name: "ListeningPostKit",
             dependencies: [
+                "CPhoneNumber",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -225,5 +233,6 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-    ] + adapterTargets
+    ] + adapterTargets,
+    cxxLanguageStandard: .cxx17
 )

@@ -11,7 +11,7 @@ struct GenericSMSParser: Sendable {
         let doc: String
 
         static let text = Field(name: "text", defaultPointer: "/text", doc: "The message text.")
-        static let from = Field(name: "from", defaultPointer: "/from", doc: "The sender's number; normalised to E.164 (see `default_country_code`).")
+        static let from = Field(name: "from", defaultPointer: "/from", doc: "The sender's number; normalised to E.164 (see `default_region`).")
         static let to = Field(name: "to", defaultPointer: "/to", doc: "Your number the message was sent to.")
         static let id = Field(name: "id", defaultPointer: "/id", doc: "The gateway's message id, the dedup key. Without one, the SHA-256 of the body.")
         static let occurredAt = Field(name: "occurred_at", defaultPointer: "/timestamp", doc: "When it was sent: RFC 3339, or Unix seconds (milliseconds above 10^12).")
@@ -26,9 +26,9 @@ struct GenericSMSParser: Sendable {
     let pointers: [Field: JSONPointer]
     let signature: Signature?
     let maxBodySize: Int
-    let defaultCountryCode: String?
+    let defaultRegion: String?
 
-    init(_ config: ConfigValues, maxBodySize: Int, defaultCountryCode: String?) throws {
+    init(_ config: ConfigValues, maxBodySize: Int, defaultRegion: String?) throws {
         var errors: [ConfigError] = []
         let mapping = config.object("mapping") ?? ConfigValues(path: "\(config.path).mapping", [:])
         var pointers: [Field: JSONPointer] = [:]
@@ -49,7 +49,7 @@ struct GenericSMSParser: Sendable {
             signature = nil
         }
         self.maxBodySize = maxBodySize
-        self.defaultCountryCode = defaultCountryCode
+        self.defaultRegion = defaultRegion
         if !errors.isEmpty { throw ConfigErrors(errors) }
     }
 
@@ -71,13 +71,13 @@ struct GenericSMSParser: Sendable {
         var message = InboundMessage(
             dedupKey: try string(.id, in: payload).flatMap { $0.isEmpty ? nil : $0 } ?? "sha256:" + Hex.sha256(request.body),
             text: try string(.text, in: payload) ?? "")
-        if let phone = PhoneNumber.e164(from, defaultCountryCode: defaultCountryCode) {
+        if let phone = PhoneNumber.e164(from, defaultRegion: defaultRegion) {
             message.author.phone = phone
         } else {
             message.flags.insert(.invalidPhone)
             message.metadata["rawPhone"] = .string(from)
         }
-        let to = try string(.to, in: payload).map { PhoneNumber.e164($0, defaultCountryCode: defaultCountryCode) ?? $0 }
+        let to = try string(.to, in: payload).map { PhoneNumber.e164($0, defaultRegion: defaultRegion) ?? $0 }
         if let to { message.metadata["to"] = .string(to) }
         message.conversationId = "sms:\(message.author.phone ?? from):\(to ?? "")"
         message.occurredAt = try date(.occurredAt, in: payload)

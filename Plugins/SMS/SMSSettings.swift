@@ -15,7 +15,7 @@ struct SMSSettings: Sendable {
     var provider: Provider
     var path: String
     var maxBodySize: Int
-    var defaultCountryCode: String?
+    var defaultRegion: String?
     var twilio: TwilioRequestParser?
     var vonage: VonageRequestParser?
     var concatTimeout: Duration
@@ -47,7 +47,8 @@ struct SMSSettings: Sendable {
         .init("provider", .oneOf(Provider.all.map(\.name)), required: true, doc: "`twilio`, `vonage` or `generic` (any gateway that posts JSON or a form)."),
         .init("path", .string, required: true, example: "/hooks/sms", doc: "URL path the provider calls. Must start with `/` and be unique across channels."),
         .init("max_body_size", .byteSize, default: "64KiB", doc: "Larger bodies get 413 and are not read."),
-        .init("default_country_code", .string, example: "44", doc: "Calling code (digits) for numbers written without one, so they normalise to E.164. Without it such numbers are kept raw and flagged `invalid_phone`."),
+        .init("default_region", .string, example: "GB", doc: "The region (ISO 3166) numbers written without `+country` are dialled in, so libphonenumber normalises them to E.164. Without it such numbers are kept raw and flagged `invalid_phone`."),
+        .init("default_country_code", .string, example: "44", doc: "The older way to say `default_region`: a calling code, standing for its main region (44 → GB). Give one of the two."),
         .init("insecure", .bool, default: "false", doc: "Accept unsigned requests. Logged as a warning at startup."),
         .init("twilio", .object(twilioSpec), doc: "Settings for `provider: twilio`."),
         .init("vonage", .object(vonageSpec), doc: "Settings for `provider: vonage` (the SMS API's inbound webhook)."),
@@ -62,10 +63,7 @@ struct SMSSettings: Sendable {
             errors.append(config.invalid("path", "must be a plain path starting with / (no query or fragment), such as /hooks/sms"))
         }
         maxBodySize = config.byteSize("max_body_size") ?? 64 << 10
-        defaultCountryCode = config.string("default_country_code")
-        if let code = defaultCountryCode, code.isEmpty || code.count > 3 || !code.allSatisfy(\.isNumber) {
-            errors.append(config.invalid("default_country_code", "'\(code)' is not a calling code; write 1 to 3 digits without +, such as 44"))
-        }
+        defaultRegion = config.defaultPhoneRegion(errors: &errors)
         let insecure = config.bool("insecure")
         for other in Provider.all where other != provider && config.isGiven(other.name) {
             errors.append(config.invalid(other.name, "only applies to provider: \(other.name), but this channel's provider is \(provider.name)"))
@@ -80,7 +78,7 @@ struct SMSSettings: Sendable {
                 errors.append(section.invalid("public_url", "'\(url)' must be an absolute http:// or https:// URL"))
             }
             errors += Self.signatureRule(config: config, section: section, key: "auth_token", given: !tokens.isEmpty, insecure: insecure)
-            twilio = TwilioRequestParser(authTokens: tokens, publicURL: section.string("public_url"), maxBodySize: maxBodySize, defaultCountryCode: defaultCountryCode)
+            twilio = TwilioRequestParser(authTokens: tokens, publicURL: section.string("public_url"), maxBodySize: maxBodySize, defaultRegion: defaultRegion)
         case .vonage:
             let secrets = [section.secret("signature_secret"), section.secret("previous_signature_secret")].compactMap { $0?.value }
             errors += Self.signatureRule(config: config, section: section, key: "signature_secret", given: !secrets.isEmpty, insecure: insecure)
@@ -91,7 +89,7 @@ struct SMSSettings: Sendable {
             concatTimeout = section.duration("concat_timeout") ?? .seconds(600)
         default:
             do {
-                generic = try GenericSMSParser(section, maxBodySize: maxBodySize, defaultCountryCode: defaultCountryCode)
+                generic = try GenericSMSParser(section, maxBodySize: maxBodySize, defaultRegion: defaultRegion)
                 errors += Self.signatureRule(config: config, section: section, key: "signature", given: generic?.signature != nil, insecure: insecure)
             } catch let error as ConfigErrors {
                 errors += error.errors

@@ -13,15 +13,15 @@ struct TwilioRequestParser: Sendable {
     /// The webhook URL exactly as configured at Twilio, when the gateway sits behind a proxy.
     let publicURL: String?
     let maxBodySize: Int
-    let defaultCountryCode: String?
+    let defaultRegion: String?
     /// The tokens as HMAC keys, made once.
     private let keys: [SymmetricKey]
 
-    init(authTokens: [String], publicURL: String?, maxBodySize: Int, defaultCountryCode: String?) {
+    init(authTokens: [String], publicURL: String?, maxBodySize: Int, defaultRegion: String?) {
         self.authTokens = authTokens
         self.publicURL = publicURL
         self.maxBodySize = maxBodySize
-        self.defaultCountryCode = defaultCountryCode
+        self.defaultRegion = defaultRegion
         keys = authTokens.map { SymmetricKey(data: Array($0.utf8)) }
     }
 
@@ -57,14 +57,14 @@ struct TwilioRequestParser: Sendable {
 
         var message = InboundMessage(dedupKey: sid, text: fields["Body"] ?? "")
         var metadata: [String: JSONValue] = [:]
-        let fromNumber = PhoneNumber.e164(from, defaultCountryCode: defaultCountryCode)
+        let fromNumber = PhoneNumber.e164(from, defaultRegion: defaultRegion)
         if let fromNumber {
             message.author.phone = fromNumber
         } else {
             message.flags.insert(.invalidPhone)
             message.metadata["rawPhone"] = .string(from)
         }
-        let to = fields["To"].map { PhoneNumber.e164($0, defaultCountryCode: defaultCountryCode) ?? $0 }
+        let to = fields["To"].map { PhoneNumber.e164($0, defaultRegion: defaultRegion) ?? $0 }
         if let to { message.metadata["to"] = .string(to) }
         message.conversationId = "sms:\(fromNumber ?? from):\(to ?? "")"
 

@@ -137,7 +137,8 @@ extension GatewayConfig {
     static let customersSpec = ConfigSpec([
         .init("file", .string, example: "./customers.csv", doc: "A CSV file of customers (columns: `id`, `emails`, `phones`, `preferred_channel`, `handle:<forum channel>`, `channel_id:<channel>`, anything else is an attribute). Reloaded on SIGHUP and when it changes; a bad file keeps the old directory."),
         .init("plus_addressing", .oneOf(["strip", "keep"]), default: "strip", doc: "Whether `ann+orders@example.com` is the same customer as `ann@example.com` (`strip`) or not (`keep`)."),
-        .init("default_country_code", .string, example: "44", doc: "Calling code for phone numbers written without `+country`; without it such numbers are an error in the directory and unmatched in messages."),
+        .init("default_region", .string, example: "GB", doc: "The region (ISO 3166, such as `GB`, `IT`, `US`) phone numbers written without `+country` are dialled in, as libphonenumber reads them (trunk and international prefixes, Italian leading zeros). Without it such numbers are an error in the directory and unmatched in messages."),
+        .init("default_country_code", .string, example: "44", doc: "The older way to say `default_region`: a calling code, standing for its main region (44 → GB, 1 → US, 39 → IT). Give one of the two."),
         .init("inline", .list(customerSpec), doc: "Customers written in this file."),
     ])
 

@@ -84,7 +84,7 @@ struct RoutingConfigReader {
         if let customers = top.object("customers") {
             var settings = CustomerSettings()
             settings.normalizer = IdentityNormalizer(
-                stripPlusAddressing: customers.string("plus_addressing") != "keep", defaultCountryCode: customers.string("default_country_code"))
+                stripPlusAddressing: customers.string("plus_addressing") != "keep", defaultRegion: customers.defaultPhoneRegion(errors: &result.errors))
             settings.file = customers.string("file")
             settings.channelIds = channelIds
             settings.inline = customers.objects("inline").map { entry in

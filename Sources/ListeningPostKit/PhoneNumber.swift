@@ -1,46 +1,85 @@
+import CPhoneNumber
+
 /// E.164 phone numbers (`+14155550100`): what every phone identity in an event looks like.
+/// Parsed, validated and formatted by libphonenumber (Google's, as Android and most CRMs
+/// use), which knows each country's trunk prefixes, international prefixes and number
+/// ranges: `+44 (0)7700 900123`, `011 44 7700 900123` dialled from the US and an Italian
+/// landline's leading `0` all come out right, and an impossible number is refused.
 public enum PhoneNumber {
-    /// Normalises a phone number to E.164, or returns `nil` when it cannot.
+    /// The E.164 form of `raw`, or `nil` when libphonenumber cannot parse it or finds no
+    /// such number can exist (callers keep the raw value and flag `invalid_phone`).
     ///
-    /// Spaces, dots, dashes and parentheses are dropped; `00` is read as `+`; a channel
-    /// prefix such as `whatsapp:` or `tel:` is removed. A number without a country code is
-    /// given `defaultCountryCode` (digits only, e.g. `"44"`), after dropping one national
-    /// trunk `0`. E.164 allows at most 15 digits; fewer than 7 is not a subscriber number.
-    public static func e164(_ raw: String, defaultCountryCode: String? = nil) -> String? {
-        // Bytes, not Characters: this runs twice per SMS.
-        var bytes = Array(raw.utf8)[...]
-        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
-        while let first = bytes.first, isSpace(first) { bytes.removeFirst() }
-        while let last = bytes.last, isSpace(last) { bytes.removeLast() }
-        if let colon = bytes.firstIndex(of: UInt8(ascii: ":")), colon > bytes.startIndex,
-            bytes[bytes.startIndex..<colon].allSatisfy({ ($0 | 0x20) >= UInt8(ascii: "a") && ($0 | 0x20) <= UInt8(ascii: "z") })
+    /// A number without `+country` is read as dialled in `defaultRegion` (ISO 3166 alpha-2:
+    /// `GB`, `IT`, `US`); without one, only international numbers parse. A channel prefix
+    /// such as `whatsapp:` is removed first (`tel:` URIs are libphonenumber's to read).
+    public static func e164(_ raw: String, defaultRegion: String?) -> String? {
+        var text = Substring(raw).trimmingASCIIWhitespace()
+        if let colon = text.firstIndex(of: ":"), colon > text.startIndex, text[..<colon].lowercased() != "tel",
+            text[..<colon].allSatisfy({ $0.isASCII && $0.isLetter })
         {
-            bytes = bytes[(colon + 1)...]
+            text = text[text.index(after: colon)...].trimmingASCIIWhitespace()
         }
-        var international = false
-        if bytes.first == UInt8(ascii: "+") {
-            international = true
-            bytes.removeFirst()
+        guard !text.isEmpty, text.utf8.count < 256 else { return nil }
+        var region = defaultRegion
+        if region == nil, text.hasPrefix("00") {
+            // No region to know its international prefix by: 00 is the ITU's and most
+            // countries', as earlier releases read it.
+            text = "+" + text.dropFirst(2)
         }
-        var digits: [UInt8] = []
-        digits.reserveCapacity(16)
-        for byte in bytes {
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digits.append(byte)
-            case UInt8(ascii: " "), UInt8(ascii: "."), UInt8(ascii: "-"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "/"): continue
-            default: return nil
+        var buffer = [CChar](repeating: 0, count: 32)
+        let status = buffer.withUnsafeMutableBufferPointer { out in
+            lp_phone_e164(String(text), region, out.baseAddress, Int32(out.count))
+        }
+        guard status == LP_PHONE_VALID else { return nil }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// The same, with the default given as a calling code (`"44"`), as configs written
+    /// before regions did: it stands for the code's main region (44 → GB, 1 → US).
+    public static func e164(_ raw: String, defaultCountryCode: String? = nil) -> String? {
+        e164(raw, defaultRegion: defaultCountryCode.flatMap(region(forCallingCode:)))
+    }
+
+    /// The main region of a calling code written as digits (`"39"` → `"IT"`); `nil` for
+    /// anything else.
+    public static func region(forCallingCode code: String) -> String? {
+        guard (1...3).contains(code.count), code.allSatisfy({ $0.isASCII && $0.isNumber }), let number = Int32(code) else { return nil }
+        var buffer = [CChar](repeating: 0, count: 8)
+        let length = buffer.withUnsafeMutableBufferPointer { lp_phone_region_for_calling_code(number, $0.baseAddress, Int32($0.count)) }
+        guard length > 0 else { return nil }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// Whether libphonenumber knows the region (`GB` yes, `UK` no).
+    public static func isSupportedRegion(_ region: String) -> Bool {
+        lp_phone_is_supported_region(region) == 1
+    }
+}
+
+extension ConfigValues {
+    /// The region phone numbers without `+country` are read in, from `default_region`
+    /// (`GB`) or, as configs written before regions say it, `default_country_code` (`44`,
+    /// its main region). Problems (an unknown region or code, both keys) are appended.
+    public func defaultPhoneRegion(errors: inout [ConfigError]) -> String? {
+        let region = string("default_region"), code = string("default_country_code")
+        if region != nil, code != nil {
+            errors.append(invalid("default_country_code", "give default_region or default_country_code, not both (default_region is the newer one)"))
+            return nil
+        }
+        if let region {
+            guard PhoneNumber.isSupportedRegion(region) else {
+                errors.append(invalid("default_region", "'\(region)' is not a region libphonenumber knows; write an ISO 3166 code such as GB, IT or US"))
+                return nil
             }
+            return region
         }
-        if !international, digits.starts(with: [UInt8(ascii: "0"), UInt8(ascii: "0")]) {
-            international = true
-            digits.removeFirst(2)
+        if let code {
+            guard let mapped = PhoneNumber.region(forCallingCode: code) else {
+                errors.append(invalid("default_country_code", "'\(code)' is not a calling code; write 1 to 3 digits without +, such as 44 (or use default_region: GB)"))
+                return nil
+            }
+            return mapped
         }
-        if !international {
-            guard let country = defaultCountryCode, !country.isEmpty, country.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return nil }
-            if digits.first == UInt8(ascii: "0") { digits.removeFirst() }
-            digits = Array(country.utf8) + digits
-        }
-        guard (7...15).contains(digits.count), digits.first != UInt8(ascii: "0") else { return nil }
-        return "+" + String(decoding: digits, as: UTF8.self)
+        return nil
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import ListeningPostCore
 
 /// `listening-post`: one gateway for every place customers speak.
@@ -12,6 +13,24 @@ struct ListeningPostCommand: AsyncParsableCommand {
 }
 
 /// The option every command that reads the config takes.
+/// `--url` and `--token`, for the commands that talk to a running gateway.
+struct GatewayClientOptions: ParsableArguments {
+    @Option(help: "The gateway's base URL. Default: server.host and server.port from the config.")
+    var url: String?
+
+    @Option(help: "A subscriber's bearer token. Default: $LISTENING_POST_TOKEN.")
+    var token: String?
+
+    /// The token, or exit 2 saying where one comes from.
+    func bearerToken(command: String) throws -> String {
+        guard let token = token ?? ProcessInfo.processInfo.environment["LISTENING_POST_TOKEN"], !token.isEmpty else {
+            FileHandle.standardError.write(Data("listening-post \(command): give a subscriber token with --token or LISTENING_POST_TOKEN (see `subscribers:` in the config)\n".utf8))
+            throw ExitCode(2)
+        }
+        return token
+    }
+}
+
 struct ConfigOption: ParsableArguments {
     @Option(name: .shortAndLong, help: "The config file.")
     var config: String = "channels.yaml"

@@ -13,8 +13,7 @@ struct NPSCommand: AsyncParsableCommand {
 
     @OptionGroup var options: ConfigOption
 
-    @Option(help: "The gateway's base URL. Default: server.host and server.port from the config.")
-    var url: String?
+    @OptionGroup var client: GatewayClientOptions
 
     @Option(name: .customLong("group-by"), help: "Dimensions, comma-separated: segment, channel, survey.")
     var groupBy = "segment,channel"
@@ -28,15 +27,10 @@ struct NPSCommand: AsyncParsableCommand {
     @Flag(help: "Print the API's JSON instead of a table.")
     var json = false
 
-    @Option(help: "A subscriber's bearer token. Default: $LISTENING_POST_TOKEN.")
-    var token: String?
 
     func run() async throws {
-        let base = try url ?? options.gatewayURL()
-        guard let token = token ?? ProcessInfo.processInfo.environment["LISTENING_POST_TOKEN"], !token.isEmpty else {
-            FileHandle.standardError.write(Data("listening-post nps: give a subscriber token with --token or LISTENING_POST_TOKEN (see `subscribers:` in the config)\n".utf8))
-            throw ExitCode(2)
-        }
+        let base = try client.url ?? options.gatewayURL()
+        let token = try client.bearerToken(command: "nps")
         var query = ["group_by=\(groupBy)"]
         if let window { query.append("window=\(window)") }
         if let step { query.append("step=\(step)") }

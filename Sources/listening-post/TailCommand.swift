@@ -13,8 +13,7 @@ struct TailCommand: AsyncParsableCommand {
 
     @OptionGroup var options: ConfigOption
 
-    @Option(help: "The gateway's base URL. Default: server.host and server.port from the config.")
-    var url: String?
+    @OptionGroup var client: GatewayClientOptions
 
     @Option(help: "The stream to follow.")
     var stream = "all"
@@ -25,15 +24,10 @@ struct TailCommand: AsyncParsableCommand {
     @Option(help: "Exit after printing this many events.")
     var limit: Int?
 
-    @Option(help: "A subscriber's bearer token. Default: $LISTENING_POST_TOKEN.")
-    var token: String?
 
     func run() async throws {
-        let base = try url ?? options.gatewayURL()
-        guard let token = token ?? ProcessInfo.processInfo.environment["LISTENING_POST_TOKEN"], !token.isEmpty else {
-            FileHandle.standardError.write(Data("listening-post tail: give a subscriber token with --token or LISTENING_POST_TOKEN (see `subscribers:` in the config)\n".utf8))
-            throw ExitCode(2)
-        }
+        let base = try client.url ?? options.gatewayURL()
+        let token = try client.bearerToken(command: "tail")
         var cursor = after
         var printed = 0
         var failures = 0

@@ -40,6 +40,27 @@ import Testing
         #expect(sink.messages.count == 2)
     }
 
+    /// The review's case: 49 distinct mails of which 5 reuse another's Message-ID (as list
+    /// software and re-sending tools do) are 49 events, and a restart adds none.
+    @Test func fortyNineDistinctMailsWithFiveReusedIdsAreFortyNineEvents() async throws {
+        let sink = RecordingSink()
+        let yaml = dovecot.yaml(user: "corpus")
+        try await IMAPIntegrationTests.running(try IMAPIntegrationTests.adapter(yaml, sink: sink)) {
+            try await IMAPIntegrationTests.ready(sink)
+            for index in 0..<49 {
+                // Mails 44…48 reuse the ids of mails 0…4, with a body of their own.
+                let id = index < 44 ? "corpus-\(index)@example.com" : "corpus-\(index - 44)@example.com"
+                try dovecot.deliver(to: "corpus", messageId: id, subject: "Corpus \(index)", body: "Message number \(index)")
+            }
+            try await IMAPIntegrationTests.wait(upTo: .seconds(10)) { sink.messages.count >= 49 }
+        }
+        #expect(sink.messages.count == 49)
+        try await IMAPIntegrationTests.running(try IMAPIntegrationTests.adapter(yaml, sink: sink)) {
+            try await Task.sleep(for: .seconds(1))
+        }
+        #expect(sink.messages.count == 49, "a restart adds none")
+    }
+
     /// An earlier release stored these mails under `message-id:<id>` with a `v1:` checkpoint.
     /// The upgraded gateway reads that checkpoint and imports nothing; after a UIDVALIDITY
     /// change it recognises the old keys; and a new mail that only shares a Message-ID with

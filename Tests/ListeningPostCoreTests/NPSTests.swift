@@ -100,6 +100,20 @@ import Testing
         #expect(!expected.isEmpty)
     }
 
+    /// The projection's fast reader gives what decoding the whole event gives.
+    @Test func answerReadFromBytesMatchesTheDecodedEvent() throws {
+        var message = InboundMessage(dedupKey: "r-1", text: "slow", occurredAt: Self.start)
+        message.feedback = Feedback(score: 4, reason: "slow", survey: "q4", source: .reply, supersedes: "e0")
+        var event = MessageEvent(id: "e1", channel: ChannelIdentity(id: "sms", kind: "sms"), message: message, receivedAt: Self.start.addingTimeInterval(60))
+        event.data.customer = CustomerReference(id: "cus_ann", provisional: false)
+        event.data.segment = "gold"
+        let bytes = event.jsonBytes()
+        #expect(NPSAnswer(payload: bytes) == NPSAnswer(event: try MessageEvent.decode(bytes)))
+        #expect(NPSAnswer(payload: bytes)?.answeredAt == Self.start)
+        event.data.feedback = nil
+        #expect(NPSAnswer(payload: event.jsonBytes()) == nil)
+    }
+
     @Test func queryParametersAreParsedOrRefusedWithTheirReason() throws {
         let now = Self.start.addingTimeInterval(100 * Self.day)
         let query = try NPSQuery.parse(["group_by": "segment,channel", "window": "30d", "step": "1w"], now: now)

@@ -149,8 +149,9 @@ import TestSupport
         TemporaryDirectory.make("lp-\(name)")
     }
 
-    /// A gateway config in `directory` with one channel and a reader of stream `all`.
-    static func config(_ directory: String, channel: String) throws -> String {
+    /// A gateway config in `directory` with the channels, a reader of `streams`, and
+    /// `extra` top-level sections (customers, segments, operators, …).
+    static func config(_ directory: String, channel: String, streams: String = "[all]", extra: String = "") throws -> String {
         let path = directory + "/channels.yaml"
         try """
             server:
@@ -162,8 +163,8 @@ import TestSupport
             subscribers:
               - name: checker
                 token: \(GatewayHarness.readerToken)
-                streams: [all]
-            """.write(toFile: path, atomically: true, encoding: .utf8)
+                streams: \(streams)
+            """.appending("\n" + extra).write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
 

@@ -27,17 +27,9 @@ import Testing
                   survey: /survey
             """
         }
-        let path = directory + "/channels.yaml"
-        try """
-            server:
-              port: 0
-            store:
-              path: \(directory)/data
+        return try ExecPluginTests.config(directory, channel: channel("web") + "\n" + channel("sms"), extra: """
             nps:
               min_responses: 5
-            channels:
-            \(channel("web"))
-            \(channel("sms"))
             customers:
               inline:
                 - {id: c-gold-1, emails: [g1@example.com], attributes: {tier: gold}}
@@ -47,12 +39,7 @@ import Testing
               - {name: gold, when: {attribute: {tier: gold}}}
               - {name: partners, when: {email_domain: partner.example}}
               - {name: standard}
-            subscribers:
-              - name: checker
-                token: \(GatewayHarness.readerToken)
-                streams: [all]
-            """.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
+            """)
     }
 
     @Test func npsMatchesACountOverTheStoredEventsBeforeAndAfterKillDashNine() async throws {

@@ -12,18 +12,14 @@ import Testing
     static let operatorToken = "mailer-token-0123456789"
 
     static func config(_ directory: String) throws -> String {
-        let path = directory + "/channels.yaml"
-        try """
-            server:
-              port: 0
-            store:
-              path: \(directory)/data
-            channels:
+        let channel = """
               - id: sms
                 type: sms
                 provider: generic
                 path: /hooks/sms
                 insecure: true
+            """
+        return try ExecPluginTests.config(directory, channel: channel, streams: "\"*\"", extra: """
             customers:
               inline:
                 - {id: cus_ann, phones: ["+447700900123"]}
@@ -31,12 +27,7 @@ import Testing
               - name: mailer
                 token: \(Self.operatorToken)
                 scopes: [prompts]
-            subscribers:
-              - name: checker
-                token: \(GatewayHarness.readerToken)
-                streams: "*"
-            """.write(toFile: path, atomically: true, encoding: .utf8)
-        return path
+            """)
     }
 
     static func sms(_ port: Int, id: String, from: String, text: String) async throws {

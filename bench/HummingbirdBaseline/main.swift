@@ -10,5 +10,7 @@ router.post("/{path}/{rest}") { request, _ -> HTTPResponse.Status in
     _ = try await request.body.collect(upTo: 1 << 20)
     return .noContent
 }
+// bench/nps.sh's reference for a GET.
+router.get("/") { _, _ -> HTTPResponse.Status in .noContent }
 let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)))
 try await app.runService()

@@ -48,6 +48,22 @@ public struct NPSAnswer: Sendable, Hashable {
             supersedes: feedback.supersedes)
     }
 
+    /// The answer in a stored event's JSON, read with the Kit's JSON reader rather than
+    /// `Codable` (which took most of the projection's time); `nil` for an event without
+    /// feedback, or one that is not a message. Gives what ``init(event:)`` gives.
+    public init?(payload: [UInt8]) {
+        guard case .object(let event)? = try? JSONValue.parse(payload), let id = event["id"]?.stringValue,
+            case .object(let data)? = event["data"], case .object(let feedback)? = data["feedback"],
+            case .number(let score)? = feedback["score"], let channel = data["channel"]?.objectValue?["id"]?.stringValue,
+            let dedupKey = data["dedupKey"]?.stringValue,
+            let answeredAt = (data["occurredAt"]?.stringValue ?? data["receivedAt"]?.stringValue).flatMap(RFC3339.date(from:))
+        else { return nil }
+        self.init(
+            eventId: id, respondent: data["customer"]?.objectValue?["id"]?.stringValue ?? "\(channel):\(dedupKey)",
+            survey: feedback["survey"]?.stringValue ?? "", segment: data["segment"]?.stringValue ?? "", channel: channel,
+            answeredAt: answeredAt, score: Int(score), supersedes: feedback["supersedes"]?.stringValue)
+    }
+
     /// The category of its score.
     public var category: NPSCategory { NPSCategory(score: score) }
 }

@@ -120,8 +120,7 @@ public final class NPSProjection: Service, Sendable {
     /// scan of the bytes for the `feedback` member, without decoding them.
     static func answer(in entry: StreamEntry) -> NPSAnswer? {
         guard entry.payload.withUnsafeBufferPointer({ contains($0, feedbackMarker) }) else { return nil }
-        guard let event = try? MessageEvent.decode(entry.payload) else { return nil }
-        return NPSAnswer(event: event)
+        return NPSAnswer(payload: entry.payload)
     }
 
     private static let feedbackMarker = Array(#""feedback":{"#.utf8)

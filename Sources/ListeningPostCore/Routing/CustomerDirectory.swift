@@ -39,8 +39,8 @@ public struct CustomerDirectory: Sendable {
             }
             for phone in customer.phones {
                 guard let key = normalizer.phone(phone) else {
-                    let hint = normalizer.defaultCountryCode == nil ? "; write it with +country code or set customers.default_country_code" : ""
-                    problems.append(DirectoryProblem(customer, message: "'\(phone)' is not a phone number that can be written in E.164\(hint)"))
+                    let hint = normalizer.defaultRegion == nil ? "; write it with +country code or set customers.default_region" : ""
+                    problems.append(DirectoryProblem(customer, message: "'\(phone)' is not a phone number libphonenumber can read as one that exists (E.164)\(hint)"))
                     continue
                 }
                 keys.append(key)

@@ -7,14 +7,14 @@ public struct IdentityNormalizer: Sendable, Hashable {
     /// Whether `local+tag@domain` is the same mailbox as `local@domain` (`strip`, the
     /// default) or a different one (`keep`).
     public var stripPlusAddressing: Bool
-    /// Country calling code for phone numbers written without one (`44`); `nil` leaves
+    /// The region phone numbers written without `+country` are read in (`GB`); `nil` leaves
     /// such numbers unmatched rather than guessing.
-    public var defaultCountryCode: String?
+    public var defaultRegion: String?
 
     /// Creates a normalizer.
-    public init(stripPlusAddressing: Bool = true, defaultCountryCode: String? = nil) {
+    public init(stripPlusAddressing: Bool = true, defaultRegion: String? = nil) {
         self.stripPlusAddressing = stripPlusAddressing
-        self.defaultCountryCode = defaultCountryCode
+        self.defaultRegion = defaultRegion
     }
 
     /// `email:<local>@<domain>`, lowercased, plus-tag removed per config; `nil` when the
@@ -32,7 +32,7 @@ public struct IdentityNormalizer: Sendable, Hashable {
 
     /// `phone:+<E.164>`; `nil` when it cannot be made E.164.
     public func phone(_ raw: String) -> IdentityKey? {
-        PhoneNumber.e164(raw, defaultCountryCode: defaultCountryCode).map { IdentityKey(kind: .phone, scope: nil, value: $0) }
+        PhoneNumber.e164(raw, defaultRegion: defaultRegion).map { IdentityKey(kind: .phone, scope: nil, value: $0) }
     }
 
     /// A forum handle, scoped to the forum channel (handles are only unique per forum),
