@@ -177,6 +177,13 @@ let package = Package(
             path: "bench/HummingbirdBaseline",
             swiftSettings: swiftSettings
         ),
+        // bench/phone.sh: what parsing one phone number costs.
+        .executableTarget(
+            name: "phone-parse",
+            dependencies: ["ListeningPostKit"],
+            path: "bench/PhoneParse",
+            swiftSettings: swiftSettings
+        ),
         // bench/fanout.sh's client: many SSE subscribers and a paced sender in one process.
         .executableTarget(
             name: "fanout-client",

@@ -29,9 +29,9 @@ extern "C" lp_phone_status lp_phone_e164(const char *raw, const char *default_re
     // truncated "07700 9001" as +44077009001; valid alone would turn away ranges opened
     // after the installed metadata was made, and the ranges reserved for fiction that tests
     // and examples use (+44 7700 900xxx).
-    const bool valid = util->IsValidNumber(number);
+    // The length check first: it is cheap, and settles most numbers without the range check.
     const bool possible = util->IsPossibleNumberWithReason(number) == PhoneNumberUtil::IS_POSSIBLE && !number.italian_leading_zero();
-    if (!valid && !possible) return LP_PHONE_INVALID;
+    if (!possible && !util->IsValidNumber(number)) return LP_PHONE_INVALID;
     std::string formatted;
     util->Format(number, PhoneNumberUtil::E164, &formatted);
     return copy_out(formatted, out, out_size) > 0 ? LP_PHONE_VALID : LP_PHONE_UNPARSEABLE;

@@ -38,7 +38,9 @@ public struct ChannelSink: IngestSink {
         var provisional = Set<String>()
         let prepared = router.route(events).map { routed -> PreparedEvent in
             if let id = routed.resolution?.provisionalId { provisional.insert(id) }
-            return PreparedEvent(id: routed.event.id, dedupKey: routed.event.data.dedupKey, payload: routed.event.jsonBytes(), streams: routed.streams)
+            return PreparedEvent(
+                id: routed.event.id, dedupKey: routed.event.data.dedupKey, payload: routed.event.jsonBytes(), streams: routed.streams,
+                answer: NPSAnswer(event: routed.event))
         }
         let results = try await log.append(AppendRequest(channel: channel.id, events: prepared, checkpoint: checkpoint, provisionalCustomers: provisional))
         let duplicates = results.filter(\.duplicate).count

@@ -133,13 +133,17 @@ public struct PreparedEvent: Sendable {
     public var payload: [UInt8]
     /// Streams to append it to, each at most once.
     public var streams: [String]
+    /// Its NPS answer, taken from the event before it was encoded, or `nil` for none; handed
+    /// to the NPS projection with the committed entries so it need not parse the payload.
+    public var answer: NPSAnswer?
 
     /// Creates a prepared event.
-    public init(id: String, dedupKey: String, payload: [UInt8], streams: [String]) {
+    public init(id: String, dedupKey: String, payload: [UInt8], streams: [String], answer: NPSAnswer? = nil) {
         self.id = id
         self.dedupKey = dedupKey
         self.payload = payload
         self.streams = streams
+        self.answer = answer
     }
 }
 
@@ -153,13 +157,31 @@ public struct StreamEntry: Sendable, Hashable {
     public var eventId: String
     /// The CloudEvent JSON.
     public var payload: [UInt8]
+    /// True on entries handed over at commit, whose ``answer`` is known without reading the
+    /// payload; false on entries read back from the log.
+    public var answerKnown: Bool
+    /// The event's NPS answer, when ``answerKnown``.
+    public var answer: NPSAnswer?
 
     /// Creates an entry.
-    public init(stream: String, offset: Int64, eventId: String, payload: [UInt8]) {
+    public init(stream: String, offset: Int64, eventId: String, payload: [UInt8], answerKnown: Bool = false, answer: NPSAnswer? = nil) {
         self.stream = stream
         self.offset = offset
         self.eventId = eventId
         self.payload = payload
+        self.answerKnown = answerKnown
+        self.answer = answer
+    }
+
+    // The same entry whether handed over at commit or read back: the answer is a cache.
+    public static func == (lhs: StreamEntry, rhs: StreamEntry) -> Bool {
+        lhs.stream == rhs.stream && lhs.offset == rhs.offset && lhs.eventId == rhs.eventId && lhs.payload == rhs.payload
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(stream)
+        hasher.combine(offset)
+        hasher.combine(eventId)
     }
 }
 

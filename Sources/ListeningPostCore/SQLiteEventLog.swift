@@ -466,6 +466,7 @@ struct BatchPlan {
         var dedupKey: String
         var payload: [UInt8]
         var streams: [String]
+        var answer: NPSAnswer?
     }
 
     private(set) var newEvents: [NewEvent] = []
@@ -497,7 +498,9 @@ struct BatchPlan {
             }
             firstIndex[identity] = newEvents.count
             requestSlots.append(newEvents.count)
-            newEvents.append(NewEvent(seq: nextSeq, id: event.id, channel: request.channel, dedupKey: event.dedupKey, payload: event.payload, streams: event.streams))
+            newEvents.append(NewEvent(
+                seq: nextSeq, id: event.id, channel: request.channel, dedupKey: event.dedupKey, payload: event.payload, streams: event.streams,
+                answer: event.answer))
             nextSeq += 1
         }
         slots.append(requestSlots)
@@ -520,7 +523,7 @@ struct BatchPlan {
                 for stream in Set(event.streams).sorted() {
                     let offset = (heads[stream] ?? 0) + 1
                     heads[stream] = offset
-                    entries.append((StreamEntry(stream: stream, offset: offset, eventId: event.id, payload: event.payload), event.seq))
+                    entries.append((StreamEntry(stream: stream, offset: offset, eventId: event.id, payload: event.payload, answerKnown: true, answer: event.answer), event.seq))
                 }
                 outcome.append(IngestReceipt(eventId: event.id, duplicate: false))
             } else {

@@ -1,4 +1,5 @@
 import CPhoneNumber
+import Synchronization
 
 /// E.164 phone numbers (`+14155550100`): what every phone identity in an event looks like.
 /// Parsed, validated and formatted by libphonenumber (Google's, as Android and most CRMs
@@ -13,6 +14,19 @@ public enum PhoneNumber {
     /// `GB`, `IT`, `US`); without one, only international numbers parse. A channel prefix
     /// such as `whatsapp:` is removed first (`tel:` URIs are libphonenumber's to read).
     public static func e164(_ raw: String, defaultRegion: String?) -> String? {
+        // libphonenumber's parse costs ~15–40 µs (its patterns are regular expressions), and
+        // the same numbers come back: a channel's own number on every SMS, repeat customers.
+        let key = (defaultRegion ?? "") + "\u{0}" + raw
+        if let known = cache.withLock({ $0.lookup(key) }) { return known }
+        let result = parse(raw, defaultRegion: defaultRegion)
+        cache.withLock { $0.insert(result, for: key) }
+        return result
+    }
+
+    private static let cache = Mutex(RecentNumbers())
+
+    /// The parse itself, without the cache.
+    static func parse(_ raw: String, defaultRegion: String?) -> String? {
         var text = Substring(raw).trimmingASCIIWhitespace()
         if let colon = text.firstIndex(of: ":"), colon > text.startIndex, text[..<colon].lowercased() != "tel",
             text[..<colon].allSatisfy({ $0.isASCII && $0.isLetter })
@@ -53,6 +67,29 @@ public enum PhoneNumber {
     /// Whether libphonenumber knows the region (`GB` yes, `UK` no).
     public static func isSupportedRegion(_ region: String) -> Bool {
         lp_phone_is_supported_region(region) == 1
+    }
+}
+
+/// The numbers parsed lately and what they came to: two generations of at most `capacity`
+/// entries each, so a number in use stays and the memory is bounded.
+struct RecentNumbers {
+    static let capacity = 8_192
+    private var current: [String: String?] = [:]
+    private var previous: [String: String?] = [:]
+
+    mutating func lookup(_ key: String) -> String?? {
+        if let hit = current[key] { return hit }
+        guard let hit = previous[key] else { return nil }
+        insert(hit, for: key)
+        return hit
+    }
+
+    mutating func insert(_ value: String?, for key: String) {
+        if current.count >= Self.capacity {
+            previous = current
+            current = [:]
+        }
+        current[key] = .some(value)
     }
 }
 

@@ -116,9 +116,11 @@ public final class NPSProjection: Service, Sendable {
         }
     }
 
-    /// The answer a stored event carries. Most events carry none: those are skipped on a
-    /// scan of the bytes for the `feedback` member, without decoding them.
+    /// The answer a stored event carries: handed over with the entry at commit, or, for an
+    /// entry read back from the log (the replay at start), read from its bytes. Most events
+    /// carry none: those are skipped on a scan for the `feedback` member, without parsing.
     static func answer(in entry: StreamEntry) -> NPSAnswer? {
+        if entry.answerKnown { return entry.answer }
         guard entry.payload.withUnsafeBufferPointer({ contains($0, feedbackMarker) }) else { return nil }
         return NPSAnswer(payload: entry.payload)
     }
