@@ -27,10 +27,10 @@ struct NPSRoutes: Sendable {
                 throw HTTPProblem(status: 400, slug: "bad-query", title: "Bad query parameter", detail: "\(error)")
             }
             let head = try await hub.head(stream: RoutingRules.firehose)
-            guard let tally = await projection.tally(through: head, timeout: .seconds(10)) else {
+            guard let rows = await projection.rows(for: query, through: head, timeout: .seconds(10)) else {
                 throw HTTPProblem.unavailable("the NPS projection is still reading the log (at offset \(projection.offset) of \(head)); retry shortly")
             }
-            return Response.json(.ok, NPSReport.json(query: query, rows: tally.rows(for: query), minResponses: settings.minResponses))
+            return Response.json(.ok, NPSReport.json(query: query, rows: rows, minResponses: settings.minResponses))
         }
     }
 }
