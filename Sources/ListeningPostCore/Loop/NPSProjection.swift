@@ -8,7 +8,7 @@ import Synchronization
 /// of truth: on start it replays the `all` stream from the beginning, then follows it, so
 /// what it answers is always a function of the stored events.
 ///
-/// Readers ask with ``tally(through:timeout:)``: it waits until the projection has taken in
+/// Readers ask with ``rows(for:through:timeout:)``: it waits until the projection has taken in
 /// the log up to a given offset (the head when the request came), so an answer acknowledged
 /// before a query is in that query's figures.
 public final class NPSProjection: Service, Sendable {
@@ -81,6 +81,14 @@ public final class NPSProjection: Service, Sendable {
         var replaying = true
         var lastChange = ContinuousClock.now
         var unreported = false
+        // The gauges: at most every 5 s while answers arrive, and once a minute regardless.
+        func reportIfDue() {
+            let since = ContinuousClock.now - lastChange
+            guard unreported && since > .seconds(5) || since > .seconds(60) else { return }
+            lastChange = ContinuousClock.now
+            unreported = false
+            report()
+        }
         do {
             while !Task.isCancelled {
                 let from = offset
@@ -101,11 +109,7 @@ public final class NPSProjection: Service, Sendable {
                         report()
                     }
                     _ = await hub.waitForEntries(stream: RoutingRules.firehose, after: from, timeout: .seconds(1))
-                    if unreported && ContinuousClock.now - lastChange > .seconds(5) || ContinuousClock.now - lastChange > .seconds(60) {
-                        lastChange = ContinuousClock.now
-                        unreported = false
-                        report()
-                    }
+                    reportIfDue()
                     continue
                 }
                 let answers = entries.compactMap(Self.answer(in:))
@@ -125,11 +129,7 @@ public final class NPSProjection: Service, Sendable {
                 }
                 if !answers.isEmpty, !replaying {
                     unreported = true
-                    if ContinuousClock.now - lastChange > .seconds(5) {
-                        lastChange = ContinuousClock.now
-                        unreported = false
-                        report()
-                    }
+                    reportIfDue()
                 }
             }
         } catch is CancellationError {

@@ -80,13 +80,14 @@ public struct NPSQuery: Sendable, Hashable {
         return NPSQuery(groupBy: dimensions, from: from, to: to, step: step)
     }
 
-    /// `30d`, `1w`, `12h`, `90m`, `45s`: a positive whole number and a unit.
+    /// `30d`, `1w`, `12h`, `90m`, `45s`: a length as config durations are written, plus weeks
+    /// (config durations take no `w`, so a trend step of `1w` is read here), longer than zero.
     static func length(_ text: String, parameter: String) throws(Refusal) -> TimeInterval {
-        let units: [Character: TimeInterval] = ["s": 1, "m": 60, "h": 3_600, "d": 86_400, "w": 604_800]
-        guard let unit = text.last, let seconds = units[unit], let count = Int(text.dropLast()), count > 0 else {
+        let duration = text.hasSuffix("w") ? Int(text.dropLast()).map { Duration.seconds($0 * 604_800) } : ConfigScalars.duration(text)
+        guard let duration, duration > .zero else {
             throw Refusal(parameter: parameter, description: "\(parameter): '\(text)' is not a length; use a whole number and a unit, such as 30d, 1w, 12h, 90m or 45s")
         }
-        return Double(count) * seconds
+        return Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     static func date(_ text: String?, parameter: String) throws(Refusal) -> Date? {
