@@ -40,7 +40,7 @@ public struct ChannelSink: IngestSink {
             if let id = routed.resolution?.provisionalId { provisional.insert(id) }
             return PreparedEvent(
                 id: routed.event.id, dedupKey: routed.event.data.dedupKey, payload: routed.event.jsonBytes(), streams: routed.streams,
-                answer: NPSAnswer(event: routed.event))
+                answer: NPSAnswer(event: routed.event), caseSignal: router.cases.signal(for: routed))
         }
         let results = try await log.append(AppendRequest(channel: channel.id, events: prepared, checkpoint: checkpoint, provisionalCustomers: provisional))
         let duplicates = results.filter(\.duplicate).count

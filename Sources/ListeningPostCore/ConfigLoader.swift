@@ -90,6 +90,7 @@ public struct ConfigLoader: Sendable {
         config.routing = routing.routing
         config.declaredStreams = routing.declaredStreams
         config.subscribers = routing.subscribers
+        config.cases = routing.cases
         config.nps = NPSSettings(
             minResponses: nps.integer("min_responses") ?? 30, window: nps.duration("window") ?? .seconds(30 * 86_400),
             replyWindow: nps.duration("reply_window") ?? .seconds(7 * 86_400), enabled: !nps.isGiven("enabled") || nps.bool("enabled"))

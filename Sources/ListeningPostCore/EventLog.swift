@@ -136,15 +136,31 @@ public struct PreparedEvent: Sendable {
     /// Its NPS answer, taken from the event before it was encoded, or `nil` for none; handed
     /// to the NPS projection with the committed entries so it need not parse the payload.
     public var answer: NPSAnswer?
+    /// What the case planner needs of it, when case rules are on; the log hands it to its
+    /// ``FollowUpPlanner`` only if the event is stored for the first time.
+    public var caseSignal: CaseSignal?
 
     /// Creates a prepared event.
-    public init(id: String, dedupKey: String, payload: [UInt8], streams: [String], answer: NPSAnswer? = nil) {
+    public init(id: String, dedupKey: String, payload: [UInt8], streams: [String], answer: NPSAnswer? = nil, caseSignal: CaseSignal? = nil) {
         self.id = id
         self.dedupKey = dedupKey
         self.payload = payload
         self.streams = streams
         self.answer = answer
+        self.caseSignal = caseSignal
     }
+}
+
+/// Decides, inside the transaction that stores new events, which further events they
+/// cause (a detractor's case opened, a case closed on the customer's yes), so the cause
+/// and its effect commit together. The log calls it serially, once per transaction, with
+/// the signals of the events stored for the first time (never for a duplicate) and only
+/// after every earlier transaction's entries went to `onCommit`.
+public protocol FollowUpPlanner: Sendable {
+    /// The log channel the follow-ups' dedup keys belong to.
+    var followUpChannel: String { get }
+    /// The events that follow from the newly stored ones, in order.
+    func followUps(to signals: [CaseSignal]) -> [PreparedEvent]
 }
 
 /// One event at one offset of one stream.

@@ -25,6 +25,8 @@ public struct GatewayConfig: Sendable {
     public var nps = NPSSettings()
     /// Who may use the operator API, and for what.
     public var operators: [OperatorDeclaration] = []
+    /// Case rules, calendars and how the loop closes.
+    public var cases = CaseSettings()
     /// Problems that do not stop the gateway (inline secrets, …).
     public var warnings: [ConfigError]
     /// Every secret value, for redaction.
@@ -68,8 +70,12 @@ public struct OperatorDeclaration: Sendable {
         public init(rawValue: String) { self.rawValue = rawValue }
         /// Record survey prompts (`POST /v1/survey-prompts`).
         public static let prompts = Scope(rawValue: "prompts")
+        /// Read cases (`GET /v1/cases`, `GET /v1/loop`).
+        public static let casesRead = Scope(rawValue: "cases:read")
+        /// Work cases: read them, assign, record responses, resolve.
+        public static let cases = Scope(rawValue: "cases")
         /// Every scope there is.
-        public static let all: [Scope] = [.prompts]
+        public static let all: [Scope] = [.prompts, .casesRead, .cases]
     }
 
     /// The operator's name, in logs.
@@ -119,12 +125,36 @@ extension GatewayConfig {
         .init("subscribers", .list(subscriberSpec), doc: "Who may read which streams (bearer tokens), and who gets a stream pushed as signed webhooks."),
         .init("operators", .list(operatorSpec), doc: "Tokens for the operator API (survey prompts), each with the scopes it may use. A subscriber token never grants these."),
         .init("nps", .object(npsSpec), doc: "How NPS is added up for `GET /v1/nps`, the gauges and `listening-post nps` (see docs/nps.md)."),
+        .init("calendars", .list(calendarSpec), doc: "Business hours that case standards count in (see docs/cases.md). `24x7`, every instant, needs no entry."),
+        .init("cases", .object(casesSpec), doc: "When a message opens a case, the standards it is held to, and how the loop closes (see docs/cases.md)."),
+    ])
+
+    static let calendarSpec = ConfigSpec([
+        .init("name", .string, required: true, example: "london-office", doc: "The name segments and case rules use."),
+        .init("time_zone", .string, required: true, example: "Europe/London", doc: "IANA time zone the hours and holidays are in; due times follow its DST changes."),
+        .init("hours", .stringMap, required: true, example: "{mon-fri: \"09:00-17:30\", sat: \"10:00-14:00\"}", doc: "Opening hours per day (`mon` … `sun`) or run of days (`mon-fri`): `HH:MM-HH:MM`, several separated by commas, or `closed`. Days not named are closed."),
+        .init("holidays", .stringList, example: "[2026-12-25, 2026-12-26]", doc: "Closed days, local `yyyy-MM-dd`."),
+    ])
+
+    static let casesSpec = ConfigSpec([
+        .init("rules", .list(caseRuleSpec), doc: "Every rule a message matches opens a case, unless the customer already has that rule's case open: then the message joins it."),
+        .init("warning_before", .duration, example: "30m", doc: "`sla_warning` comes this long before a target is due. Absent: no warnings."),
+        .init("confirmation_question", .string, default: "Did you get what you needed? Reply YES or NO.", doc: "What resolving a case asks the customer (`confirmation_requested`)."),
+        .init("confirmation_timeout", .duration, default: "7d", doc: "How long the question waits: a case without an answer by then closes `unconfirmed`."),
+    ])
+
+    static let caseRuleSpec = ConfigSpec([
+        .init("name", .string, required: true, example: "detractor-follow-up", doc: "The rule's name, on every event of its cases."),
+        .init("when", .custom("condition"), required: true, example: "{feedback: detractor}", doc: "Which messages open a case: the routes' conditions (see docs/routing.md)."),
+        .init("first_response", .duration, example: "3h", doc: "First-response standard. Absent: the segment's `response_target`."),
+        .init("resolution", .duration, example: "2d", doc: "Resolution standard. Absent: the segment's `resolution_target`."),
+        .init("calendar", .string, example: "london-office", doc: "The calendar the standards count in. Absent: the segment's, else `24x7`."),
     ])
 
     static let operatorSpec = ConfigSpec([
         .init("name", .string, required: true, example: "mailer", doc: "The operator's name (in logs)."),
         .init("token", .string, required: true, secret: true, example: "${MAILER_TOKEN}", doc: "Bearer token for the operator API, at least 16 characters, different from every subscriber token."),
-        .init("scopes", .stringList, required: true, example: "[prompts]", doc: "What the token may do: `prompts` (record survey prompts with `POST /v1/survey-prompts`)."),
+        .init("scopes", .stringList, required: true, example: "[prompts, cases]", doc: "What the token may do: `prompts` (record survey prompts with `POST /v1/survey-prompts`), `cases:read` (read cases and loop metrics), `cases` (read and work cases: assign, respond, resolve)."),
     ])
 
     static let npsSpec = ConfigSpec([
@@ -156,7 +186,9 @@ extension GatewayConfig {
         .init("name", .string, required: true, example: "gold", doc: "The segment name events carry."),
         .init("when", .custom("condition"), example: "{attribute: {tier: gold}}", doc: "Who belongs (see docs/routing.md for conditions). Absent: everyone."),
         .init("preferred_channel", .string, doc: "The channel id to answer members on, unless the customer has their own preference."),
-        .init("response_target", .duration, example: "3h", doc: "How soon members should get an answer; events carry it with the due time."),
+        .init("response_target", .duration, example: "3h", doc: "How soon members should get an answer; events carry it with the due time, and it is the first-response standard of their cases."),
+        .init("resolution_target", .duration, example: "2d", doc: "How soon members' cases should be resolved."),
+        .init("calendar", .string, example: "london-office", doc: "The calendar (a `calendars:` name, or `24x7`) their cases' standards count in. Default `24x7`."),
     ])
 
     static let routeSpec = ConfigSpec([
@@ -204,12 +236,12 @@ extension GatewayConfig {
 
     /// Stream names the gateway reserves: the firehose and the streams of the events the
     /// gateway writes itself.
-    public static let reservedStreamNames: Set<String> = [RoutingRules.firehose, SurveyPrompt.stream]
+    public static let reservedStreamNames: Set<String> = [RoutingRules.firehose, SurveyPrompt.stream, CaseEvent.stream]
 
-    /// Every stream that exists: `all`, `surveys`, one per channel, the declared ones and the
-    /// fallback.
+    /// Every stream that exists: `all`, `surveys`, `cases`, one per channel, the declared
+    /// ones and the fallback.
     public var streamNames: Set<String> {
-        Set([RoutingRules.firehose, SurveyPrompt.stream, routing.fallbackStream] + channels.map(\.id) + declaredStreams)
+        Set([RoutingRules.firehose, SurveyPrompt.stream, CaseEvent.stream, routing.fallbackStream] + channels.map(\.id) + declaredStreams)
     }
 }
 

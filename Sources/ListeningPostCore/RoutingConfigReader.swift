@@ -14,6 +14,7 @@ struct RoutingConfigReader {
         var routing = RoutingRules.none
         var declaredStreams: [String] = []
         var subscribers: [SubscriberDeclaration] = []
+        var cases = CaseSettings()
         var errors: [ConfigError] = []
     }
 
@@ -58,7 +59,15 @@ struct RoutingConfigReader {
             if let preferred = entry.string("preferred_channel"), !channelIds.contains(preferred) {
                 result.errors.append(entry.invalid("preferred_channel", "'\(preferred)' is not a channel id (channels: \(channelIds.sorted().joined(separator: ", ")))"))
             }
-            segments.append(Segment(name: name, condition: condition, preferredChannel: entry.string("preferred_channel"), responseTarget: entry.duration("response_target")))
+            segments.append(Segment(
+                name: name, condition: condition, preferredChannel: entry.string("preferred_channel"), responseTarget: entry.duration("response_target"),
+                resolutionTarget: entry.duration("resolution_target"), calendar: entry.string("calendar")))
+        }
+        let calendars = readCalendars(errors: &result.errors)
+        for (index, entry) in segmentEntries.enumerated() where index < segments.count {
+            if let calendar = entry.string("calendar"), calendars[calendar] == nil {
+                result.errors.append(entry.invalid("calendar", Self.unknownCalendar(calendar, calendars)))
+            }
         }
         var allSegmentNames = Set(segmentNames.keys)
         if segments.last.map({ $0.condition != nil }) ?? true { allSegmentNames.insert(Segment.builtinDefault.name) }
@@ -78,7 +87,8 @@ struct RoutingConfigReader {
                 routes.append(Route(name: name, condition: condition, streams: entry.strings("to"), stop: entry.bool("stop")))
             }
         }
-        result.routing = RoutingRules(segments: segments, routes: routes, fallbackStream: fallback)
+        result.cases = readCases(segments: segments, calendars: calendars, parser: routeParser, errors: &result.errors)
+        result.routing = RoutingRules(segments: segments, routes: routes, fallbackStream: fallback, alsoReading: result.cases.rules.map(\.condition))
 
         // Customers.
         if let customers = top.object("customers") {
@@ -133,6 +143,71 @@ struct RoutingConfigReader {
             result.subscribers.append(declaration)
         }
         return result
+    }
+
+    /// `calendars:`, each parsed; `24x7` is always there.
+    private func readCalendars(errors: inout [ConfigError]) -> [String: BusinessCalendar] {
+        var calendars: [String: BusinessCalendar] = [BusinessCalendar.alwaysOpen.name: .alwaysOpen]
+        for entry in top.objects("calendars") {
+            guard let name = entry.string("name"), let zone = entry.string("time_zone") else { continue }
+            if calendars[name] != nil {
+                errors.append(entry.invalid("name", name == BusinessCalendar.alwaysOpen.name ? "'24x7' is built in; name yours differently" : "calendar '\(name)' is already declared"))
+                continue
+            }
+            do {
+                calendars[name] = try BusinessCalendar.parse(name: name, timeZone: zone, hours: entry.stringMap("hours"), holidays: entry.strings("holidays"))
+            } catch {
+                errors.append(entry.invalid(error.key, error.description))
+            }
+        }
+        return calendars
+    }
+
+    /// `cases:`: rules with known calendars, standards longer than zero, unique names.
+    private func readCases(segments: [Segment], calendars: [String: BusinessCalendar], parser: ConditionParser, errors: inout [ConfigError]) -> CaseSettings {
+        var settings = CaseSettings()
+        settings.calendars = calendars
+        for segment in segments + [Segment.builtinDefault] where settings.segments[segment.name] == nil { settings.segments[segment.name] = segment }
+        guard let cases = top.object("cases") else { return settings }
+        settings.warningBefore = cases.duration("warning_before")
+        settings.confirmationQuestion = cases.string("confirmation_question") ?? settings.confirmationQuestion
+        settings.confirmationTimeout = cases.duration("confirmation_timeout") ?? settings.confirmationTimeout
+        for key in ["warning_before", "confirmation_timeout"] {
+            if let duration = cases.duration(key), duration <= .zero { errors.append(cases.invalid(key, "must be longer than zero")) }
+        }
+        var names: Set<String> = []
+        for (index, entry) in cases.objects("rules").enumerated() {
+            guard let name = entry.string("name"), let node = entry.node("when") else { continue }
+            if !ConfigLoader.isValidName(name) {
+                errors.append(entry.invalid("name", "'\(name)' is not a valid rule name: use lowercase letters, digits, '-' and '_'"))
+            } else if !names.insert(name).inserted {
+                errors.append(entry.invalid("name", "case rule '\(name)' is already declared"))
+            }
+            for key in ["first_response", "resolution"] {
+                if let duration = entry.duration(key), duration <= .zero { errors.append(entry.invalid(key, "must be longer than zero")) }
+            }
+            if let calendar = entry.string("calendar"), calendars[calendar] == nil {
+                errors.append(entry.invalid("calendar", Self.unknownCalendar(calendar, calendars)))
+            }
+            let (condition, conditionErrors) = parser.parse(node, path: "cases.rules[\(index)].when")
+            errors += conditionErrors
+            guard let condition else { continue }
+            let rule = CaseRule(
+                name: name, condition: condition, firstResponse: entry.duration("first_response"), resolution: entry.duration("resolution"),
+                calendar: entry.string("calendar"))
+            // Segments a message can be in: `default` only when no catch-all comes last.
+            let reachable = segments.last.map { $0.condition != nil } ?? true ? segments + [Segment.builtinDefault] : segments
+            let without = reachable.filter { settings.targets(for: rule, segment: $0.name).isEmpty }.map(\.name).sorted()
+            if !without.isEmpty {
+                errors.append(entry.warning("first_response", "cases of segment(s) \(without.joined(separator: ", ")) will have no standard and no timer: set `first_response` here or `response_target` on the segment"))
+            }
+            settings.rules.append(rule)
+        }
+        return settings
+    }
+
+    static func unknownCalendar(_ name: String, _ calendars: [String: BusinessCalendar]) -> String {
+        "unknown calendar '\(name)'; declare it under `calendars:` (known: \(calendars.keys.sorted().joined(separator: ", ")))"
     }
 
     private func readPush(_ webhook: ConfigValues, subscriber: SubscriberDeclaration, knownStreams: Set<String>, errors: inout [ConfigError]) -> PushSettings? {

@@ -34,6 +34,7 @@ public final class SQLiteEventLog: EventLog, Service {
     private let lock: DataDirectoryLock
     private let logger: Logger
     private let onCommit: @Sendable ([StreamEntry]) -> Void
+    private let followUps: (any FollowUpPlanner)?
     private let state: Mutex<State>
     private let wakeups: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
@@ -58,10 +59,12 @@ public final class SQLiteEventLog: EventLog, Service {
     ///   - onCommit: called in commit order with the new stream entries, after the commit
     ///     and before any `append` of that batch returns.
     ///   - appendLatency: observes the time from enqueue to commit of each append.
+    ///   - followUps: derives further events inside each transaction (the case planner).
     public static func open(
         directory: String, logger: Logger,
         onCommit: @escaping @Sendable ([StreamEntry]) -> Void = { _ in },
-        appendLatency: @escaping @Sendable (Duration) -> Void = { _ in }
+        appendLatency: @escaping @Sendable (Duration) -> Void = { _ in },
+        followUps: (any FollowUpPlanner)? = nil
     ) async throws -> SQLiteEventLog {
         let lock = try DataDirectoryLock(directory: directory)
         let path = (directory as NSString).appendingPathComponent("events.sqlite")
@@ -100,12 +103,12 @@ public final class SQLiteEventLog: EventLog, Service {
                 state.heads[stream] = Int64(head)
             }
         }
-        return SQLiteEventLog(writer: writer, writerThread: writerThread, writerPool: writerPool, reader: reader, lock: lock, logger: logger, state: state, onCommit: onCommit, appendLatency: appendLatency)
+        return SQLiteEventLog(writer: writer, writerThread: writerThread, writerPool: writerPool, reader: reader, lock: lock, logger: logger, state: state, onCommit: onCommit, followUps: followUps, appendLatency: appendLatency)
     }
 
     private init(
         writer: SQLiteConnection, writerThread: MultiThreadedEventLoopGroup, writerPool: NIOThreadPool, reader: SQLiteConnection, lock: DataDirectoryLock, logger: Logger, state: State,
-        onCommit: @escaping @Sendable ([StreamEntry]) -> Void, appendLatency: @escaping @Sendable (Duration) -> Void
+        onCommit: @escaping @Sendable ([StreamEntry]) -> Void, followUps: (any FollowUpPlanner)?, appendLatency: @escaping @Sendable (Duration) -> Void
     ) {
         self.writer = writer
         self.writerThread = writerThread
@@ -116,6 +119,7 @@ public final class SQLiteEventLog: EventLog, Service {
         self.logger = logger
         self.state = Mutex(state)
         self.onCommit = onCommit
+        self.followUps = followUps
         self.appendLatency = appendLatency
         (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
@@ -323,25 +327,15 @@ public final class SQLiteEventLog: EventLog, Service {
         do {
             _ = try await writer.query("BEGIN IMMEDIATE", [])
             do {
-                // No RETURNING: sqlite-nio hands every returned row to the event loop as a
-                // task of its own, which cost more than the insert. `changes()` says whether
-                // anything was a duplicate; only then are the stored seqs looked up.
-                var inserted = Set<Int64>()
-                for chunk in plan.newEvents.chunked(by: maxBatchEvents) {
-                    let sql = insertEventsSQL(count: chunk.count)
-                    let binds = chunk.flatMap { event -> [SQLiteData] in
-                        [.integer(Int(event.seq)), .text(event.id), .text(event.channel), .text(event.dedupKey), .blob(ByteBuffer(bytes: event.payload))]
-                    }
-                    _ = try await writer.query(sql, binds)
-                    let changes = try await writer.query("SELECT changes() AS n", []).first?.column("n")?.integer ?? 0
-                    if changes == chunk.count {
-                        inserted.formUnion(chunk.map(\.seq))
-                    } else if changes > 0 {
-                        let rows = try await writer.query(
-                            "SELECT seq FROM events WHERE seq BETWEEN ? AND ?", [.integer(Int(chunk.first!.seq)), .integer(Int(chunk.last!.seq))])
-                        for row in rows {
-                            if let seq = row.column("seq")?.integer { inserted.insert(Int64(seq)) }
-                        }
+                var inserted = try await insert(plan.newEvents[...])
+                // What the new events cause, in the same transaction: never for a duplicate.
+                if let followUps {
+                    let signals = plan.newEvents.lazy.filter { inserted.contains($0.seq) }.compactMap(\.caseSignal)
+                    if !signals.isEmpty {
+                        let derived = followUps.followUps(to: Array(signals))
+                        let first = plan.newEvents.count
+                        plan.addFollowUps(derived, channel: followUps.followUpChannel)
+                        if plan.newEvents.count > first { inserted.formUnion(try await insert(plan.newEvents[first...])) }
                     }
                 }
                 // Events already in the log: answer with the stored id.
@@ -399,6 +393,32 @@ public final class SQLiteEventLog: EventLog, Service {
 }
 
 extension SQLiteEventLog {
+    /// Inserts events, skipping those whose (channel, dedup key) is stored; returns the seqs
+    /// actually inserted. No RETURNING: sqlite-nio hands every returned row to the event loop
+    /// as a task of its own, which cost more than the insert. `changes()` says whether
+    /// anything was a duplicate; only then are the stored seqs looked up.
+    fileprivate func insert(_ events: ArraySlice<BatchPlan.NewEvent>) async throws -> Set<Int64> {
+        var inserted = Set<Int64>()
+        for chunk in Array(events).chunked(by: maxBatchEvents) {
+            let sql = insertEventsSQL(count: chunk.count)
+            let binds = chunk.flatMap { event -> [SQLiteData] in
+                [.integer(Int(event.seq)), .text(event.id), .text(event.channel), .text(event.dedupKey), .blob(ByteBuffer(bytes: event.payload))]
+            }
+            _ = try await writer.query(sql, binds)
+            let changes = try await writer.query("SELECT changes() AS n", []).first?.column("n")?.integer ?? 0
+            if changes == chunk.count {
+                inserted.formUnion(chunk.map(\.seq))
+            } else if changes > 0 {
+                let rows = try await writer.query(
+                    "SELECT seq FROM events WHERE seq BETWEEN ? AND ?", [.integer(Int(chunk.first!.seq)), .integer(Int(chunk.last!.seq))])
+                for row in rows {
+                    if let seq = row.column("seq")?.integer { inserted.insert(Int64(seq)) }
+                }
+            }
+        }
+        return inserted
+    }
+
     /// The rarer rows of a batch: provisional customers, adoptions and dead letters.
     fileprivate func commitSubscriberAndCustomerRows(_ plan: BatchPlan) async throws {
         if !plan.provisionalCustomers.isEmpty {
@@ -467,6 +487,7 @@ struct BatchPlan {
         var payload: [UInt8]
         var streams: [String]
         var answer: NPSAnswer?
+        var caseSignal: CaseSignal?
     }
 
     private(set) var newEvents: [NewEvent] = []
@@ -500,7 +521,7 @@ struct BatchPlan {
             requestSlots.append(newEvents.count)
             newEvents.append(NewEvent(
                 seq: nextSeq, id: event.id, channel: request.channel, dedupKey: event.dedupKey, payload: event.payload, streams: event.streams,
-                answer: event.answer))
+                answer: event.answer, caseSignal: event.caseSignal))
             nextSeq += 1
         }
         slots.append(requestSlots)
@@ -510,6 +531,18 @@ struct BatchPlan {
         adoptions.merge(request.adoptions) { _, new in new }
         deadLetters += request.deadLetters
         clearedDeadLetters += request.clearedDeadLetters
+    }
+
+    /// Adds events a follow-up planner derived: stored after the batch's own, answering no
+    /// request.
+    mutating func addFollowUps(_ events: [PreparedEvent], channel: String) {
+        for event in events {
+            let identity = DedupIdentity(channel: channel, dedupKey: event.dedupKey)
+            guard firstIndex[identity] == nil else { continue }
+            firstIndex[identity] = newEvents.count
+            newEvents.append(NewEvent(seq: nextSeq, id: event.id, channel: channel, dedupKey: event.dedupKey, payload: event.payload, streams: event.streams))
+            nextSeq += 1
+        }
     }
 
     /// Assigns offsets to inserted events and fills `results`. Returns the stream entries

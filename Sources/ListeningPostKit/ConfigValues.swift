@@ -156,6 +156,11 @@ public struct ConfigValues: Sendable {
         ConfigError(path: path.isEmpty ? key : "\(path).\(key)", position: position(of: key), message: message)
     }
 
+    /// A warning about `key`: reported by `check` and at startup, never refusing the file.
+    public func warning(_ key: String, _ message: String) -> ConfigError {
+        ConfigError(path: path.isEmpty ? key : "\(path).\(key)", position: position(of: key), message: message, isWarning: true)
+    }
+
     /// Every secret in this section and the sections below it, for redaction.
     public var allSecrets: [Secret] {
         items.values.flatMap { item -> [Secret] in

@@ -33,6 +33,10 @@ public final class Gateway: Sendable {
     public let pushers: [String: WebhookPusher]
     /// Every NPS answer in the log, for `GET /v1/nps` and the gauges.
     public let nps: NPSProjection
+    /// Every case, for the case API, the loop metrics and the timers.
+    public let cases: CaseProjection
+    /// Appends warnings, breaches and unconfirmed closes when they come due.
+    public let caseTimers: CaseTimers
     /// Prometheus registry behind `/metrics`.
     public let metricsRegistry: PrometheusCollectorRegistry
     let metricsFactory: PrometheusMetricsFactory
@@ -53,9 +57,12 @@ public final class Gateway: Sendable {
         ]
         let appendTimer = Timer(label: "listening_post_log_append_duration_seconds", factory: factory)
         let hubBox = HubBox()
+        let cases = CaseProjection(settings: config.cases)
         let log = try await SQLiteEventLog.open(
             directory: config.store.dataDirectory, logger: logger,
             onCommit: { entries in
+                // The case table first: a subscriber told of a case event can ask the API about it.
+                cases.committed(entries)
                 hubBox.hub?.publish(entries)
                 // A committed survey prompt is open from now on: replies routed next can answer it.
                 for entry in entries where entry.stream == SurveyPrompt.stream {
@@ -64,11 +71,12 @@ public final class Gateway: Sendable {
             },
             appendLatency: { duration in
                 appendTimer.recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
-            })
+            },
+            followUps: cases)
         let hub = StreamHub(log: log)
         hubBox.hub = hub
         let ids = EventIDGenerator()
-        let router = EventRouter(rules: config.routing, directory: config.customers.directory, promptWindow: config.nps.replyWindow)
+        let router = EventRouter(rules: config.routing, directory: config.customers.directory, promptWindow: config.nps.replyWindow, cases: config.cases)
         hubBox.router = router
         do {
             // The prompts in force are a projection of the `surveys` stream, rebuilt before any
@@ -80,6 +88,8 @@ public final class Gateway: Sendable {
                 for entry in entries { if let prompt = SurveyPrompt(event: entry.payload) { router.record(prompt) } }
                 offset = last.offset
             }
+            // Cases too: a message right after a restart must join its customer's open case.
+            try await cases.rebuild(from: log, logger: logger)
         } catch {
             await log.close()
             throw error
@@ -110,13 +120,14 @@ public final class Gateway: Sendable {
         let nps = NPSProjection(hub: hub, logger: logger, onChange: { gauges.update($0) })
         return Gateway(
             config: config, log: log, hub: hub, supervisors: supervisors, channels: channels, router: router, directoryReloader: reloader,
-            pushers: pushers, nps: nps, metricsRegistry: metricsRegistry, metricsFactory: factory, logger: logger)
+            pushers: pushers, nps: nps, cases: cases, caseTimers: CaseTimers(projection: cases, log: log, logger: logger),
+            metricsRegistry: metricsRegistry, metricsFactory: factory, logger: logger)
     }
 
     private init(
         config: GatewayConfig, log: SQLiteEventLog, hub: StreamHub, supervisors: [AdapterSupervisor], channels: [ChannelAssembly.Channel],
         router: EventRouter, directoryReloader: DirectoryReloader, pushers: [String: WebhookPusher], nps: NPSProjection,
-        metricsRegistry: PrometheusCollectorRegistry, metricsFactory: PrometheusMetricsFactory, logger: Logger
+        cases: CaseProjection, caseTimers: CaseTimers, metricsRegistry: PrometheusCollectorRegistry, metricsFactory: PrometheusMetricsFactory, logger: Logger
     ) {
         self.config = config
         self.log = log
@@ -127,6 +138,8 @@ public final class Gateway: Sendable {
         self.directoryReloader = directoryReloader
         self.pushers = pushers
         self.nps = nps
+        self.cases = cases
+        self.caseTimers = caseTimers
         self.metricsRegistry = metricsRegistry
         self.metricsFactory = metricsFactory
         self.logger = logger
@@ -185,7 +198,7 @@ public final class Gateway: Sendable {
         let logger = self.logger
         // Order: the log first so it stops last; pushers and the reloader before the
         // adapters, which stop first and drain into a live log.
-        let services: [any Service] = [log] + (config.nps.enabled ? [nps] : []) + [directoryReloader] + pushers.keys.sorted().compactMap { pushers[$0] } + supervisors
+        let services: [any Service] = [log] + (config.nps.enabled ? [nps] : []) + [caseTimers, directoryReloader] + pushers.keys.sorted().compactMap { pushers[$0] } + supervisors
         return Application(
             router: router,
             server: .eventLoopBound(webSocketRouter: webSocketRouter),

@@ -7,13 +7,16 @@ import Synchronization
 public final class EventRouter: Sendable {
     /// Segments, routes, fallback.
     public let rules: RoutingRules
+    /// Case rules: which routed messages may open or join a case.
+    public let cases: CaseSettings
     private let current: Mutex<CustomerDirectory>
     private let prompts: Mutex<SurveyPrompts>
 
     /// Creates a router.
     /// - Parameter promptWindow: how long a survey prompt stays open for a reply.
-    public init(rules: RoutingRules = .none, directory: CustomerDirectory = .empty, promptWindow: Duration = .seconds(7 * 86_400)) {
+    public init(rules: RoutingRules = .none, directory: CustomerDirectory = .empty, promptWindow: Duration = .seconds(7 * 86_400), cases: CaseSettings = CaseSettings()) {
         self.rules = rules
+        self.cases = cases
         self.current = Mutex(directory)
         self.prompts = Mutex(SurveyPrompts(window: Double(promptWindow.components.seconds)))
     }

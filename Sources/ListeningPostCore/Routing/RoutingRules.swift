@@ -20,11 +20,13 @@ public struct RoutingRules: Sendable {
     public static let firehose = "all"
 
     /// Creates rules.
-    public init(segments: [Segment] = [], routes: [Route] = [], fallbackStream: String = "unrouted") {
+    /// - Parameter alsoReading: other conditions evaluated on the routed facts (case rules),
+    ///   so the text facts are gathered when one of them reads the text.
+    public init(segments: [Segment] = [], routes: [Route] = [], fallbackStream: String = "unrouted", alsoReading conditions: [Condition] = []) {
         self.segments = segments
         self.routes = routes
         self.fallbackStream = fallbackStream
-        self.readsText = segments.contains { $0.condition?.readsText ?? false } || routes.contains { $0.condition.readsText }
+        self.readsText = segments.contains { $0.condition?.readsText ?? false } || routes.contains { $0.condition.readsText } || conditions.contains(where: \.readsText)
     }
 
     /// The rules before anyone writes any: every event goes to `all`, its channel's stream

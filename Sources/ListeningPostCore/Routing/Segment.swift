@@ -6,15 +6,24 @@ public struct Segment: Sendable {
     public var condition: Condition?
     /// The channel id to answer members on, unless the customer has their own preference.
     public var preferredChannel: String?
-    /// How soon members should get an answer.
+    /// How soon members should get an answer: the first-response standard of their cases.
     public var responseTarget: Duration?
+    /// How soon their cases should be resolved.
+    public var resolutionTarget: Duration?
+    /// The calendar (a `calendars:` name or `24x7`) their cases' standards count in.
+    public var calendar: String?
 
     /// Creates a segment.
-    public init(name: String, condition: Condition? = nil, preferredChannel: String? = nil, responseTarget: Duration? = nil) {
+    public init(
+        name: String, condition: Condition? = nil, preferredChannel: String? = nil, responseTarget: Duration? = nil, resolutionTarget: Duration? = nil,
+        calendar: String? = nil
+    ) {
         self.name = name
         self.condition = condition
         self.preferredChannel = preferredChannel
         self.responseTarget = responseTarget
+        self.resolutionTarget = resolutionTarget
+        self.calendar = calendar
     }
 
     /// The segment of a message that matches no rule, when the config has no catch-all.
