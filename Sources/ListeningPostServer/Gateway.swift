@@ -183,8 +183,10 @@ public final class Gateway: Sendable {
         if config.nps.enabled {
             NPSRoutes(projection: nps, hub: hub, authenticator: authenticator, settings: config.nps).register(on: router)
         }
-        SurveyPromptRoutes(log: log, router: self.router, authenticator: OperatorAuthenticator(operators: config.operators), channels: config.channels)
-            .register(on: router)
+        let operators = OperatorAuthenticator(operators: config.operators)
+        SurveyPromptRoutes(log: log, router: self.router, authenticator: operators, channels: config.channels).register(on: router)
+        CaseRoutes(projection: cases, log: log, authenticator: operators).register(on: router)
+        LoopRoutes(cases: cases, nps: config.nps.enabled ? nps : nil, hub: hub, authenticator: operators, defaultWindow: config.nps.window).register(on: router)
         HealthRoutes(gateway: self).register(on: router)
 
         // WebSocket upgrades have a router of their own, as hummingbird-websocket asks.

@@ -9,14 +9,20 @@ struct OperatorAuthenticator: Sendable {
     let operators: [OperatorDeclaration]
 
     func authorize(_ request: Request, scope: OperatorDeclaration.Scope) throws(HTTPProblem) -> OperatorDeclaration {
+        try authorize(request, anyOf: [scope])
+    }
+
+    /// Passes when the token has any of `scopes` (a wider scope implies a narrower one).
+    func authorize(_ request: Request, anyOf scopes: [OperatorDeclaration.Scope]) throws(HTTPProblem) -> OperatorDeclaration {
         let token = try SubscriberAuthenticator.bearerToken(request, configuredUnder: "operators")
         var match: OperatorDeclaration?
         for candidate in operators where ConstantTime.equals(candidate.token.value, token) {
             match = candidate
         }
         guard let match else { throw SubscriberAuthenticator.unauthorized("the token is not one of this gateway's operator tokens (see `operators:`)") }
-        guard match.scopes.contains(scope) else {
-            throw HTTPProblem(status: 403, slug: "forbidden-scope", title: "Forbidden", detail: "operator '\(match.name)' lacks the scope '\(scope.rawValue)'")
+        guard scopes.contains(where: match.scopes.contains) else {
+            let names = scopes.map { "'\($0.rawValue)'" }.joined(separator: " or ")
+            throw HTTPProblem(status: 403, slug: "forbidden-scope", title: "Forbidden", detail: "operator '\(match.name)' lacks the scope \(names)")
         }
         return match
     }
