@@ -132,13 +132,13 @@ public struct CaseSubject: Sendable, Equatable {
 
 extension JSONValue {
     /// A time as the events write it.
-    static func time(_ date: Date) -> JSONValue { .string(RFC3339.string(from: date)) }
+    public static func time(_ date: Date) -> JSONValue { .string(RFC3339.string(from: date)) }
 
     /// A time read back.
-    var dateValue: Date? { stringValue.flatMap(RFC3339.date(from:)) }
+    public var dateValue: Date? { stringValue.flatMap(RFC3339.date(from:)) }
 
     /// A whole number read back.
-    var intValue: Int? {
+    public var intValue: Int? {
         if case .number(let value) = self, value == value.rounded(), abs(value) < 1e15 { return Int(value) }
         return nil
     }

@@ -78,7 +78,7 @@ public final class CaseProjection: FollowUpPlanner, Sendable {
 
     /// The events of the timers due now, ready to store, and the timers themselves (to put
     /// back if storing fails).
-    func dueTimerEvents(now: Date) -> [(timer: CaseTimer, event: PreparedEvent)] {
+    public func dueTimerEvents(now: Date) -> [(timer: CaseTimer, event: PreparedEvent)] {
         book.withLock { book in
             book.takeDueTimers(now: now).compactMap { timer -> (CaseTimer, PreparedEvent)? in
                 guard let record = book.cases[timer.caseId] else { return nil }
@@ -88,7 +88,7 @@ public final class CaseProjection: FollowUpPlanner, Sendable {
     }
 
     /// When the earliest pending timer fires.
-    var nextTimerAt: Date? { book.withLock { $0.nextTimerAt } }
+    public var nextTimerAt: Date? { book.withLock { $0.nextTimerAt } }
 
     /// Puts timers back after a failed append.
     func reschedule(_ timers: [CaseTimer]) {
