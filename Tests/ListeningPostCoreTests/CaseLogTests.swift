@@ -1,0 +1,71 @@
+import Foundation
+import ListeningPostCore
+import ListeningPostKit
+import ListeningPostTesting
+import Logging
+import Metrics
+import Testing
+
+/// Cases and the real SQLite log: a message and the case it opens are one transaction,
+/// a duplicate delivery plans nothing, and a restart rebuilds the same case table.
+@Suite struct CaseLogTests {
+    static func withSink<T: Sendable>(
+        directory: String, _ body: @Sendable (ChannelSink, SQLiteEventLog, CaseProjection) async throws -> T
+    ) async throws -> T {
+        let config = try ConfigLoader(registry: AdapterRegistry([EchoAdapter.self]), environment: [:]).load(text: CaseLoopTests.yaml)
+        let projection = CaseProjection(settings: config.cases)
+        let log = try await SQLiteEventLog.open(directory: directory, logger: Logger(label: "test"), onCommit: { projection.committed($0) }, followUps: projection)
+        try await projection.rebuild(from: log, logger: Logger(label: "test"))
+        let router = EventRouter(rules: config.routing, directory: config.customers.directory, cases: config.cases)
+        let sink = ChannelSink(
+            channel: ChannelIdentity(id: "mail", kind: "echo"), log: log, ids: EventIDGenerator(),
+            metrics: ChannelMetrics(channel: "mail", factory: NOOPMetricsHandler.instance), router: router)
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask {
+                try await log.run()
+                return nil
+            }
+            let result = try await body(sink, log, projection)
+            group.cancelAll()
+            try await group.waitForAll()
+            return result
+        }
+    }
+
+    static func detractor(_ key: String, from email: String = "ann@example.com", score: Int = 2) -> InboundMessage {
+        InboundMessage(dedupKey: key, author: Author(email: email), text: "not happy", feedback: Feedback(score: score))
+    }
+
+    @Test func aMessageAndItsCaseCommitTogetherAndADuplicatePlansNothing() async throws {
+        let directory = TemporaryDirectory.make("lp-cases")
+        try await Self.withSink(directory: directory) { sink, log, projection in
+            let first = try await sink.submit([Self.detractor("m1")], checkpoint: nil)
+            let cases = try await log.read(stream: CaseEvent.stream, after: 0, limit: 10)
+            #expect(cases.map(\.eventType) == ["com.listeningpost.case.opened.v1"])
+            let opened = try #require(CaseEvent(event: cases[0].payload))
+            #expect(opened.details["message"]?.stringValue == first[0].eventId)
+            // The message is before its case on `all`, in the same commit.
+            let all = try await log.read(stream: "all", after: 0, limit: 10)
+            #expect(all.map(\.eventId) == [first[0].eventId, opened.id])
+
+            // Redelivered: a duplicate, and nothing joins or opens.
+            let again = try await sink.submit([Self.detractor("m1")], checkpoint: nil)
+            #expect(again[0].duplicate)
+            #expect(try await log.headOffset(stream: CaseEvent.stream) == 1)
+
+            // A new message from her in the same batch as a new customer's detractor.
+            _ = try await sink.submit([Self.detractor("m2", score: 5), Self.detractor("m3", from: "bob@example.com")], checkpoint: nil)
+            let kinds = try await log.read(stream: CaseEvent.stream, after: 1, limit: 10).map(\.eventType)
+            #expect(kinds == ["com.listeningpost.case.rescored.v1", "com.listeningpost.case.message_added.v1", "com.listeningpost.case.opened.v1"])
+            #expect(projection.read { $0.unclosedCount } == 2)
+        }
+        // After a restart the table is rebuilt from the log and a later message still joins.
+        try await Self.withSink(directory: directory) { sink, log, projection in
+            #expect(projection.read { $0.unclosedCount } == 2)
+            _ = try await sink.submit([Self.detractor("m4", from: "bob@example.com", score: 1)], checkpoint: nil)
+            let last = try await log.read(stream: CaseEvent.stream, after: 4, limit: 10).map(\.eventType)
+            #expect(last == ["com.listeningpost.case.rescored.v1", "com.listeningpost.case.message_added.v1"])
+            #expect(projection.read { $0.cases.count } == 2)
+        }
+    }
+}
