@@ -200,7 +200,8 @@ public final class Gateway: Sendable {
         let logger = self.logger
         // Order: the log first so it stops last; pushers and the reloader before the
         // adapters, which stop first and drain into a live log.
-        let services: [any Service] = [log] + (config.nps.enabled ? [nps] : []) + [caseTimers, directoryReloader] + pushers.keys.sorted().compactMap { pushers[$0] } + supervisors
+        let loopGauges = LoopGauges(cases: cases, nps: config.nps.enabled ? nps : nil, hub: hub, factory: metricsFactory, window: config.nps.window)
+        let services: [any Service] = [log] + (config.nps.enabled ? [nps] : []) + [caseTimers, loopGauges, directoryReloader] + pushers.keys.sorted().compactMap { pushers[$0] } + supervisors
         return Application(
             router: router,
             server: .eventLoopBound(webSocketRouter: webSocketRouter),

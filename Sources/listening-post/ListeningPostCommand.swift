@@ -8,7 +8,7 @@ struct ListeningPostCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "listening-post",
         abstract: "Listens to every place customers speak and turns each message into one CloudEvent stream.",
-        subcommands: [ServeCommand.self, CheckCommand.self, TailCommand.self, NPSCommand.self, RouteCommand.self, PluginsCommand.self],
+        subcommands: [ServeCommand.self, CheckCommand.self, TailCommand.self, NPSCommand.self, CasesCommand.self, RouteCommand.self, PluginsCommand.self],
         defaultSubcommand: ServeCommand.self)
 }
 
@@ -21,10 +21,13 @@ struct GatewayClientOptions: ParsableArguments {
     @Option(help: "A subscriber's bearer token. Default: $LISTENING_POST_TOKEN.")
     var token: String?
 
-    /// The token, or exit 2 saying where one comes from.
-    func bearerToken(command: String) throws -> String {
-        guard let token = token ?? ProcessInfo.processInfo.environment["LISTENING_POST_TOKEN"], !token.isEmpty else {
-            FileHandle.standardError.write(Data("listening-post \(command): give a subscriber token with --token or LISTENING_POST_TOKEN (see `subscribers:` in the config)\n".utf8))
+    /// The token, or exit 2 saying where one comes from. Operator commands read
+    /// `$LISTENING_POST_OPERATOR_TOKEN` instead.
+    func bearerToken(command: String, operatorToken: Bool = false) throws -> String {
+        let variable = operatorToken ? "LISTENING_POST_OPERATOR_TOKEN" : "LISTENING_POST_TOKEN"
+        guard let token = token ?? ProcessInfo.processInfo.environment[variable], !token.isEmpty else {
+            let kind = operatorToken ? "an operator token with --token or \(variable) (see `operators:`" : "a subscriber token with --token or \(variable) (see `subscribers:`"
+            FileHandle.standardError.write(Data("listening-post \(command): give \(kind) in the config)\n".utf8))
             throw ExitCode(2)
         }
         return token

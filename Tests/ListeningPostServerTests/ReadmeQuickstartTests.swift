@@ -16,6 +16,8 @@ import Testing
         var body: String
         var excerpt: JSONValue
         var streams: [String]
+        /// Whether the README says the event opens a case.
+        var opensCase: Bool
     }
 
     /// The first `curl … /hooks/…` block, the ```json excerpt after it, and the streams named
@@ -31,7 +33,7 @@ import Testing
         let after = blocks[(curl + 1)...].joined(separator: "```")
         let sentence = try #require(after.firstMatch(of: /lands in\s+streams\s+([^.]*)\./)?.1, "no 'lands in streams …' sentence")
         let streams = sentence.matches(of: /`([^`]+)`/).map { String($0.1) }
-        return Quickstart(path: String(path), body: String(body), excerpt: excerpt, streams: streams)
+        return Quickstart(path: String(path), body: String(body), excerpt: excerpt, streams: streams, opensCase: after.contains("opens\na case") || after.contains("opens a case"))
     }
 
     @Test func theReadmesFirstExampleIsTrue() async throws {
@@ -68,7 +70,15 @@ import Testing
             guard case .number(let head)? = entry.objectValue?["head"], head > 0 else { return nil }
             return entry.objectValue?["name"]?.stringValue
         }
-        #expect(filled.sorted() == example.streams.sorted(), "the README names the streams the event lands in")
+        // A case, when the README says one opens: on `cases`, naming this message.
+        #expect(filled.sorted() == (example.streams + (example.opensCase ? [CaseEvent.stream] : [])).sorted(), "the README names the streams the event lands in")
+        if example.opensCase {
+            let cases = try await GatewayHarness.readEvents(gateway.port, stream: CaseEvent.stream, query: "?after=0", count: 1, token: "demo-token-change-me")
+            let opened = try #require(cases.first.flatMap { CaseEvent(event: Array($0.data.utf8)) })
+            #expect(opened.kind == .opened)
+            #expect(opened.details["message"]?.stringValue == id)
+            #expect(CaseRecord(opened: opened)?.targets["first_response"]?.seconds == 3 * 3600, "the README says 3 hours")
+        }
         for stream in filled {
             let first = try await GatewayHarness.readEvents(gateway.port, stream: stream, query: "?after=0", count: 1, token: "demo-token-change-me")
             #expect(first.first?.lastEventId == "1")

@@ -26,6 +26,12 @@ public struct LoopReport: Sendable, Equatable {
         /// Next score minus opening score, for cases with both.
         public var recoveries: [Int] = []
 
+        /// An empty row for a group.
+        public init(segment: String? = nil, channel: String? = nil) {
+            self.segment = segment
+            self.channel = channel
+        }
+
         /// Share of detractors with a case, `nil` without detractors.
         public var detractorCoverage: Double? { detractors > 0 ? min(1, Double(detractorCases) / Double(detractors)) : nil }
         public var withinTargetShare: Double? { decidedTarget > 0 ? Double(withinTarget) / Double(decidedTarget) : nil }
