@@ -291,3 +291,27 @@ import Testing
         #expect(rebuilt.read { $0.unclosedCount } == 1)
     }
 }
+
+/// docs/cases.md against the code: its example event reads back and writes out byte for
+/// byte, and its table of kinds names exactly the kinds there are.
+@Suite struct CaseDocsTests {
+    static let text: String = {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return (try? String(contentsOf: root.appendingPathComponent("docs/cases.md"), encoding: .utf8)) ?? ""
+    }()
+
+    @Test func theDocumentedEventIsWhatTheGatewayWrites() throws {
+        let blocks = Self.text.components(separatedBy: "```")
+        let json = try #require(blocks.first { $0.hasPrefix("json\n") && $0.contains("com.listeningpost.case.opened.v1") })
+        let parsed = try JSONValue.parse(Array(json.dropFirst(5).utf8))
+        let event = try #require(CaseEvent(event: parsed.compactJSON()))
+        #expect(event.jsonBytes() == parsed.compactJSON())
+        #expect(CaseRecord(opened: event)?.targets["resolution"]?.seconds == 144_000)
+    }
+
+    @Test func theKindTableNamesEveryKind() {
+        let section = Self.text.components(separatedBy: "## Case events").last?.components(separatedBy: "## Timers").first ?? ""
+        let documented = Set(section.matches(of: /\n\| `([a-z_]+)` \|/).map { String($0.1) })
+        #expect(documented == Set(CaseEvent.Kind.all.map(\.rawValue)))
+    }
+}

@@ -84,6 +84,26 @@ import Testing
             #expect(first.first?.lastEventId == "1")
             #expect(first.first?.data.contains(id) == true, "stream \(stream) holds the README's event")
         }
+
+        // "Close the loop": the README's walk-through, step by step, with its demo operator token.
+        guard example.opensCase else { return }
+        let desk = "demo-operator-token-change-me"
+        func call(_ path: String, _ body: JSONValue) async throws -> (status: Int, json: JSONValue?) {
+            try await GatewayHarness.post(gateway.port, path, body: GatewayHarness.json(body), headers: [("Content-Type", "application/json"), ("Authorization", "Bearer \(desk)")])
+        }
+        let queue = try JSONValue.parse(Array(try await GatewayHarness.get(gateway.port, "/v1/cases", token: desk).body.utf8))
+        guard case .array(let cases)? = queue.objectValue?["cases"], let caseId = cases.first?.objectValue?["id"]?.stringValue else {
+            Issue.record("no case in \(queue)")
+            return
+        }
+        #expect(try await call("/v1/cases/\(caseId)/responses", ["text": "Sorry Ann, we are on it"]).status == 200)
+        #expect(try await call("/v1/cases/\(caseId)/resolve", ["root_cause": "queue understaffed", "resolution": "called her back"]).status == 200)
+        let yes = try await GatewayHarness.post(
+            gateway.port, example.path, body: Array(#"{"response_id":"r-2","reason":"Yes, all sorted","respondent":{"email":"ann@example.com"}}"#.utf8))
+        #expect(yes.status == 202)
+        let detail = try JSONValue.parse(Array(try await GatewayHarness.get(gateway.port, "/v1/cases/\(caseId)", token: desk).body.utf8)).objectValue
+        #expect(detail?["state"] == "closed", "the README says her yes closes the case")
+        #expect(detail?["outcome"] == "confirmed")
     }
 
     /// Where `actual` differs from the members `expected` names (a subset match).
