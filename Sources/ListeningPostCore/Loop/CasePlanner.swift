@@ -81,7 +81,7 @@ public struct CasePlanner: Sendable {
                 let subject = CaseSubject(id: ids.next(), rule: rule.name, cycle: 1, customer: signal.customer, segment: signal.segment, channel: signal.channel)
                 var details: [String: JSONValue] = [
                     "message": .string(signal.eventId), "openedAt": .time(signal.at), "preferredChannel": .string(signal.preferredChannel),
-                    "replyTo": .object(signal.replyTo), "calendar": .string(settings.calendar(for: rule, segment: signal.segment).name),
+                    "replyTo": .object(SurveyPrompt.identities(signal.author)), "calendar": .string(settings.calendar(for: rule, segment: signal.segment).name),
                     "targets": CaseRecord.targetsJSON(targets(rule: rule.name, segment: signal.segment, from: signal.at)),
                 ]
                 if let score = signal.score { details["score"] = .number(Double(score)) }

@@ -24,8 +24,8 @@ public struct CaseSignal: Sendable {
     public var text: String
     /// Whether it is an automatic reply (an out-of-office is no answer).
     public var isAutoReply: Bool
-    /// The author's address on that channel: where an answer there would go.
-    public var replyTo: [String: JSONValue]
+    /// The author as the message names them: where an answer on that channel would go.
+    public var author: Author
     /// Indexes into ``CaseSettings/rules`` of the rules it matched.
     public var matchedRules: [Int]
 }
@@ -38,14 +38,12 @@ extension CaseSettings {
         let matched = rules.indices.filter { rules[$0].condition.matches(routed.facts) }
         let data = routed.event.data
         guard !matched.isEmpty || data.customer != nil else { return nil }
-        var replyTo: [String: JSONValue] = [:]
-        if let email = data.author.email { replyTo["email"] = .string(email) }
-        if let phone = data.author.phone { replyTo["phone"] = .string(phone) }
-        if let handle = data.author.handle { replyTo["handle"] = .string(handle) }
+        // Most texts are short: share the event's string rather than copy it.
+        let text = data.text.utf8.count <= 2_000 ? data.text : String(data.text.prefix(2_000))
         return CaseSignal(
             eventId: routed.event.id, customer: data.customer, channel: data.channel.id, segment: data.segment ?? Segment.builtinDefault.name,
-            preferredChannel: data.preferredChannel ?? data.channel.id, at: min(data.occurredAt ?? data.receivedAt, data.receivedAt),
-            score: data.feedback?.score, text: String(data.text.prefix(2_000)), isAutoReply: data.flags.contains(.autoReply), replyTo: replyTo,
+            preferredChannel: data.preferredChannel ?? data.channel.id, at: min(data.occurredAt ?? data.receivedAt, data.receivedAt).wholeMilliseconds,
+            score: data.feedback?.score, text: text, isAutoReply: data.flags.contains(.autoReply), author: data.author,
             matchedRules: matched)
     }
 }
