@@ -319,3 +319,41 @@ import Testing
         #expect(documented == Set(CaseEvent.Kind.all.map(\.rawValue)))
     }
 }
+
+/// The loop metrics over a desk's cases: each figure from cases whose outcome the test set.
+@Suite struct LoopReportTests {
+    @Test func eachFigureCountsWhatItSays() throws {
+        let start = CaseLoopTests.tuesday10
+        let desk = try CaseLoopTests.Desk(at: start)
+        // Three detractors from the standard segment (24x7, 4 h first response).
+        for (index, name) in ["a", "b", "c"].enumerated() {
+            desk.set(start.addingTimeInterval(Double(index)))
+            desk.receive(Author(email: "\(name)@example.org"), score: 2 + index)
+        }
+        let ids = desk.projection.read { book in book.cases.values.sorted { $0.openedAt < $1.openedAt }.map(\.subject.id) }
+        // a: answered after 10 min and confirmed; b: answered after 5 h (late); c: breached, unanswered.
+        desk.set(start.addingTimeInterval(600))
+        _ = try desk.act(.respond(text: "hi", at: nil), on: ids[0])
+        _ = try desk.act(.resolve(rootCause: "x", resolution: "y"), on: ids[0])
+        desk.receive(Author(email: "a@example.org"), text: "yes")
+        desk.receive(Author(email: "a@example.org"), score: 9)
+        desk.set(start.addingTimeInterval(5 * 3600))
+        desk.tick()
+        _ = try desk.act(.respond(text: "sorry", at: nil), on: ids[1])
+        let rows = desk.projection.read { book in
+            LoopReport.compute(book: book, npsRows: [], groupBy: [], from: start.addingTimeInterval(-60), to: start.addingTimeInterval(86_400)).rows
+        }
+        let row = try #require(rows.first)
+        #expect(row.cases == 3)
+        #expect(row.detractorCases == 3)
+        #expect(row.detractorCoverage == nil, "no NPS rows given: no detractor count to divide by")
+        #expect(row.firstResponseSeconds.sorted().map { $0.rounded() } == [600, 5 * 3600 - 1])
+        #expect(row.firstResponsePercentile(0.5)?.rounded() == 600)
+        #expect(row.firstResponsePercentile(0.9)?.rounded() == Double(17_999))
+        #expect(row.decidedTarget == 3, "a within, b late, c breached")
+        #expect(row.withinTarget == 1)
+        #expect(row.closedConfirmed == 1)
+        #expect(row.closedUnconfirmed == 0)
+        #expect(row.recoveries == [7], "a's next score 9 minus the 2 that opened it")
+    }
+}
