@@ -81,3 +81,13 @@ public struct SMSAdapter: ChannelAdapter {
         }
     }
 }
+
+extension SMSAdapter: ChannelSender {
+    /// Twilio channels with `account_sid` send; Vonage and generic sending come later.
+    public var canSend: Bool { settings.twilioSender != nil }
+
+    public func send(_ message: OutboundMessage) async throws(SendFailure) -> SendReceipt {
+        guard let sender = settings.twilioSender else { throw SendFailure(.permanent, "this SMS channel has no sending configured") }
+        return try await sender.send(message, http: context.http)
+    }
+}

@@ -1,3 +1,4 @@
+import Foundation
 import ListeningPostKit
 
 /// An SMS channel's validated config.
@@ -20,11 +21,20 @@ struct SMSSettings: Sendable {
     var vonage: VonageRequestParser?
     var concatTimeout: Duration
     var generic: GenericSMSParser?
+    /// Sending through Twilio's Messages API, when `twilio.account_sid` is set.
+    var twilioSender: TwilioSender?
 
     static let twilioSpec = ConfigSpec([
         .init("auth_token", .string, secret: true, example: "${TWILIO_AUTH_TOKEN}", doc: "The account's Auth Token, which signs `X-Twilio-Signature`. Required unless `insecure: true`."),
         .init("previous_auth_token", .string, secret: true, doc: "During token rotation, the old token, also accepted until you remove it."),
         .init("public_url", .string, example: "https://sms.example.com/hooks/twilio", doc: "The webhook URL exactly as configured at Twilio (scheme, host, port if any, path). Needed when a proxy sits in front of the gateway; without it the URL is rebuilt from `Host`, `X-Forwarded-Proto` and `X-Forwarded-Host`."),
+        .init("account_sid", .string, example: "${TWILIO_ACCOUNT_SID}", doc: "The account SID (`AC…`). Set it to let the outbox send from this channel through Twilio's Messages API."),
+        .init("from", .string, example: "+14155550100", doc: "The Twilio number messages are sent from. Give this or `messaging_service_sid`."),
+        .init("messaging_service_sid", .string, example: "MG0123456789abcdef0123456789abcdef", doc: "A Messaging Service (`MG…`) to send through instead of one number."),
+        .init("api_key_sid", .string, example: "${TWILIO_API_KEY_SID}", doc: "An API key (`SK…`) to authenticate sends with, instead of the auth token."),
+        .init("api_key_secret", .string, secret: true, example: "${TWILIO_API_KEY_SECRET}", doc: "The API key's secret."),
+        .init("status_callback", .string, example: "https://sms.example.com/hooks/twilio-status", doc: "Where Twilio posts delivery status (`StatusCallback`)."),
+        .init("api_url", .string, default: "https://api.twilio.com", doc: "The Messages API's base URL (a test server, a regional edge)."),
     ])
     static let vonageSpec = ConfigSpec([
         .init("signature_secret", .string, secret: true, example: "${VONAGE_SIGNATURE_SECRET}", doc: "The account's signature secret, which signs the `sig` parameter. Required unless `insecure: true`."),
@@ -79,6 +89,7 @@ struct SMSSettings: Sendable {
             }
             errors += Self.signatureRule(config: config, section: section, key: "auth_token", given: !tokens.isEmpty, insecure: insecure)
             twilio = TwilioRequestParser(authTokens: tokens, publicURL: section.string("public_url"), maxBodySize: maxBodySize, defaultRegion: defaultRegion)
+            twilioSender = Self.twilioSender(section, errors: &errors)
         case .vonage:
             let secrets = [section.secret("signature_secret"), section.secret("previous_signature_secret")].compactMap { $0?.value }
             errors += Self.signatureRule(config: config, section: section, key: "signature_secret", given: !secrets.isEmpty, insecure: insecure)
@@ -98,6 +109,31 @@ struct SMSSettings: Sendable {
             }
         }
         if !errors.isEmpty { throw ConfigErrors(errors) }
+    }
+
+    /// The Twilio sender, when `account_sid` is set, with everything a send needs.
+    private static func twilioSender(_ section: ConfigValues, errors: inout [ConfigError]) -> TwilioSender? {
+        let sendKeys = ["from", "messaging_service_sid", "api_key_sid", "api_key_secret", "status_callback"]
+        guard let accountSid = section.string("account_sid") else {
+            for key in sendKeys where section.isGiven(key) { errors.append(section.invalid(key, "only applies when sending: set account_sid too")) }
+            return nil
+        }
+        if !accountSid.hasPrefix("AC") { errors.append(section.invalid("account_sid", "'\(accountSid)' is not an account SID (they start with AC)")) }
+        let from = section.string("from"), service = section.string("messaging_service_sid")
+        if (from == nil) == (service == nil) { errors.append(section.invalid("account_sid", "sending needs exactly one of `from` (a Twilio number) or `messaging_service_sid`")) }
+        if let from, PhoneNumber.e164(from) == nil { errors.append(section.invalid("from", "'\(from)' is not a phone number in E.164 form, such as +14155550100")) }
+        let keySid = section.string("api_key_sid"), keySecret = section.secret("api_key_secret")
+        if (keySid == nil) != (keySecret == nil) { errors.append(section.invalid(keySid == nil ? "api_key_secret" : "api_key_sid", "give api_key_sid and api_key_secret together")) }
+        let password = keySecret?.value ?? section.secret("auth_token")?.value
+        if password == nil { errors.append(section.invalid("account_sid", "sending needs auth_token, or api_key_sid and api_key_secret")) }
+        let base = section.string("api_url") ?? "https://api.twilio.com"
+        guard let url = URL(string: base), url.scheme == "https" || url.scheme == "http", url.host != nil else {
+            errors.append(section.invalid("api_url", "'\(base)' is not an http:// or https:// URL"))
+            return nil
+        }
+        return TwilioSender(
+            accountSid: accountSid, username: keySid ?? accountSid, password: password ?? "", from: from, messagingServiceSid: service,
+            statusCallback: section.string("status_callback"), apiURL: url)
     }
 
     /// Signed or explicitly insecure, never both and never neither.

@@ -75,6 +75,7 @@ public struct ConfigLoader: Sendable {
         errors += routing.errors
         let operators = Self.operators(top, subscriberTokens: Set(routing.subscribers.map(\.token.value)), errors: &errors)
 
+        let outbox = Self.outbox(top, channels: channels, errors: &errors)
         let fatal = errors.filter { !$0.isWarning }
         guard fatal.isEmpty else { throw ConfigErrors(Self.sorted(errors)) }
         var config = GatewayConfig(
@@ -91,11 +92,39 @@ public struct ConfigLoader: Sendable {
         config.declaredStreams = routing.declaredStreams
         config.subscribers = routing.subscribers
         config.cases = routing.cases
+        config.outbox = outbox
         config.nps = NPSSettings(
             minResponses: nps.integer("min_responses") ?? 30, window: nps.duration("window") ?? .seconds(30 * 86_400),
             replyWindow: nps.duration("reply_window") ?? .seconds(7 * 86_400), enabled: !nps.isGiven("enabled") || nps.bool("enabled"))
         config.operators = operators
         return config
+    }
+
+    /// `outbox:`: rate limits for channels that exist, and a retry schedule of durations.
+    static func outbox(_ top: ConfigValues, channels: [ChannelDeclaration], errors: inout [ConfigError]) -> OutboxSettings {
+        var settings = OutboxSettings()
+        guard let outbox = top.object("outbox") else { return settings }
+        let ids = Set(channels.map(\.id))
+        for (channel, text) in outbox.stringMap("rate_limits").sorted(by: { $0.key < $1.key }) {
+            if !ids.contains(channel) {
+                errors.append(outbox.invalid("rate_limits", "'\(channel)' is not a channel id (channels: \(ids.sorted().joined(separator: ", ")))"))
+            } else if let limit = SendRateLimit(text) {
+                settings.rateLimits[channel] = limit
+            } else {
+                errors.append(outbox.invalid("rate_limits", "\(channel): '\(text)' is not a rate such as 1/s, 30/m or 500/h"))
+            }
+        }
+        if outbox.isGiven("retry_schedule") {
+            settings.retrySchedule = []
+            for text in outbox.strings("retry_schedule") {
+                guard let duration = ConfigScalars.duration(text) else {
+                    errors.append(outbox.invalid("retry_schedule", "'\(text)' is not a duration such as 5s, 5m or 2h"))
+                    continue
+                }
+                settings.retrySchedule.append(duration)
+            }
+        }
+        return settings
     }
 
     /// `operators:` entries, each with a valid name, a long token and known scopes.

@@ -27,6 +27,8 @@ public struct GatewayConfig: Sendable {
     public var operators: [OperatorDeclaration] = []
     /// Case rules, calendars and how the loop closes.
     public var cases = CaseSettings()
+    /// How the outbox paces and retries sends.
+    public var outbox = OutboxSettings()
     /// Problems that do not stop the gateway (inline secrets, …).
     public var warnings: [ConfigError]
     /// Every secret value, for redaction.
@@ -62,6 +64,16 @@ public struct NPSSettings: Sendable {
     public var enabled = true
 }
 
+/// `outbox:`.
+public struct OutboxSettings: Sendable {
+    /// Per channel id, the pace of its sends.
+    public var rateLimits: [String: SendRateLimit] = [:]
+    /// Waits before each retry.
+    public var retrySchedule: [Duration] = OutboxSender.defaultRetrySchedule
+    /// Creates settings.
+    public init() {}
+}
+
 /// One entry of `operators:`: a token for the operator API and what it may do.
 public struct OperatorDeclaration: Sendable {
     /// What an operator token may do. A struct with static members, so scopes can be added.
@@ -74,8 +86,10 @@ public struct OperatorDeclaration: Sendable {
         public static let casesRead = Scope(rawValue: "cases:read")
         /// Work cases: read them, assign, record responses, resolve.
         public static let cases = Scope(rawValue: "cases")
+        /// Send messages to customers (`POST /v1/outbox`) and re-drive the outbox's dead letters.
+        public static let send = Scope(rawValue: "send")
         /// Every scope there is.
-        public static let all: [Scope] = [.prompts, .casesRead, .cases]
+        public static let all: [Scope] = [.prompts, .casesRead, .cases, .send]
     }
 
     /// The operator's name, in logs.
@@ -127,6 +141,12 @@ extension GatewayConfig {
         .init("nps", .object(npsSpec), doc: "How NPS is added up for `GET /v1/nps`, the gauges and `listening-post nps` (see docs/nps.md)."),
         .init("calendars", .list(calendarSpec), doc: "Business hours that case standards count in (see docs/cases.md). `24x7`, every instant, needs no entry."),
         .init("cases", .object(casesSpec), doc: "When a message opens a case, the standards it is held to, and how the loop closes (see docs/cases.md)."),
+        .init("outbox", .object(outboxSpec), doc: "How the gateway sends to customers on channels that can send (see docs/outbox.md)."),
+    ])
+
+    static let outboxSpec = ConfigSpec([
+        .init("rate_limits", .stringMap, example: "{sms-replies: 1/s}", doc: "Per channel id, the most sends per second, minute or hour (`1/s`, `30/m`, `500/h`). A Twilio long code sends about one a second."),
+        .init("retry_schedule", .stringList, example: "[5s, 30s, 2m, 10m]", doc: "Waits before each retry of a retryable failure (each ±10 % jitter, at least the provider's `Retry-After`); after the last the message is dead-lettered. Default: 5s, 30s, 2m, 10m, 30m, 1h, 3h, 6h."),
     ])
 
     static let calendarSpec = ConfigSpec([
@@ -154,7 +174,7 @@ extension GatewayConfig {
     static let operatorSpec = ConfigSpec([
         .init("name", .string, required: true, example: "mailer", doc: "The operator's name (in logs)."),
         .init("token", .string, required: true, secret: true, example: "${MAILER_TOKEN}", doc: "Bearer token for the operator API, at least 16 characters, different from every subscriber token."),
-        .init("scopes", .stringList, required: true, example: "[prompts, cases]", doc: "What the token may do: `prompts` (record survey prompts with `POST /v1/survey-prompts`), `cases:read` (read cases and loop metrics), `cases` (read and work cases: assign, respond, resolve)."),
+        .init("scopes", .stringList, required: true, example: "[prompts, cases]", doc: "What the token may do: `prompts` (record survey prompts with `POST /v1/survey-prompts`), `cases:read` (read cases and loop metrics), `cases` (read and work cases: assign, respond, resolve), `send` (send to customers with `POST /v1/outbox`, re-drive its dead letters)."),
     ])
 
     static let npsSpec = ConfigSpec([
@@ -236,12 +256,12 @@ extension GatewayConfig {
 
     /// Stream names the gateway reserves: the firehose and the streams of the events the
     /// gateway writes itself.
-    public static let reservedStreamNames: Set<String> = [RoutingRules.firehose, SurveyPrompt.stream, CaseEvent.stream]
+    public static let reservedStreamNames: Set<String> = [RoutingRules.firehose, SurveyPrompt.stream, CaseEvent.stream, OutboxEvent.stream]
 
     /// Every stream that exists: `all`, `surveys`, `cases`, one per channel, the declared
     /// ones and the fallback.
     public var streamNames: Set<String> {
-        Set([RoutingRules.firehose, SurveyPrompt.stream, CaseEvent.stream, routing.fallbackStream] + channels.map(\.id) + declaredStreams)
+        Set([RoutingRules.firehose, SurveyPrompt.stream, CaseEvent.stream, OutboxEvent.stream, routing.fallbackStream] + channels.map(\.id) + declaredStreams)
     }
 }
 

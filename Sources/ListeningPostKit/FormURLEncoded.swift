@@ -7,6 +7,29 @@ public enum FormURLEncoded {
     }
 
     /// Parses into name–value pairs in order (names may repeat). `+` is a space.
+    /// Encodes pairs as a form body (`application/x-www-form-urlencoded`, as Python's `urlencode` and so the
+    /// providers' Python SDKs write it: unreserved characters as they are, space as `+`, every
+    /// other byte of the UTF-8 as `%XX`).
+    public static func encode(_ pairs: [(name: String, value: String)]) -> String {
+        pairs.map { encodeComponent($0.name) + "=" + encodeComponent($0.value) }.joined(separator: "&")
+    }
+
+    private static func encodeComponent(_ text: String) -> String {
+        var out = ""
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            case UInt8(ascii: " "):
+                out += "+"
+            default:
+                out += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
+            }
+        }
+        return out
+    }
+
     public static func parse(_ text: some StringProtocol) throws(ParseError) -> [(name: String, value: String)] {
         try parse(utf8: Array(text.utf8))
     }
@@ -84,4 +107,8 @@ public enum FormURLEncoded {
         default: nil
         }
     }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }

@@ -5,7 +5,9 @@ import Foundation
 public enum RFC3339 {
     /// Formats a date in UTC with milliseconds.
     public static func string(from date: Date) -> String {
-        var milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        // A microsecond of slack before flooring: a time parsed from "….044Z" is stored as the
+        // nearest double, which may be just under .044, and must print as .044 again.
+        var milliseconds = Int64((date.timeIntervalSince1970 * 1000 + 1e-3).rounded(.down))
         var seconds = time_t(milliseconds / 1000)
         milliseconds %= 1000
         if milliseconds < 0 {

@@ -37,6 +37,10 @@ public final class Gateway: Sendable {
     public let cases: CaseProjection
     /// Appends warnings, breaches and unconfirmed closes when they come due.
     public let caseTimers: CaseTimers
+    /// Every outgoing message.
+    public let outbox: OutboxProjection
+    /// One sender per channel that can send.
+    public let senders: [OutboxSender]
     /// Prometheus registry behind `/metrics`.
     public let metricsRegistry: PrometheusCollectorRegistry
     let metricsFactory: PrometheusMetricsFactory
@@ -58,11 +62,13 @@ public final class Gateway: Sendable {
         let appendTimer = Timer(label: "listening_post_log_append_duration_seconds", factory: factory)
         let hubBox = HubBox()
         let cases = CaseProjection(settings: config.cases)
+        let outbox = OutboxProjection()
         let log = try await SQLiteEventLog.open(
             directory: config.store.dataDirectory, logger: logger,
             onCommit: { entries in
                 // The case table first: a subscriber told of a case event can ask the API about it.
                 cases.committed(entries)
+                outbox.committed(entries)
                 hubBox.hub?.publish(entries)
                 // A committed survey prompt is open from now on: replies routed next can answer it.
                 for entry in entries where entry.stream == SurveyPrompt.stream {
@@ -90,6 +96,7 @@ public final class Gateway: Sendable {
             }
             // Cases too: a message right after a restart must join its customer's open case.
             try await cases.rebuild(from: log, logger: logger)
+            try await outbox.rebuild(from: log, logger: logger)
         } catch {
             await log.close()
             throw error
@@ -115,19 +122,28 @@ public final class Gateway: Sendable {
             pushers[subscriber.name] = try WebhookPusher(
                 subscriber: subscriber, hub: hub, log: log, http: AsyncHTTPOutboundClient(), logger: logger, metricsFactory: factory)
         }
+        // One sender per channel whose adapter can send.
+        var senders: [OutboxSender] = []
+        for channel in channels {
+            guard let sender = channel.adapter as? any ChannelSender, sender.canSend else { continue }
+            let id = channel.declaration.id
+            senders.append(OutboxSender(
+                channel: id, sender: sender, projection: outbox, log: log, logger: logger, retrySchedule: config.outbox.retrySchedule,
+                rateLimit: config.outbox.rateLimits[id]))
+        }
         let reloader = DirectoryReloader(settings: config.customers, router: router, log: log, ids: ids, logger: logger)
         let gauges = NPSGauges(factory: factory, window: config.nps.window)
         let nps = NPSProjection(hub: hub, logger: logger, onChange: { gauges.update($0) })
         return Gateway(
             config: config, log: log, hub: hub, supervisors: supervisors, channels: channels, router: router, directoryReloader: reloader,
-            pushers: pushers, nps: nps, cases: cases, caseTimers: CaseTimers(projection: cases, log: log, logger: logger),
+            pushers: pushers, nps: nps, cases: cases, caseTimers: CaseTimers(projection: cases, log: log, logger: logger), outbox: outbox, senders: senders,
             metricsRegistry: metricsRegistry, metricsFactory: factory, logger: logger)
     }
 
     private init(
         config: GatewayConfig, log: SQLiteEventLog, hub: StreamHub, supervisors: [AdapterSupervisor], channels: [ChannelAssembly.Channel],
         router: EventRouter, directoryReloader: DirectoryReloader, pushers: [String: WebhookPusher], nps: NPSProjection,
-        cases: CaseProjection, caseTimers: CaseTimers, metricsRegistry: PrometheusCollectorRegistry, metricsFactory: PrometheusMetricsFactory, logger: Logger
+        cases: CaseProjection, caseTimers: CaseTimers, outbox: OutboxProjection, senders: [OutboxSender], metricsRegistry: PrometheusCollectorRegistry, metricsFactory: PrometheusMetricsFactory, logger: Logger
     ) {
         self.config = config
         self.log = log
@@ -140,6 +156,8 @@ public final class Gateway: Sendable {
         self.nps = nps
         self.cases = cases
         self.caseTimers = caseTimers
+        self.outbox = outbox
+        self.senders = senders
         self.metricsRegistry = metricsRegistry
         self.metricsFactory = metricsFactory
         self.logger = logger
@@ -184,8 +202,12 @@ public final class Gateway: Sendable {
             NPSRoutes(projection: nps, hub: hub, authenticator: authenticator, settings: config.nps).register(on: router)
         }
         let operators = OperatorAuthenticator(operators: config.operators)
+        let addressing = OutboxAddressing(
+            sendingChannels: Dictionary(uniqueKeysWithValues: senders.map { sender in (sender.channel, channels.first { $0.declaration.id == sender.channel }?.declaration.kind ?? "") }),
+            channelIds: Set(channels.map(\.declaration.id)))
         SurveyPromptRoutes(log: log, router: self.router, authenticator: operators, channels: config.channels).register(on: router)
         CaseRoutes(projection: cases, log: log, authenticator: operators).register(on: router)
+        OutboxRoutes(projection: outbox, log: log, router: self.router, addressing: addressing, authenticator: operators).register(on: router)
         LoopRoutes(cases: cases, nps: config.nps.enabled ? nps : nil, hub: hub, authenticator: operators, defaultWindow: config.nps.window).register(on: router)
         HealthRoutes(gateway: self).register(on: router)
 
@@ -201,7 +223,7 @@ public final class Gateway: Sendable {
         // Order: the log first so it stops last; pushers and the reloader before the
         // adapters, which stop first and drain into a live log.
         let loopGauges = LoopGauges(cases: cases, nps: config.nps.enabled ? nps : nil, hub: hub, factory: metricsFactory, window: config.nps.window)
-        let services: [any Service] = [log] + (config.nps.enabled ? [nps] : []) + [caseTimers, loopGauges, directoryReloader] + pushers.keys.sorted().compactMap { pushers[$0] } + supervisors
+        let services: [any Service] = [log] + (config.nps.enabled ? [nps] : []) + [caseTimers, loopGauges, directoryReloader] + senders + pushers.keys.sorted().compactMap { pushers[$0] } + supervisors
         return Application(
             router: router,
             server: .eventLoopBound(webSocketRouter: webSocketRouter),

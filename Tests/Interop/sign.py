@@ -9,6 +9,10 @@ Reads one JSON request per line on stdin and writes one JSON answer per line:
                                          run with the v3 virtualenv's python, see VONAGE_V3_PYTHON)
   {"scheme": "standardwebhooks", "secret": ..., "id": ..., "timestamp": int, "body": ...}
       -> {"signature": ...}             (standardwebhooks.Webhook.sign)
+  {"scheme": "twilio_send", "account_sid": ..., "auth_token": ..., "to": ..., "from": ..., "body": ..., "status_callback"?: ...}
+      -> {"method", "url", "form", "auth": [user, password], "headers"}
+                                        (the request twilio.rest.Client.messages.create builds, captured
+                                         by an HttpClient that sends nothing)
 The Swift side verifies what these produce, so a scheme implemented wrongly on both sides
 cannot pass.
 """
@@ -30,6 +34,30 @@ class MultiDict(dict):
 
     def getall(self, name):
         return [value for key, value in self.pairs if key == name]
+
+
+def twilio_send(request):
+    import logging
+    from urllib.parse import urlencode
+    from twilio.http import HttpClient
+    from twilio.http.response import Response
+    from twilio.rest import Client
+
+    class Capture(HttpClient):
+        def __init__(self):
+            super().__init__(logging.getLogger("capture"), False)
+            self.seen = None
+
+        def request(self, method, uri, params=None, data=None, headers=None, auth=None, timeout=None, allow_redirects=False):
+            # requests form-encodes a dict as urlencode does.
+            self.seen = {"method": method, "url": uri, "form": urlencode(list(data.items())), "auth": list(auth), "headers": headers}
+            return Response(201, json.dumps({"sid": "SM00000000000000000000000000000000", "status": "queued"}))
+
+    capture = Capture()
+    client = Client(request["account_sid"], request["auth_token"], http_client=capture)
+    extra = {"status_callback": request["status_callback"]} if request.get("status_callback") else {}
+    client.messages.create(to=request["to"], from_=request["from"], body=request["body"], **extra)
+    return capture.seen
 
 
 def twilio(request):
@@ -62,7 +90,7 @@ def standardwebhooks(request):
     return {"signature": Webhook(request["secret"]).sign(request["id"], when, request["body"])}
 
 
-SCHEMES = {"twilio": twilio, "vonage": vonage, "standardwebhooks": standardwebhooks}
+SCHEMES = {"twilio": twilio, "twilio_send": twilio_send, "vonage": vonage, "standardwebhooks": standardwebhooks}
 
 for line in sys.stdin:
     if line.strip():

@@ -64,7 +64,7 @@ public struct SurveyPrompt: Sendable, Hashable {
             sentAt: sentAt, to: Author(email: to["email"]?.stringValue, phone: to["phone"]?.stringValue, handle: to["handle"]?.stringValue))
     }
 
-    static func identities(_ author: Author) -> [String: JSONValue] {
+    public static func identities(_ author: Author) -> [String: JSONValue] {
         var object: [String: JSONValue] = [:]
         if let email = author.email { object["email"] = .string(email) }
         if let phone = author.phone { object["phone"] = .string(phone) }

@@ -1,0 +1,51 @@
+import Foundation
+import ListeningPostKit
+import Logging
+import Synchronization
+
+/// The outbox projection: the ``OutboxBook`` behind the senders and `GET /v1/outbox`.
+/// Rebuilt at start by replaying the `outbox` stream, kept current by folding committed
+/// outbox events (``committed(_:)``, called by the log in commit order).
+public final class OutboxProjection: Sendable {
+    private let book = Mutex(OutboxBook())
+    /// Signalled when a fold queues something, so the senders wake.
+    let changed = Wakeup()
+
+    public init() {}
+
+    /// A queued message ready for the log, on `outbox` and `all`.
+    public static func prepared(_ event: OutboxEvent, dedupKey: String) -> PreparedEvent {
+        PreparedEvent(id: event.id, dedupKey: dedupKey, payload: event.jsonBytes(), streams: [RoutingRules.firehose, OutboxEvent.stream])
+    }
+
+    /// Folds the outbox events among committed entries.
+    public func committed(_ entries: [StreamEntry]) {
+        var queued = false
+        book.withLock { book in
+            for entry in entries where entry.stream == OutboxEvent.stream {
+                guard let event = OutboxEvent(event: entry.payload) else { continue }
+                book.apply(event)
+                if [.queued, .retried, .requeued].contains(event.kind) { queued = true }
+            }
+        }
+        if queued { changed.signal() }
+    }
+
+    /// Replays the `outbox` stream from the start.
+    public func rebuild(from log: any EventLog, logger: Logger) async throws {
+        var offset: Int64 = 0
+        while true {
+            let entries = try await log.read(stream: OutboxEvent.stream, after: offset, limit: 2_000)
+            guard let last = entries.last else { break }
+            committed(entries)
+            offset = last.offset
+        }
+        let (count, waiting) = book.withLock { book in (book.items.count, book.items.values.filter { $0.state == .queued || $0.state == .attempting }.count) }
+        logger.info("outbox rebuilt: \(count) message(s), \(waiting) still to send, from \(offset) event(s)")
+    }
+
+    /// Reads the book under the projection's lock.
+    public func read<T>(_ body: (borrowing OutboxBook) -> T) -> T {
+        book.withLock { body($0) }
+    }
+}
