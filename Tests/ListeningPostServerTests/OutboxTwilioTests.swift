@@ -1,0 +1,197 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import ListeningPostCore
+import ListeningPostKit
+import NIOCore
+import Synchronization
+import Testing
+import TestSupport
+
+/// The outbox against the binary and a local Twilio that checks each request as Twilio's
+/// Messages API documents it (path, Basic auth, form fields) and answers as Twilio does,
+/// errors and 429 included: a message is sent once; a retry of the request is the same
+/// message; a 429 is retried after its `Retry-After`; a 400 is dead-lettered with Twilio's
+/// words and can be re-driven; and a send in flight at `kill -9` is never sent again.
+@Suite(.serialized) struct OutboxTwilioTests {
+    static let accountSid = "AC0123456789abcdef0123456789abcdef"
+    static let authToken = "outbox-twilio-token-01"
+    static let senderToken = "outbox-sender-token-0123"
+
+    /// A local Twilio: records every request it accepts as valid, answers by number.
+    final class FakeTwilio: Sendable {
+        struct Seen: Sendable { var to: String; var from: String; var body: String }
+        let seen = Mutex<[Seen]>([])
+        let malformed = Mutex<[String]>([])
+        /// Numbers that get one 429 before they succeed.
+        let throttledOnce = Mutex<Set<String>>(["+447700900999"])
+        /// A number whose request hangs (to kill the gateway mid-send).
+        let stallFor = "+447700900555"
+
+        func router() -> Router<BasicRequestContext> {
+            let router = Router(context: BasicRequestContext.self)
+            router.post("/2010-04-01/Accounts/:account/Messages.json") { request, context -> Response in
+                let expectedAuth = "Basic " + Data("\(OutboxTwilioTests.accountSid):\(OutboxTwilioTests.authToken)".utf8).base64EncodedString()
+                guard context.parameters.get("account") == OutboxTwilioTests.accountSid, request.headers[.authorization] == expectedAuth else {
+                    self.malformed.withLock { $0.append("auth or account") }
+                    return Self.json(.unauthorized, ["code": 20003, "message": "Authenticate", "more_info": "https://www.twilio.com/docs/errors/20003", "status": 401])
+                }
+                guard request.headers[.contentType] == "application/x-www-form-urlencoded" else {
+                    self.malformed.withLock { $0.append("content type") }
+                    return Self.json(.badRequest, ["code": 20001, "message": "Unsupported content type", "status": 400])
+                }
+                let body = try await request.body.collect(upTo: 1 << 20)
+                let form = Dictionary((try? FormURLEncoded.parse(String(buffer: body))) ?? [], uniquingKeysWith: { first, _ in first })
+                guard let to = form["To"], let from = form["From"], let text = form["Body"], Set(form.keys) == ["To", "From", "Body"] else {
+                    self.malformed.withLock { $0.append("fields \(form.keys.sorted())") }
+                    return Self.json(.badRequest, ["code": 21604, "message": "A 'To' phone number is required.", "status": 400])
+                }
+                if to == "+15005550001" {
+                    return Self.json(.badRequest, ["code": 21211, "message": "The 'To' number +15005550001 is not a valid phone number.", "more_info": "https://www.twilio.com/docs/errors/21211", "status": 400])
+                }
+                if self.throttledOnce.withLock({ $0.remove(to) != nil }) {
+                    var response = Self.json(.tooManyRequests, ["code": 20429, "message": "Too Many Requests", "more_info": "https://www.twilio.com/docs/errors/20429", "status": 429])
+                    response.headers[.retryAfter] = "1"
+                    return response
+                }
+                let count = self.seen.withLock { seen -> Int in
+                    seen.append(Seen(to: to, from: from, body: text))
+                    return seen.count
+                }
+                if to == self.stallFor { try await Task.sleep(for: .seconds(60)) }
+                return Self.json(.created, ["sid": .string(String(format: "SM%032d", count)), "status": "queued", "to": .string(to), "from": .string(from), "body": .string(text)])
+            }
+            return router
+        }
+
+        static func json(_ status: HTTPResponse.Status, _ object: JSONValue) -> Response {
+            Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: object.compactJSON())))
+        }
+    }
+
+    static func config(_ directory: String, twilioPort: Int) throws -> String {
+        try ExecPluginTests.config(directory, channel: """
+              - id: sms
+                type: sms
+                provider: twilio
+                path: /hooks/twilio
+                twilio:
+                  auth_token: \(Self.authToken)
+                  account_sid: \(Self.accountSid)
+                  from: "+14155550100"
+                  api_url: http://127.0.0.1:\(twilioPort)
+            """, streams: "\"*\"", extra: """
+            customers:
+              inline:
+                - {id: cus_ann, phones: ["+447700900123"], preferred_channel: sms}
+            outbox:
+              retry_schedule: [1s, 1s]
+              rate_limits: {sms: 20/s}
+            operators:
+              - name: mailer
+                token: \(Self.senderToken)
+                scopes: [send]
+            """)
+    }
+
+    static func send(_ port: Int, _ body: JSONValue, key: String) async throws -> (status: Int, json: JSONValue?) {
+        try await GatewayHarness.post(
+            port, "/v1/outbox", body: GatewayHarness.json(body),
+            headers: [("Content-Type", "application/json"), ("Authorization", "Bearer \(Self.senderToken)"), ("Idempotency-Key", key)])
+    }
+
+    static func message(_ port: Int, _ id: String) async throws -> [String: JSONValue] {
+        let list = try JSONValue.parse(Array(try await GatewayHarness.get(port, "/v1/outbox", token: Self.senderToken).body.utf8))
+        guard case .array(let messages)? = list.objectValue?["messages"] else { return [:] }
+        return messages.compactMap(\.objectValue).first { $0["id"]?.stringValue == id } ?? [:]
+    }
+
+    static func waitFor(_ port: Int, _ id: String, state: String, timeout: Duration = .seconds(15)) async throws -> [String: JSONValue] {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let message = try await Self.message(port, id)
+            if message["state"]?.stringValue == state || ContinuousClock.now > deadline { return message }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    @Test func sendsOnceRetriesA429AndDeadLettersA400() async throws {
+        let twilio = FakeTwilio()
+        try await LocalServer.serve(twilio.router()) { twilioPort in
+            let directory = try ExecPluginTests.workspace("outbox-twilio")
+            let gateway = try await GatewayProcess.start(config: try Self.config(directory, twilioPort: twilioPort), logFile: directory + "/gateway.log")
+            defer { gateway.signal(SIGKILL) }
+
+            // To a customer: her preferred channel, her number from the directory.
+            let queued = try await Self.send(gateway.port, ["to": ["customer_id": "cus_ann"], "text": "We refunded the second charge. £12 & sorry!"], key: "k1")
+            #expect(queued.status == 202)
+            let id = try #require(queued.json?.objectValue?["id"]?.stringValue)
+            #expect(queued.json?.objectValue?["channel"] == "sms")
+            let sent = try await Self.waitFor(gateway.port, id, state: "sent")
+            #expect(sent["state"] == "sent")
+            #expect(sent["providerId"] == .string(String(format: "SM%032d", 1)))
+            // The same request again is the same message, not a second text.
+            let again = try await Self.send(gateway.port, ["to": ["customer_id": "cus_ann"], "text": "We refunded the second charge. £12 & sorry!"], key: "k1")
+            #expect(again.json?.objectValue?["duplicate"] == .bool(true))
+            #expect(again.json?.objectValue?["id"]?.stringValue == id)
+
+            // A 429 is retried after Retry-After; it is then sent once.
+            let throttled = try #require(try await Self.send(gateway.port, ["to": ["phone": "+44 7700 900999"], "channel": "sms", "text": "hello"], key: "k2").json?.objectValue?["id"]?.stringValue)
+            let retried = try await Self.waitFor(gateway.port, throttled, state: "sent")
+            #expect(retried["attempts"] == .number(2))
+
+            // A 400 is dead-lettered with Twilio's own words; a re-drive tries once more.
+            let invalid = try #require(try await Self.send(gateway.port, ["to": ["phone": "+15005550001"], "channel": "sms", "text": "hi"], key: "k3").json?.objectValue?["id"]?.stringValue)
+            let dead = try await Self.waitFor(gateway.port, invalid, state: "dead_lettered")
+            #expect(dead["deadReason"] == "permanent")
+            #expect(dead["lastError"]?.stringValue?.contains("21211") == true)
+            #expect(dead["lastError"]?.stringValue?.contains("is not a valid phone number") == true)
+            let redrive = try await GatewayHarness.post(gateway.port, "/v1/outbox/\(invalid)/redrive", body: [], headers: [("Authorization", "Bearer \(Self.senderToken)")])
+            #expect(redrive.status == 202)
+            #expect(try await Self.waitFor(gateway.port, invalid, state: "dead_lettered")["attempts"] == .number(1))
+
+            // Refusals: a channel that cannot send, no text, a reader's token.
+            #expect(try await Self.send(gateway.port, ["to": ["phone": "+447700900123"], "channel": "nope", "text": "x"], key: "k4").status == 400)
+            #expect(try await Self.send(gateway.port, ["to": ["customer_id": "cus_ann"], "text": " "], key: "k5").status == 400)
+            let reader = try await GatewayHarness.post(
+                gateway.port, "/v1/outbox", body: Array(#"{"to":{"customer_id":"cus_ann"},"text":"x"}"#.utf8),
+                headers: [("Content-Type", "application/json"), ("Authorization", "Bearer \(GatewayHarness.readerToken)")])
+            #expect(reader.status == 401)
+
+            // Twilio saw exactly the two good messages, each once, and nothing malformed.
+            #expect(twilio.seen.withLock { $0.map(\.to) } == ["+447700900123", "+447700900999"])
+            #expect(twilio.seen.withLock { $0.first?.body } == "We refunded the second charge. £12 & sorry!")
+            #expect(twilio.malformed.withLock { $0 }.isEmpty)
+            // Every state change is on the outbox stream.
+            let head = try await CrashSafetyTests.head(port: gateway.port, stream: OutboxEvent.stream)
+            let kinds = try await GatewayHarness.readEvents(gateway.port, stream: OutboxEvent.stream, query: "?after=0", count: Int(head)).compactMap {
+                OutboxEvent(event: Array($0.data.utf8)).map { "\($0.item == id ? "ann" : $0.item == throttled ? "throttled" : "invalid"):\($0.kind.rawValue)" }
+            }
+            #expect(kinds.filter { $0.hasPrefix("ann:") } == ["ann:queued", "ann:attempted", "ann:sent"])
+            #expect(kinds.filter { $0.hasPrefix("throttled:") } == ["throttled:queued", "throttled:attempted", "throttled:retried", "throttled:attempted", "throttled:sent"])
+            #expect(kinds.filter { $0.hasPrefix("invalid:") } == ["invalid:queued", "invalid:attempted", "invalid:dead_lettered", "invalid:requeued", "invalid:attempted", "invalid:dead_lettered"])
+        }
+    }
+
+    @Test func aSendInFlightAtKillDashNineIsNeverSentAgain() async throws {
+        let twilio = FakeTwilio()
+        try await LocalServer.serve(twilio.router()) { twilioPort in
+            let directory = try ExecPluginTests.workspace("outbox-kill")
+            let configPath = try Self.config(directory, twilioPort: twilioPort)
+            let first = try await GatewayProcess.start(config: configPath, logFile: directory + "/first.log")
+            let id = try #require(try await Self.send(first.port, ["to": ["phone": .string(twilio.stallFor)], "channel": "sms", "text": "in flight"], key: "s1").json?.objectValue?["id"]?.stringValue)
+            let deadline = ContinuousClock.now + .seconds(10)
+            while twilio.seen.withLock({ $0.isEmpty }), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            #expect(twilio.seen.withLock { $0.count } == 1, "Twilio has the request")
+            first.signal(SIGKILL)
+            _ = await first.waitForExit()
+
+            let second = try await GatewayProcess.start(config: configPath, logFile: directory + "/second.log")
+            defer { second.signal(SIGKILL) }
+            let dead = try await Self.waitFor(second.port, id, state: "dead_lettered")
+            #expect(dead["deadReason"] == "in_doubt")
+            try await Task.sleep(for: .seconds(2))
+            #expect(twilio.seen.withLock { $0.count } == 1, "never handed to Twilio twice")
+        }
+    }
+}
