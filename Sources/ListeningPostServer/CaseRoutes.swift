@@ -16,6 +16,9 @@ struct CaseRoutes: Sendable {
     let projection: CaseProjection
     let log: any EventLog
     let authenticator: OperatorAuthenticator
+    /// Where the confirmation question goes out, when the case's preferred channel can send.
+    let addressing: OutboxAddressing
+    let router: EventRouter
     let ids = EventIDGenerator()
 
     func register(on router: Router<BasicRequestContext>) {
@@ -79,6 +82,24 @@ struct CaseRoutes: Sendable {
         return record
     }
 
+    /// The confirmation question as an outbox message on the case's preferred channel, when
+    /// that channel can send and the customer has an address there; committed with the
+    /// resolution, so the question is queued exactly when the case is resolved. Otherwise the
+    /// `confirmation_requested` event is for a downstream sender.
+    private func confirmationSend(_ record: CaseRecord, key: String) -> PreparedEvent? {
+        let customer = record.subject.customer.flatMap { reference in router.directory.customers.first { $0.id == reference.id } }
+        var given = Author()
+        if record.preferredChannel == record.subject.channel {
+            given = Author(email: record.replyTo["email"]?.stringValue, phone: record.replyTo["phone"]?.stringValue, handle: record.replyTo["handle"]?.stringValue)
+        }
+        guard let (channel, to) = try? addressing.resolve(channel: record.preferredChannel, to: given, customer: customer) else { return nil }
+        let event = OutboxAddressing.queued(
+            id: ids.next(), channel: channel, to: to, customer: record.subject.customer?.id, text: projection.settings.confirmationQuestion, subject: nil,
+            source: "case:\(record.subject.id)", now: Date(), ids: ids)
+        // Under the case's log channel: the dedup key names the case and cycle it belongs to.
+        return OutboxProjection.prepared(event, dedupKey: "case:\(record.subject.id):confirmation-send:\(record.subject.cycle):\(key)")
+    }
+
     /// Authorises, reads the body, applies the command and answers with the case after commit.
     private func change(
         _ request: Request, _ context: BasicRequestContext, command: ([String: JSONValue]) throws -> CaseCommand
@@ -96,9 +117,11 @@ struct CaseRoutes: Sendable {
         } catch {
             throw HTTPProblem(status: error.status, slug: error.status == 409 ? "case-state" : "malformed", title: error.status == 409 ? "Conflict" : "Bad Request", detail: error.description)
         }
+        var events = planned.map { CaseProjection.prepared($0.event, dedupKey: $0.dedupKey) }
+        if case .resolve = asked, let question = confirmationSend(record, key: key) { events.append(question) }
         let receipts: [IngestReceipt]
         do {
-            receipts = try await log.append(AppendRequest(channel: CaseEvent.logChannel, events: planned.map { CaseProjection.prepared($0.event, dedupKey: $0.dedupKey) }))
+            receipts = try await log.append(AppendRequest(channel: CaseEvent.logChannel, events: events))
         } catch {
             throw HTTPProblem.unavailable("the change could not be stored; retry with the same Idempotency-Key")
         }

@@ -206,7 +206,7 @@ public final class Gateway: Sendable {
             sendingChannels: Dictionary(uniqueKeysWithValues: senders.map { sender in (sender.channel, channels.first { $0.declaration.id == sender.channel }?.declaration.kind ?? "") }),
             channelIds: Set(channels.map(\.declaration.id)))
         SurveyPromptRoutes(log: log, router: self.router, authenticator: operators, channels: config.channels).register(on: router)
-        CaseRoutes(projection: cases, log: log, authenticator: operators).register(on: router)
+        CaseRoutes(projection: cases, log: log, authenticator: operators, addressing: addressing, router: self.router).register(on: router)
         OutboxRoutes(projection: outbox, log: log, router: self.router, addressing: addressing, authenticator: operators).register(on: router)
         LoopRoutes(cases: cases, nps: config.nps.enabled ? nps : nil, hub: hub, authenticator: operators, defaultWindow: config.nps.window).register(on: router)
         HealthRoutes(gateway: self).register(on: router)

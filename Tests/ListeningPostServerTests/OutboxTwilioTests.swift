@@ -80,17 +80,25 @@ import TestSupport
                   account_sid: \(Self.accountSid)
                   from: "+14155550100"
                   api_url: http://127.0.0.1:\(twilioPort)
+              - id: survey
+                type: webhook
+                path: /hooks/survey
+                insecure: true
+                mapping: {dedup_key: /id, text: /reason, author_email: /email, score: /score}
             """, streams: "\"*\"", extra: """
             customers:
               inline:
-                - {id: cus_ann, phones: ["+447700900123"], preferred_channel: sms}
+                - {id: cus_ann, emails: [ann@example.com], phones: ["+447700900123"], preferred_channel: sms}
+            cases:
+              rules:
+                - {name: detractors, when: {feedback: detractor}, first_response: 1h}
             outbox:
               retry_schedule: [1s, 1s]
               rate_limits: {sms: 20/s}
             operators:
               - name: mailer
                 token: \(Self.senderToken)
-                scopes: [send]
+                scopes: [send, cases]
             """)
     }
 
@@ -170,6 +178,37 @@ import TestSupport
             #expect(kinds.filter { $0.hasPrefix("ann:") } == ["ann:queued", "ann:attempted", "ann:sent"])
             #expect(kinds.filter { $0.hasPrefix("throttled:") } == ["throttled:queued", "throttled:attempted", "throttled:retried", "throttled:attempted", "throttled:sent"])
             #expect(kinds.filter { $0.hasPrefix("invalid:") } == ["invalid:queued", "invalid:attempted", "invalid:dead_lettered", "invalid:requeued", "invalid:attempted", "invalid:dead_lettered"])
+        }
+    }
+
+    @Test func resolvingACaseTextsTheQuestionAndHerYesClosesIt() async throws {
+        let twilio = FakeTwilio()
+        try await LocalServer.serve(twilio.router()) { twilioPort in
+            let directory = try ExecPluginTests.workspace("outbox-case")
+            let gateway = try await GatewayProcess.start(config: try Self.config(directory, twilioPort: twilioPort), logFile: directory + "/gateway.log")
+            defer { gateway.signal(SIGKILL) }
+            let survey = { (body: JSONValue) in try await GatewayHarness.post(gateway.port, "/hooks/survey", body: GatewayHarness.json(body)) }
+            #expect(try await survey(["id": "r1", "email": "ann@example.com", "score": 2, "reason": "charged twice"]).status == 202)
+            let cases = try JSONValue.parse(Array(try await GatewayHarness.get(gateway.port, "/v1/cases", token: Self.senderToken).body.utf8))
+            guard case .array(let list)? = cases.objectValue?["cases"], let caseId = list.first?.objectValue?["id"]?.stringValue else {
+                Issue.record("no case: \(cases)")
+                return
+            }
+            let resolved = try await GatewayHarness.post(
+                gateway.port, "/v1/cases/\(caseId)/resolve", body: Array(#"{"root_cause":"retry bug","resolution":"refunded"}"#.utf8),
+                headers: [("Content-Type", "application/json"), ("Authorization", "Bearer \(Self.senderToken)")])
+            #expect(resolved.status == 200)
+            // The question goes out by SMS, her preferred channel, to her number.
+            let deadline = ContinuousClock.now + .seconds(10)
+            while twilio.seen.withLock({ $0.isEmpty }), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+            let texted = twilio.seen.withLock { $0 }
+            #expect(texted.map(\.to) == ["+447700900123"])
+            #expect(texted.first?.body == "Did you get what you needed? Reply YES or NO.")
+            // Her yes, on another channel, closes the case.
+            #expect(try await survey(["id": "r2", "email": "ann@example.com", "reason": "YES"]).status == 202)
+            let detail = try JSONValue.parse(Array(try await GatewayHarness.get(gateway.port, "/v1/cases/\(caseId)", token: Self.senderToken).body.utf8)).objectValue
+            #expect(detail?["state"] == "closed")
+            #expect(detail?["outcome"] == "confirmed")
         }
     }
 
