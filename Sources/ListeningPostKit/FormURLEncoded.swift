@@ -6,9 +6,8 @@ public enum FormURLEncoded {
         public let description: String
     }
 
-    /// Parses into name–value pairs in order (names may repeat). `+` is a space.
-    /// Encodes pairs as a form body (`application/x-www-form-urlencoded`, as Python's `urlencode` and so the
-    /// providers' Python SDKs write it: unreserved characters as they are, space as `+`, every
+    /// Encodes pairs as a form body (`application/x-www-form-urlencoded`, as Python's
+    /// `urlencode` and so the providers' Python SDKs write it: unreserved characters as they are, space as `+`, every
     /// other byte of the UTF-8 as `%XX`).
     public static func encode(_ pairs: [(name: String, value: String)]) -> String {
         pairs.map { encodeComponent($0.name) + "=" + encodeComponent($0.value) }.joined(separator: "&")
@@ -30,6 +29,7 @@ public enum FormURLEncoded {
         return out
     }
 
+    /// Parses into name–value pairs in order (names may repeat). `+` is a space.
     public static func parse(_ text: some StringProtocol) throws(ParseError) -> [(name: String, value: String)] {
         try parse(utf8: Array(text.utf8))
     }
