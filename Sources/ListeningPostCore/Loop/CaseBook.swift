@@ -38,19 +38,19 @@ public struct CaseBook: Sendable {
             schedule(record)
             return
         }
-        guard var record = cases[id] else { return }
-        let wasClosed = record.state == .closed
-        record.apply(event, offset: offset)
-        if !wasClosed, record.state == .closed { unclosedCount -= 1 }
-        cases[id] = record
-        if let customer = record.subject.customer?.id {
-            if record.state == .closed {
+        // Mutated in place: copying the record out and back would copy its collections.
+        guard let wasClosed = cases[id].map({ $0.state == .closed }) else { return }
+        cases[id]!.apply(event, offset: offset)
+        let state = cases[id]!.state
+        if !wasClosed, state == .closed { unclosedCount -= 1 }
+        if let customer = event.subject.customer?.id ?? cases[id]!.subject.customer?.id {
+            if state == .closed {
                 unclosedByCustomer[customer]?.removeAll { $0 == id }
                 if unclosedByCustomer[customer]?.isEmpty == true { unclosedByCustomer[customer] = nil }
             }
             if event.kind == .rescored, awaitingRecovery[customer] == id { awaitingRecovery[customer] = nil }
         }
-        if [.reopened, .confirmationRequested].contains(event.kind) { schedule(record) }
+        if [.reopened, .confirmationRequested].contains(event.kind), let record = cases[id] { schedule(record) }
     }
 
     /// The customer's cases that are not closed, oldest first.
