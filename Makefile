@@ -5,7 +5,7 @@ SWIFT ?= swift
 CONFIG ?= channels.yaml
 # System packages the build and tests need. libcurl's headers are for the IMAP channel,
 # libphonenumber's for phone numbers.
-APT_PACKAGES ?= libcurl4-openssl-dev libphonenumber-dev python3-venv dovecot-imapd openssl jq
+APT_PACKAGES ?= libcurl4-openssl-dev libphonenumber-dev python3-venv dovecot-imapd openssl jq python3-aiosmtpd
 
 .PHONY: deps build run test docs check-docs bench clean
 

@@ -52,3 +52,13 @@ public struct IMAPAdapter: ChannelAdapter {
 struct IMAPChannelError: Error, CustomStringConvertible {
     let description: String
 }
+
+extension IMAPAdapter: ChannelSender {
+    /// A mailbox with `smtp:` sends replies.
+    public var canSend: Bool { settings.smtp != nil }
+
+    public func send(_ message: OutboundMessage) async throws(SendFailure) -> SendReceipt {
+        guard let smtp = settings.smtp else { throw SendFailure(.permanent, "this mailbox has no smtp: settings") }
+        return try await SMTPSender(settings: smtp).send(message)
+    }
+}

@@ -28,6 +28,18 @@ struct IMAPSettings: Sendable {
     var maxMessageSize: Int
     var batchSize: Int
     var timeout: Duration
+    /// Sending replies, when `smtp:` is set.
+    var smtp: SMTPSender.Settings?
+
+    static let smtpSpec = ConfigSpec([
+        .init("url", .string, required: true, example: "smtp://mail.example.com:587", doc: "`smtp://` (STARTTLS required unless the channel is `insecure`) or `smtps://` (TLS from the first byte), host and port."),
+        .init("from", .string, required: true, example: "support@example.com", doc: "The address replies come from (`From:` and the envelope sender)."),
+        .init("from_name", .string, example: "Example Support", doc: "The display name in `From:`."),
+        .init("username", .string, doc: "SMTP login. Default: the channel's `username`."),
+        .init("password", .string, secret: true, doc: "SMTP password (AUTH PLAIN or LOGIN, as the server offers). Default: the channel's `password`."),
+        .init("bearer_token", .string, secret: true, doc: "OAuth 2.0 access token for XOAUTH2. Default: the channel's `bearer_token`."),
+        .init("timeout", .duration, default: "60s", doc: "How long one message may take, connection included."),
+    ])
 
     static let spec = ConfigSpec([
         .init("url", .string, required: true, example: "imaps://mail.example.com/INBOX", doc: "`imap://` or `imaps://`, host, optional port, and the mailbox as the path (default INBOX). Several mailboxes are several channels."),
@@ -45,6 +57,7 @@ struct IMAPSettings: Sendable {
         .init("max_message_size", .byteSize, default: "25MiB", doc: "Larger messages are stored with their headers only, flagged `truncated`."),
         .init("batch_size", .integer, default: "100", doc: "Messages fetched and committed per transaction."),
         .init("timeout", .duration, default: "60s", doc: "Connect and per-command timeout."),
+        .init("smtp", .object(smtpSpec), doc: "Send replies from this mailbox over SMTP (the outbox, a case's question). Uses the channel's `ca_file`."),
     ])
 
     init(_ config: ConfigValues) throws {
@@ -94,6 +107,22 @@ struct IMAPSettings: Sendable {
         batchSize = config.integer("batch_size") ?? 100
         if !(1...10_000).contains(batchSize) { errors.append(config.invalid("batch_size", "must be between 1 and 10000")) }
         timeout = config.duration("timeout") ?? .seconds(60)
+        if let smtp = config.object("smtp") {
+            let url = smtp.string("url") ?? ""
+            let parts = URLComponents(string: url)
+            if !["smtp", "smtps"].contains(parts?.scheme?.lowercased() ?? "") || parts?.host?.isEmpty != false {
+                errors.append(smtp.invalid("url", "'\(url)' must be smtp://host[:port] (STARTTLS required) or smtps://host[:port]"))
+            }
+            let from = smtp.string("from") ?? ""
+            if EmailAddress(header: from)?.address != from {
+                errors.append(smtp.invalid("from", "'\(from)' is not a bare email address such as support@example.com (the name goes in from_name)"))
+            }
+            self.smtp = SMTPSender.Settings(
+                url: url, username: smtp.string("username") ?? username, password: smtp.secret("password") ?? (smtp.secret("bearer_token") == nil ? password : nil),
+                bearerToken: smtp.secret("bearer_token") ?? (smtp.secret("password") == nil ? bearerToken : nil), from: from, fromName: smtp.string("from_name"),
+                // STARTTLS is always required on smtp://: a reply carries the customer's words.
+                requireTLS: parts?.scheme?.lowercased() == "smtp", caFile: caFile, timeout: smtp.duration("timeout") ?? .seconds(60))
+        }
         if !errors.isEmpty { throw ConfigErrors(errors) }
     }
 }

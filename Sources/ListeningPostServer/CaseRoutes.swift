@@ -95,7 +95,7 @@ struct CaseRoutes: Sendable {
         guard let (channel, to) = try? addressing.resolve(channel: record.preferredChannel, to: given, customer: customer) else { return nil }
         let event = OutboxAddressing.queued(
             id: ids.next(), channel: channel, to: to, customer: record.subject.customer?.id, text: projection.settings.confirmationQuestion, subject: nil,
-            source: "case:\(record.subject.id)", now: Date(), ids: ids)
+            source: "case:\(record.subject.id)", now: Date(), ids: ids, thread: channel == record.subject.channel ? record.thread : nil)
         // Under the case's log channel: the dedup key names the case and cycle it belongs to.
         return OutboxProjection.prepared(event, dedupKey: "case:\(record.subject.id):confirmation-send:\(record.subject.cycle):\(key)")
     }

@@ -85,6 +85,7 @@ public struct CasePlanner: Sendable {
                     "targets": CaseRecord.targetsJSON(targets(rule: rule.name, segment: signal.segment, from: signal.at)),
                 ]
                 if let score = signal.score { details["score"] = .number(Double(score)) }
+                if let thread = signal.thread { details["thread"] = thread.json }
                 let event = CaseEvent(id: ids.next(), kind: .opened, time: now, subject: subject, details: details)
                 guard let record = CaseRecord(opened: event) else { continue }
                 batch.opened(record)

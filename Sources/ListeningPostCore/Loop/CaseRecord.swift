@@ -37,6 +37,8 @@ public struct CaseRecord: Sendable, Equatable {
     /// The customer's address on the channel they wrote on, to answer there.
     public var replyTo: [String: JSONValue]
     public var calendar: String
+    /// The opening message's thread on its channel, to answer in it.
+    public var thread: ThreadReference?
     public var owner: String?
     /// Targets of the current cycle that are not met yet, by name.
     public var targets: [String: Target] = [:]
@@ -74,6 +76,7 @@ public struct CaseRecord: Sendable, Equatable {
         preferredChannel = event.details["preferredChannel"]?.stringValue ?? event.subject.channel
         replyTo = event.details["replyTo"]?.objectValue ?? [:]
         calendar = event.details["calendar"]?.stringValue ?? BusinessCalendar.alwaysOpen.name
+        thread = ThreadReference(json: event.details["thread"])
         updatedAt = event.time
         targets = Self.targets(event.details["targets"])
     }

@@ -28,6 +28,8 @@ public struct CaseSignal: Sendable {
     public var author: Author
     /// Indexes into ``CaseSettings/rules`` of the rules it matched.
     public var matchedRules: [Int]
+    /// Its thread on its channel (an email's Message-ID and References), to answer in it.
+    public var thread: ThreadReference?
 }
 
 extension CaseSettings {
@@ -44,6 +46,6 @@ extension CaseSettings {
             eventId: routed.event.id, customer: data.customer, channel: data.channel.id, segment: data.segment ?? Segment.builtinDefault.name,
             preferredChannel: data.preferredChannel ?? data.channel.id, at: min(data.occurredAt ?? data.receivedAt, data.receivedAt).wholeMilliseconds,
             score: data.feedback?.score, text: text, isAutoReply: data.flags.contains(.autoReply), author: data.author,
-            matchedRules: matched)
+            matchedRules: matched, thread: matched.isEmpty ? nil : ThreadReference(message: data))
     }
 }

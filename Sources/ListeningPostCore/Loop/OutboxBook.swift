@@ -26,6 +26,8 @@ public struct OutboxItem: Sendable, Equatable {
     public var customer: String?
     public var text: String
     public var subject: String?
+    /// The customer's message it answers, for threading.
+    public var thread: ThreadReference?
     /// What asked for it: `api`, or `case:<id>`.
     public var source: String
     public var state: State = .queued
@@ -45,7 +47,7 @@ public struct OutboxItem: Sendable, Equatable {
     public var recipientKey: String { channel + "\u{0}" + (to.phone ?? to.email ?? to.handle ?? to.id ?? "") }
 
     /// The message to hand to the channel's sender.
-    public var outbound: OutboundMessage { OutboundMessage(id: id, to: to, text: text, subject: subject) }
+    public var outbound: OutboundMessage { OutboundMessage(id: id, to: to, text: text, subject: subject, inReplyTo: thread) }
 
     /// An item from its `queued` event.
     init?(queued event: OutboxEvent) {
@@ -58,6 +60,7 @@ public struct OutboxItem: Sendable, Equatable {
         customer = details["customer"]?.stringValue
         self.text = text
         subject = details["subject"]?.stringValue
+        thread = ThreadReference(json: details["thread"])
         source = details["source"]?.stringValue ?? "api"
         queuedAt = event.time
         nextAttemptAt = event.time

@@ -51,11 +51,46 @@ public struct OutboxAddressing: Sendable {
 
     /// The `queued` event for a message.
     public static func queued(
-        id: String, channel: String, to: Author, customer: String?, text: String, subject: String?, source: String, now: Date, ids: EventIDGenerator
+        id: String, channel: String, to: Author, customer: String?, text: String, subject: String?, source: String, now: Date, ids: EventIDGenerator,
+        thread: ThreadReference? = nil
     ) -> OutboxEvent {
         var details: [String: JSONValue] = ["to": .object(SurveyPrompt.identities(to)), "text": .string(text), "source": .string(source)]
+        if let thread { details["thread"] = thread.json }
         if let customer { details["customer"] = .string(customer) }
         if let subject { details["subject"] = .string(subject) }
         return OutboxEvent(id: ids.next(), kind: .queued, time: now, item: id, channel: channel, details: details)
+    }
+}
+
+extension ThreadReference {
+    /// As events store it.
+    public var json: JSONValue {
+        var object: [String: JSONValue] = [:]
+        if let conversationId { object["conversationId"] = .string(conversationId) }
+        if let messageId { object["messageId"] = .string(messageId) }
+        if let subject { object["subject"] = .string(subject) }
+        if !references.isEmpty { object["references"] = .array(references.map { .string($0) }) }
+        return .object(object)
+    }
+
+    /// Read back from an event; `nil` when absent.
+    public init?(json: JSONValue?) {
+        guard case .object(let object)? = json else { return nil }
+        var references: [String] = []
+        if case .array(let values)? = object["references"] { references = values.compactMap(\.stringValue) }
+        self.init(
+            conversationId: object["conversationId"]?.stringValue, messageId: object["messageId"]?.stringValue, subject: object["subject"]?.stringValue,
+            references: references)
+    }
+
+    /// The thread of an inbound message: its conversation, its own id and references (email
+    /// headers the IMAP channel records under `metadata.email`), its subject.
+    public init?(message data: MessageEventData) {
+        let email = data.metadata["email"]?.objectValue ?? [:]
+        var references: [String] = []
+        if case .array(let values)? = email["references"] { references = values.compactMap(\.stringValue) }
+        let messageId = email["messageId"]?.stringValue
+        guard data.conversationId != nil || messageId != nil else { return nil }
+        self.init(conversationId: data.conversationId, messageId: messageId, subject: data.subject, references: references)
     }
 }
