@@ -56,10 +56,11 @@ enum MailComposer {
         if value.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }), name.count + value.count < 78 { return "\(name): \(value)" }
         var words: [String] = []
         var chunk: [UInt8] = []
-        // 45 bytes of UTF-8 make 60 base64 characters: with "=?utf-8?B?" and "?=", 72.
+        // 39 bytes of UTF-8 make 52 base64 characters: with "=?utf-8?B?" and "?=", 64, so even
+        // the first, after "Subject: ", stays within 78 columns.
         for character in value {
             let bytes = Array(String(character).utf8)
-            if chunk.count + bytes.count > 45 {
+            if chunk.count + bytes.count > 39 {
                 words.append("=?utf-8?B?" + Data(chunk).base64EncodedString() + "?=")
                 chunk = []
             }

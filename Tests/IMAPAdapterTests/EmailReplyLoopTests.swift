@@ -130,6 +130,50 @@ import Testing
         }
     }
 
+    @Test func aRejectedRecipientIsDeadLetteredAndADeferredOneRetried() async throws {
+        let dovecot = DovecotFixture.shared
+        let smtp = try SMTPFixture(dovecot: dovecot)
+        defer { smtp.stop() }
+        let data = NSTemporaryDirectory() + "lp-mailfail-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let registry = AdapterRegistry([IMAPAdapter.self])
+        let yaml = Self.yaml(dovecot: dovecot, smtp: smtp, data: data) + "\noutbox: {retry_schedule: [1s, 1s]}\n"
+        let config = try ConfigLoader(registry: registry, environment: [:]).load(text: yaml)
+        let gateway = try await Gateway.assemble(config: config, registry: registry, logger: Logger(label: "mailfail"))
+        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await gateway.application(onServerRunning: { portContinuation.yield($0) }).runService() }
+            defer { group.cancelAll() }
+            var iterator = ports.makeAsyncIterator()
+            let port = try #require(await iterator.next())
+            func send(_ to: String) async throws -> String {
+                let answer = try await CaseLoopJourneyTests.call(
+                    port, .POST, "/v1/outbox", ["to": ["email": .string(to)], "channel": "support-mail", "text": "Hello", "subject": "Your order"],
+                    token: Self.deskToken, key: to)
+                return try #require(answer.json?["id"]?.stringValue)
+            }
+            let rejected = try await send("reject@example.org"), deferred = try await send("later@example.org")
+            func state(_ id: String) async throws -> [String: JSONValue] {
+                let list = try await CaseLoopJourneyTests.call(port, .GET, "/v1/outbox", token: Self.deskToken).json?["messages"]?.arrayValue ?? []
+                return list.compactMap(\.objectValue).first { $0["id"]?.stringValue == id } ?? [:]
+            }
+            let deadline = ContinuousClock.now + .seconds(15)
+            while ContinuousClock.now < deadline {
+                if try await state(rejected)["state"] == "dead_lettered", try await state(deferred)["state"] == "sent" { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            let dead = try await state(rejected)
+            #expect(dead["state"] == "dead_lettered")
+            #expect(dead["deadReason"] == "permanent", "an SMTP 550 is final")
+            #expect(dead["lastError"]?.stringValue?.contains("550") == true, "\(dead)")
+            let later = try await state(deferred)
+            #expect(later["state"] == "sent", "an SMTP 451 is retried")
+            #expect(later["attempts"] == .number(2))
+            #expect(smtp.received().map(\.recipients) == [["later@example.org"]])
+            #expect(smtp.received().first?.header("Subject") == "Your order")
+        }
+    }
+
     static func newest(in directory: String) -> String? {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         return files.sorted().last.map { "\(directory)/\($0)" }
