@@ -40,13 +40,21 @@ public struct ChannelSink: IngestSink {
             if let id = routed.resolution?.provisionalId { provisional.insert(id) }
             return PreparedEvent(
                 id: routed.event.id, dedupKey: routed.event.data.dedupKey, payload: routed.event.jsonBytes(), streams: routed.streams,
-                answer: NPSAnswer(event: routed.event), caseSignal: router.cases.signal(for: routed))
+                answer: NPSAnswer(event: routed.event), caseSignal: router.cases.signal(for: routed), dependents: Self.suppression(routed.event, ids: ids))
         }
         let results = try await log.append(AppendRequest(channel: channel.id, events: prepared, checkpoint: checkpoint, provisionalCustomers: provisional))
         let duplicates = results.filter(\.duplicate).count
         if results.count > duplicates { metrics.accepted(results.count - duplicates) }
         if duplicates > 0 { metrics.duplicates(duplicates) }
         return results
+    }
+
+    /// An SMS that is exactly STOP (or START, …) suppresses (or lifts) its number, committed
+    /// with the message: once the carrier has our 2xx, the opt-out is in force.
+    static func suppression(_ event: MessageEvent, ids: EventIDGenerator) -> [PreparedEvent] {
+        guard event.channelKind == "sms", let phone = event.data.author.phone, let added = SuppressionEvent.keyword(in: event.data.text) else { return [] }
+        let change = SuppressionEvent(id: ids.next(), address: phone, added: added, source: "keyword", by: event.id, time: event.data.receivedAt)
+        return [change.prepared(dedupKey: "suppression:\(event.data.dedupKey)")]
     }
 
     public func lastCheckpoint() async throws -> String? {

@@ -139,15 +139,22 @@ public struct PreparedEvent: Sendable {
     /// What the case planner needs of it, when case rules are on; the log hands it to its
     /// ``FollowUpPlanner`` only if the event is stored for the first time.
     public var caseSignal: CaseSignal?
+    /// Events that exist because of this one (an SMS STOP's suppression), stored in the same
+    /// transaction under the same channel, and only if this event is stored for the first time.
+    public var dependents: [PreparedEvent]
 
     /// Creates a prepared event.
-    public init(id: String, dedupKey: String, payload: [UInt8], streams: [String], answer: NPSAnswer? = nil, caseSignal: CaseSignal? = nil) {
+    public init(
+        id: String, dedupKey: String, payload: [UInt8], streams: [String], answer: NPSAnswer? = nil, caseSignal: CaseSignal? = nil,
+        dependents: [PreparedEvent] = []
+    ) {
         self.id = id
         self.dedupKey = dedupKey
         self.payload = payload
         self.streams = streams
         self.answer = answer
         self.caseSignal = caseSignal
+        self.dependents = dependents
     }
 }
 

@@ -256,12 +256,12 @@ extension GatewayConfig {
 
     /// Stream names the gateway reserves: the firehose and the streams of the events the
     /// gateway writes itself.
-    public static let reservedStreamNames: Set<String> = [RoutingRules.firehose, SurveyPrompt.stream, CaseEvent.stream, OutboxEvent.stream]
+    public static let reservedStreamNames: Set<String> = [RoutingRules.firehose, SurveyPrompt.stream, CaseEvent.stream, OutboxEvent.stream, SuppressionEvent.stream]
 
     /// Every stream that exists: `all`, `surveys`, `cases`, one per channel, the declared
     /// ones and the fallback.
     public var streamNames: Set<String> {
-        Set([RoutingRules.firehose, SurveyPrompt.stream, CaseEvent.stream, OutboxEvent.stream, routing.fallbackStream] + channels.map(\.id) + declaredStreams)
+        Set([RoutingRules.firehose, SurveyPrompt.stream, CaseEvent.stream, OutboxEvent.stream, SuppressionEvent.stream, routing.fallbackStream] + channels.map(\.id) + declaredStreams)
     }
 }
 

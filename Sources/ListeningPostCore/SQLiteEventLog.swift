@@ -328,6 +328,12 @@ public final class SQLiteEventLog: EventLog, Service {
             _ = try await writer.query("BEGIN IMMEDIATE", [])
             do {
                 var inserted = try await insert(plan.newEvents[...])
+                // Dependents of the new events (never of a duplicate), then what they all cause.
+                let first = plan.newEvents.count
+                for event in plan.newEvents where inserted.contains(event.seq) && !event.dependents.isEmpty {
+                    plan.addFollowUps(event.dependents, channel: event.channel)
+                }
+                if plan.newEvents.count > first { inserted.formUnion(try await insert(plan.newEvents[first...])) }
                 // What the new events cause, in the same transaction: never for a duplicate.
                 if let followUps {
                     let signals = plan.newEvents.lazy.filter { inserted.contains($0.seq) }.compactMap(\.caseSignal)
@@ -488,6 +494,7 @@ struct BatchPlan {
         var streams: [String]
         var answer: NPSAnswer?
         var caseSignal: CaseSignal?
+        var dependents: [PreparedEvent] = []
     }
 
     private(set) var newEvents: [NewEvent] = []
@@ -521,7 +528,7 @@ struct BatchPlan {
             requestSlots.append(newEvents.count)
             newEvents.append(NewEvent(
                 seq: nextSeq, id: event.id, channel: request.channel, dedupKey: event.dedupKey, payload: event.payload, streams: event.streams,
-                answer: event.answer, caseSignal: event.caseSignal))
+                answer: event.answer, caseSignal: event.caseSignal, dependents: event.dependents))
             nextSeq += 1
         }
         slots.append(requestSlots)

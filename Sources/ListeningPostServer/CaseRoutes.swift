@@ -19,6 +19,7 @@ struct CaseRoutes: Sendable {
     /// Where the confirmation question goes out, when the case's preferred channel can send.
     let addressing: OutboxAddressing
     let router: EventRouter
+    let suppressions: SuppressionList
     let ids = EventIDGenerator()
 
     func register(on router: Router<BasicRequestContext>) {
@@ -93,6 +94,8 @@ struct CaseRoutes: Sendable {
             given = Author(email: record.replyTo["email"]?.stringValue, phone: record.replyTo["phone"]?.stringValue, handle: record.replyTo["handle"]?.stringValue)
         }
         guard let (channel, to) = try? addressing.resolve(channel: record.preferredChannel, to: given, customer: customer) else { return nil }
+        // A customer who opted out is not asked.
+        if let address = SuppressionEvent.address(of: to), suppressions.suppression(of: address) != nil { return nil }
         let event = OutboxAddressing.queued(
             id: ids.next(), channel: channel, to: to, customer: record.subject.customer?.id, text: projection.settings.confirmationQuestion, subject: nil,
             source: "case:\(record.subject.id)", now: Date(), ids: ids, thread: channel == record.subject.channel ? record.thread : nil)

@@ -41,6 +41,8 @@ public final class Gateway: Sendable {
     public let outbox: OutboxProjection
     /// One sender per channel that can send.
     public let senders: [OutboxSender]
+    /// Addresses the gateway must not send to.
+    public let suppressions: SuppressionList
     /// Prometheus registry behind `/metrics`.
     public let metricsRegistry: PrometheusCollectorRegistry
     let metricsFactory: PrometheusMetricsFactory
@@ -63,12 +65,14 @@ public final class Gateway: Sendable {
         let hubBox = HubBox()
         let cases = CaseProjection(settings: config.cases)
         let outbox = OutboxProjection()
+        let suppressions = SuppressionList()
         let log = try await SQLiteEventLog.open(
             directory: config.store.dataDirectory, logger: logger,
             onCommit: { entries in
                 // The case table first: a subscriber told of a case event can ask the API about it.
                 cases.committed(entries)
                 outbox.committed(entries)
+                suppressions.committed(entries)
                 hubBox.hub?.publish(entries)
                 // A committed survey prompt is open from now on: replies routed next can answer it.
                 for entry in entries where entry.stream == SurveyPrompt.stream {
@@ -97,6 +101,7 @@ public final class Gateway: Sendable {
             // Cases too: a message right after a restart must join its customer's open case.
             try await cases.rebuild(from: log, logger: logger)
             try await outbox.rebuild(from: log, logger: logger)
+            try await suppressions.rebuild(from: log, logger: logger)
         } catch {
             await log.close()
             throw error
@@ -129,21 +134,21 @@ public final class Gateway: Sendable {
             let id = channel.declaration.id
             senders.append(OutboxSender(
                 channel: id, sender: sender, projection: outbox, log: log, logger: logger, retrySchedule: config.outbox.retrySchedule,
-                rateLimit: config.outbox.rateLimits[id]))
+                rateLimit: config.outbox.rateLimits[id], suppressions: suppressions))
         }
         let reloader = DirectoryReloader(settings: config.customers, router: router, log: log, ids: ids, logger: logger)
         let gauges = NPSGauges(factory: factory, window: config.nps.window)
         let nps = NPSProjection(hub: hub, logger: logger, onChange: { gauges.update($0) })
         return Gateway(
             config: config, log: log, hub: hub, supervisors: supervisors, channels: channels, router: router, directoryReloader: reloader,
-            pushers: pushers, nps: nps, cases: cases, caseTimers: CaseTimers(projection: cases, log: log, logger: logger), outbox: outbox, senders: senders,
+            pushers: pushers, nps: nps, cases: cases, caseTimers: CaseTimers(projection: cases, log: log, logger: logger), outbox: outbox, senders: senders, suppressions: suppressions,
             metricsRegistry: metricsRegistry, metricsFactory: factory, logger: logger)
     }
 
     private init(
         config: GatewayConfig, log: SQLiteEventLog, hub: StreamHub, supervisors: [AdapterSupervisor], channels: [ChannelAssembly.Channel],
         router: EventRouter, directoryReloader: DirectoryReloader, pushers: [String: WebhookPusher], nps: NPSProjection,
-        cases: CaseProjection, caseTimers: CaseTimers, outbox: OutboxProjection, senders: [OutboxSender], metricsRegistry: PrometheusCollectorRegistry, metricsFactory: PrometheusMetricsFactory, logger: Logger
+        cases: CaseProjection, caseTimers: CaseTimers, outbox: OutboxProjection, senders: [OutboxSender], suppressions: SuppressionList, metricsRegistry: PrometheusCollectorRegistry, metricsFactory: PrometheusMetricsFactory, logger: Logger
     ) {
         self.config = config
         self.log = log
@@ -158,6 +163,7 @@ public final class Gateway: Sendable {
         self.caseTimers = caseTimers
         self.outbox = outbox
         self.senders = senders
+        self.suppressions = suppressions
         self.metricsRegistry = metricsRegistry
         self.metricsFactory = metricsFactory
         self.logger = logger
@@ -206,8 +212,12 @@ public final class Gateway: Sendable {
             sendingChannels: Dictionary(uniqueKeysWithValues: senders.map { sender in (sender.channel, channels.first { $0.declaration.id == sender.channel }?.declaration.kind ?? "") }),
             channelIds: Set(channels.map(\.declaration.id)))
         SurveyPromptRoutes(log: log, router: self.router, authenticator: operators, channels: config.channels).register(on: router)
-        CaseRoutes(projection: cases, log: log, authenticator: operators, addressing: addressing, router: self.router).register(on: router)
-        OutboxRoutes(projection: outbox, log: log, router: self.router, addressing: addressing, authenticator: operators).register(on: router)
+        CaseRoutes(projection: cases, log: log, authenticator: operators, addressing: addressing, router: self.router, suppressions: suppressions).register(on: router)
+        OutboxRoutes(
+            projection: outbox, log: log, router: self.router, addressing: addressing, authenticator: operators, suppressions: suppressions,
+            refused: Counter(label: "listening_post_outbox_refused_total", dimensions: [("reason", "suppressed")], factory: factory)
+        ).register(on: router)
+        SuppressionRoutes(list: suppressions, log: log, authenticator: operators).register(on: router)
         LoopRoutes(cases: cases, nps: config.nps.enabled ? nps : nil, hub: hub, authenticator: operators, defaultWindow: config.nps.window).register(on: router)
         HealthRoutes(gateway: self).register(on: router)
 

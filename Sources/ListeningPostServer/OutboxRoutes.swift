@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Metrics
 import ListeningPostCore
 import ListeningPostKit
 
@@ -21,6 +22,9 @@ struct OutboxRoutes: Sendable {
     let router: EventRouter
     let addressing: OutboxAddressing
     let authenticator: OperatorAuthenticator
+    let suppressions: SuppressionList
+    /// Sends refused because the address is suppressed.
+    let refused: Counter
     let ids = EventIDGenerator()
 
     func register(on routes: Router<BasicRequestContext>) {
@@ -29,6 +33,12 @@ struct OutboxRoutes: Sendable {
             let body = Array(try await request.body.collect(upTo: 64 * 1024).readableBytesView)
             let key = request.headers[HTTPField.Name("Idempotency-Key")!].map { "key:\($0)" } ?? "body:\(Hex.sha256(body))"
             let event = try queued(body)
+            if let item = OutboxItem(queuedEvent: event), let address = SuppressionEvent.address(of: item.to), let suppression = suppressions.suppression(of: address) {
+                refused.increment()
+                throw HTTPProblem(
+                    status: 409, slug: "suppressed", title: "Conflict",
+                    detail: "\(address) is suppressed (\(suppression.source == "keyword" ? "the customer texted STOP" : "by \(suppression.by)") at \(RFC3339.string(from: suppression.time))); nothing was queued")
+            }
             let receipt: IngestReceipt
             do {
                 receipt = try await log.append(AppendRequest(channel: OutboxEvent.logChannel, events: [OutboxProjection.prepared(event, dedupKey: "outbox:queued:\(key)")]))[0]

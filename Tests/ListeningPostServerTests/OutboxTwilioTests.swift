@@ -1,9 +1,11 @@
+import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import Hummingbird
 import ListeningPostCore
 import ListeningPostKit
 import NIOCore
+import NIOHTTP1
 import Synchronization
 import Testing
 import TestSupport
@@ -80,6 +82,11 @@ import TestSupport
                   account_sid: \(Self.accountSid)
                   from: "+14155550100"
                   api_url: http://127.0.0.1:\(twilioPort)
+              - id: sms-in
+                type: sms
+                provider: generic
+                path: /hooks/sms-in
+                insecure: true
               - id: survey
                 type: webhook
                 path: /hooks/survey
@@ -209,6 +216,53 @@ import TestSupport
             let detail = try JSONValue.parse(Array(try await GatewayHarness.get(gateway.port, "/v1/cases/\(caseId)", token: Self.senderToken).body.utf8)).objectValue
             #expect(detail?["state"] == "closed")
             #expect(detail?["outcome"] == "confirmed")
+        }
+    }
+
+    @Test func aStopTextSuppressesHerNumberUntilStart() async throws {
+        let twilio = FakeTwilio()
+        try await LocalServer.serve(twilio.router()) { twilioPort in
+            let directory = try ExecPluginTests.workspace("outbox-stop")
+            let configPath = try Self.config(directory, twilioPort: twilioPort)
+            var gateway = try await GatewayProcess.start(config: configPath, logFile: directory + "/first.log")
+            defer { gateway.signal(SIGKILL) }
+            let sms = { (port: Int, id: String, text: String) in
+                try await GatewayHarness.post(port, "/hooks/sms-in", body: GatewayHarness.json(["id": .string(id), "from": "+447700900123", "text": .string(text)]))
+            }
+            let operatorHeaders = [("Content-Type", "application/json"), ("Authorization", "Bearer \(Self.senderToken)")]
+            #expect(try await sms(gateway.port, "m1", " Stop ").status == 202)
+            let refused = try await Self.send(gateway.port, ["to": ["customer_id": "cus_ann"], "text": "hello"], key: "a1")
+            #expect(refused.status == 409)
+            #expect(refused.json?.objectValue?["detail"]?.stringValue?.contains("texted STOP") == true)
+            // The opt-out survives a restart: it is an event, not memory.
+            gateway.signal(SIGKILL)
+            _ = await gateway.waitForExit()
+            gateway = try await GatewayProcess.start(config: configPath, logFile: directory + "/second.log")
+            #expect(try await Self.send(gateway.port, ["to": ["customer_id": "cus_ann"], "text": "hello"], key: "a2").status == 409)
+            let list = try JSONValue.parse(Array(try await GatewayHarness.get(gateway.port, "/v1/suppressions", token: Self.senderToken).body.utf8))
+            guard case .array(let entries)? = list.objectValue?["suppressions"] else {
+                Issue.record("no list: \(list)")
+                return
+            }
+            #expect(entries.compactMap { $0.objectValue?["address"]?.stringValue } == ["+447700900123"])
+            #expect(entries.first?.objectValue?["source"] == "keyword")
+            // A message that merely contains the word is not a keyword; START lifts it.
+            #expect(try await sms(gateway.port, "m2", "please stop calling me at work").status == 202)
+            #expect(try await Self.send(gateway.port, ["to": ["customer_id": "cus_ann"], "text": "hello"], key: "a3").status == 409)
+            #expect(try await sms(gateway.port, "m3", "START").status == 202)
+            let queued = try await Self.send(gateway.port, ["to": ["customer_id": "cus_ann"], "text": "welcome back"], key: "a4")
+            #expect(queued.status == 202)
+            let id = try #require(queued.json?.objectValue?["id"]?.stringValue)
+            #expect(try await Self.waitFor(gateway.port, id, state: "sent")["state"] == "sent")
+            #expect(twilio.seen.withLock { $0.map(\.body) } == ["welcome back"])
+            // An email address suppressed and lifted by API.
+            let added = try await GatewayHarness.post(gateway.port, "/v1/suppressions", body: Array(#"{"email":"Bob@Example.com"}"#.utf8), headers: operatorHeaders)
+            #expect(added.status == 201)
+            #expect(added.json?.objectValue?["address"] == "bob@example.com")
+            var lift = HTTPClientRequestBuilder.get(gateway.port, "/v1/suppressions/bob@example.com", token: Self.senderToken)
+            lift.method = .DELETE
+            let lifted = try await HTTPClient.shared.execute(lift, timeout: .seconds(10))
+            #expect(lifted.status.code == 200)
         }
     }
 

@@ -49,6 +49,9 @@ public struct OutboxItem: Sendable, Equatable {
     /// The message to hand to the channel's sender.
     public var outbound: OutboundMessage { OutboundMessage(id: id, to: to, text: text, subject: subject, inReplyTo: thread) }
 
+    /// An item from its `queued` event (public: the API reads a request's recipient the same way).
+    public init?(queuedEvent event: OutboxEvent) { self.init(queued: event) }
+
     /// An item from its `queued` event.
     init?(queued event: OutboxEvent) {
         let details = event.details

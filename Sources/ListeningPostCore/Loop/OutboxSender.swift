@@ -24,6 +24,7 @@ public final class OutboxSender: Service, Sendable {
     private let logger: Logger
     private let retrySchedule: [Duration]
     private let rateLimit: SendRateLimit?
+    private let suppressions: SuppressionList?
     private let ids = EventIDGenerator()
 
     /// 5 s, 30 s, 2 min, 10 min, 30 min, 1 h, 3 h, 6 h: about half a day, after which a
@@ -32,8 +33,9 @@ public final class OutboxSender: Service, Sendable {
 
     public init(
         channel: String, sender: any ChannelSender, projection: OutboxProjection, log: any EventLog, logger: Logger,
-        retrySchedule: [Duration] = OutboxSender.defaultRetrySchedule, rateLimit: SendRateLimit? = nil
+        retrySchedule: [Duration] = OutboxSender.defaultRetrySchedule, rateLimit: SendRateLimit? = nil, suppressions: SuppressionList? = nil
     ) {
+        self.suppressions = suppressions
         self.channel = channel
         self.sender = sender
         self.projection = projection
@@ -78,6 +80,14 @@ public final class OutboxSender: Service, Sendable {
     /// Records, then sends, then records the outcome.
     private func deliver(_ item: OutboxItem) async {
         let attempt = item.attempts + 1
+        // Suppressed after it was queued (the customer texted STOP meanwhile): never sent.
+        if let address = SuppressionEvent.address(of: item.to), let suppression = suppressions?.suppression(of: address) {
+            _ = await store(
+                .deadLettered, item,
+                ["attempts": .number(Double(item.attempts)), "reason": "suppressed", "error": .string("\(address) is suppressed (\(suppression.source) at \(RFC3339.string(from: suppression.time)))")],
+                key: "outbox:\(item.id):dead:\(item.totalAttempts):suppressed", retrying: true)
+            return
+        }
         let total = projection.read { $0.items[item.id]?.totalAttempts ?? 0 } + 1
         guard await store(.attempted, item, ["attempt": .number(Double(attempt))], key: "outbox:\(item.id):attempted:\(total)", retrying: false) else {
             try? await Task.sleep(for: .seconds(1))
