@@ -66,3 +66,13 @@ public struct DiscourseAdapter: ChannelAdapter {
         }
     }
 }
+
+extension DiscourseAdapter: ChannelSender {
+    /// A forum with `reply:` answers.
+    public var canSend: Bool { settings.reply != nil }
+
+    public func send(_ message: OutboundMessage) async throws(SendFailure) -> SendReceipt {
+        guard let reply = settings.reply else { throw SendFailure(.permanent, "this forum channel has no reply: settings") }
+        return try await reply.send(message, http: context.http)
+    }
+}

@@ -26,6 +26,14 @@ struct DiscourseSettings: Sendable {
     var baseURL: String
     var webhook: Webhook?
     var poll: Poll?
+    /// Posting replies, when `reply:` is set.
+    var reply: DiscourseReplySender?
+
+    static let replySpec = ConfigSpec([
+        .init("api_key", .string, required: true, secret: true, example: "${DISCOURSE_REPLY_KEY}", doc: "An API key that may post as `api_username` (Admin > API > Keys, scope `topics: write` and `posts: edit` or global)."),
+        .init("api_username", .string, required: true, example: "support", doc: "The forum user replies are posted as."),
+        .init("timeout", .duration, default: "30s", doc: "Per request."),
+    ])
 
     static let webhookSpec = ConfigSpec([
         .init("path", .string, required: true, example: "/hooks/discourse", doc: "URL path the forum's webhook posts to."),
@@ -46,6 +54,7 @@ struct DiscourseSettings: Sendable {
         .init("base_url", .string, required: true, example: "https://forum.example.com", doc: "The forum's address; events name it, and polling reads from it."),
         .init("webhook", .object(webhookSpec), doc: "Receive the forum's webhooks (post_created, post_edited; ping is answered)."),
         .init("poll", .object(pollSpec), doc: "Poll `GET /posts.json` for forums that cannot send webhooks."),
+        .init("reply", .object(replySpec), doc: "Answer on the forum (the outbox, a case's question): a reply in the customer's topic, else a private message to their handle."),
     ])
 
     init(_ config: ConfigValues) throws {
@@ -82,6 +91,12 @@ struct DiscourseSettings: Sendable {
                 apiKey: section.secret("api_key"), apiUsername: section.string("api_username") ?? "system",
                 interval: section.duration("interval") ?? .seconds(30), backfill: backfill > .zero ? backfill : nil,
                 timeout: section.duration("timeout") ?? .seconds(30), backoffBase: section.duration("retry_base") ?? .seconds(1))
+        }
+        if let section = config.object("reply"), let key = section.secret("api_key") {
+            let port = url?.port.map { ":\($0)" } ?? ""
+            reply = DiscourseReplySender(
+                scheme: url?.scheme ?? "https", authority: (url?.host ?? "") + port, basePath: url?.path ?? "", apiKey: key,
+                apiUsername: section.string("api_username") ?? "system", timeout: section.duration("timeout") ?? .seconds(30))
         }
         if webhook == nil && poll == nil {
             errors.append(config.invalid("webhook", "a discourse channel needs webhook, poll, or both"))
