@@ -83,11 +83,13 @@ public struct SMSAdapter: ChannelAdapter {
 }
 
 extension SMSAdapter: ChannelSender {
-    /// Twilio channels with `account_sid` send; Vonage and generic sending come later.
-    public var canSend: Bool { settings.twilioSender != nil }
+    /// Twilio channels with `account_sid` and Vonage channels with `api_key` send; the
+    /// generic gateway does not yet.
+    public var canSend: Bool { settings.twilioSender != nil || settings.vonageSender != nil }
 
     public func send(_ message: OutboundMessage) async throws(SendFailure) -> SendReceipt {
-        guard let sender = settings.twilioSender else { throw SendFailure(.permanent, "this SMS channel has no sending configured") }
-        return try await sender.send(message, http: context.http)
+        if let twilio = settings.twilioSender { return try await twilio.send(message, http: context.http) }
+        if let vonage = settings.vonageSender { return try await vonage.send(message, http: context.http) }
+        throw SendFailure(.permanent, "this SMS channel has no sending configured")
     }
 }

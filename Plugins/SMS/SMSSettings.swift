@@ -23,6 +23,8 @@ struct SMSSettings: Sendable {
     var generic: GenericSMSParser?
     /// Sending through Twilio's Messages API, when `twilio.account_sid` is set.
     var twilioSender: TwilioSender?
+    /// Sending through Vonage's SMS API, when `vonage.api_key` is set.
+    var vonageSender: VonageSender?
 
     static let twilioSpec = ConfigSpec([
         .init("auth_token", .string, secret: true, example: "${TWILIO_AUTH_TOKEN}", doc: "The account's Auth Token, which signs `X-Twilio-Signature`. Required unless `insecure: true`."),
@@ -42,6 +44,11 @@ struct SMSSettings: Sendable {
         .init("signature_method", .oneOf(VonageSignature.Method.all.map(\.name)), default: "md5hash", doc: "As chosen in the Vonage dashboard: `md5hash` (MD5 of the parameters and the secret), or HMAC with `md5`, `sha1`, `sha256` or `sha512`."),
         .init("tolerance", .duration, default: "5m", doc: "How far the signed `timestamp` may be from now, either way; older requests are replays."),
         .init("concat_timeout", .duration, default: "10m", doc: "How long the parts of a concatenated SMS wait for their siblings. Then what arrived is stored as one event flagged `incomplete`."),
+        .init("api_key", .string, example: "${VONAGE_API_KEY}", doc: "The account's API key. Set it (with `api_secret` and `from`) to let the outbox send through Vonage's SMS API."),
+        .init("api_secret", .string, secret: true, example: "${VONAGE_API_SECRET}", doc: "The account's API secret."),
+        .init("from", .string, example: "+447700900000", doc: "The Vonage number (E.164) or alphanumeric sender id messages come from."),
+        .init("callback", .string, example: "https://sms.example.com/hooks/vonage-dlr", doc: "Where Vonage posts delivery receipts."),
+        .init("api_url", .string, default: "https://rest.nexmo.com", doc: "The SMS API's base URL (a test server)."),
     ])
     static let genericMappingSpec = ConfigSpec(GenericSMSParser.Field.all.map { ConfigField($0.name, .string, default: $0.defaultPointer, doc: $0.doc) })
     static let genericSignatureSpec = ConfigSpec([
@@ -98,6 +105,16 @@ struct SMSSettings: Sendable {
                 signature: secrets.isEmpty ? nil : VonageSignature(method: method), secrets: secrets,
                 tolerance: section.duration("tolerance") ?? .seconds(300), maxBodySize: maxBodySize)
             concatTimeout = section.duration("concat_timeout") ?? .seconds(600)
+            if let apiKey = section.string("api_key") {
+                let base = section.string("api_url") ?? "https://rest.nexmo.com"
+                if let secret = section.secret("api_secret"), let from = section.string("from"), let url = URL(string: base), url.host != nil {
+                    vonageSender = VonageSender(apiKey: apiKey, apiSecret: secret, from: from, callback: section.string("callback"), apiURL: url)
+                } else {
+                    errors.append(section.invalid("api_key", "sending through Vonage needs api_key, api_secret, from and a valid api_url"))
+                }
+            } else {
+                for key in ["api_secret", "from", "callback"] where section.isGiven(key) { errors.append(section.invalid(key, "only applies when sending: set api_key too")) }
+            }
         default:
             do {
                 generic = try GenericSMSParser(section, maxBodySize: maxBodySize, defaultRegion: defaultRegion)
