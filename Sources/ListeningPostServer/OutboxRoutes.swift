@@ -58,8 +58,18 @@ struct OutboxRoutes: Sendable {
             if let state, OutboxItem.State(rawValue: state) == nil {
                 throw HTTPProblem(status: 400, slug: "bad-query", title: "Bad query parameter", detail: "state: '\(state)' is not queued, attempting, sent or dead_lettered")
             }
-            let items = projection.read { book in book.items.values.filter { state == nil || $0.state.rawValue == state }.sorted { ($0.queuedAt, $0.id) < ($1.queuedAt, $1.id) } }
-            return Response.json(.ok, ["messages": .array(items.map(Self.json))])
+            var limit = 1_000
+            if let text = request.uri.queryParameters.get("limit") {
+                guard let value = Int(text), (0...100_000).contains(value) else {
+                    throw HTTPProblem(status: 400, slug: "bad-query", title: "Bad query parameter", detail: "limit: '\(text)' is not a number from 0 to 100000")
+                }
+                limit = value
+            }
+            let (items, total) = projection.read { book -> ([OutboxItem], Int) in
+                let matched = book.items.values.filter { state == nil || $0.state.rawValue == state }
+                return (Array(matched.sorted { ($0.queuedAt, $0.id) < ($1.queuedAt, $1.id) }.prefix(limit)), matched.count)
+            }
+            return Response.json(.ok, ["messages": .array(items.map(Self.json)), "total": .number(Double(total))])
         }
         routes.post("/v1/outbox/{id}/redrive") { request, context in
             _ = try authenticator.authorize(request, scope: .send)

@@ -127,7 +127,8 @@ extension Date {
     var wholeMilliseconds: Date { Date(timeIntervalSince1970: (timeIntervalSince1970 * 1000).rounded(.down) / 1000) }
 }
 
-/// A signal a loop can sleep on with a timeout. A signal while nobody waits is kept (one).
+/// A signal one loop sleeps on with a timeout. A signal while nobody waits is kept (one).
+/// One waiter at a time: a second `wait` ends the first (give each loop its own).
 final class Wakeup: Sendable {
     private struct State {
         var pending = false
@@ -175,14 +176,18 @@ final class Wakeup: Sendable {
         }
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
+                var displaced: CheckedContinuation<Void, Never>?
                 let resumeNow = state.withLock { state -> Bool in
                     if state.pending || state.timedOut == generation || Task.isCancelled {
                         state.pending = false
                         return true
                     }
+                    // A waiter already there is woken rather than lost.
+                    displaced = state.waiter
                     state.waiter = continuation
                     return false
                 }
+                displaced?.resume()
                 if resumeNow { continuation.resume() }
             }
         } onCancel: {

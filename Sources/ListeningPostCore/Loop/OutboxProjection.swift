@@ -8,8 +8,8 @@ import Synchronization
 /// outbox events (``committed(_:)``, called by the log in commit order).
 public final class OutboxProjection: Sendable {
     private let book = Mutex(OutboxBook())
-    /// Signalled when a fold queues something, so the senders wake.
-    let changed = Wakeup()
+    /// One per sender, each signalled when a fold queues something, so every sender wakes.
+    private let wakeups = Mutex<[Wakeup]>([])
 
     public init() {}
 
@@ -28,7 +28,14 @@ public final class OutboxProjection: Sendable {
                 if [.queued, .retried, .requeued].contains(event.kind) { queued = true }
             }
         }
-        if queued { changed.signal() }
+        if queued { for wakeup in wakeups.withLock({ $0 }) { wakeup.signal() } }
+    }
+
+    /// A wake-up of its own for one sender (a ``Wakeup`` has one waiter).
+    func makeWakeup() -> Wakeup {
+        let wakeup = Wakeup()
+        wakeups.withLock { $0.append(wakeup) }
+        return wakeup
     }
 
     /// Replays the `outbox` stream from the start.

@@ -25,6 +25,7 @@ public final class OutboxSender: Service, Sendable {
     private let retrySchedule: [Duration]
     private let rateLimit: SendRateLimit?
     private let suppressions: SuppressionList?
+    private let wakeup: Wakeup
     private let ids = EventIDGenerator()
 
     /// 5 s, 30 s, 2 min, 10 min, 30 min, 1 h, 3 h, 6 h: about half a day, after which a
@@ -36,6 +37,7 @@ public final class OutboxSender: Service, Sendable {
         retrySchedule: [Duration] = OutboxSender.defaultRetrySchedule, rateLimit: SendRateLimit? = nil, suppressions: SuppressionList? = nil
     ) {
         self.suppressions = suppressions
+        self.wakeup = projection.makeWakeup()
         self.channel = channel
         self.sender = sender
         self.projection = projection
@@ -62,7 +64,7 @@ public final class OutboxSender: Service, Sendable {
                 if let next = projection.read({ $0.nextAttempt(channel: channel) }) {
                     wait = min(wait, .milliseconds(Int64(max(0, next.timeIntervalSinceNow) * 1000) + 1))
                 }
-                await projection.changed.wait(timeout: wait)
+                await wakeup.wait(timeout: wait)
                 continue
             }
             for item in ready {
