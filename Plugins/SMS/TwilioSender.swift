@@ -49,7 +49,7 @@ struct TwilioSender: Sendable {
         if let message = json["message"]?.stringValue { detail += ": \(message)" }
         if (200..<300).contains(status) { return .failure(SendFailure(.retryable, "Twilio answered \(status) without a message sid")) }
         if status == 429 || status >= 500 {
-            let retryAfter = response.head.headerFields[.retryAfter].flatMap { Int($0) }.map { Duration.seconds($0) }
+            let retryAfter = SendFailure.retryAfter(response.head)
             return .failure(SendFailure(.retryable, detail, retryAfter: retryAfter))
         }
         return .failure(SendFailure(.permanent, detail))

@@ -40,7 +40,7 @@ struct VonageSender: Sendable {
     static func outcome(_ response: OutboundHTTPResponse) -> Result<SendReceipt, SendFailure> {
         let status = response.head.status.code
         if status == 429 || status >= 500 {
-            let retryAfter = response.head.headerFields[.retryAfter].flatMap { Int($0) }.map { Duration.seconds($0) }
+            let retryAfter = SendFailure.retryAfter(response.head)
             return .failure(SendFailure(.retryable, "Vonage answered \(status)", retryAfter: retryAfter))
         }
         let json = (try? JSONValue.parse(response.body))?.objectValue ?? [:]

@@ -33,6 +33,21 @@ public protocol EventLog: Sendable {
     func unadoptedProvisionalIds(among ids: [String]) async throws -> [String]
 }
 
+extension EventLog {
+    /// Reads a stream from the start in batches, handing each to `body`: how a projection
+    /// rebuilds itself at start. Returns the offset reached.
+    @discardableResult
+    public func replay(stream: String, batchSize: Int = 2_000, _ body: ([StreamEntry]) throws -> Void) async throws -> Int64 {
+        var offset: Int64 = 0
+        while true {
+            let entries = try await read(stream: stream, after: offset, limit: batchSize)
+            guard let last = entries.last else { return offset }
+            try body(entries)
+            offset = last.offset
+        }
+    }
+}
+
 /// What one `append` commits.
 public struct AppendRequest: Sendable {
     /// The channel the events came in on.

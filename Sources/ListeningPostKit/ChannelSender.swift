@@ -1,3 +1,5 @@
+import HTTPTypes
+
 /// A channel adapter that can also answer on its channel: an SMS gateway sends a text, a
 /// mailbox sends mail, a forum posts a reply. An adapter that cannot send simply does not
 /// conform.
@@ -109,4 +111,23 @@ public struct SendFailure: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     public var description: String { "\(kind.rawValue): \(message)" }
+}
+
+extension OutboundHTTPClient {
+    /// Sends one request to a provider's API for ``ChannelSender/send(_:)``: a failure to
+    /// reach it at all (connection, timeout) is retryable, in these words.
+    public func sendToProvider(_ request: HTTPRequest, body: [UInt8], timeout: Duration, provider: String) async throws(SendFailure) -> OutboundHTTPResponse {
+        do {
+            return try await send(request, body: body, timeout: timeout, maxResponseSize: 1 << 20)
+        } catch {
+            throw SendFailure(.retryable, "could not reach \(provider): \(error)")
+        }
+    }
+}
+
+extension SendFailure {
+    /// A provider's `Retry-After` in seconds, when it gave one.
+    public static func retryAfter(_ response: HTTPResponse) -> Duration? {
+        response.headerFields[.retryAfter].flatMap { Int($0) }.map { .seconds($0) }
+    }
 }

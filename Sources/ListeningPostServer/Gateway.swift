@@ -91,12 +91,8 @@ public final class Gateway: Sendable {
         do {
             // The prompts in force are a projection of the `surveys` stream, rebuilt before any
             // channel starts, so a reply right after a restart still finds its prompt.
-            var offset: Int64 = 0
-            while true {
-                let entries = try await log.read(stream: SurveyPrompt.stream, after: offset, limit: 1_000)
-                guard let last = entries.last else { break }
+            try await log.replay(stream: SurveyPrompt.stream) { entries in
                 for entry in entries { if let prompt = SurveyPrompt(event: entry.payload) { router.record(prompt) } }
-                offset = last.offset
             }
             // Cases too: a message right after a restart must join its customer's open case.
             try await cases.rebuild(from: log, logger: logger)

@@ -38,11 +38,13 @@ import Testing
                 let event = OutboxAddressing.queued(id: ids.next(), channel: channel, to: to, customer: nil, text: "\(channel) \(index)", subject: nil, source: "api", now: Date(), ids: ids)
                 _ = try await log.append(AppendRequest(channel: OutboxEvent.logChannel, events: [OutboxProjection.prepared(event, dedupKey: "k\(index)")]))
             }
-            let deadline = ContinuousClock.now + .seconds(5)
-            while mail.sent.withLock({ $0.count }) + sms.sent.withLock({ $0.count }) < 4, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+            // Sent means the outcome is committed too, a moment after the provider's answer.
+            let allSent = { projection.read { book in book.items.count == 4 && book.items.values.allSatisfy { $0.state == .sent } } }
+            let deadline = ContinuousClock.now + .seconds(15)
+            while !allSent(), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
             #expect(mail.sent.withLock { $0 } == ["mail 0", "mail 2"])
             #expect(sms.sent.withLock { $0 } == ["sms 1", "sms 3"])
-            #expect(projection.read { $0.items.values.allSatisfy { $0.state == .sent } })
+            #expect(allSent())
         }
     }
 }

@@ -70,13 +70,7 @@ public final class CaseProjection: FollowUpPlanner, Sendable {
     /// Replays the `cases` stream from the start. Call before any channel runs.
     public func rebuild(from log: any EventLog, logger: Logger) async throws {
         let started = ContinuousClock.now
-        var offset: Int64 = 0
-        while true {
-            let entries = try await log.read(stream: CaseEvent.stream, after: offset, limit: 2_000)
-            guard let last = entries.last else { break }
-            committed(entries)
-            offset = last.offset
-        }
+        let offset = try await log.replay(stream: CaseEvent.stream) { committed($0) }
         let (count, unclosed) = book.withLock { ($0.cases.count, $0.unclosedCount) }
         logger.info("case projection rebuilt: \(count) case(s), \(unclosed) not closed, from \(offset) event(s) in \(ContinuousClock.now - started)")
     }

@@ -40,13 +40,7 @@ public final class OutboxProjection: Sendable {
 
     /// Replays the `outbox` stream from the start.
     public func rebuild(from log: any EventLog, logger: Logger) async throws {
-        var offset: Int64 = 0
-        while true {
-            let entries = try await log.read(stream: OutboxEvent.stream, after: offset, limit: 2_000)
-            guard let last = entries.last else { break }
-            committed(entries)
-            offset = last.offset
-        }
+        let offset = try await log.replay(stream: OutboxEvent.stream) { committed($0) }
         let (count, waiting) = book.withLock { book in (book.items.count, book.items.values.filter { $0.state == .queued || $0.state == .attempting }.count) }
         logger.info("outbox rebuilt: \(count) message(s), \(waiting) still to send, from \(offset) event(s)")
     }

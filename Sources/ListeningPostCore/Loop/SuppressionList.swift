@@ -30,13 +30,7 @@ public final class SuppressionList: Sendable {
     }
 
     public func rebuild(from log: any EventLog, logger: Logger) async throws {
-        var offset: Int64 = 0
-        while true {
-            let entries = try await log.read(stream: SuppressionEvent.stream, after: offset, limit: 2_000)
-            guard let last = entries.last else { break }
-            committed(entries)
-            offset = last.offset
-        }
+        try await log.replay(stream: SuppressionEvent.stream) { committed($0) }
         logger.info("suppressions rebuilt: \(all.count) in force")
     }
 }
