@@ -112,7 +112,7 @@ struct CaseRoutes: Sendable {
         let bytes = Array(try await request.body.collect(upTo: 64 * 1024).readableBytesView)
         guard case .object(let body)? = try? JSONValue.parse(bytes) else { throw HTTPProblem.malformed("the body must be a JSON object") }
         let by = body["by"]?.stringValue ?? operatorToken.name
-        let key = request.headers[HTTPField.Name("Idempotency-Key")!].map { "key:\($0)" } ?? "body:\(Hex.sha256(bytes))"
+        let key = request.idempotencyKey(body: bytes)
         let planned: [PlannedCaseEvent]
         let asked = try command(body)
         do {

@@ -31,7 +31,7 @@ struct OutboxRoutes: Sendable {
         routes.post("/v1/outbox") { request, _ in
             _ = try authenticator.authorize(request, scope: .send)
             let body = Array(try await request.body.collect(upTo: 64 * 1024).readableBytesView)
-            let key = request.headers[HTTPField.Name("Idempotency-Key")!].map { "key:\($0)" } ?? "body:\(Hex.sha256(body))"
+            let key = request.idempotencyKey(body: body)
             let event = try queued(body)
             if let item = OutboxItem(queuedEvent: event), let address = SuppressionEvent.address(of: item.to), let suppression = suppressions.suppression(of: address) {
                 refused.increment()

@@ -27,7 +27,7 @@ struct SurveyPromptRoutes: Sendable {
             _ = try authenticator.authorize(request, scope: .prompts)
             let body = Array(try await request.body.collect(upTo: 64 * 1024).readableBytesView)
             let prompt = try read(body, now: Date())
-            let key = request.headers[HTTPField.Name("Idempotency-Key")!].map { "idempotency:\($0)" } ?? "body:\(Hex.sha256(body))"
+            let key = request.idempotencyKey(body: body, headerPrefix: "idempotency:")
             let event = PreparedEvent(
                 id: prompt.id, dedupKey: key, payload: prompt.jsonBytes(receivedAt: Date()), streams: [RoutingRules.firehose, SurveyPrompt.stream])
             let receipt: IngestReceipt
