@@ -94,8 +94,14 @@ import Testing
             let messageId = try #require(mail.header("Message-ID"))
             #expect(messageId.hasPrefix("<outbox.") && messageId.hasSuffix("@example.com>"))
             #expect(mail.body.contains("R=C3=A9ponds YES ou NO =E2=80=94 merci."), "\(mail.body)")
-            let outbox = try await CaseLoopJourneyTests.call(port, .GET, "/v1/outbox", token: Self.deskToken)
-            let message = try #require(outbox.json?["messages"]?.arrayValue?.first?.objectValue)
+            // The server has the bytes a moment before the gateway has committed `sent`.
+            var message: [String: JSONValue] = [:]
+            let recorded = ContinuousClock.now + .seconds(10)
+            while message["state"] != "sent", ContinuousClock.now < recorded {
+                let outbox = try await CaseLoopJourneyTests.call(port, .GET, "/v1/outbox", token: Self.deskToken)
+                message = outbox.json?["messages"]?.arrayValue?.first?.objectValue ?? [:]
+                if message["state"] != "sent" { try await Task.sleep(for: .milliseconds(20)) }
+            }
             #expect(message["state"] == "sent")
             #expect(message["providerId"]?.stringValue == messageId)
 
