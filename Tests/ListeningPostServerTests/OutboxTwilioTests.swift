@@ -266,6 +266,37 @@ import TestSupport
         }
     }
 
+    /// Contract 4 on the loop's endpoints: every malformed request gets a 4xx problem JSON,
+    /// nothing is stored for it, and the gateway keeps serving.
+    @Test func badRequestsToTheLoopsEndpointsGetProblemsAndStoreNothing() async throws {
+        let twilio = FakeTwilio()
+        try await LocalServer.serve(twilio.router()) { twilioPort in
+            let directory = try ExecPluginTests.workspace("outbox-bad")
+            let gateway = try await GatewayProcess.start(config: try Self.config(directory, twilioPort: twilioPort), logFile: directory + "/gateway.log")
+            defer { gateway.signal(SIGKILL) }
+            let headers = [("Content-Type", "application/json"), ("Authorization", "Bearer \(Self.senderToken)")]
+            let bodies: [(String, String)] = [
+                ("/v1/outbox", "not json"), ("/v1/outbox", "[]"), ("/v1/outbox", #"{"to":"cus_ann","text":"x"}"#),
+                ("/v1/outbox", #"{"to":{"phone":"12"},"channel":"sms","text":"x"}"#), ("/v1/outbox", #"{"to":{"customer_id":"nobody"},"text":"x"}"#),
+                ("/v1/outbox", #"{"to":{"customer_id":"cus_ann"},"text":"x","extra":1}"#), ("/v1/suppressions", #"{"phone":"abc"}"#),
+                ("/v1/suppressions", "\u{0}\u{ff}"), ("/v1/cases/nope/resolve", #"{"root_cause":"a","resolution":"b"}"#),
+                ("/v1/outbox/nope/redrive", "{}"),
+            ]
+            for (path, body) in bodies {
+                let answer = try await GatewayHarness.post(gateway.port, path, body: Array(body.utf8), headers: headers)
+                #expect((400..<500).contains(answer.status), "\(path) \(body): \(answer.status)")
+                #expect(answer.json?.objectValue?["detail"]?.stringValue?.isEmpty == false, "\(path) \(body): a problem JSON")
+            }
+            for query in ["/v1/cases?state=sideways", "/v1/cases?limit=-1", "/v1/cases?colour=red", "/v1/loop?group_by=survey", "/v1/outbox?state=lost"] {
+                #expect(try await GatewayHarness.get(gateway.port, query, token: Self.senderToken).status == 400, "\(query)")
+            }
+            #expect(try await GatewayHarness.get(gateway.port, "/healthz", token: nil).status == 200, "still serving")
+            #expect(try await CrashSafetyTests.head(port: gateway.port, stream: OutboxEvent.stream) == 0, "nothing queued")
+            #expect(try await CrashSafetyTests.head(port: gateway.port, stream: SuppressionEvent.stream) == 0, "nothing suppressed")
+            #expect(twilio.seen.withLock { $0.isEmpty })
+        }
+    }
+
     @Test func aSendInFlightAtKillDashNineIsNeverSentAgain() async throws {
         let twilio = FakeTwilio()
         try await LocalServer.serve(twilio.router()) { twilioPort in
