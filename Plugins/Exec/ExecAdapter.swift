@@ -15,15 +15,17 @@ import ServiceLifecycle
 /// unhealthy and restarted after a capped backoff by the gateway's adapter supervisor.
 public struct ExecAdapter: ChannelAdapter {
     public static let kind = "exec"
-    public static let summary = "A program in any language that writes messages as JSON lines on stdout (exec protocol v1): acks after commit on stdin, its checkpoint handed back on restart."
+    public static let summary = "A program in any language that writes messages as JSON lines on stdout (exec protocol v1, v2 to send too): acks after commit on stdin, its checkpoint handed back on restart."
     public static let configSpec = ExecSettings.spec
 
     private let settings: ExecSettings
     private let context: AdapterContext
+    private let sends: ExecSendBridge?
 
     public init(config: ConfigValues, context: AdapterContext) throws {
         settings = try ExecSettings(config)
         self.context = context
+        sends = settings.sends ? ExecSendBridge(timeout: settings.sendTimeout) : nil
         try Self.checkProgram(settings, config: config)
     }
 
@@ -45,11 +47,21 @@ public struct ExecAdapter: ChannelAdapter {
         // Writing to a plugin that has just died must be an error to handle, not a signal
         // that ends the gateway.
         signal(SIGPIPE, SIG_IGN)
-        let ending = try await ExecSession(settings: settings, context: context).run()
+        let ending = try await ExecSession(settings: settings, context: context, sends: sends).run()
         guard case .exited(let how) = ending else { return }
         context.metrics.healthy(false)
         // The supervisor restarts it with backoff, and says so in the log.
         throw PluginEnded(description: "plugin '\(settings.command)' \(how)")
+    }
+}
+
+extension ExecAdapter: ChannelSender {
+    /// Channels with `send: true`.
+    public var canSend: Bool { sends != nil }
+
+    public func send(_ message: OutboundMessage) async throws(SendFailure) -> SendReceipt {
+        guard let sends else { throw SendFailure(.permanent, "this exec channel does not send (set send: true)") }
+        return try await sends.send(message)
     }
 }
 

@@ -14,12 +14,15 @@ struct ExecOutputPump {
     let settings: ExecSettings
     let context: AdapterContext
     let input: PluginInput
+    /// Where `sent` and `send_failed` answers go.
+    let sends: ExecSendBridge?
     private var framer: ExecLineFramer
     private var lineNumber = 0
     private var pending: [Entry] = []
     private var acceptedCount = 0
 
-    init(settings: ExecSettings, context: AdapterContext, input: PluginInput) {
+    init(settings: ExecSettings, context: AdapterContext, input: PluginInput, sends: ExecSendBridge? = nil) {
+        self.sends = sends
         self.settings = settings
         self.context = context
         self.input = input
@@ -41,7 +44,16 @@ struct ExecOutputPump {
                     reason: "line is \(count) bytes; max_line_size is \(settings.maxLineSize)", code: "too_large")))
             case .line(let bytes):
                 do {
-                    pending.append(.accepted(line: lineNumber, try ExecPluginLine.decode(bytes)))
+                    let line = try ExecPluginLine.decode(bytes)
+                    // An answer to a send is handed over at once and not acknowledged:
+                    // nothing of it is stored by this channel (the outbox stores the outcome).
+                    if let answer = Self.sendAnswer(line) {
+                        if sends?.answer(id: answer.id, answer.result) != true {
+                            pending.append(.refused(line: lineNumber, .init(reason: "no send '\(answer.id)' is waiting for an answer", code: "unknown_send", ref: line.ref)))
+                        }
+                        continue
+                    }
+                    pending.append(.accepted(line: lineNumber, line))
                     acceptedCount += 1
                 } catch {
                     pending.append(.refused(line: lineNumber, error))
@@ -50,6 +62,15 @@ struct ExecOutputPump {
             if acceptedCount >= settings.batchSize { try await commit() }
         }
         try await commit()
+    }
+
+    private static func sendAnswer(_ line: ExecPluginLine) -> (id: String, result: Result<SendReceipt, SendFailure>)? {
+        switch line.kind {
+        case .sent(let id, let providerId): (id, .success(SendReceipt(providerId: providerId)))
+        case .sendFailed(let id, let error, let retryable, let retryAfter):
+            (id, .failure(SendFailure(retryable ? .retryable : .permanent, "the plugin: \(error)", retryAfter: retryAfter.map { .seconds($0) })))
+        default: nil
+        }
     }
 
     /// At end of stream: a half-written last line is dropped, and said so.

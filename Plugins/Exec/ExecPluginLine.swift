@@ -1,7 +1,7 @@
 import Foundation
 import ListeningPostKit
 
-/// One line a plugin wrote on stdout, decoded (exec protocol v1, docs/exec-protocol.md).
+/// One line a plugin wrote on stdout, decoded (exec protocol v1 and v2, docs/exec-protocol.md).
 /// A pure parser: bytes in, a line or an error naming the field out.
 struct ExecPluginLine: Equatable {
     enum Kind: Equatable {
@@ -9,6 +9,10 @@ struct ExecPluginLine: Equatable {
         case message(InboundMessage)
         /// Progress without a message (rows the plugin skipped), committed as a checkpoint.
         case checkpoint
+        /// v2: the plugin handed the outbox message `id` to its provider.
+        case sent(id: String, providerId: String)
+        /// v2: it could not; `retryable` says whether the outbox should try again.
+        case sendFailed(id: String, error: String, retryable: Bool, retryAfter: Int?)
     }
 
     var kind: Kind
@@ -18,7 +22,9 @@ struct ExecPluginLine: Equatable {
     var ref: JSONValue?
 
     /// The protocol versions this gateway speaks.
-    static let supportedVersions = [1]
+    /// v2 adds `sent` and `send_failed` (answers to the gateway's `send`); v1 lines mean
+    /// what they always did.
+    static let supportedVersions = [1, 2]
     static let maxCheckpointLength = 4096
     static let maxDedupKeyLength = 1024
 
@@ -27,6 +33,8 @@ struct ExecPluginLine: Equatable {
         "occurredAt", "attachments", "flags", "metadata", "score", "reason", "survey",
     ]
     private static let checkpointKeys: Set<String> = ["v", "type", "ref", "checkpoint"]
+    private static let sentKeys: Set<String> = ["v", "type", "ref", "id", "providerId"]
+    private static let sendFailedKeys: Set<String> = ["v", "type", "ref", "id", "error", "retryable", "retryAfter"]
     private static let authorKeys: Set<String> = ["email", "phone", "handle", "name", "id"]
     private static let attachmentKeys: Set<String> = ["name", "mediaType", "size", "sha256", "url"]
 
@@ -73,10 +81,23 @@ struct ExecPluginLine: Equatable {
             try reader.rejectUnknown(allowed: checkpointKeys)
             guard checkpoint != nil else { throw refuse("a \"checkpoint\" line needs a \"checkpoint\" string") }
             return ExecPluginLine(kind: .checkpoint, checkpoint: checkpoint, ref: ref)
+        case let kind? where kind == "sent" || kind == "send_failed":
+            guard known >= 2 else { throw refuse("\"\(kind)\" lines are protocol v2; write \"v\": 2", code: "unsupported_version") }
+            try reader.rejectUnknown(allowed: kind == "sent" ? sentKeys : sendFailedKeys)
+            guard let id = try reader.string("id"), !id.isEmpty else { throw refuse("a \"\(kind)\" line needs the \"id\" of the send it answers") }
+            if kind == "sent" {
+                guard let providerId = try reader.string("providerId"), !providerId.isEmpty else {
+                    throw refuse("a \"sent\" line needs \"providerId\", the provider's id for the message")
+                }
+                return ExecPluginLine(kind: .sent(id: id, providerId: providerId), checkpoint: nil, ref: ref)
+            }
+            guard let error = try reader.string("error"), !error.isEmpty else { throw refuse("a \"send_failed\" line needs \"error\", the provider's answer") }
+            let retryable = try reader.bool("retryable") ?? true
+            return ExecPluginLine(kind: .sendFailed(id: id, error: error, retryable: retryable, retryAfter: try reader.count("retryAfter")), checkpoint: nil, ref: ref)
         case let other?:
-            throw refuse("unknown \"type\" \"\(other)\"; expected \"message\" or \"checkpoint\"")
+            throw refuse("unknown \"type\" \"\(other)\"; expected \"message\", \"checkpoint\", \"sent\" or \"send_failed\"")
         case nil:
-            throw refuse("missing \"type\"; expected \"message\" or \"checkpoint\"")
+            throw refuse("missing \"type\"; expected \"message\", \"checkpoint\", \"sent\" or \"send_failed\"")
         }
     }
 
@@ -185,6 +206,15 @@ private struct FieldReader {
         case nil, .null?: return nil
         case .string(let text)?: return text
         case let other?: throw refuse("\"\(path)\(key)\" must be a string, found \(other.kindDescription)")
+        }
+    }
+
+    /// A boolean; absent or null is nil.
+    func bool(_ key: String) throws(ExecPluginLine.Refusal) -> Bool? {
+        switch fields[key] {
+        case nil, .null?: return nil
+        case .bool(let value)?: return value
+        case let other?: throw refuse("\"\(path)\(key)\" must be true or false, found \(other.kindDescription)")
         }
     }
 

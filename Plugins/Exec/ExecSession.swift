@@ -17,6 +17,8 @@ import SystemPackage
 struct ExecSession {
     let settings: ExecSettings
     let context: AdapterContext
+    /// Sends for the plugin, on channels with `send: true`.
+    var sends: ExecSendBridge?
 
     /// Why a session ended.
     enum Ending: Equatable {
@@ -39,6 +41,8 @@ struct ExecSession {
         let control = SessionControl()
         let settings = self.settings
         let context = self.context
+        let sends = self.sends
+        defer { sends?.detach() }
         let outcome: ExecutionResult<Void, SequenceOutput, SequenceOutput>
         do {
             outcome = try await Subprocess.run(
@@ -51,7 +55,7 @@ struct ExecSession {
                 output: .sequence,
                 error: .sequence
             ) { execution in
-                try await Self.converse(with: execution, checkpoint: checkpoint, settings: settings, context: context, control: control)
+                try await Self.converse(with: execution, checkpoint: checkpoint, settings: settings, context: context, control: control, sends: sends)
             }
         } catch {
             // Stopping wins: what failed while stopping (a commit into a closing log) is
@@ -68,18 +72,19 @@ struct ExecSession {
     /// until it ends, with stderr logged and the process group watched meanwhile.
     private static func converse(
         with execution: Execution<CustomWriteInput, SequenceOutput, SequenceOutput>, checkpoint: String?,
-        settings: ExecSettings, context: AdapterContext, control: SessionControl
+        settings: ExecSettings, context: AdapterContext, control: SessionControl, sends: ExecSendBridge?
     ) async throws {
         let pid = execution.processIdentifier.value
         context.logger.info("plugin started", metadata: ["pid": "\(pid)", "command": "\(settings.command)", "checkpoint": "\(checkpoint ?? "none")"])
         let input = PluginInput(writer: execution.standardInputWriter, logger: context.logger)
-        await input.send(ExecGatewayLine.hello(channel: context.channel.id, checkpoint: checkpoint))
+        await input.send(ExecGatewayLine.hello(channel: context.channel.id, checkpoint: checkpoint, send: sends != nil))
+        sends?.attach(input)
         context.metrics.healthy(true)
         try await withGracefulShutdownHandler {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await Self.logStderr(execution.standardError, settings: settings, logger: context.logger) }
                 group.addTask { await Self.superviseProcessGroup(pid: pid, control: control, grace: settings.shutdownGrace) }
-                var pump = ExecOutputPump(settings: settings, context: context, input: input)
+                var pump = ExecOutputPump(settings: settings, context: context, input: input, sends: sends)
                 for try await buffer in execution.standardOutput {
                     let pieces = buffer.withUnsafeBytes { pump.frame($0) }
                     try await pump.handle(pieces)
@@ -100,7 +105,7 @@ struct ExecSession {
         var variables: [String: String] = [:]
         for name in settings.inheritedNames { variables[name] = gateway[name] }
         variables.merge(settings.environment) { _, configured in configured }
-        variables["LISTENING_POST_PROTOCOL"] = String(ExecPluginLine.supportedVersions.max() ?? 1)
+        variables["LISTENING_POST_PROTOCOL"] = String(ExecGatewayLine.version(sending: sends != nil))
         variables["LISTENING_POST_CHANNEL"] = context.channel.id
         if let checkpoint { variables["LISTENING_POST_CHECKPOINT"] = checkpoint }
         var keyed: [Environment.Key: String] = [:]

@@ -13,6 +13,10 @@ struct ExecSettings: Sendable {
     var maxLineSize: Int
     var batchSize: Int
     var shutdownGrace: Duration
+    /// Whether the outbox may send through it (`send` lines, protocol v2), and how long an
+    /// answer may take.
+    var sends: Bool
+    var sendTimeout: Duration
     /// The `secret_env` values: the plugin may echo them, and the adapter never logs them.
     var secretValues: [String]
 
@@ -31,6 +35,8 @@ struct ExecSettings: Sendable {
         .init("inherit_env", .stringList, example: "[PATH, HOME, http_proxy]", doc: "Gateway variables passed through by name. Default: `PATH`, `HOME`, `LANG`, `LC_ALL`, `TZ`, `TMPDIR`; nothing else of the gateway's environment (its tokens) reaches the plugin."),
         .init("max_line_size", .byteSize, default: "1MiB", doc: "A longer stdout line is refused with an error on the plugin's stdin and skipped; the plugin keeps running."),
         .init("batch_size", .integer, default: "500", doc: "Most lines committed in one transaction. While a batch commits the gateway reads no more, so a plugin that floods waits on its stdout pipe."),
+        .init("send", .bool, default: "false", doc: "The plugin sends too (exec protocol v2): the outbox writes each message as a `send` line on its stdin and waits for its `sent` or `send_failed` line."),
+        .init("send_timeout", .duration, default: "30s", doc: "How long a send waits for the plugin's answer before it counts as a retryable failure."),
         .init("shutdown_grace", .duration, default: "10s", doc: "On shutdown the plugin gets SIGTERM and this long to finish writing (what it writes is still stored), then SIGKILL."),
     ])
 
@@ -74,6 +80,10 @@ struct ExecSettings: Sendable {
         if !(1...10_000).contains(batchSize) {
             errors.append(config.invalid("batch_size", "must be between 1 and 10000"))
         }
+        sends = config.bool("send")
+        sendTimeout = config.duration("send_timeout") ?? .seconds(30)
+        if sendTimeout <= .zero { errors.append(config.invalid("send_timeout", "must be longer than zero")) }
+        if !sends, config.isGiven("send_timeout") { errors.append(config.invalid("send_timeout", "only applies with send: true")) }
         shutdownGrace = config.duration("shutdown_grace") ?? .seconds(10)
         if shutdownGrace > .seconds(300) {
             errors.append(config.invalid("shutdown_grace", "is more than 5m; a shutdown should not wait that long"))

@@ -83,13 +83,14 @@ public struct SMSAdapter: ChannelAdapter {
 }
 
 extension SMSAdapter: ChannelSender {
-    /// Twilio channels with `account_sid` and Vonage channels with `api_key` send; the
-    /// generic gateway does not yet.
-    public var canSend: Bool { settings.twilioSender != nil || settings.vonageSender != nil }
+    /// Twilio channels with `account_sid`, Vonage channels with `api_key` and generic ones
+    /// with `generic.send` send.
+    public var canSend: Bool { settings.twilioSender != nil || settings.vonageSender != nil || settings.genericSender != nil }
 
     public func send(_ message: OutboundMessage) async throws(SendFailure) -> SendReceipt {
         if let twilio = settings.twilioSender { return try await twilio.send(message, http: context.http) }
         if let vonage = settings.vonageSender { return try await vonage.send(message, http: context.http) }
+        if let generic = settings.genericSender { return try await generic.send(message, http: context.http) }
         throw SendFailure(.permanent, "this SMS channel has no sending configured")
     }
 }

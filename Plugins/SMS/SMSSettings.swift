@@ -25,6 +25,8 @@ struct SMSSettings: Sendable {
     var twilioSender: TwilioSender?
     /// Sending through Vonage's SMS API, when `vonage.api_key` is set.
     var vonageSender: VonageSender?
+    /// Sending through a generic gateway, when `generic.send` is set.
+    var genericSender: GenericSMSSender?
 
     static let twilioSpec = ConfigSpec([
         .init("auth_token", .string, secret: true, example: "${TWILIO_AUTH_TOKEN}", doc: "The account's Auth Token, which signs `X-Twilio-Signature`. Required unless `insecure: true`."),
@@ -59,6 +61,7 @@ struct SMSSettings: Sendable {
     static let genericSpec = ConfigSpec([
         .init("mapping", .object(genericMappingSpec), doc: "JSON Pointers from the payload to the message. Form bodies read as a flat object of strings."),
         .init("signature", .object(genericSignatureSpec), doc: "HMAC of the body in a header. Required unless `insecure: true`."),
+        .init("send", .object(GenericSMSSender.spec), doc: "How to send through the gateway: the request the outbox makes for each message."),
     ])
     static let spec = ConfigSpec([
         .init("provider", .oneOf(Provider.all.map(\.name)), required: true, doc: "`twilio`, `vonage` or `generic` (any gateway that posts JSON or a form)."),
@@ -119,6 +122,7 @@ struct SMSSettings: Sendable {
             do {
                 generic = try GenericSMSParser(section, maxBodySize: maxBodySize, defaultRegion: defaultRegion)
                 errors += Self.signatureRule(config: config, section: section, key: "signature", given: generic?.signature != nil, insecure: insecure)
+                if let send = section.object("send") { genericSender = GenericSMSSender(send, errors: &errors) }
             } catch let error as ConfigErrors {
                 errors += error.errors
             } catch let error as ConfigError {

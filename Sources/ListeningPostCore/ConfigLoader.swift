@@ -76,6 +76,8 @@ public struct ConfigLoader: Sendable {
         let operators = Self.operators(top, subscriberTokens: Set(routing.subscribers.map(\.token.value)), errors: &errors)
 
         let outbox = Self.outbox(top, channels: channels, errors: &errors)
+        var cases = routing.cases
+        let templates = Self.templates(top, cases: &cases, directory: routing.customers.directory, errors: &errors)
         let fatal = errors.filter { !$0.isWarning }
         guard fatal.isEmpty else { throw ConfigErrors(Self.sorted(errors)) }
         var config = GatewayConfig(
@@ -91,13 +93,47 @@ public struct ConfigLoader: Sendable {
         config.routing = routing.routing
         config.declaredStreams = routing.declaredStreams
         config.subscribers = routing.subscribers
-        config.cases = routing.cases
+        config.cases = cases
         config.outbox = outbox
+        config.templates = templates
         config.nps = NPSSettings(
             minResponses: nps.integer("min_responses") ?? 30, window: nps.duration("window") ?? .seconds(30 * 86_400),
             replyWindow: nps.duration("reply_window") ?? .seconds(7 * 86_400), enabled: !nps.isGiven("enabled") || nps.bool("enabled"))
         config.operators = operators
         return config
+    }
+
+    /// `templates:` and `cases.confirmation_question`, parsed, every variable checked against
+    /// what a message has (and the directory's attribute columns).
+    static func templates(_ top: ConfigValues, cases: inout CaseSettings, directory: CustomerDirectory, errors: inout [ConfigError]) -> [String: NamedTemplate] {
+        let known = TemplateVariables.standard(attributeKeys: Set(directory.customers.flatMap(\.attributes.keys)), attributesOpen: false)
+        func compile(_ values: ConfigValues, _ key: String) -> MessageTemplate? {
+            guard let text = values.string(key) else { return nil }
+            do {
+                return try MessageTemplate(text, known: known)
+            } catch {
+                errors.append(values.invalid(key, "not a template this gateway can render: \(error.description)"))
+                return nil
+            }
+        }
+        if let section = top.object("cases") { cases.confirmationTemplate = compile(section, "confirmation_question") }
+        if cases.confirmationTemplate == nil, let fallback = try? MessageTemplate(cases.confirmationQuestion, known: known) { cases.confirmationTemplate = fallback }
+        var templates: [String: NamedTemplate] = [:]
+        for entry in top.objects("templates") {
+            guard let name = entry.string("name") else { continue }
+            if !isValidName(name) {
+                errors.append(entry.invalid("name", "'\(name)' is not a valid template name: use lowercase letters, digits, '-' and '_'"))
+                continue
+            }
+            if templates[name] != nil {
+                errors.append(entry.invalid("name", "template '\(name)' is already declared"))
+                continue
+            }
+            let subject = compile(entry, "subject")
+            guard let text = compile(entry, "text"), entry.string("subject") == nil || subject != nil else { continue }
+            templates[name] = NamedTemplate(name: name, text: text, subject: subject)
+        }
+        return templates
     }
 
     /// `outbox:`: rate limits for channels that exist, and a retry schedule of durations.

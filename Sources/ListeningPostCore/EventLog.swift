@@ -22,6 +22,9 @@ public protocol EventLog: Sendable {
     /// The event ids of those of `dedupKeys` stored for a channel, by key.
     func storedEventIds(channel: String, forDedupKeys dedupKeys: [String]) async throws -> [String: String]
 
+    /// The CloudEvent JSON of the event with this id, `nil` when there is none.
+    func event(id: String) async throws -> [UInt8]?
+
     /// A subscriber's committed cursor (the last offset it has acknowledged).
     func cursor(subscriber: String) async throws -> Int64?
 

@@ -29,6 +29,8 @@ public struct GatewayConfig: Sendable {
     public var cases = CaseSettings()
     /// How the outbox paces and retries sends.
     public var outbox = OutboxSettings()
+    /// Message texts by name (`templates:`), for `POST /v1/outbox`.
+    public var templates: [String: NamedTemplate] = [:]
     /// Problems that do not stop the gateway (inline secrets, …).
     public var warnings: [ConfigError]
     /// Every secret value, for redaction.
@@ -72,6 +74,22 @@ public struct OutboxSettings: Sendable {
     public var retrySchedule: [Duration] = OutboxSender.defaultRetrySchedule
     /// Creates settings.
     public init() {}
+}
+
+/// One entry of `templates:`: a message text, and a subject for email.
+public struct NamedTemplate: Sendable {
+    public var name: String
+    public var text: MessageTemplate
+    public var subject: MessageTemplate?
+
+    public init(name: String, text: MessageTemplate, subject: MessageTemplate? = nil) {
+        self.name = name
+        self.text = text
+        self.subject = subject
+    }
+
+    /// Whether rendering needs a case (`case.*` or `segment.*` variables).
+    public var needsCase: Bool { [text, subject].contains { $0?.uses("case") == true || $0?.uses("segment") == true } }
 }
 
 /// One entry of `operators:`: a token for the operator API and what it may do.
@@ -142,6 +160,13 @@ extension GatewayConfig {
         .init("calendars", .list(calendarSpec), doc: "Business hours that case standards count in (see docs/cases.md). `24x7`, every instant, needs no entry."),
         .init("cases", .object(casesSpec), doc: "When a message opens a case, the standards it is held to, and how the loop closes (see docs/cases.md)."),
         .init("outbox", .object(outboxSpec), doc: "How the gateway sends to customers on channels that can send (see docs/outbox.md)."),
+        .init("templates", .list(templateSpec), doc: "Message texts for `POST /v1/outbox` (`\"template\": name`), rendered with Mustache from the customer, the case, its segment and the survey; every variable is checked by `check` (see docs/outbox.md#templates)."),
+    ])
+
+    static let templateSpec = ConfigSpec([
+        .init("name", .string, required: true, example: "detractor-first-response", doc: "The name `POST /v1/outbox` uses."),
+        .init("text", .string, required: true, example: "\"Hi, this is about case {{case.id}}. What went wrong?\"", doc: "The message. Variables, written in full: `customer.id`, `customer.email`, `customer.phone`, `customer.preferred_channel`, `customer.attributes.<column>`, `segment.name`, `segment.response_target`, `segment.resolution_target`, `case.id`, `case.rule`, `case.state`, `case.channel`, `case.owner`, `case.opened_at`, `case.score`, `case.resolution`, `case.root_cause`, `case.first_response_due`, `case.resolution_due`, `case.first_response_target`, `case.resolution_target`, `survey.id`, `channel.id`. `{{#name}}…{{/name}}` shows a part only when it has a value."),
+        .init("subject", .string, example: "\"About your case {{case.id}}\"", doc: "The subject, for email; the same variables."),
     ])
 
     static let outboxSpec = ConfigSpec([
@@ -159,7 +184,7 @@ extension GatewayConfig {
     static let casesSpec = ConfigSpec([
         .init("rules", .list(caseRuleSpec), doc: "Every rule a message matches opens a case, unless the customer already has that rule's case open: then the message joins it."),
         .init("warning_before", .duration, example: "30m", doc: "`sla_warning` comes this long before a target is due. Absent: no warnings."),
-        .init("confirmation_question", .string, default: "Did you get what you needed? Reply YES or NO.", doc: "What resolving a case asks the customer (`confirmation_requested`)."),
+        .init("confirmation_question", .string, default: "Did you get what you needed? Reply YES or NO.", doc: "What resolving a case asks the customer (`confirmation_requested`); a template with the variables of `templates:` (`{{case.id}}`)."),
         .init("confirmation_timeout", .duration, default: "7d", doc: "How long the question waits: a case without an answer by then closes `unconfirmed`."),
     ])
 

@@ -173,6 +173,8 @@ public final class SQLiteEventLog: EventLog, Service {
             """,
             "CREATE TABLE IF NOT EXISTS provisional_customers (id TEXT PRIMARY KEY, customer_id TEXT) WITHOUT ROWID",
         ]),
+        // For `in_reply_to` and other lookups of one event by its id.
+        (3, ["CREATE INDEX IF NOT EXISTS events_by_id ON events(id)"]),
     ]
 
     /// Transactions committed since open; with group commit, fewer than the appends.
@@ -228,6 +230,10 @@ public final class SQLiteEventLog: EventLog, Service {
             }
         }
         return found
+    }
+
+    public func event(id: String) async throws -> [UInt8]? {
+        try await reader.query("SELECT payload FROM events WHERE id = ? LIMIT 1", [.text(id)]).first?.column("payload")?.blob.map { Array($0.readableBytesView) }
     }
 
     public func cursor(subscriber: String) async throws -> Int64? {

@@ -87,8 +87,7 @@ struct CaseRoutes: Sendable {
     /// that channel can send and the customer has an address there; committed with the
     /// resolution, so the question is queued exactly when the case is resolved. Otherwise the
     /// `confirmation_requested` event is for a downstream sender.
-    private func confirmationSend(_ record: CaseRecord, key: String) -> PreparedEvent? {
-        let customer = record.subject.customer.flatMap { reference in router.directory.customers.first { $0.id == reference.id } }
+    private func confirmationSend(_ record: CaseRecord, question: String, customer: Customer?, key: String) -> PreparedEvent? {
         var given = Author()
         if record.preferredChannel == record.subject.channel {
             given = Author(email: record.replyTo["email"]?.stringValue, phone: record.replyTo["phone"]?.stringValue, handle: record.replyTo["handle"]?.stringValue)
@@ -97,7 +96,7 @@ struct CaseRoutes: Sendable {
         // A customer who opted out is not asked.
         if let address = SuppressionEvent.address(of: to), suppressions.suppression(of: address) != nil { return nil }
         let event = OutboxAddressing.queued(
-            id: ids.next(), channel: channel, to: to, customer: record.subject.customer?.id, text: projection.settings.confirmationQuestion, subject: nil,
+            id: ids.next(), channel: channel, to: to, customer: record.subject.customer?.id, text: question, subject: nil,
             source: "case:\(record.subject.id)", now: Date(), ids: ids, thread: channel == record.subject.channel ? record.thread : nil)
         // Under the case's log channel: the dedup key names the case and cycle it belongs to.
         return OutboxProjection.prepared(event, dedupKey: "case:\(record.subject.id):confirmation-send:\(record.subject.cycle):\(key)")
@@ -115,13 +114,18 @@ struct CaseRoutes: Sendable {
         let key = request.idempotencyKey(body: bytes)
         let planned: [PlannedCaseEvent]
         let asked = try command(body)
+        let customer = record.subject.customer.flatMap { reference in router.directory.customers.first { $0.id == reference.id } }
         do {
-            planned = try asked.events(for: record, settings: projection.settings, by: by, idempotencyKey: key, now: Date(), ids: ids)
+            planned = try asked.events(for: record, settings: projection.settings, by: by, idempotencyKey: key, now: Date(), ids: ids, customer: customer)
         } catch {
             throw HTTPProblem(status: error.status, slug: error.status == 409 ? "case-state" : "malformed", title: error.status == 409 ? "Conflict" : "Bad Request", detail: error.description)
         }
         var events = planned.map { CaseProjection.prepared($0.event, dedupKey: $0.dedupKey) }
-        if case .resolve = asked, let question = confirmationSend(record, key: key) { events.append(question) }
+        if case .resolve = asked, let question = planned.lazy.compactMap({ $0.event.details["question"]?.stringValue }).first,
+            let send = confirmationSend(record, question: question, customer: customer, key: key)
+        {
+            events.append(send)
+        }
         let receipts: [IngestReceipt]
         do {
             receipts = try await log.append(AppendRequest(channel: CaseEvent.logChannel, events: events))

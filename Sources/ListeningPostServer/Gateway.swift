@@ -211,6 +211,7 @@ public final class Gateway: Sendable {
         CaseRoutes(projection: cases, log: log, authenticator: operators, addressing: addressing, router: self.router, suppressions: suppressions).register(on: router)
         OutboxRoutes(
             projection: outbox, log: log, router: self.router, addressing: addressing, authenticator: operators, suppressions: suppressions,
+            cases: cases, templates: config.templates,
             refused: Counter(label: "listening_post_outbox_refused_total", dimensions: [("reason", "suppressed")], factory: factory)
         ).register(on: router)
         SuppressionRoutes(list: suppressions, log: log, authenticator: operators).register(on: router)

@@ -51,6 +51,9 @@ struct ExecProtocolGoldenTests {
             if let ref = decoded.ref { object["ref"] = ref }
             switch decoded.kind {
             case .checkpoint: object["kind"] = "checkpoint"
+            case .sent(let id, let providerId): object["sent"] = ["id": .string(id), "providerId": .string(providerId)]
+            case .sendFailed(let id, let error, let retryable, let retryAfter):
+                object["sendFailed"] = ["id": .string(id), "error": .string(error), "retryable": .bool(retryable), "retryAfter": retryAfter.map { .number(Double($0)) } ?? .null]
             case .message(let message):
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

@@ -103,7 +103,7 @@ import TestSupport
             read -r hello
             echo "calling the survey API with key $SURVEY_API_KEY" >&2
             printf '%s\\n' "$hello" > \(directory)/replies
-            printf '%s\\n' 'not json' '{"v":2,"type":"message","dedupKey":"a","text":"x","ref":"future"}' \\
+            printf '%s\\n' 'not json' '{"v":3,"type":"message","dedupKey":"a","text":"x","ref":"future"}' \\
               '{"v":1,"type":"message","dedupKey":"ok-1","text":"fine","checkpoint":"c1"}' \\
               "{\\"v\\":1,\\"type\\":\\"message\\",\\"dedupKey\\":\\"big\\",\\"text\\":\\"$(head -c 3000 /dev/zero | tr '\\0' x)\\"}" \\
               '{"v":1,"type":"message","dedupKey":"ok-1","text":"again"}' '{"v":1,"type":"checkpoint","checkpoint":"c2"}'

@@ -115,16 +115,16 @@ import TestSupport
             headers: [("Content-Type", "application/json"), ("Authorization", "Bearer \(Self.senderToken)"), ("Idempotency-Key", key)])
     }
 
-    static func message(_ port: Int, _ id: String) async throws -> [String: JSONValue] {
-        let list = try JSONValue.parse(Array(try await GatewayHarness.get(port, "/v1/outbox", token: Self.senderToken).body.utf8))
+    static func message(_ port: Int, _ id: String, token: String = senderToken) async throws -> [String: JSONValue] {
+        let list = try JSONValue.parse(Array(try await GatewayHarness.get(port, "/v1/outbox", token: token).body.utf8))
         guard case .array(let messages)? = list.objectValue?["messages"] else { return [:] }
         return messages.compactMap(\.objectValue).first { $0["id"]?.stringValue == id } ?? [:]
     }
 
-    static func waitFor(_ port: Int, _ id: String, state: String, timeout: Duration = .seconds(15)) async throws -> [String: JSONValue] {
+    static func waitFor(_ port: Int, _ id: String, state: String, timeout: Duration = .seconds(15), token: String = senderToken) async throws -> [String: JSONValue] {
         let deadline = ContinuousClock.now + timeout
         while true {
-            let message = try await Self.message(port, id)
+            let message = try await Self.message(port, id, token: token)
             if message["state"]?.stringValue == state || ContinuousClock.now > deadline { return message }
             try await Task.sleep(for: .milliseconds(50))
         }

@@ -32,7 +32,9 @@ public enum CaseCommand: Sendable {
     /// The events the command stores against a case. `by` names who acted (the operator
     /// token's name unless the body says otherwise); `idempotencyKey` makes a retry a
     /// duplicate rather than a second change.
-    public func events(for record: CaseRecord, settings: CaseSettings, by: String, idempotencyKey: String, now: Date, ids: EventIDGenerator) throws(Refusal)
+    public func events(
+        for record: CaseRecord, settings: CaseSettings, by: String, idempotencyKey: String, now: Date, ids: EventIDGenerator, customer: Customer? = nil
+    ) throws(Refusal)
         -> [PlannedCaseEvent]
     {
         let id = record.subject.id
@@ -72,7 +74,7 @@ public enum CaseCommand: Sendable {
             let cycle = record.subject.cycle
             let resolved = event(.resolved, ["rootCause": .string(rootCause), "resolution": .string(resolution), "by": .string(by)])
             let question = event(.confirmationRequested, [
-                "question": .string(settings.confirmationQuestion), "channel": .string(record.preferredChannel), "to": .object(record.replyTo),
+                "question": .string(settings.confirmationQuestion(for: record, rootCause: rootCause, resolution: resolution, customer: customer)), "channel": .string(record.preferredChannel), "to": .object(record.replyTo),
                 "expiresAt": .time(now.addingTimeInterval(TimeInterval(settings.confirmationTimeout.components.seconds))),
             ])
             return [

@@ -35,8 +35,10 @@ public struct CaseSettings: Sendable {
     public var segments: [String: Segment] = [:]
     /// How long before a due time `sla_warning` comes; `nil`: no warnings.
     public var warningBefore: Duration?
-    /// What resolving a case asks the customer.
+    /// What resolving a case asks the customer, as written.
     public var confirmationQuestion = "Did you get what you needed? Reply YES or NO."
+    /// The same, compiled; rendered for each case.
+    public var confirmationTemplate: MessageTemplate?
     /// How long the question waits for an answer before the case closes `unconfirmed`.
     public var confirmationTimeout: Duration = .seconds(7 * 86_400)
 
@@ -45,6 +47,18 @@ public struct CaseSettings: Sendable {
 
     /// Whether any case rule exists: without one, ingest does no case work at all.
     public var isEnabled: Bool { !rules.isEmpty }
+
+    /// The confirmation question for a case being resolved, rendered with its values.
+    public func confirmationQuestion(for record: CaseRecord, rootCause: String, resolution: String, customer: Customer?) -> String {
+        guard let template = confirmationTemplate else { return confirmationQuestion }
+        var resolved = record
+        resolved.rootCause = rootCause
+        resolved.resolution = resolution
+        resolved.state = .resolved
+        return template.render(.message(
+            customer: customer, customerId: record.subject.customer?.id, case: resolved, segment: segments[record.subject.segment], survey: nil,
+            channel: record.preferredChannel))
+    }
 
     /// The calendar a rule's case counts in, for a message in `segment`.
     public func calendar(for rule: CaseRule, segment: String) -> BusinessCalendar {

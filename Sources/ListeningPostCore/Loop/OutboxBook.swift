@@ -42,6 +42,9 @@ public struct OutboxItem: Sendable, Equatable {
     public var sentAt: Date?
     /// Why it was dead-lettered: `permanent`, `exhausted` or `in_doubt`.
     public var deadReason: String?
+    /// The survey it asks, when it is one: once sent, it is the `survey.sent` prompt whose
+    /// reply is read for a score.
+    public var survey: SurveyRequest?
 
     /// Messages to the same address go out in order, one at a time.
     public var recipientKey: String { channel + "\u{0}" + (to.phone ?? to.email ?? to.handle ?? to.id ?? "") }
@@ -65,6 +68,7 @@ public struct OutboxItem: Sendable, Equatable {
         subject = details["subject"]?.stringValue
         thread = ThreadReference(json: details["thread"])
         source = details["source"]?.stringValue ?? "api"
+        survey = SurveyRequest(json: details["survey"])
         queuedAt = event.time
         nextAttemptAt = event.time
     }
@@ -97,6 +101,32 @@ public struct OutboxItem: Sendable, Equatable {
         default:
             break
         }
+    }
+}
+
+/// A survey an outbox message carries: its id and who answers it, as the reply's author
+/// will be resolved.
+public struct SurveyRequest: Sendable, Equatable {
+    public var id: String
+    public var customer: CustomerReference
+
+    public init(id: String, customer: CustomerReference) {
+        self.id = id
+        self.customer = customer
+    }
+
+    var json: JSONValue { ["id": .string(id), "customer": ["id": .string(customer.id), "provisional": .bool(customer.provisional)]] }
+
+    init?(json: JSONValue?) {
+        guard case .object(let object)? = json, let id = object["id"]?.stringValue, case .object(let customer)? = object["customer"],
+            let customerId = customer["id"]?.stringValue
+        else { return nil }
+        self.init(id: id, customer: CustomerReference(id: customerId, provisional: customer["provisional"] == .bool(true)))
+    }
+
+    /// The prompt a sent survey becomes.
+    public func prompt(id eventId: String, channel: String, to: Author, sentAt: Date) -> SurveyPrompt {
+        SurveyPrompt(id: eventId, customer: customer, channel: channel, survey: id, sentAt: sentAt, to: to)
     }
 }
 

@@ -44,7 +44,13 @@ public struct OutboxAddressing: Sendable {
             to.handle = given.handle ?? customer?.handles[channel]
             if to.handle == nil { throw Refusal(description: "to: no forum handle for this customer on \(channel)") }
         default:
+            // A plugin's channel: every address the customer has, for the plugin to choose.
             to = given
+            to.email = to.email ?? customer?.emails.first
+            to.phone = to.phone ?? customer?.phones.first.flatMap { PhoneNumber.e164($0) ?? $0 }
+            if let customer, to.handle == nil { to.handle = customer.handles[channel] }
+            to.id = to.id ?? customer?.channelIds[channel]
+            if to.email == nil, to.phone == nil, to.handle == nil, to.id == nil { throw Refusal(description: "to: no address for this customer on \(channel)") }
         }
         return (channel, to)
     }
@@ -52,9 +58,10 @@ public struct OutboxAddressing: Sendable {
     /// The `queued` event for a message.
     public static func queued(
         id: String, channel: String, to: Author, customer: String?, text: String, subject: String?, source: String, now: Date, ids: EventIDGenerator,
-        thread: ThreadReference? = nil
+        thread: ThreadReference? = nil, survey: SurveyRequest? = nil
     ) -> OutboxEvent {
         var details: [String: JSONValue] = ["to": .object(SurveyPrompt.identities(to)), "text": .string(text), "source": .string(source)]
+        if let survey { details["survey"] = survey.json }
         if let thread { details["thread"] = thread.json }
         if let customer { details["customer"] = .string(customer) }
         if let subject { details["subject"] = .string(subject) }

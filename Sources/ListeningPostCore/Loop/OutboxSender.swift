@@ -97,7 +97,18 @@ public final class OutboxSender: Service, Sendable {
         }
         do {
             let receipt = try await sender.send(item.outbound)
-            _ = await store(.sent, item, ["providerId": .string(receipt.providerId), "attempt": .number(Double(attempt))], key: "outbox:\(item.id):sent", retrying: true)
+            // A survey becomes its prompt when it is sent, in the same commit: the reply
+            // that answers it is read for a score from then on (the gateway hands committed
+            // prompts to the router).
+            let prompt = item.survey.map { survey in
+                let prompt = survey.prompt(id: ids.next(), channel: channel, to: item.to, sentAt: Date())
+                return PreparedEvent(
+                    id: prompt.id, dedupKey: "outbox:\(item.id):survey-sent", payload: prompt.jsonBytes(receivedAt: prompt.sentAt),
+                    streams: [RoutingRules.firehose, SurveyPrompt.stream])
+            }
+            _ = await store(
+                .sent, item, ["providerId": .string(receipt.providerId), "attempt": .number(Double(attempt))], key: "outbox:\(item.id):sent", retrying: true,
+                with: prompt.map { [$0] } ?? [])
         } catch {
             if error.kind == .retryable, attempt <= retrySchedule.count {
                 let base = retrySchedule[attempt - 1]
@@ -135,11 +146,13 @@ public final class OutboxSender: Service, Sendable {
 
     /// Appends one event. An outcome (`retrying`) is retried until stored: it is known, and
     /// losing it would make the send look in doubt.
-    private func store(_ kind: OutboxEvent.Kind, _ item: OutboxItem, _ details: [String: JSONValue], key: String, retrying: Bool) async -> Bool {
+    private func store(
+        _ kind: OutboxEvent.Kind, _ item: OutboxItem, _ details: [String: JSONValue], key: String, retrying: Bool, with others: [PreparedEvent] = []
+    ) async -> Bool {
         let event = OutboxEvent(id: ids.next(), kind: kind, time: Date(), item: item.id, channel: channel, details: details)
         while true {
             do {
-                _ = try await log.append(AppendRequest(channel: OutboxEvent.logChannel, events: [OutboxProjection.prepared(event, dedupKey: key)]))
+                _ = try await log.append(AppendRequest(channel: OutboxEvent.logChannel, events: [OutboxProjection.prepared(event, dedupKey: key)] + others))
                 return true
             } catch {
                 logger.error("could not store the outbox event", metadata: ["kind": "\(kind.rawValue)", "error": "\(error)"])
