@@ -55,6 +55,12 @@ public struct ConfigLoader: Sendable {
         if let port = server.integer("port"), !(0...65535).contains(port) {
             errors.append(server.invalid("port", "must be between 0 and 65535"))
         }
+        if let timeout = server.duration("idle_timeout"), timeout < .seconds(1) {
+            errors.append(server.invalid("idle_timeout", "must be at least 1s"))
+        }
+        if let maximum = server.integer("max_connections"), maximum < 1 {
+            errors.append(server.invalid("max_connections", "must be at least 1"))
+        }
         let nps = top.object("nps") ?? Self.defaults(GatewayConfig.npsSpec, path: "nps")
         if let minimum = nps.integer("min_responses"), minimum < 1 {
             errors.append(nps.invalid("min_responses", "must be at least 1"))
@@ -76,6 +82,7 @@ public struct ConfigLoader: Sendable {
         let operators = Self.operators(top, subscriberTokens: Set(routing.subscribers.map(\.token.value)), errors: &errors)
 
         let outbox = Self.outbox(top, channels: channels, errors: &errors)
+        errors += ExposureCheck(host: server.string("host") ?? "127.0.0.1", allowWeak: server.bool("allow_weak_secrets")).findings(top: top, channels: channels)
         var cases = routing.cases
         let templates = Self.templates(top, cases: &cases, directory: routing.customers.directory, errors: &errors)
         let fatal = errors.filter { !$0.isWarning }
@@ -83,7 +90,8 @@ public struct ConfigLoader: Sendable {
         var config = GatewayConfig(
             server: ServerSettings(
                 host: server.string("host") ?? "127.0.0.1", port: server.integer("port") ?? 8080,
-                sseHeartbeat: server.duration("sse_heartbeat") ?? .seconds(15)),
+                sseHeartbeat: server.duration("sse_heartbeat") ?? .seconds(15), idleTimeout: server.duration("idle_timeout") ?? .seconds(60),
+                maxConnections: server.integer("max_connections") ?? 10_000),
             store: StoreSettings(dataDirectory: store.string("path") ?? "./data"),
             logging: LoggingSettings(level: Logger.Level(rawValue: logging.string("level") ?? "info") ?? .info, format: logging.string("format") ?? "text"),
             channels: channels,

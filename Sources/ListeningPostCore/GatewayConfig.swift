@@ -45,6 +45,11 @@ public struct ServerSettings: Sendable {
     public var port: Int
     /// How often an idle SSE stream gets a comment line, so proxies keep it open.
     public var sseHeartbeat: Duration
+    /// How long a request's head or body may stall, or a keep-alive connection sit idle,
+    /// before it is closed.
+    public var idleTimeout: Duration = .seconds(60)
+    /// Connections beyond this are closed when accepted.
+    public var maxConnections = 10_000
 }
 
 /// `store:`.
@@ -259,7 +264,10 @@ extension GatewayConfig {
     ])
 
     static let serverSpec = ConfigSpec([
-        .init("host", .string, default: "127.0.0.1", example: "0.0.0.0", doc: "Address to bind."),
+        .init("host", .string, default: "127.0.0.1", example: "0.0.0.0", doc: "Address to bind. Anything but loopback turns on the bootstrap checks: demo, short (under 16 characters) or well-known tokens and signing secrets, and `insecure: true` channels, are refused (see docs/operating.md)."),
+        .init("idle_timeout", .duration, default: "60s", doc: "A connection whose request head or body stops arriving for this long, or that sits idle between requests, is closed (nginx's `client_header_timeout` and `client_body_timeout` are 60 s). Never a connection whose response is being written: SSE and WebSocket subscribers stay."),
+        .init("max_connections", .integer, default: "10000", doc: "Connections beyond this are closed as soon as they are accepted, logged and counted in `listening_post_http_connections_refused_total`; `listening_post_http_connections` is the number open. The gateway raises its open-files limit to the hard limit at start, and warns when this is more than that limit can hold."),
+        .init("allow_weak_secrets", .bool, default: "false", doc: "Run on a non-loopback `host` despite what the bootstrap checks find; each finding is logged as a warning at start. For a closed test network only."),
         .init("port", .integer, default: "8080", doc: "Port to bind; 0 picks a free port (logged at startup)."),
         .init("sse_heartbeat", .duration, default: "15s", doc: "Idle SSE streams get a comment line this often, so proxies keep them open."),
     ])

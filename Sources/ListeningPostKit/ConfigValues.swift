@@ -161,6 +161,19 @@ public struct ConfigValues: Sendable {
         ConfigError(path: path.isEmpty ? key : "\(path).\(key)", position: position(of: key), message: message, isWarning: true)
     }
 
+    /// Every secret field in this section and those below it, with the section that holds
+    /// it (for its position) and its key, for checks that must point at the value.
+    public var secretFields: [(section: ConfigValues, key: String, secret: Secret)] {
+        items.sorted { $0.key < $1.key }.flatMap { key, item -> [(section: ConfigValues, key: String, secret: Secret)] in
+            switch item.value {
+            case .secret(let secret): [(self, key, secret)]
+            case .object(let values): values.secretFields
+            case .objects(let list): list.flatMap(\.secretFields)
+            default: []
+            }
+        }
+    }
+
     /// Every secret in this section and the sections below it, for redaction.
     public var allSecrets: [Secret] {
         items.values.flatMap { item -> [Secret] in

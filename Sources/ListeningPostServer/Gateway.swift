@@ -233,7 +233,9 @@ public final class Gateway: Sendable {
         let services: [any Service] = [log] + (config.nps.enabled ? [nps] : []) + [caseTimers, loopGauges, directoryReloader] + senders + pushers.keys.sorted().compactMap { pushers[$0] } + supervisors
         return Application(
             router: router,
-            server: .eventLoopBound(webSocketRouter: webSocketRouter),
+            server: .eventLoopBound(
+                webSocketRouter: webSocketRouter, idleTimeout: config.server.idleTimeout,
+                limit: ConnectionLimit(maximum: config.server.maxConnections, factory: factory, logger: logger)),
             configuration: .init(address: .hostname(config.server.host, port: config.server.port), serverName: "listening-post"),
             services: services,
             onServerRunning: { channel in

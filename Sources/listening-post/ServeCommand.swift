@@ -21,6 +21,7 @@ struct ServeCommand: AsyncParsableCommand {
         for warning in config.warnings {
             logger.warning("\(ConfigFileError.line(file: options.config, warning))")
         }
+        Self.raiseOpenFilesLimit(for: config.server.maxConnections, logger: logger)
         let gateway: Gateway
         do {
             gateway = try await Gateway.assemble(config: config, registry: .builtin, logger: logger)
@@ -33,5 +34,24 @@ struct ServeCommand: AsyncParsableCommand {
         }
         logger.info("starting", metadata: ["channels": "\(config.channels.count)", "store": "\(config.store.dataDirectory)"])
         try await gateway.run()
+    }
+
+    /// Raises the soft open-files limit to the hard one, as nginx's `worker_rlimit_nofile`
+    /// does: the default soft limit (often 1,024) is far below `max_connections`, and a
+    /// gateway out of descriptors cannot open its log or a mailbox either.
+    static func raiseOpenFilesLimit(for connections: Int, logger: Logger) {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return }
+        if limit.rlim_cur < limit.rlim_max {
+            var raised = limit
+            raised.rlim_cur = limit.rlim_max
+            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
+        }
+        // Descriptors the gateway needs besides connections: the log, mailboxes, plugins, pushes.
+        let reserve = 256
+        if UInt64(connections + reserve) > UInt64(limit.rlim_cur) {
+            logger.warning(
+                "server.max_connections is \(connections) but the open-files limit is \(limit.rlim_cur); connections past about \(Int(limit.rlim_cur) - reserve) will fail to be accepted. Raise the limit (ulimit -n, LimitNOFILE=) or lower max_connections.")
+        }
     }
 }

@@ -101,9 +101,7 @@ import TestSupport
     }
 
     static func send(_ port: Int, _ body: JSONValue, key: String) async throws -> (status: Int, json: JSONValue?) {
-        try await GatewayHarness.post(
-            port, "/v1/outbox", body: GatewayHarness.json(body),
-            headers: [("Content-Type", "application/json"), ("Authorization", "Bearer \(Self.senderToken)"), ("Idempotency-Key", key)])
+        try await OutboxTwilioTests.send(port, body, key: key, token: Self.senderToken)
     }
 
     static func sent(_ port: Int, _ body: JSONValue, key: String, state: String = "sent") async throws -> [String: JSONValue] {

@@ -109,10 +109,10 @@ import TestSupport
             """)
     }
 
-    static func send(_ port: Int, _ body: JSONValue, key: String) async throws -> (status: Int, json: JSONValue?) {
+    static func send(_ port: Int, _ body: JSONValue, key: String, token: String = senderToken) async throws -> (status: Int, json: JSONValue?) {
         try await GatewayHarness.post(
             port, "/v1/outbox", body: GatewayHarness.json(body),
-            headers: [("Content-Type", "application/json"), ("Authorization", "Bearer \(Self.senderToken)"), ("Idempotency-Key", key)])
+            headers: [("Content-Type", "application/json"), ("Authorization", "Bearer \(token)"), ("Idempotency-Key", key)])
     }
 
     static func message(_ port: Int, _ id: String, token: String = senderToken) async throws -> [String: JSONValue] {
