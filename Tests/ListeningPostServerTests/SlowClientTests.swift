@@ -18,6 +18,20 @@ import Testing
         return process
     }
 
+    /// A gateway with one unsigned webhook channel and these `server:` lines.
+    static func config(_ directory: String, server: String) throws -> String {
+        let config = try ExecPluginTests.config(directory, channel: """
+              - id: hook
+                type: webhook
+                path: /hooks/in
+                insecure: true
+                mapping: {dedup_key: /id, text: /text}
+            """)
+        let yaml = try String(contentsOfFile: config, encoding: .utf8).replacingOccurrences(of: "  port: 0\n", with: "  port: 0\n" + server)
+        try yaml.write(toFile: config, atomically: true, encoding: .utf8)
+        return config
+    }
+
     static func lines(_ path: String) -> [[String: JSONValue]] {
         ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").compactMap { try? JSONValue.parse(Array($0.utf8)).objectValue }
     }
@@ -33,16 +47,7 @@ import Testing
 
     @Test func stalledConnectionsCloseOnTimeAndTheLimitHolds() async throws {
         let directory = try ExecPluginTests.workspace("slow-clients")
-        let config = try ExecPluginTests.config(directory, channel: """
-              - id: hook
-                type: webhook
-                path: /hooks/in
-                insecure: true
-                mapping: {dedup_key: /id, text: /text}
-            """)
-        var yaml = try String(contentsOfFile: config, encoding: .utf8)
-        yaml = yaml.replacingOccurrences(of: "  port: 0\n", with: "  port: 0\n  idle_timeout: 2s\n  max_connections: 1200\n  sse_heartbeat: 1s\n")
-        try yaml.write(toFile: config, atomically: true, encoding: .utf8)
+        let config = try Self.config(directory, server: "  idle_timeout: 2s\n  max_connections: 1200\n  sse_heartbeat: 1s\n")
         let gateway = try await GatewayProcess.start(config: config, logFile: directory + "/gateway.log")
         defer { gateway.signal(SIGKILL) }
 
@@ -73,16 +78,7 @@ import Testing
 
     @Test func pastMaxConnectionsNewConnectionsAreClosedAtOnceAndCounted() async throws {
         let directory = try ExecPluginTests.workspace("max-connections")
-        let config = try ExecPluginTests.config(directory, channel: """
-              - id: hook
-                type: webhook
-                path: /hooks/in
-                insecure: true
-                mapping: {dedup_key: /id, text: /text}
-            """)
-        var yaml = try String(contentsOfFile: config, encoding: .utf8)
-        yaml = yaml.replacingOccurrences(of: "  port: 0\n", with: "  port: 0\n  idle_timeout: 5s\n  max_connections: 20\n")
-        try yaml.write(toFile: config, atomically: true, encoding: .utf8)
+        let config = try Self.config(directory, server: "  idle_timeout: 5s\n  max_connections: 20\n")
         let gateway = try await GatewayProcess.start(config: config, logFile: directory + "/gateway.log")
         defer { gateway.signal(SIGKILL) }
         let output = directory + "/flood.jsonl"
