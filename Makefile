@@ -7,7 +7,7 @@ CONFIG ?= channels.yaml
 # libphonenumber's for phone numbers.
 APT_PACKAGES ?= libcurl4-openssl-dev libphonenumber-dev python3-venv dovecot-imapd openssl jq python3-aiosmtpd
 
-.PHONY: deps build run test docs check-docs bench clean
+.PHONY: deps build run test docs check-docs bench fuzz clean
 
 deps:
 	@scripts/install-packages.sh $(APT_PACKAGES)
@@ -23,6 +23,7 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-xctest
 	@$(MAKE) --no-print-directory check-docs
+	scripts/api-contract.sh
 
 # docs/channels.md and docs/channels.schema.json are generated from the adapters' config
 # specs; CI fails if they drift.
@@ -37,9 +38,15 @@ check-docs:
 	@.build/debug/listening-post plugins --json-schema | diff -u docs/channels.schema.json - \
 		|| { echo "docs/channels.schema.json is out of date: run 'make docs'"; exit 1; }
 	@echo "docs/channels.md and docs/channels.schema.json match the adapters' specs"
+	@python3 scripts/openapi.py --check
 
 bench:
 	bench/ingest.sh
+
+# libFuzzer over every parser fed by outside bytes (docs/fuzzing.md): FUZZ_SECONDS each.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	scripts/fuzz.sh $(FUZZ_SECONDS)
 
 clean:
 	rm -rf .build

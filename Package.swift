@@ -247,3 +247,19 @@ let package = Package(
     ] + adapterTargets,
     cxxLanguageStandard: .cxx17
 )
+
+// The libFuzzer targets (Fuzz/, docs/fuzzing.md), only in `make fuzz`'s build
+// (LISTENING_POST_FUZZ=1 with `--sanitize fuzzer --sanitize address`): libFuzzer brings
+// the program's `main`, so an ordinary build cannot link it.
+if Context.environment["LISTENING_POST_FUZZ"] != nil {
+    package.targets.append(
+        .executableTarget(
+            name: "listening-post-fuzz",
+            dependencies: [
+                "ListeningPostKit", "ListeningPostCore", "IMAPAdapter", "SMSAdapter", "DiscourseAdapter", "ExecAdapter",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            path: "Fuzz/Sources",
+            swiftSettings: swiftSettings + [.unsafeFlags(["-parse-as-library"])]
+        ))
+}

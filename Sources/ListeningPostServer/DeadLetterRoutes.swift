@@ -34,7 +34,16 @@ struct DeadLetterRoutes: Sendable {
             }
             var delivered: [JSONValue] = []
             var failed: [JSONValue] = []
-            for letter in try await log.deadLetters(subscriber: pusher.subscriber.name) where selected?.contains(letter.eventId) ?? true {
+            // At most a batch, and no new attempt after a few seconds, so one call answers in
+            // bounded time while the subscriber is still down (a connection that is refused
+            // is retried by the HTTP client until the push timeout); `remaining` says how
+            // many are left for the next call.
+            let matching = try await log.deadLetters(subscriber: pusher.subscriber.name).filter { selected?.contains($0.eventId) ?? true }
+            let stopAt = ContinuousClock.now + Self.budget
+            var attempted = 0
+            for letter in matching.prefix(Self.batch) {
+                if attempted > 0, ContinuousClock.now > stopAt { break }
+                attempted += 1
                 do {
                     try await pusher.deliver(eventId: letter.eventId, payload: letter.payload)
                     _ = try await log.append(AppendRequest(channel: "", events: [], clearedDeadLetters: [letter.key]))
@@ -48,9 +57,16 @@ struct DeadLetterRoutes: Sendable {
                     failed.append(["eventId": .string(letter.eventId), "error": .string("\(error)")])
                 }
             }
-            return Response.json(.ok, ["delivered": .array(delivered), "failed": .array(failed)])
+            return Response.json(.ok, [
+                "delivered": .array(delivered), "failed": .array(failed), "remaining": .number(Double(matching.count - attempted)),
+            ])
         }
     }
+
+    /// Dead letters re-driven per request, at most.
+    static let batch = 50
+    /// After this, no new attempt starts in the same request.
+    static let budget: Duration = .seconds(5)
 
     private func pusher(_ request: Request, _ context: BasicRequestContext) throws -> WebhookPusher {
         let name = try context.parameters.require("name")

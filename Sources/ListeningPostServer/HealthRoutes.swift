@@ -4,7 +4,8 @@ import ListeningPostKit
 import Prometheus
 
 /// `/healthz` (the process answers), `/readyz` (the log is writable and every channel's
-/// adapter has started) and `/metrics` (Prometheus text).
+/// adapter has started), `/metrics` (Prometheus text) and `/openapi.json` (the API's OpenAPI
+/// 3.1 document, docs/openapi.json).
 struct HealthRoutes: Sendable {
     let gateway: Gateway
 
@@ -14,6 +15,9 @@ struct HealthRoutes: Sendable {
         }
         router.get("/readyz") { _, _ in
             self.readiness()
+        }
+        router.get("/openapi.json") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
         }
         router.get("/metrics") { _, _ in
             Response(

@@ -34,22 +34,22 @@ import TestSupport
                 guard let key = request.headers[HTTPField.Name("Idempotency-Key")!], let to = (try? JSONValue.parse(bytes))?.objectValue?["to"]?.stringValue else {
                     return Response(status: .badRequest)
                 }
-                let (count, seenBefore) = self.state.withLock { state -> (Int, Bool) in
+                let (distinct, seenBefore) = self.state.withLock { state -> (Int, Bool) in
                     state.requests += 1
                     if state.delivered[key] != nil {
                         state.repeats += 1
-                        return (state.requests, true)
+                        return (state.delivered.count, true)
                     }
                     state.delivered[key] = to
-                    return (state.requests, false)
+                    return (state.delivered.count, false)
                 }
-                // Two requests stall after they are accepted: the fifth past the sender's
+                // Two messages stall after they are accepted: the fifth past the sender's
                 // timeout (so it is retried under the same key), the sixteenth long enough
                 // for the test to kill the gateway while it waits: the worst case, the
                 // provider has it and the outbox does not know.
-                if !seenBefore, count == 5 || count == 16 {
+                if !seenBefore, distinct == 5 || distinct == 16 {
                     self.state.withLock { $0.stalling += 1 }
-                    try await Task.sleep(for: .seconds(count == 5 ? 3 : 8))
+                    try await Task.sleep(for: .seconds(distinct == 5 ? 6 : 10))
                     self.state.withLock { $0.stalling -= 1 }
                 }
                 return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"id":"\#(key)"}"#)))
@@ -70,7 +70,7 @@ import TestSupport
                     url: http://127.0.0.1:\(port)/send
                     fields: {to: "{{to}}", text: "{{text}}"}
                     provider_id: /id
-                    timeout: 2s
+                    timeout: 4s
             """, streams: "\"*\"", extra: """
             outbox:
               retry_schedule: [1s, 1s, 1s]
@@ -104,7 +104,7 @@ import TestSupport
             }
             // Mid-burst, while the provider holds a request it has accepted: the window.
             let deadline = ContinuousClock.now + .seconds(20)
-            while provider.state.withLock({ $0.delivered.count < 15 || $0.stalling == 0 }), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+            while provider.state.withLock({ $0.delivered.count < 16 || $0.stalling == 0 }), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
             first.signal(SIGKILL)
             _ = await first.waitForExit()
             let deliveredAtKill = provider.state.withLock { $0.delivered.count }

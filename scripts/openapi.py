@@ -1,0 +1,253 @@
+#!/usr/bin/env python3
+"""The gateway's OpenAPI 3.1 document, written out as docs/openapi.json and as the Swift
+source the gateway serves at /openapi.json (Sources/ListeningPostServer/OpenAPIDocument.swift).
+Hand-kept beside hand-written routes: CI runs schemathesis against a running gateway to
+prove they match (scripts/api-contract.sh). Run after changing an endpoint:
+    python3 scripts/openapi.py"""
+import json
+import pathlib
+
+root = pathlib.Path(__file__).resolve().parent.parent
+
+def ref(name):
+    return {"$ref": f"#/components/schemas/{name}"}
+
+def problem(description):
+    return {"description": description, "content": {"application/problem+json": {"schema": ref("Problem")}}}
+
+def ok(description, schema, status="200"):
+    return {status: {"description": description, "content": {"application/json": {"schema": schema}}}}
+
+def query(name, description, schema=None, **extra):
+    return {"name": name, "in": "query", "required": False, "description": description, "schema": schema or {"type": "string"}, **extra}
+
+def path_param(name, description):
+    return {"name": name, "in": "path", "required": True, "description": description, "schema": {"type": "string"}}
+
+idempotency = {"name": "Idempotency-Key", "in": "header", "required": False, "description": "Makes a retry the same change (else the body's bytes do).", "schema": {"type": "string"}}
+operator_errors = {"400": problem("A malformed request; nothing was stored."), "401": problem("No or unknown bearer token."), "403": problem("The token lacks the scope.")}
+reader_errors = {"401": problem("No or unknown bearer token."), "403": problem("The token may not read this stream.")}
+operator = [{"operatorToken": []}]
+subscriber = [{"subscriberToken": []}]
+time = {"type": "string", "format": "date-time"}
+nullable_number = {"type": ["number", "null"]}
+
+def json_body(schema, required=True):
+    return {"required": required, "content": {"application/json": {"schema": schema}}}
+
+schemas = {
+    "Problem": {
+        "type": "object", "description": "RFC 9457 problem details.",
+        "required": ["type", "title", "status", "detail"],
+        "properties": {"type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"}, "detail": {"type": "string"}},
+    },
+    "CloudEvent": {
+        "type": "object", "description": "A CloudEvents 1.0 event as the gateway stores it (docs/event-model.md).",
+        "required": ["specversion", "id", "source", "type"],
+        "properties": {"specversion": {"const": "1.0"}, "id": {"type": "string"}, "source": {"type": "string"}, "type": {"type": "string"},
+                       "time": time, "subject": {"type": "string"}, "channel": {"type": "string"}, "data": {}},
+    },
+    "Customer": {"type": ["object", "null"], "properties": {"id": {"type": "string"}, "provisional": {"type": "boolean"}}},
+    "Address": {"type": "object", "properties": {"email": {"type": "string"}, "phone": {"type": "string"}, "handle": {"type": "string"}}},
+    "Recipient": {
+        "type": "object", "additionalProperties": False, "minProperties": 1,
+        "properties": {"customer_id": {"type": "string"}, "email": {"type": "string"}, "phone": {"type": "string"}, "handle": {"type": "string"}},
+    },
+    "CaseTarget": {
+        "type": "object", "required": ["name", "seconds", "due", "secondsLeft", "overdue"],
+        "properties": {"name": {"type": "string"}, "seconds": {"type": "number"}, "due": time, "secondsLeft": {"type": "number"}, "overdue": {"type": "boolean"}},
+    },
+    "Case": {
+        "type": "object",
+        "required": ["id", "rule", "cycle", "state", "segment", "channel", "preferredChannel", "openedAt", "updatedAt", "breached", "targets", "customer"],
+        "properties": {
+            "id": {"type": "string"}, "rule": {"type": "string"}, "cycle": {"type": "number"},
+            "state": {"enum": ["open", "resolved", "closed"]}, "segment": {"type": "string"}, "channel": {"type": "string"},
+            "preferredChannel": {"type": "string"}, "replyTo": ref("Address"), "calendar": {"type": "string"}, "openedAt": time,
+            "openingMessage": {"type": "string"}, "updatedAt": time, "breached": {"type": "boolean"}, "alerts": {"type": "array", "items": {"type": "string"}},
+            "customer": ref("Customer"), "targets": {"type": "array", "items": ref("CaseTarget")}, "owner": {"type": "string"},
+            "openingScore": {"type": "number"}, "respondedAt": time, "firstResponseAt": time, "firstResponseWithinTarget": {"type": "boolean"},
+            "resolvedAt": time, "rootCause": {"type": "string"}, "resolution": {"type": "string"}, "confirmationExpiresAt": time,
+            "closedAt": time, "outcome": {"type": "string"}, "recoveryScore": {"type": "number"},
+            "timeline": {"type": "array", "items": ref("CloudEvent")},
+        },
+    },
+    "CaseChange": {
+        "type": "object", "required": ["case", "events", "duplicate"],
+        "properties": {"case": ref("Case"), "events": {"type": "array", "items": {"type": "string"}}, "duplicate": {"type": "boolean"}},
+    },
+    "OutboxMessage": {
+        "type": "object", "required": ["id", "channel", "to", "state", "source", "queuedAt", "attempts"],
+        "properties": {
+            "id": {"type": "string"}, "channel": {"type": "string"}, "to": ref("Address"),
+            "state": {"enum": ["queued", "attempting", "sent", "dead_lettered"]}, "source": {"type": "string"}, "queuedAt": time,
+            "attempts": {"type": "number"}, "customer": {"type": "string"}, "providerId": {"type": "string"}, "sentAt": time,
+            "lastError": {"type": "string"}, "deadReason": {"type": "string"}, "nextAttemptAt": time,
+        },
+    },
+    "Suppression": {
+        "type": "object", "required": ["address", "suppressed", "source", "by", "since"],
+        "properties": {"address": {"type": "string"}, "suppressed": {"type": "boolean"}, "source": {"type": "string"}, "by": {"type": "string"}, "since": time},
+    },
+    "DeadLetter": {
+        "type": "object", "required": ["eventId", "stream", "offset", "attempts", "lastError", "deadAt"],
+        "properties": {"eventId": {"type": "string"}, "stream": {"type": "string"}, "offset": {"type": "number"}, "attempts": {"type": "number"},
+                       "lastError": {"type": "string"}, "deadAt": time, "event": {}},
+    },
+    "NPSCell": {
+        "type": "object", "required": ["from", "to", "responses", "promoters", "passives", "detractors", "nps", "npsInterval", "insufficient"],
+        "properties": {"from": time, "to": time, "responses": {"type": "number"}, "promoters": {"type": "number"}, "passives": {"type": "number"},
+                       "detractors": {"type": "number"}, "nps": nullable_number, "npsInterval": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
+                       "insufficient": {"type": "boolean"}, "segment": {"type": "string"}, "channel": {"type": "string"}, "survey": {"type": "string"}},
+    },
+}
+
+paths = {
+    "/healthz": {"get": {"summary": "The process answers.", "tags": ["health"],
+                         "responses": ok("Alive.", {"type": "object", "required": ["status"], "properties": {"status": {"const": "ok"}}})}},
+    "/readyz": {"get": {"summary": "The log takes writes and every channel has started.", "tags": ["health"],
+                        "responses": {**ok("Ready (or degraded: a channel failing).", ref("Readiness")),
+                                      "503": {"description": "Not ready.", "content": {"application/json": {"schema": ref("Readiness")}}}}}},
+    "/metrics": {"get": {"summary": "Prometheus text exposition.", "tags": ["health"],
+                         "responses": {"200": {"description": "Metrics.", "content": {"text/plain": {"schema": {"type": "string"}}}}}}},
+    "/openapi.json": {"get": {"summary": "This document.", "tags": ["health"], "responses": ok("OpenAPI 3.1.", {"type": "object"})}},
+    "/v1/streams": {"get": {"summary": "The streams the token may read, with their heads.", "tags": ["streams"], "security": subscriber,
+                            "responses": {**ok("Streams.", {"type": "object", "required": ["streams"], "properties": {"streams": {"type": "array", "items": {
+                                "type": "object", "required": ["name", "head"], "properties": {"name": {"type": "string"}, "head": {"type": "number"}}}}}}),
+                                          "401": problem("No or unknown bearer token.")}}},
+    "/v1/streams/{stream}/events": {"get": {
+        "summary": "Server-sent events: `id:` is the stream offset, `data:` the CloudEvent JSON.", "tags": ["streams"], "security": subscriber,
+        "parameters": [path_param("stream", "A stream name."), query("after", "Start after this offset (Last-Event-ID wins).", {"type": "integer", "minimum": 0}),
+                       {"name": "Last-Event-ID", "in": "header", "required": False, "schema": {"type": "string"}}],
+        "responses": {"200": {"description": "An endless event stream.", "content": {"text/event-stream": {"schema": {"type": "string"}}}},
+                      "400": problem("A malformed offset."), **reader_errors, "404": problem("No such stream.")}}},
+    "/v1/streams/{stream}/ws": {"get": {
+        "summary": "The same events over a WebSocket (an upgrade; one JSON text frame per event).", "tags": ["streams"], "security": subscriber,
+        "parameters": [path_param("stream", "A stream name.")],
+        "responses": {"101": {"description": "Switching protocols."}, **reader_errors, "404": problem("No such stream.")}}},
+    "/v1/subscribers/{name}/dead-letters": {
+        "get": {"summary": "A push subscriber's dead letters.", "tags": ["streams"], "security": subscriber, "parameters": [path_param("name", "The subscriber.")],
+                "responses": {**ok("Dead letters, oldest first.", {"type": "object", "required": ["deadLetters"], "properties": {"deadLetters": {"type": "array", "items": ref("DeadLetter")}}}),
+                              **reader_errors, "404": problem("No such push subscriber.")}},
+        "post": {"summary": "Re-drive dead letters: every one, or those named, at most 50 per request and none started after 5 s (`remaining` says how many are left).", "tags": ["streams"], "security": subscriber, "parameters": [path_param("name", "The subscriber.")],
+                 "requestBody": json_body({"type": "object", "properties": {"eventIds": {"type": "array", "items": {"type": "string"}}}}, required=False),
+                 "responses": {**ok("What was delivered and what failed again.", {"type": "object", "required": ["delivered", "failed", "remaining"], "properties": {
+                     "delivered": {"type": "array", "items": {"type": "string"}}, "remaining": {"type": "number"},
+                     "failed": {"type": "array", "items": {"type": "object", "properties": {"eventId": {"type": "string"}, "error": {"type": "string"}}}}}}),
+                               "400": problem("A malformed body."), **reader_errors, "404": problem("No such push subscriber.")}}},
+    "/v1/nps": {"get": {
+        "summary": "NPS by segment, channel and survey, with its 95 % interval (docs/nps.md).", "tags": ["loop"], "security": subscriber,
+        "parameters": [query("group_by", "Comma-separated: segment, channel, survey."), query("window", "A duration such as 30d (or from/to)."),
+                       query("from", "RFC 3339.", {"type": "string", "format": "date-time"}), query("to", "RFC 3339.", {"type": "string", "format": "date-time"}),
+                       query("step", "A duration: one row per step (a trend).")],
+        "responses": {**ok("Cells.", {"type": "object", "required": ["from", "to", "groupBy", "minResponses", "interval", "cells"], "properties": {
+            "from": time, "to": time, "groupBy": {"type": "array", "items": {"type": "string"}}, "minResponses": {"type": "number"},
+            "interval": {"type": "string"}, "stepSeconds": {"type": "number"}, "cells": {"type": "array", "items": ref("NPSCell")}}}),
+                      "400": problem("A bad query parameter."), "401": problem("No or unknown bearer token."), "403": problem("The token may not read NPS."),
+                      "503": problem("The projection has not caught up; retry.")}}},
+    "/v1/loop": {"get": {
+        "summary": "How the loop is closing: coverage, first response, confirmation, recovery (docs/cases.md).", "tags": ["loop"], "security": operator,
+        "parameters": [query("group_by", "Comma-separated: segment, channel."), query("window", "A duration such as 30d."),
+                       query("from", "RFC 3339.", {"type": "string", "format": "date-time"}), query("to", "RFC 3339.", {"type": "string", "format": "date-time"})],
+        "responses": {**ok("Rows.", {"type": "object", "required": ["from", "to", "groupBy", "rows"], "properties": {
+            "from": time, "to": time, "groupBy": {"type": "array", "items": {"type": "string"}}, "rows": {"type": "array", "items": {"type": "object"}}}}),
+                      **operator_errors}}},
+    "/v1/cases": {"get": {
+        "summary": "The case queue, soonest due first.", "tags": ["cases"], "security": operator,
+        "parameters": [query("state", "Comma-separated: open, resolved, closed, or all."), query("segment", "Segment name."), query("channel", "Channel id."),
+                       query("owner", "Who works it."), query("customer", "Customer id."), query("rule", "Case rule."),
+                       query("breached", "true or false.", {"type": "string", "enum": ["true", "false"]}), query("limit", "At most this many.", {"type": "integer", "minimum": 0, "maximum": 100000})],
+        "responses": {**ok("Cases.", {"type": "object", "required": ["cases", "total"], "properties": {"cases": {"type": "array", "items": ref("Case")}, "total": {"type": "number"}}}),
+                      **operator_errors}}},
+    "/v1/cases/{id}": {"get": {
+        "summary": "One case with its timeline.", "tags": ["cases"], "security": operator, "parameters": [path_param("id", "Case id.")],
+        "responses": {**ok("The case.", ref("Case")), **operator_errors, "404": problem("No such case.")}}},
+}
+for action, body, summary in [
+    ("assign", {"type": "object", "required": ["owner"], "properties": {"owner": {"type": "string"}, "by": {"type": "string"}}}, "Give the case an owner."),
+    ("responses", {"type": "object", "properties": {"text": {"type": "string"}, "at": time, "by": {"type": "string"}}}, "Record a response to the customer (the first stops the first-response clock)."),
+    ("resolve", {"type": "object", "required": ["root_cause", "resolution"], "properties": {"root_cause": {"type": "string"}, "resolution": {"type": "string"}, "by": {"type": "string"}}},
+     "Resolve it: asks the customer whether they got what they needed."),
+]:
+    paths[f"/v1/cases/{{id}}/{action}"] = {"post": {
+        "summary": summary, "tags": ["cases"], "security": operator, "parameters": [path_param("id", "Case id."), idempotency],
+        "requestBody": json_body(body),
+        "responses": {**ok("The case as it now stands.", ref("CaseChange")), **operator_errors, "404": problem("No such case."),
+                      "409": problem("Not possible in the case's state."), "503": problem("Could not be stored; retry with the same key.")}}}
+paths["/v1/outbox"] = {
+    "post": {"summary": "Queue a message to a customer (docs/outbox.md).", "tags": ["outbox"], "security": operator, "parameters": [idempotency],
+             "requestBody": json_body({"type": "object", "additionalProperties": False, "properties": {
+                 "to": ref("Recipient"), "text": {"type": "string", "minLength": 1, "maxLength": 10000}, "template": {"type": "string"},
+                 "subject": {"type": "string"}, "channel": {"type": "string"}, "case": {"type": "string"}, "survey": {"type": "string"}, "in_reply_to": {"type": "string"}}}),
+             "responses": {**ok("Queued (committed).", {"type": "object", "required": ["id", "duplicate", "channel", "to"], "properties": {
+                 "id": {"type": "string"}, "duplicate": {"type": "boolean"}, "channel": {"type": "string"}, "to": {}}}, status="202"),
+                           **operator_errors, "409": problem("The address is suppressed."), "503": problem("Could not be stored; retry with the same key.")}},
+    "get": {"summary": "Messages with their state.", "tags": ["outbox"], "security": operator,
+            "parameters": [query("state", "queued, attempting, sent or dead_lettered.", {"type": "string", "enum": ["queued", "attempting", "sent", "dead_lettered"]}),
+                           query("limit", "At most this many (default 1,000).", {"type": "integer", "minimum": 0, "maximum": 100000})],
+            "responses": {**ok("Messages, oldest first.", {"type": "object", "required": ["messages", "total"], "properties": {
+                "messages": {"type": "array", "items": ref("OutboxMessage")}, "total": {"type": "number"}}}), **operator_errors}},
+}
+paths["/v1/outbox/{id}/redrive"] = {"post": {
+    "summary": "Queue a dead-lettered message again.", "tags": ["outbox"], "security": operator, "parameters": [path_param("id", "Outbox id.")],
+    "responses": {**ok("Queued again.", ref("OutboxMessage"), status="202"), **operator_errors, "404": problem("No such message."),
+                  "409": problem("Not a dead letter."), "503": problem("Could not be stored; retry.")}}}
+paths["/v1/suppressions"] = {
+    "get": {"summary": "The opt-outs in force.", "tags": ["outbox"], "security": operator,
+            "responses": {**ok("Suppressions.", {"type": "object", "required": ["suppressions"], "properties": {"suppressions": {"type": "array", "items": ref("Suppression")}}}), **operator_errors}},
+    "post": {"summary": "Suppress an address.", "tags": ["outbox"], "security": operator,
+             "requestBody": json_body({"type": "object", "properties": {"email": {"type": "string"}, "phone": {"type": "string"}}}),
+             "responses": {**ok("Suppressed.", ref("Suppression"), status="201"), **ok("Already suppressed.", ref("Suppression")), **operator_errors,
+                           "503": problem("Could not be stored; retry.")}},
+}
+paths["/v1/suppressions/{address}"] = {"delete": {
+    "summary": "Lift a suppression.", "tags": ["outbox"], "security": operator, "parameters": [path_param("address", "An email address or E.164 number.")],
+    "responses": {**ok("Lifted.", ref("Suppression")), **operator_errors, "404": problem("Not suppressed."), "503": problem("Could not be stored; retry.")}}}
+paths["/v1/survey-prompts"] = {"post": {
+    "summary": "Record that a survey went to a customer, so their reply is read for a score.", "tags": ["loop"], "security": operator, "parameters": [idempotency],
+    "requestBody": json_body({"type": "object", "required": ["channel", "survey", "to"], "properties": {
+        "channel": {"type": "string"}, "survey": {"type": "string"}, "to": ref("Recipient"), "sentAt": time}}),
+    "responses": {**ok("Recorded.", {"type": "object", "required": ["id", "duplicate", "customer"], "properties": {
+        "id": {"type": "string"}, "duplicate": {"type": "boolean"}, "customer": {"type": "string"}}}, status="202"),
+                  **operator_errors, "503": problem("Could not be stored; retry.")}}}
+
+schemas["Readiness"] = {"type": "object", "required": ["status", "log", "channels"], "properties": {
+    "status": {"enum": ["ready", "degraded", "unready"]}, "log": {"enum": ["writable", "unwritable"]},
+    "channels": {"type": "object", "additionalProperties": {"type": "object", "required": ["status"], "properties": {
+        "status": {"enum": ["starting", "running", "failing", "stopped"]}, "error": {"type": "string"}}}}}}
+
+document = {
+    "openapi": "3.1.0",
+    "info": {"title": "ListeningPost", "version": "1",
+             "description": "The gateway's HTTP API. Channel ingest endpoints (webhooks, SMS) are configured per channel in channels.yaml and are described in docs/channels.md. Every error is an RFC 9457 problem JSON."},
+    "servers": [{"url": "http://127.0.0.1:8080"}],
+    "components": {
+        "securitySchemes": {
+            "subscriberToken": {"type": "http", "scheme": "bearer", "description": "A `subscribers:` token: reads streams, NPS and its own dead letters."},
+            "operatorToken": {"type": "http", "scheme": "bearer", "description": "An `operators:` token, with scopes: prompts, cases:read, cases, send."},
+        },
+        "schemas": schemas,
+    },
+    "paths": paths,
+}
+
+import sys
+
+text = json.dumps(document, indent=2, sort_keys=True) + "\n"
+compact = json.dumps(document, separators=(",", ":"), sort_keys=True)
+swift = (
+    "// Generated by scripts/openapi.py from the same source as docs/openapi.json; do not edit.\n"
+    "enum OpenAPIDocument {\n"
+    "    /// The OpenAPI 3.1 document served at `/openapi.json`.\n"
+    f"    static let json = #\"\"\"\n{compact}\n\"\"\"#\n"
+    "}\n")
+outputs = {root / "docs/openapi.json": text, root / "Sources/ListeningPostServer/OpenAPIDocument.swift": swift}
+if "--check" in sys.argv:
+    stale = [str(path.relative_to(root)) for path, content in outputs.items() if not path.exists() or path.read_text() != content]
+    if stale:
+        sys.exit(f"{', '.join(stale)} out of date: run python3 scripts/openapi.py")
+    print("docs/openapi.json matches scripts/openapi.py")
+else:
+    for path, content in outputs.items():
+        path.write_text(content)
+    print(f"docs/openapi.json: {len(paths)} paths")
