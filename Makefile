@@ -5,7 +5,7 @@ SWIFT ?= swift
 CONFIG ?= channels.yaml
 # System packages the build and tests need. libcurl's headers are for the IMAP channel,
 # libphonenumber's for phone numbers.
-APT_PACKAGES ?= libcurl4-openssl-dev libphonenumber-dev python3-venv dovecot-imapd openssl jq python3-aiosmtpd
+APT_PACKAGES ?= libcurl4-openssl-dev libphonenumber-dev python3-venv dovecot-imapd openssl jq python3-aiosmtpd chromium chromium-driver
 
 .PHONY: deps build run test docs check-docs bench fuzz clean
 
@@ -24,6 +24,7 @@ test: deps
 	$(SWIFT) test --skip-build --disable-xctest
 	@$(MAKE) --no-print-directory check-docs
 	scripts/api-contract.sh
+	scripts/console-check.sh
 
 # docs/channels.md and docs/channels.schema.json are generated from the adapters' config
 # specs; CI fails if they drift.
@@ -39,6 +40,7 @@ check-docs:
 		|| { echo "docs/channels.schema.json is out of date: run 'make docs'"; exit 1; }
 	@echo "docs/channels.md and docs/channels.schema.json match the adapters' specs"
 	@python3 scripts/openapi.py --check
+	@python3 scripts/embed-console.py --check
 
 bench:
 	bench/ingest.sh

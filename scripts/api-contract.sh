@@ -2,20 +2,15 @@
 # The OpenAPI contract, proven against a running gateway: starts the built binary on a
 # loopback port with a config that exercises every endpoint (a detractor opens a case, a
 # push subscriber, an operator with every scope), then runs schemathesis (PyPI, pinned, in
-# .venv-contract) over docs/openapi.json: no 5xx, every status and content type
+# .venv-tools) over docs/openapi.json: no 5xx, every status and content type
 # documented, every body as its schema says (problem JSON for every error).
 #   scripts/api-contract.sh [binary]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 binary=${1:-.build/debug/listening-post}
-venv=${CONTRACT_VENV:-.venv-contract}
-stamp="$venv/.installed-schemathesis-4.32.5"
-if [ ! -f "$stamp" ]; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check schemathesis==4.32.5
-  touch "$stamp"
-fi
+venv=$(scripts/setup-tools.sh)
 work=$(mktemp -d)
+pid=
 trap 'kill "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 subscriber=contract-subscriber-token-01
 operator=contract-operator-token-0001
@@ -51,14 +46,8 @@ operators:
     token: $operator
     scopes: [prompts, cases:read, cases, send]
 YAML
-"$binary" serve --config "$work/channels.yaml" 2>"$work/gateway.log" &
-pid=$!
-for _ in $(seq 1 300); do
-  port=$(grep -Eo 'listening on http://127.0.0.1:[0-9]+' "$work/gateway.log" | grep -Eo '[0-9]+$' || true)
-  [ -n "$port" ] && break
-  sleep 0.1
-done
-[ -n "${port:-}" ] || { cat "$work/gateway.log"; echo "gateway did not start"; exit 1; }
+. scripts/gateway-lib.sh
+start_gateway "$binary" "$work/channels.yaml" "$work/gateway.log"
 base=http://127.0.0.1:$port
 curl -fsS -XPOST "$base/hooks/survey" -H 'Content-Type: application/json' -d '{"id":"r1","email":"ann@example.com","score":2,"reason":"charged twice"}' >/dev/null
 # The document the gateway serves is the one in docs/.

@@ -217,6 +217,7 @@ public final class Gateway: Sendable {
         SuppressionRoutes(list: suppressions, log: log, authenticator: operators).register(on: router)
         LoopRoutes(cases: cases, nps: config.nps.enabled ? nps : nil, hub: hub, authenticator: operators, defaultWindow: config.nps.window).register(on: router)
         HealthRoutes(gateway: self).register(on: router)
+        ConsoleRoutes().register(on: router)
 
         // WebSocket upgrades have a router of their own, as hummingbird-websocket asks.
         let webSocketRouter = Router(context: BasicWebSocketRequestContext.self)

@@ -83,6 +83,7 @@ public struct CasePlanner: Sendable {
                     "message": .string(signal.eventId), "openedAt": .time(signal.at), "preferredChannel": .string(signal.preferredChannel),
                     "replyTo": .object(SurveyPrompt.identities(signal.author)), "calendar": .string(settings.calendar(for: rule, segment: signal.segment).name),
                     "targets": CaseRecord.targetsJSON(targets(rule: rule.name, segment: signal.segment, from: signal.at)),
+                    "excerpt": .string(String(signal.text.prefix(280))),
                 ]
                 if let score = signal.score { details["score"] = .number(Double(score)) }
                 if let thread = signal.thread { details["thread"] = thread.json }

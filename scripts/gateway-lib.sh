@@ -1,0 +1,16 @@
+# Sourced by the checks that drive a running gateway (api-contract.sh, console-check.sh).
+# start_gateway BINARY CONFIG LOG: starts `serve`, waits for its port; sets $pid and $port.
+start_gateway() {
+  "$1" serve --config "$2" 2>"$3" &
+  pid=$!
+  port=
+  for _ in $(seq 1 300); do
+    port=$(grep -Eo 'listening on http://127.0.0.1:[0-9]+' "$3" | grep -Eo '[0-9]+$' || true)
+    [ -n "$port" ] && return 0
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  cat "$3"
+  echo "gateway did not start" >&2
+  return 1
+}
