@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
-LISTENING_POST_FUZZ=1 swift build --build-path .build-fuzz --sanitize fuzzer --sanitize address -Xswiftc -sanitize-coverage=edge,trace-cmp --product listening-post-fuzz 2>&1 | grep -E "error|warning: unre|Compiling listening|Build complete" || true
+LISTENING_POST_FUZZ=1 swift build --build-path .build-fuzz --sanitize fuzzer --sanitize address -Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp --product listening-post-fuzz 2>&1 | grep -E "error|warning: unre|Compiling listening|Build complete" || true
 binary=.build-fuzz/debug/listening-post-fuzz
 [ -x "$binary" ] || { echo "fuzz build failed"; exit 1; }
 targets=("$@")

@@ -66,15 +66,16 @@ import Testing
         try await Task.sleep(for: .milliseconds(300))
     }
 
-    @Test func idleHearsNewMailWithinOneSecond() async throws {
+    /// With polling an hour apart, only IDLE can bring the mail within the wait; no bound
+    /// tighter than that, so a loaded machine cannot fail it.
+    @Test func idleHearsNewMailWithoutWaitingForAPoll() async throws {
         let sink = RecordingSink()
-        try await Self.running(try Self.adapter(dovecot.yaml(user: "idle"), sink: sink)) {
+        try await Self.running(try Self.adapter(dovecot.yaml(user: "idle", extra: "    poll_interval: 1h"), sink: sink)) {
             try await Self.ready(sink)
             let eml = try dovecot.deliver(to: "idle", messageId: "idle-1@example.com", subject: "Where is my order?")
             #expect(Self.dedupKey(of: eml).hasPrefix("message-id:idle-1@example.com#"))
-            let took = try await Self.wait(upTo: .seconds(5)) { sink.messages.count == 1 }
-            #expect(sink.messages.count == 1)
-            #expect(took < .seconds(1), "IDLE took \(took)")
+            let took = try await Self.wait(upTo: .seconds(10)) { sink.messages.count == 1 }
+            #expect(sink.messages.count == 1, "IDLE did not bring the mail within \(took)")
         }
         let message = try #require(sink.messages.first)
         #expect(message.subject == "Where is my order?")
