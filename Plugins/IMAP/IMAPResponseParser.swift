@@ -188,6 +188,9 @@ struct IMAPResponseParser {
                     values.append(.bytes(try literal()))
                 default:
                     let text = atom()
+                    // Nothing consumed: a `)` with no list open (found by fuzzing, which
+                    // looped here for ever appending empty atoms).
+                    guard !text.isEmpty else { throw ProtocolError(description: "unexpected '\(Character(UnicodeScalar(byte)))' with no list open") }
                     values.append(text.uppercased() == "NIL" ? .nilValue : .atom(text))
                 }
             }

@@ -74,4 +74,13 @@ struct IMAPResponseParserTests {
         parser.feed(Array("HTTP/1.1 400 Bad Request\r\n".utf8))
         #expect(throws: IMAPResponseParser.ProtocolError.self) { _ = try parser.next() }
     }
+
+    /// Found by the `imap-response` fuzz target (docs/fuzzing.md): a `)` with no list open
+    /// made the tokenizer loop for ever. Its input is kept in Fuzz/seeds/imap-response.
+    @Test func aStrayCloseParenthesisIsAnErrorNotALoop() {
+        var parser = IMAPResponseParser(maxLiteralSize: 100)
+        parser.feed(Array("* 1 FEID 4 RFCorwld\0\0\0\0\0\0)\r\n".utf8))
+        #expect(throws: IMAPResponseParser.ProtocolError.self) { _ = try parser.next() }
+        #expect(throws: IMAPResponseParser.ProtocolError.self) { _ = try IMAPResponseParser.parse(Array("* 2 FETCH (UID 5))\r\n".utf8)[...]) }
+    }
 }
