@@ -219,7 +219,12 @@ struct IMAPResponseParser {
         private mutating func literal() throws(ProtocolError) -> [UInt8] {
             position += 1
             var length = 0
+            var digits = 0
             while position < bytes.endIndex, let digit = Optional(bytes[position]), digit >= UInt8(ascii: "0"), digit <= UInt8(ascii: "9") {
+                // As the framer: at most 12 digits, so the arithmetic cannot overflow (a
+                // longer length trapped here, found by fuzzing).
+                digits += 1
+                guard digits <= 12 else { throw ProtocolError(description: "a literal length has more than 12 digits") }
                 length = length * 10 + Int(digit - UInt8(ascii: "0"))
                 position += 1
             }

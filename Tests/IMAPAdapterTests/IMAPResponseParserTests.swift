@@ -83,4 +83,13 @@ struct IMAPResponseParserTests {
         #expect(throws: IMAPResponseParser.ProtocolError.self) { _ = try parser.next() }
         #expect(throws: IMAPResponseParser.ProtocolError.self) { _ = try IMAPResponseParser.parse(Array("* 2 FETCH (UID 5))\r\n".utf8)[...]) }
     }
+
+    /// Found by the fuzz target: a literal length too long for an Int trapped the tokenizer.
+    @Test func anOverlongLiteralLengthIsAnErrorNotATrap() {
+        let line = Array("* 1 FETCH (BODY[] {0666666666666666666666666}\r\nx)\r\n".utf8)
+        #expect(throws: IMAPResponseParser.ProtocolError.self) { _ = try IMAPResponseParser.parse(line[...]) }
+        var parser = IMAPResponseParser(maxLiteralSize: 100)
+        parser.feed(line)
+        #expect(throws: IMAPResponseParser.ProtocolError.self) { _ = try parser.next() }
+    }
 }
