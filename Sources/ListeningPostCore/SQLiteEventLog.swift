@@ -177,6 +177,15 @@ public final class SQLiteEventLog: EventLog, Service {
         (3, ["CREATE INDEX IF NOT EXISTS events_by_id ON events(id)"]),
     ]
 
+    /// The log's size on disk in `directory`: the database with its WAL and shared-memory
+    /// files, which hold what is committed but not yet checkpointed into it.
+    public static func bytesOnDisk(directory: String) -> Int {
+        let base = (directory as NSString).appendingPathComponent("events.sqlite")
+        return ["", "-wal", "-shm"].reduce(0) { total, suffix in
+            total + ((try? FileManager.default.attributesOfItem(atPath: base + suffix)[.size] as? Int) ?? 0)
+        }
+    }
+
     /// Transactions committed since open; with group commit, fewer than the appends.
     public var committedTransactions: Int { state.withLock { $0.transactions } }
 

@@ -1,4 +1,5 @@
 import Hummingbird
+import Metrics
 import ListeningPostCore
 import ListeningPostKit
 import Prometheus
@@ -19,8 +20,12 @@ struct HealthRoutes: Sendable {
         router.get("/openapi.json") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
         }
+        let logSize = Gauge(label: "listening_post_log_size_bytes", factory: gateway.metricsFactory)
+        let directory = gateway.config.store.dataDirectory
         router.get("/metrics") { _, _ in
-            Response(
+            // Read at scrape time: a stat of three files, never stale.
+            logSize.record(Double(SQLiteEventLog.bytesOnDisk(directory: directory)))
+            return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(bytes: self.gateway.metricsRegistry.emitToBuffer())))
         }

@@ -52,6 +52,10 @@ import Testing
         #expect(head == Int64(events), "every event of the copy, numbered without gaps")
         let stored = try await GatewayHarness.readEvents(second.port, stream: "all", query: "?after=0", count: Int(head))
         #expect(stored.map(\.lastEventId) == (1...Int(head)).map { String($0) })
+        let metrics = try await GatewayHarness.get(second.port, "/metrics", token: nil).body
+        let size = metrics.split(separator: "\n").first { $0.hasPrefix("listening_post_log_size_bytes") }.flatMap { Double($0.split(separator: " ").last ?? "") }
+        let copyBytes = (try FileManager.default.attributesOfItem(atPath: backup)[.size] as? Int) ?? 0
+        #expect(size.map { $0 >= Double(copyBytes) } == true, "the log's size on disk is reported: \(size ?? -1) for a \(copyBytes)-byte copy")
         let again = try await GatewayHarness.post(second.port, "/hooks/in", body: GatewayHarness.json(["id": "m0", "text": "before"]))
         #expect(again.json?.objectValue?["duplicate"] == .bool(true), "the restored log still knows what it has")
     }
