@@ -62,13 +62,20 @@ function el(tag, attributes, ...children) {
   return node;
 }
 
+// A fresh key per change. crypto.randomUUID exists only in secure contexts (HTTPS or
+// localhost); getRandomValues everywhere, so the console also works over plain HTTP on a LAN.
+function idempotencyKey() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return "console-" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 async function api(path, { token = "operator", method = "GET", body } = {}) {
   const headers = { Accept: "application/json" };
   const value = tokens()[token];
   if (value) headers.Authorization = "Bearer " + value;
   if (body !== undefined) {
     headers["Content-Type"] = "application/json";
-    headers["Idempotency-Key"] = crypto.randomUUID();
+    headers["Idempotency-Key"] = idempotencyKey();
   }
   const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const json = await response.json().catch(() => null);
