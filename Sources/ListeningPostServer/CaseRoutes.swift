@@ -114,7 +114,7 @@ struct CaseRoutes: Sendable {
         let key = request.idempotencyKey(body: bytes)
         let planned: [PlannedCaseEvent]
         let asked = try command(body)
-        let customer = record.subject.customer.flatMap { reference in router.directory.customers.first { $0.id == reference.id } }
+        let customer = record.subject.customer.flatMap { router.directory.customer(id: $0.id) }
         do {
             planned = try asked.events(for: record, settings: projection.settings, by: by, idempotencyKey: key, now: Date(), ids: ids, customer: customer)
         } catch {

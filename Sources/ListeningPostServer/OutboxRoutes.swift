@@ -135,11 +135,11 @@ struct OutboxRoutes: Sendable {
         if let to = object["to"] {
             (given, customer) = try recipient(to, channel: object["channel"]?.stringValue, directory: directory)
         } else if let record {
-            customer = record.subject.customer.flatMap { reference in directory.customers.first { $0.id == reference.id } }
+            customer = record.subject.customer.flatMap { directory.customer(id: $0.id) }
             given = Author(email: record.replyTo["email"]?.stringValue, phone: record.replyTo["phone"]?.stringValue, handle: record.replyTo["handle"]?.stringValue)
         } else if let replied {
             given = replied.data.author
-            customer = replied.data.customer.flatMap { reference in directory.customers.first { $0.id == reference.id } }
+            customer = replied.data.customer.flatMap { directory.customer(id: $0.id) }
         } else {
             throw HTTPProblem.malformed("to: required, an object naming the customer by customer_id, email, phone or handle (or give case or in_reply_to)")
         }
@@ -226,7 +226,7 @@ struct OutboxRoutes: Sendable {
             given.phone = phone
         }
         if let id = to["customer_id"]?.stringValue {
-            guard let known = directory.customers.first(where: { $0.id == id }) else { throw HTTPProblem.malformed("to.customer_id: '\(id)' is not in the customer directory") }
+            guard let known = directory.customer(id: id) else { throw HTTPProblem.malformed("to.customer_id: '\(id)' is not in the customer directory") }
             return (given, known)
         }
         guard !given.isAnonymous else { throw HTTPProblem.malformed("to: name the customer by customer_id, email, phone or handle") }

@@ -66,7 +66,7 @@ struct SurveyPromptRoutes: Sendable {
         }
         let customer: CustomerReference
         if let id = to["customer_id"]?.stringValue {
-            guard router.directory.customers.contains(where: { $0.id == id }) else { throw .malformed("to.customer_id: '\(id)' is not in the customer directory") }
+            guard router.directory.customer(id: id) != nil else { throw .malformed("to.customer_id: '\(id)' is not in the customer directory") }
             customer = CustomerReference(id: id, provisional: false)
         } else if let resolved = router.directory.resolve(author, channel: channel.id)?.reference {
             customer = resolved

@@ -10,6 +10,8 @@ public struct CustomerDirectory: Sendable {
     /// How identities are compared.
     public let normalizer: IdentityNormalizer
     private let index: [IdentityKey: Int]
+    /// Customer id → position, for lookups by id (the outbox and case APIs).
+    private let positions: [String: Int]
 
     /// The directory with nobody in it: every sender is provisional.
     public static let empty = try! CustomerDirectory(customers: [], normalizer: IdentityNormalizer())
@@ -21,6 +23,7 @@ public struct CustomerDirectory: Sendable {
         var problems: [DirectoryProblem] = []
         var index: [IdentityKey: Int] = [:]
         var ids: [String: String] = [:]
+        var positions: [String: Int] = [:]
         for (position, customer) in customers.enumerated() {
             if customer.id.isEmpty {
                 problems.append(DirectoryProblem(customer, message: "a customer needs an id"))
@@ -28,6 +31,7 @@ public struct CustomerDirectory: Sendable {
                 problems.append(DirectoryProblem(customer, message: "customer id '\(customer.id)' is already used (\(first))"))
             } else {
                 ids[customer.id] = customer.origin
+                positions[customer.id] = position
             }
             var keys: [IdentityKey] = []
             for email in customer.emails {
@@ -59,6 +63,12 @@ public struct CustomerDirectory: Sendable {
         self.customers = customers
         self.normalizer = normalizer
         self.index = index
+        self.positions = positions
+    }
+
+    /// The entry with this id, without scanning the directory.
+    public func customer(id: String) -> Customer? {
+        positions[id].map { customers[$0] }
     }
 
     /// The customer behind a message's author: the first of their identities (strongest
