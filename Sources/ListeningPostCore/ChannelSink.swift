@@ -36,11 +36,12 @@ public struct ChannelSink: IngestSink {
             events.append(MessageEvent(id: ids.next(), channel: channel, message: message, receivedAt: receivedAt))
         }
         var provisional = Set<String>()
-        let prepared = router.route(events).map { routed -> PreparedEvent in
+        let (routed, rules) = router.routeWithRules(events)
+        let prepared = routed.map { routed -> PreparedEvent in
             if let id = routed.resolution?.provisionalId { provisional.insert(id) }
             return PreparedEvent(
                 id: routed.event.id, dedupKey: routed.event.data.dedupKey, payload: routed.event.jsonBytes(), streams: routed.streams,
-                answer: NPSAnswer(event: routed.event), caseSignal: router.cases.signal(for: routed), dependents: Self.suppression(routed.event, ids: ids))
+                answer: NPSAnswer(event: routed.event), caseSignal: rules.cases.signal(for: routed), dependents: Self.suppression(routed.event, ids: ids))
         }
         let results = try await log.append(AppendRequest(channel: channel.id, events: prepared, checkpoint: checkpoint, provisionalCustomers: provisional))
         let duplicates = results.filter(\.duplicate).count

@@ -32,6 +32,16 @@ public struct ConfigLoader: Sendable {
         }
     }
 
+    /// `store.path` read from a file without validating the rest (default `./data`): the
+    /// `reload` command needs only where the running gateway keeps its data, and the rest
+    /// may name `${VAR}`s that only the gateway's environment has. `nil` if the file cannot
+    /// be read or parsed.
+    public func storePath(file: String) -> String? {
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8), let document = try? YAMLDocument.parse(text) else { return nil }
+        let (node, _) = EnvironmentInterpolation(environment: environment).apply(to: document)
+        return node["store"]?["path"]?.scalar ?? "./data"
+    }
+
     /// Loads YAML text.
     public func load(text: String) throws(ConfigErrors) -> GatewayConfig {
         let document: ConfigNode
@@ -239,7 +249,7 @@ public struct ConfigLoader: Sendable {
             }
             let (values, valueErrors) = adapter.configSpec.validate(element, path: channelPath, ignoring: ["id", "type"])
             errors += valueErrors
-            channels.append(ChannelDeclaration(id: id, kind: kind, values: values, position: element.position))
+            channels.append(ChannelDeclaration(id: id, kind: kind, values: values, position: element.position, fingerprint: element.canonicalText))
         }
         return (channels, errors)
     }

@@ -8,8 +8,9 @@ import Darwin
 
 /// An exclusive lock on a data directory, so two gateways never write one log: the second
 /// fails at startup with a message naming the directory. The kernel drops the lock when
-/// the process dies, including on `kill -9`.
-final class DataDirectoryLock: Sendable {
+/// the process dies, including on `kill -9`. The file holds the holder's process id, which
+/// is how `listening-post reload` finds the gateway to signal.
+public final class DataDirectoryLock: Sendable {
     private let descriptor: Int32
 
     init(directory: String) throws {
@@ -24,6 +25,27 @@ final class DataDirectoryLock: Sendable {
             throw EventLogError(description: "\(directory) is in use by another listening-post process; give each gateway its own store.path")
         }
         self.descriptor = descriptor
+        let pid = Array("\(getpid())\n".utf8)
+        _ = ftruncate(descriptor, 0)
+        _ = pid.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, 0) }
+    }
+
+    /// The process id of the gateway holding the directory's lock, or `nil` when none
+    /// does (no lock file, or a lock nobody holds: that gateway has exited).
+    public static func holder(directory: String) -> Int32? {
+        let path = (directory as NSString).appendingPathComponent("LOCK")
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        // If the lock can be taken, nobody holds it.
+        if flock(descriptor, LOCK_SH | LOCK_NB) == 0 {
+            flock(descriptor, LOCK_UN)
+            return nil
+        }
+        var buffer = [UInt8](repeating: 0, count: 32)
+        let count = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, 0) }
+        guard count > 0 else { return nil }
+        return Int32(String(decoding: buffer[..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
     deinit {

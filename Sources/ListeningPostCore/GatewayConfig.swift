@@ -38,7 +38,7 @@ public struct GatewayConfig: Sendable {
 }
 
 /// `server:`.
-public struct ServerSettings: Sendable {
+public struct ServerSettings: Sendable, Equatable {
     /// Address to bind.
     public var host: String
     /// Port to bind; 0 picks a free one.
@@ -53,13 +53,13 @@ public struct ServerSettings: Sendable {
 }
 
 /// `store:`.
-public struct StoreSettings: Sendable {
+public struct StoreSettings: Sendable, Equatable {
     /// Directory holding the SQLite log (created if missing).
     public var dataDirectory: String
 }
 
 /// `nps:`.
-public struct NPSSettings: Sendable {
+public struct NPSSettings: Sendable, Equatable {
     /// Below this many answers a cell is marked `insufficient`.
     public var minResponses = 30
     /// The window of the Prometheus gauges, and `GET /v1/nps`'s default.
@@ -124,7 +124,7 @@ public struct OperatorDeclaration: Sendable {
 }
 
 /// `logging:`.
-public struct LoggingSettings: Sendable {
+public struct LoggingSettings: Sendable, Equatable {
     /// Minimum level.
     public var level: Logger.Level
     /// `text` for people, `json` for log pipelines.
@@ -141,6 +141,9 @@ public struct ChannelDeclaration: Sendable {
     public var values: ConfigValues
     /// Where the entry starts.
     public var position: SourcePosition
+    /// The entry as written, without positions (``ConfigNode/canonicalText``): a reload
+    /// restarts the channel only when this changes.
+    public var fingerprint: String = ""
 
     /// The channel identity events carry.
     public var identity: ChannelIdentity { ChannelIdentity(id: id, kind: kind) }

@@ -71,6 +71,18 @@ public struct ConfigNode: Sendable {
         return nil
     }
 
+    /// The node's content written out without positions: two nodes with the same text say
+    /// the same thing, wherever they sit in the file. A config reload compares channels by
+    /// it, so moving a channel or editing another one leaves it running.
+    public var canonicalText: String {
+        switch content {
+        case .scalar(let text): "\"" + text.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"") + "\""
+        case .mapping(let entries): "{" + entries.map { ConfigNode(.scalar($0.key), at: $0.keyPosition).canonicalText + ":" + $0.value.canonicalText }.joined(separator: ",") + "}"
+        case .sequence(let items): "[" + items.map(\.canonicalText).joined(separator: ",") + "]"
+        case .null: "null"
+        }
+    }
+
     /// A short name of the kind for error messages.
     public var kindDescription: String {
         switch content {

@@ -18,6 +18,18 @@ public enum JSONValue: Sendable, Hashable {
         return nil
     }
 
+    /// The number, if this is a number.
+    public var numberValue: Double? {
+        if case .number(let value) = self { return value }
+        return nil
+    }
+
+    /// The elements, if this is an array.
+    public var arrayValue: [JSONValue]? {
+        if case .array(let value) = self { return value }
+        return nil
+    }
+
     /// The members, if this is an object.
     public var objectValue: [String: JSONValue]? {
         if case .object(let value) = self { return value }

@@ -5,22 +5,30 @@ import Logging
 import ServiceLifecycle
 import UnixSignals
 
-/// Keeps the customer directory current: reloads the CSV file on SIGHUP and when its
-/// modification time or size changes, validates the whole new directory before swapping
-/// it in (a bad file keeps the old one and logs why), and records a merge for every
-/// provisional customer a new entry adopts — at startup too.
+/// Keeps the customer directory current: reloads the CSV file when its modification time
+/// or size changes (and on SIGHUP, when no ``ConfigReloader`` owns that signal), validates
+/// the whole new directory before swapping it in (a bad file keeps the old one and logs
+/// why), and records a merge for every provisional customer a new entry adopts — at
+/// startup too.
 public struct DirectoryReloader: Service {
-    let settings: CustomerSettings
+    private let live: LiveValue<CustomerSettings>
+    var settings: CustomerSettings { live.current }
     let router: EventRouter
     let log: any EventLog
     let ids: EventIDGenerator
     let logger: Logger
     /// How often the file's modification time is checked.
     let pollInterval: Duration
+    /// Whether SIGHUP reloads the directory; off when the whole config reloads on it.
+    let handlesSIGHUP: Bool
 
     /// Creates a reloader.
-    public init(settings: CustomerSettings, router: EventRouter, log: any EventLog, ids: EventIDGenerator, logger: Logger, pollInterval: Duration = .seconds(2)) {
-        self.settings = settings
+    public init(
+        settings: CustomerSettings, router: EventRouter, log: any EventLog, ids: EventIDGenerator, logger: Logger,
+        pollInterval: Duration = .seconds(2), handlesSIGHUP: Bool = true
+    ) {
+        self.live = LiveValue(settings)
+        self.handlesSIGHUP = handlesSIGHUP
         self.router = router
         self.log = log
         self.ids = ids
@@ -28,34 +36,49 @@ public struct DirectoryReloader: Service {
         self.pollInterval = pollInterval
     }
 
+    /// Switches to the settings of a reloaded config (its directory is already loaded and
+    /// in the router): the file watched from now on is the new `customers.file`.
+    public func replace(settings: CustomerSettings) {
+        live.replace(with: settings)
+    }
+
     public func run() async throws {
         await recordMerges(router.directory)
-        let file = settings.file
-        if let file {
-            logger.info("customer directory: \(router.directory.customers.count) customers; reloading \(file) on SIGHUP and when it changes")
+        if let file = settings.file {
+            logger.info("customer directory: \(router.directory.customers.count) customers; reloading \(file) when it changes")
         }
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
-                // SIGHUP is always trapped, so a habitual `kill -HUP` never ends the gateway.
-                group.addTask {
-                    for await _ in await UnixSignalsSequence(trapping: .sighup) {
-                        if file == nil {
-                            self.logger.notice("SIGHUP: there is no customers.file to reload; nothing to do")
-                        } else {
-                            await self.reload(reason: "SIGHUP")
+                // When this owns SIGHUP it traps it always, so a habitual `kill -HUP` never ends the gateway.
+                if handlesSIGHUP {
+                    group.addTask {
+                        for await _ in await UnixSignalsSequence(trapping: .sighup) {
+                            if self.settings.file == nil {
+                                self.logger.notice("SIGHUP: there is no customers.file to reload; nothing to do")
+                            } else {
+                                await self.reload(reason: "SIGHUP")
+                            }
                         }
                     }
                 }
-                if let file {
-                    group.addTask {
-                        var stamp = Self.stamp(of: file)
-                        while !Task.isCancelled {
-                            try? await Task.sleep(for: self.pollInterval)
-                            let now = Self.stamp(of: file)
-                            if now != stamp {
-                                stamp = now
-                                await self.reload(reason: "\(file) changed")
-                            }
+                group.addTask {
+                    var watched = self.settings.file
+                    var stamp = watched.flatMap(Self.stamp(of:))
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: self.pollInterval)
+                        let file = self.settings.file
+                        guard let file else {
+                            watched = nil
+                            continue
+                        }
+                        let now = Self.stamp(of: file)
+                        // A new file named by a config reload was loaded with it: watch it from here.
+                        if file != watched {
+                            watched = file
+                            stamp = now
+                        } else if now != stamp {
+                            stamp = now
+                            await self.reload(reason: "\(file) changed")
                         }
                     }
                 }
@@ -63,6 +86,11 @@ public struct DirectoryReloader: Service {
                 group.cancelAll()
             }
         }
+    }
+
+    /// Records the merges a directory loaded elsewhere (by a config reload) implies.
+    public func adopt(_ directory: CustomerDirectory) async {
+        await recordMerges(directory)
     }
 
     /// Loads and validates the directory; swaps it in only when it is valid.

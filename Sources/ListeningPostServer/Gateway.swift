@@ -8,29 +8,56 @@ import Metrics
 import NIOCore
 import Prometheus
 import ServiceLifecycle
+import Synchronization
 
 /// A gateway assembled from a config: the durable log, the stream hub, every channel's
 /// adapter under a supervisor, and the HTTP application that serves them — one
 /// `ServiceGroup` (the application's). Its order makes shutdown safe: the HTTP server stops
 /// taking requests and drains first, then the adapters stop, and the log, listed first,
 /// commits what is queued and closes last.
+///
+/// What a config reload replaces is one ``Generation``: the channels, senders and pushers
+/// (run by the ``ServiceFleet``), the HTTP routes and the rules. The log, the hub and the
+/// projections are the process's and stay.
 public final class Gateway: Sendable {
-    /// The validated config.
-    public let config: GatewayConfig
+    /// What one config built: replaced whole by ``reload(to:)``.
+    public struct Generation: Sendable {
+        /// 1 at start, one more at each applied reload.
+        public var number: Int
+        /// When it was applied.
+        public var appliedAt: Date
+        /// The validated config.
+        public var config: GatewayConfig
+        /// The channels as built, in config order.
+        public var channels: [ChannelAssembly.Channel]
+        /// One supervisor per channel, in config order.
+        public var supervisors: [AdapterSupervisor]
+        /// One sender per channel that can send.
+        public var senders: [OutboxSender]
+        /// One pusher per subscriber with `webhook:` push, by subscriber name.
+        public var pushers: [String: WebhookPusher]
+        /// What each fleet member was built from, by fleet key.
+        var members: [String: (fingerprint: String, services: [any Service])]
+    }
+
+    /// The config in force.
+    public var config: GatewayConfig { generation.config }
+    /// The generation in force.
+    public var generation: Generation { state.withLock { $0 } }
     /// The durable log.
     public let log: SQLiteEventLog
     /// Live fan-out of committed events.
     public let hub: StreamHub
     /// One supervisor per channel, in config order.
-    public let supervisors: [AdapterSupervisor]
+    public var supervisors: [AdapterSupervisor] { generation.supervisors }
     /// The channels as built.
-    public let channels: [ChannelAssembly.Channel]
+    public var channels: [ChannelAssembly.Channel] { generation.channels }
     /// Enrichment and routing, with the live customer directory.
     public let router: EventRouter
     /// Keeps the directory current and records merges.
     public let directoryReloader: DirectoryReloader
     /// One pusher per subscriber with `webhook:` push, by subscriber name.
-    public let pushers: [String: WebhookPusher]
+    public var pushers: [String: WebhookPusher] { generation.pushers }
     /// Every NPS answer in the log, for `GET /v1/nps` and the gauges.
     public let nps: NPSProjection
     /// Every case, for the case API, the loop metrics and the timers.
@@ -40,20 +67,32 @@ public final class Gateway: Sendable {
     /// Every outgoing message.
     public let outbox: OutboxProjection
     /// One sender per channel that can send.
-    public let senders: [OutboxSender]
+    public var senders: [OutboxSender] { generation.senders }
     /// Addresses the gateway must not send to.
     public let suppressions: SuppressionList
     /// Prometheus registry behind `/metrics`.
     public let metricsRegistry: PrometheusCollectorRegistry
     let metricsFactory: PrometheusMetricsFactory
     let logger: Logger
+    let registry: AdapterRegistry
+    let clock: any AdapterClock
+    let ids: EventIDGenerator
+    /// The channels, senders and pushers now running.
+    let fleet: ServiceFleet
+    private let state: Mutex<Generation>
+    /// The HTTP routes of the generation in force, once ``application(onServerRunning:)`` built them.
+    private let responder = Mutex<SwitchingResponder?>(nil)
+    private let streamAccess: LiveValue<StreamAccess>
+    /// One reload at a time: each diffs against the generation the previous one left.
+    private let reloading = AsyncSerialGate()
 
     /// Opens the log and builds every adapter. Throws ``ConfigErrors`` for adapter config
     /// problems, or the log's error if the data directory cannot be used.
     public static func assemble(
         config: GatewayConfig, registry: AdapterRegistry, logger: Logger,
         metricsRegistry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
-        clock: any AdapterClock = SystemAdapterClock()
+        clock: any AdapterClock = SystemAdapterClock(),
+        handlesSIGHUP: Bool = true
     ) async throws -> Gateway {
         var factory = PrometheusMetricsFactory(registry: metricsRegistry)
         factory.defaultDurationHistogramBuckets = [
@@ -102,67 +141,168 @@ public final class Gateway: Sendable {
             await log.close()
             throw error
         }
-        let channels: [ChannelAssembly.Channel]
+        let reloader = DirectoryReloader(settings: config.customers, router: router, log: log, ids: ids, logger: logger, handlesSIGHUP: handlesSIGHUP)
+        let gauges = NPSGauges(factory: factory, window: config.nps.window)
+        let nps = NPSProjection(hub: hub, logger: logger, onChange: { gauges.update($0) })
+        let gateway = Gateway(
+            config: config, log: log, hub: hub, router: router, directoryReloader: reloader, nps: nps, cases: cases,
+            caseTimers: CaseTimers(projection: cases, log: log, logger: logger), outbox: outbox, suppressions: suppressions,
+            metricsRegistry: metricsRegistry, metricsFactory: factory, logger: logger, registry: registry, clock: clock, ids: ids)
+        let first: Generation
         do {
-            channels = try ChannelAssembly.instantiate(config, registry: registry) { declaration in
+            first = try gateway.build(config, number: 1, previous: nil)
+        } catch {
+            await log.close()
+            throw error
+        }
+        gateway.state.withLock { $0 = first }
+        gateway.streamAccess.replace(with: StreamAccess(streamNames: config.streamNames, authenticator: SubscriberAuthenticator(subscribers: config.subscribers)))
+        for (key, member) in first.members.sorted(by: { $0.key < $1.key }) {
+            gateway.fleet.start(key: key, fingerprint: member.fingerprint, services: member.services)
+        }
+        return gateway
+    }
+
+    private init(
+        config: GatewayConfig, log: SQLiteEventLog, hub: StreamHub, router: EventRouter, directoryReloader: DirectoryReloader, nps: NPSProjection,
+        cases: CaseProjection, caseTimers: CaseTimers, outbox: OutboxProjection, suppressions: SuppressionList,
+        metricsRegistry: PrometheusCollectorRegistry, metricsFactory: PrometheusMetricsFactory, logger: Logger,
+        registry: AdapterRegistry, clock: any AdapterClock, ids: EventIDGenerator
+    ) {
+        self.log = log
+        self.hub = hub
+        self.router = router
+        self.directoryReloader = directoryReloader
+        self.nps = nps
+        self.cases = cases
+        self.caseTimers = caseTimers
+        self.outbox = outbox
+        self.suppressions = suppressions
+        self.metricsRegistry = metricsRegistry
+        self.metricsFactory = metricsFactory
+        self.logger = logger
+        self.registry = registry
+        self.clock = clock
+        self.ids = ids
+        self.fleet = ServiceFleet(logger: logger)
+        self.state = Mutex(Generation(number: 0, appliedAt: Date(), config: config, channels: [], supervisors: [], senders: [], pushers: [:], members: [:]))
+        self.streamAccess = LiveValue(StreamAccess(streamNames: [], authenticator: SubscriberAuthenticator(subscribers: [])))
+    }
+
+    /// Builds every part a config names, reusing from `previous` each channel, sender and
+    /// pusher whose settings did not change (so it keeps running untouched). Throws every
+    /// problem only the built adapters reveal, exactly as `check` does.
+    private func build(_ config: GatewayConfig, number: Int, previous: Generation?) throws(ConfigErrors) -> Generation {
+        let log = self.log, ids = self.ids, router = self.router, clock = self.clock, logger = self.logger, factory = self.metricsFactory
+        let built = try ChannelAssembly.instantiate(config, registry: registry) { declaration in
             var channelLogger = logger
             channelLogger[metadataKey: "channel"] = "\(declaration.id)"
             let metrics = ChannelMetrics(channel: declaration.id, factory: factory)
             let sink = ChannelSink(channel: declaration.identity, log: log, ids: ids, metrics: metrics, router: router)
             return AdapterContext(channel: declaration.identity, logger: channelLogger, metrics: metrics, sink: sink, clock: clock, http: AsyncHTTPOutboundClient())
-            }
-        } catch {
-            await log.close()
-            throw error
         }
-        let supervisors = channels.map {
-            AdapterSupervisor(channel: $0.declaration.id, adapter: $0.adapter, context: $0.context)
+        var members: [String: (fingerprint: String, services: [any Service])] = [:]
+        var channels: [ChannelAssembly.Channel] = []
+        var supervisors: [AdapterSupervisor] = []
+        for candidate in built {
+            let id = candidate.declaration.id
+            let index = previous?.channels.firstIndex { $0.declaration.id == id && $0.declaration.fingerprint == candidate.declaration.fingerprint }
+            // An unchanged channel keeps its running adapter; the one just built only proved the config.
+            let channel = index.map { previous!.channels[$0] } ?? candidate
+            let supervisor = index.map { previous!.supervisors[$0] } ?? AdapterSupervisor(channel: id, adapter: channel.adapter, context: channel.context)
+            channels.append(channel)
+            supervisors.append(supervisor)
+            members[Self.channelKey(id)] = (channel.declaration.fingerprint, [supervisor])
         }
-        var pushers: [String: WebhookPusher] = [:]
-        for subscriber in config.subscribers where subscriber.push != nil {
-            pushers[subscriber.name] = try WebhookPusher(
-                subscriber: subscriber, hub: hub, log: log, http: AsyncHTTPOutboundClient(), logger: logger, metricsFactory: factory)
-        }
-        // One sender per channel whose adapter can send.
         var senders: [OutboxSender] = []
         for channel in channels {
             guard let sender = channel.adapter as? any ChannelSender, sender.canSend else { continue }
             let id = channel.declaration.id
-            senders.append(OutboxSender(
-                channel: id, sender: sender, projection: outbox, log: log, logger: logger, retrySchedule: config.outbox.retrySchedule,
-                rateLimit: config.outbox.rateLimits[id], suppressions: suppressions))
+            let key = Self.senderKey(id)
+            let fingerprint = "\(channel.declaration.fingerprint) retry=\(config.outbox.retrySchedule) rate=\(String(describing: config.outbox.rateLimits[id]))"
+            let outboxSender = previous?.members[key].flatMap { $0.fingerprint == fingerprint ? $0.services.first as? OutboxSender : nil }
+                ?? OutboxSender(
+                    channel: id, sender: sender, projection: outbox, log: log, logger: logger, retrySchedule: config.outbox.retrySchedule,
+                    rateLimit: config.outbox.rateLimits[id], suppressions: suppressions)
+            senders.append(outboxSender)
+            members[key] = (fingerprint, [outboxSender])
         }
-        let reloader = DirectoryReloader(settings: config.customers, router: router, log: log, ids: ids, logger: logger)
-        let gauges = NPSGauges(factory: factory, window: config.nps.window)
-        let nps = NPSProjection(hub: hub, logger: logger, onChange: { gauges.update($0) })
-        return Gateway(
-            config: config, log: log, hub: hub, supervisors: supervisors, channels: channels, router: router, directoryReloader: reloader,
-            pushers: pushers, nps: nps, cases: cases, caseTimers: CaseTimers(projection: cases, log: log, logger: logger), outbox: outbox, senders: senders, suppressions: suppressions,
-            metricsRegistry: metricsRegistry, metricsFactory: factory, logger: logger)
+        var pushers: [String: WebhookPusher] = [:]
+        var errors: [ConfigError] = []
+        for subscriber in config.subscribers {
+            guard let push = subscriber.push else { continue }
+            let key = Self.pushKey(subscriber.name)
+            let fingerprint = "\(push.url) \(push.stream) \(push.secret.value) \(push.retrySchedule) \(push.timeout)"
+            if let running = previous?.members[key], running.fingerprint == fingerprint, let pusher = running.services.first as? WebhookPusher {
+                pushers[subscriber.name] = pusher
+            } else {
+                do {
+                    pushers[subscriber.name] = try WebhookPusher(
+                        subscriber: subscriber, hub: hub, log: log, http: AsyncHTTPOutboundClient(), logger: logger, metricsFactory: factory)
+                } catch {
+                    errors.append(ConfigError(path: "subscribers[\(subscriber.name)].webhook", position: subscriber.position, message: "\(error)"))
+                    continue
+                }
+            }
+            members[key] = (fingerprint, [pushers[subscriber.name]!])
+        }
+        if !errors.isEmpty { throw ConfigErrors(errors) }
+        return Generation(
+            number: number, appliedAt: Date(), config: config, channels: channels, supervisors: supervisors, senders: senders,
+            pushers: pushers, members: members)
     }
 
-    private init(
-        config: GatewayConfig, log: SQLiteEventLog, hub: StreamHub, supervisors: [AdapterSupervisor], channels: [ChannelAssembly.Channel],
-        router: EventRouter, directoryReloader: DirectoryReloader, pushers: [String: WebhookPusher], nps: NPSProjection,
-        cases: CaseProjection, caseTimers: CaseTimers, outbox: OutboxProjection, senders: [OutboxSender], suppressions: SuppressionList, metricsRegistry: PrometheusCollectorRegistry, metricsFactory: PrometheusMetricsFactory, logger: Logger
-    ) {
-        self.config = config
-        self.log = log
-        self.hub = hub
-        self.supervisors = supervisors
-        self.channels = channels
-        self.router = router
-        self.directoryReloader = directoryReloader
-        self.pushers = pushers
-        self.nps = nps
-        self.cases = cases
-        self.caseTimers = caseTimers
-        self.outbox = outbox
-        self.senders = senders
-        self.suppressions = suppressions
-        self.metricsRegistry = metricsRegistry
-        self.metricsFactory = metricsFactory
-        self.logger = logger
+    static func channelKey(_ id: String) -> String { "channel:\(id)" }
+    static func senderKey(_ id: String) -> String { "sender:\(id)" }
+    static func pushKey(_ name: String) -> String { "push:\(name)" }
+
+    /// Applies a validated config while the gateway runs. Every problem is thrown before
+    /// anything changes. Then the channels, senders and pushers that were removed or changed
+    /// stop (gracefully: what they hold commits), the rules, tokens, templates and routes
+    /// switch over, and the added or changed ones start. Unchanged ones keep running.
+    ///
+    /// `server`, `store`, `logging` and `nps` are read once at start: a change there is
+    /// reported in ``ReloadReport/needsRestart`` and takes effect at the next start.
+    public func reload(to proposed: GatewayConfig) async throws(ConfigErrors) -> ReloadReport {
+        try await reloading.run { () throws(ConfigErrors) -> ReloadReport in
+            let old = generation
+            var config = proposed
+            var needsRestart: [String] = []
+            if config.server != old.config.server { needsRestart.append("server") }
+            if config.store != old.config.store { needsRestart.append("store") }
+            if config.logging != old.config.logging { needsRestart.append("logging") }
+            if config.nps != old.config.nps { needsRestart.append("nps") }
+            config.server = old.config.server
+            config.store = old.config.store
+            config.logging = old.config.logging
+            config.nps = old.config.nps
+            let next = try build(config, number: old.number + 1, previous: old)
+
+            let stale = old.members.keys.filter { next.members[$0]?.fingerprint != old.members[$0]?.fingerprint }
+            let fresh = next.members.keys.filter { old.members[$0]?.fingerprint != next.members[$0]?.fingerprint }
+            await fleet.stop(keys: stale)
+            state.withLock { $0 = next }
+            router.replace(rules: config.routing, cases: config.cases)
+            router.replace(directory: config.customers.directory)
+            cases.replace(settings: config.cases)
+            directoryReloader.replace(settings: config.customers)
+            streamAccess.replace(with: StreamAccess(streamNames: config.streamNames, authenticator: SubscriberAuthenticator(subscribers: config.subscribers)))
+            responder.withLock { $0?.replace(with: makeRouter(next).buildResponder()) }
+            for key in fresh.sorted() {
+                if let member = next.members[key] { fleet.start(key: key, fingerprint: member.fingerprint, services: member.services) }
+            }
+            await directoryReloader.adopt(config.customers.directory)
+
+            let oldIds = Set(old.channels.map(\.declaration.id)), newIds = Set(next.channels.map(\.declaration.id))
+            let restarted = next.channels.map(\.declaration.id).filter { oldIds.contains($0) && stale.contains(Self.channelKey($0)) }
+            return ReloadReport(
+                generation: next.number,
+                added: next.channels.map(\.declaration.id).filter { !oldIds.contains($0) },
+                removed: old.channels.map(\.declaration.id).filter { !newIds.contains($0) },
+                restarted: restarted,
+                unchanged: next.channels.map(\.declaration.id).filter { oldIds.contains($0) && !restarted.contains($0) },
+                needsRestart: needsRestart)
+        }
     }
 
     /// Streams a subscriber may read: `all`, one per channel, the declared ones and the
@@ -171,13 +311,17 @@ public final class Gateway: Sendable {
 
     /// Runs until SIGTERM or SIGINT, then shuts down gracefully: in-flight requests finish,
     /// adapters stop, the log commits what is queued.
-    public func run() async throws {
-        try await application().runService()
+    public func run(extraServices: [any Service] = []) async throws {
+        try await application(extraServices: extraServices).runService()
     }
 
-    /// The HTTP application with the log and adapters as its services.
-    /// - Parameter onServerRunning: called with the bound port once listening.
-    public func application(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+    /// The HTTP routes one generation serves: its channels' endpoints, and the API with its
+    /// tokens, streams and templates.
+    private func makeRouter(_ generation: Generation) -> Router<BasicRequestContext> {
+        let config = generation.config
+        let channels = generation.channels
+        let senders = generation.senders
+        let streamNames = config.streamNames
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: ProblemMiddleware())
         for channel in channels {
@@ -191,15 +335,16 @@ public final class Gateway: Sendable {
             hub: hub, streamNames: streamNames, authenticator: authenticator, heartbeat: config.server.sseHeartbeat,
             subscribers: { stream in Meter(label: "listening_post_subscribers", dimensions: [("stream", stream), ("transport", "sse")], factory: factory) })
         router.get("/v1/streams/{stream}/events", use: streams.respond)
+        let hub = self.hub
         router.get("/v1/streams") { request, _ in
             let subscriber = try authenticator.authenticate(request)
             var list: [JSONValue] = []
-            for name in self.streamNames.sorted() where subscriber.grants(name) {
-                list.append(["name": .string(name), "head": .number(Double(try await self.hub.head(stream: name)))])
+            for name in streamNames.sorted() where subscriber.grants(name) {
+                list.append(["name": .string(name), "head": .number(Double(try await hub.head(stream: name)))])
             }
             return Response.json(.ok, ["streams": .array(list)])
         }
-        DeadLetterRoutes(log: log, authenticator: authenticator, pushers: pushers).register(on: router)
+        DeadLetterRoutes(log: log, authenticator: authenticator, pushers: generation.pushers).register(on: router)
         if config.nps.enabled {
             NPSRoutes(projection: nps, hub: hub, authenticator: authenticator, settings: config.nps).register(on: router)
         }
@@ -218,22 +363,35 @@ public final class Gateway: Sendable {
         LoopRoutes(cases: cases, nps: config.nps.enabled ? nps : nil, hub: hub, authenticator: operators, defaultWindow: config.nps.window).register(on: router)
         HealthRoutes(gateway: self).register(on: router)
         ConsoleRoutes().register(on: router)
+        return router
+    }
+
+    /// The HTTP application with the log and adapters as its services.
+    /// - Parameter onServerRunning: called with the bound port once listening.
+    public func application(
+        extraServices: [any Service] = [], onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        let generation = self.generation
+        let config = generation.config
+        let http = SwitchingResponder(makeRouter(generation).buildResponder())
+        responder.withLock { $0 = http }
+        let factory = self.metricsFactory
 
         // WebSocket upgrades have a router of their own, as hummingbird-websocket asks.
         let webSocketRouter = Router(context: BasicWebSocketRequestContext.self)
         webSocketRouter.add(middleware: ProblemMiddleware())
         StreamWebSocketResponder(
-            hub: hub, log: log, streamNames: streamNames, authenticator: authenticator, heartbeat: config.server.sseHeartbeat,
+            hub: hub, log: log, access: streamAccess, heartbeat: config.server.sseHeartbeat,
             subscribers: { stream in Meter(label: "listening_post_subscribers", dimensions: [("stream", stream), ("transport", "websocket")], factory: factory) }
         ).register(on: webSocketRouter)
 
         let logger = self.logger
-        // Order: the log first so it stops last; pushers and the reloader before the
-        // adapters, which stop first and drain into a live log.
+        // Order: the log first so it stops last; the reloaders before the fleet, whose
+        // adapters stop first and drain into a live log.
         let loopGauges = LoopGauges(cases: cases, nps: config.nps.enabled ? nps : nil, hub: hub, factory: metricsFactory, window: config.nps.window)
-        let services: [any Service] = [log] + (config.nps.enabled ? [nps] : []) + [caseTimers, loopGauges, directoryReloader] + senders + pushers.keys.sorted().compactMap { pushers[$0] } + supervisors
+        let services: [any Service] = [log] + (config.nps.enabled ? [nps] : []) + [caseTimers, loopGauges, directoryReloader] + extraServices + [fleet]
         return Application(
-            router: router,
+            responder: http,
             server: .eventLoopBound(
                 webSocketRouter: webSocketRouter, idleTimeout: config.server.idleTimeout,
                 limit: ConnectionLimit(maximum: config.server.maxConnections, factory: factory, logger: logger)),
@@ -241,7 +399,7 @@ public final class Gateway: Sendable {
             services: services,
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0
-                logger.info("listening on http://\(self.config.server.host):\(port)")
+                logger.info("listening on http://\(config.server.host):\(port)")
                 await onServerRunning(port)
             },
             logger: logger)

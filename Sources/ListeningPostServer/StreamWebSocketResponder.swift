@@ -18,8 +18,8 @@ import Synchronization
 struct StreamWebSocketResponder: Sendable {
     let hub: StreamHub
     let log: any EventLog
-    let streamNames: Set<String>
-    let authenticator: SubscriberAuthenticator
+    /// The streams and tokens in force: a reload replaces them for the next upgrade.
+    let access: LiveValue<StreamAccess>
     let heartbeat: Duration
     let subscribers: @Sendable (String) -> Meter
     let batchSize = 256
@@ -29,12 +29,14 @@ struct StreamWebSocketResponder: Sendable {
     func register(on router: Router<BasicWebSocketRequestContext>) {
         router.ws("/v1/streams/{stream}/ws") { request, context in
             let stream = try context.parameters.require("stream")
-            _ = try authenticator.authorize(request, stream: stream, existing: streamNames)
+            let access = self.access.current
+            _ = try access.authenticator.authorize(request, stream: stream, existing: access.streamNames)
             _ = try Self.requestedStart(request)
             return .upgrade([:])
         } onUpgrade: { inbound, outbound, context in
             let stream = try context.requestContext.parameters.require("stream")
-            let subscriber = try authenticator.authorize(context.request, stream: stream, existing: streamNames)
+            let access = self.access.current
+            let subscriber = try access.authenticator.authorize(context.request, stream: stream, existing: access.streamNames)
             let key = Self.cursorKey(subscriber: subscriber.name, stream: stream)
             let start: Int64
             if let after = try Self.requestedStart(context.request) {

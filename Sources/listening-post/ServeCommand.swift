@@ -24,7 +24,7 @@ struct ServeCommand: AsyncParsableCommand {
         Self.raiseOpenFilesLimit(for: config.server.maxConnections, logger: logger)
         let gateway: Gateway
         do {
-            gateway = try await Gateway.assemble(config: config, registry: .builtin, logger: logger)
+            gateway = try await Gateway.assemble(config: config, registry: .builtin, logger: logger, handlesSIGHUP: false)
         } catch let error as ConfigErrors {
             ConfigReport.printErrors(ConfigFileError(file: options.config, errors: error.errors), redactor: redactor)
             throw ExitCode(2)
@@ -33,7 +33,8 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         logger.info("starting", metadata: ["channels": "\(config.channels.count)", "store": "\(config.store.dataDirectory)"])
-        try await gateway.run()
+        // SIGHUP re-reads the whole file (the customer directory with it).
+        try await gateway.run(extraServices: [ConfigReloader(gateway: gateway, file: options.config, redactor: redactor)])
     }
 
     /// Raises the soft open-files limit to the hard one, as nginx's `worker_rlimit_nofile`

@@ -16,7 +16,7 @@ public struct CaseBook: Sendable {
     /// case was reopened); they are checked against the case when they come due.
     private var timers = Heap<CaseTimer>()
     /// How long before a due time a warning comes; `nil`: no warnings.
-    public let warningLead: TimeInterval?
+    public var warningLead: TimeInterval?
 
     /// An empty book.
     public init(warningLead: TimeInterval? = nil) {

@@ -76,8 +76,8 @@ public struct CasePlanner: Sendable {
                     }
                 }
             }
-            for index in signal.matchedRules where !joinedRules.contains(settings.rules[index].name) {
-                let rule = settings.rules[index]
+            for name in signal.matchedRules where !joinedRules.contains(name) {
+                guard let rule = settings.rules.first(where: { $0.name == name }) else { continue }
                 let subject = CaseSubject(id: ids.next(), rule: rule.name, cycle: 1, customer: signal.customer, segment: signal.segment, channel: signal.channel)
                 var details: [String: JSONValue] = [
                     "message": .string(signal.eventId), "openedAt": .time(signal.at), "preferredChannel": .string(signal.preferredChannel),

@@ -11,9 +11,10 @@ import Synchronization
 /// It is also the log's ``FollowUpPlanner``: inside each transaction it plans what the new
 /// messages do to cases against the book as committed so far.
 public final class CaseProjection: FollowUpPlanner, Sendable {
-    /// The rules and standards.
-    public let settings: CaseSettings
-    private let planner: CasePlanner
+    /// The rules and standards now in force (a config reload replaces them; cases already
+    /// open keep the due times their events carry).
+    public var settings: CaseSettings { planner.withLock { $0.settings } }
+    private let planner: Mutex<CasePlanner>
     private let book: Mutex<CaseBook>
     private let now: @Sendable () -> Date
     private let ids: EventIDGenerator
@@ -26,8 +27,7 @@ public final class CaseProjection: FollowUpPlanner, Sendable {
 
     /// Creates an empty projection.
     public init(settings: CaseSettings, now: @escaping @Sendable () -> Date = Date.init, ids: EventIDGenerator = EventIDGenerator()) {
-        self.settings = settings
-        self.planner = CasePlanner(settings: settings, ids: ids)
+        self.planner = Mutex(CasePlanner(settings: settings, ids: ids))
         self.book = Mutex(CaseBook(warningLead: settings.warningBefore.map { TimeInterval($0.components.seconds) }))
         self.now = now
         self.ids = ids
@@ -35,8 +35,17 @@ public final class CaseProjection: FollowUpPlanner, Sendable {
 
     public var followUpChannel: String { CaseEvent.logChannel }
 
+    /// Switches to new rules and standards: messages planned from now on use them, and
+    /// timers scheduled from now on warn with the new lead.
+    public func replace(settings: CaseSettings) {
+        planner.withLock { $0 = CasePlanner(settings: settings, ids: ids) }
+        book.withLock { $0.warningLead = settings.warningBefore.map { TimeInterval($0.components.seconds) } }
+        timersChanged.signal()
+    }
+
     public func followUps(to signals: [CaseSignal]) -> [PreparedEvent] {
         let time = now().wholeMilliseconds
+        let planner = self.planner.withLock { $0 }
         let events = book.withLock { planner.plan(signals, book: $0, now: time) }
         planned.withLock { planned in
             planned.removeAll(keepingCapacity: true)

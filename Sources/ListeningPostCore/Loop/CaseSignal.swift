@@ -26,8 +26,10 @@ public struct CaseSignal: Sendable {
     public var isAutoReply: Bool
     /// The author as the message names them: where an answer on that channel would go.
     public var author: Author
-    /// Indexes into ``CaseSettings/rules`` of the rules it matched.
-    public var matchedRules: [Int]
+    /// The names of the case rules it matched. Names, not indexes: a config reload between
+    /// routing and planning may reorder or remove rules, and the planner skips a name it no
+    /// longer has.
+    public var matchedRules: [String]
     /// Its thread on its channel (an email's Message-ID and References), to answer in it.
     public var thread: ThreadReference?
 }
@@ -37,7 +39,7 @@ extension CaseSettings {
     /// off, or a message from nobody that matched no rule.
     public func signal(for routed: RoutedEvent) -> CaseSignal? {
         guard isEnabled else { return nil }
-        let matched = rules.indices.filter { rules[$0].condition.matches(routed.facts) }
+        let matched = rules.filter { $0.condition.matches(routed.facts) }.map(\.name)
         let data = routed.event.data
         guard !matched.isEmpty || data.customer != nil else { return nil }
         // Most texts are short: share the event's string rather than copy it.
