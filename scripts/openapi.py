@@ -211,8 +211,11 @@ paths["/v1/survey-prompts"] = {"post": {
         "id": {"type": "string"}, "duplicate": {"type": "boolean"}, "customer": {"type": "string"}}}, status="202"),
                   **operator_errors, "503": problem("Could not be stored; retry.")}}}
 
-schemas["Readiness"] = {"type": "object", "required": ["status", "log", "channels"], "properties": {
+schemas["Readiness"] = {"type": "object", "required": ["status", "log", "channels", "config"], "properties": {
     "status": {"enum": ["ready", "degraded", "unready"]}, "log": {"enum": ["writable", "unwritable"]},
+    "config": {"type": "object", "required": ["generation", "applied_at"],
+               "description": "The config in force: generation 1 at start, one more at each applied reload (SIGHUP, `listening-post reload`).",
+               "properties": {"generation": {"type": "integer", "minimum": 1}, "applied_at": {"type": "string", "format": "date-time"}}},
     "channels": {"type": "object", "additionalProperties": {"type": "object", "required": ["status"], "properties": {
         "status": {"enum": ["starting", "running", "failing", "stopped"]}, "error": {"type": "string"}}}}}}
 

@@ -103,7 +103,7 @@ public final class ConfigReloader: Service, Sendable {
         lastSuccessful.record(0)
         writeStatus([
             "attempt": .number(Double(attempt)), "result": "rejected", "generation": .number(Double(gateway.generation.number)),
-            "problems": .array(lines.map(JSONValue.string)),
+            "problems": .array(lines.map(JSONValue.string)), "count": .number(Double(count)),
         ])
         return false
     }

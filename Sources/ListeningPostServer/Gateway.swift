@@ -288,6 +288,8 @@ public final class Gateway: Sendable {
             directoryReloader.replace(settings: config.customers)
             streamAccess.replace(with: StreamAccess(streamNames: config.streamNames, authenticator: SubscriberAuthenticator(subscribers: config.subscribers)))
             responder.withLock { $0?.replace(with: makeRouter(next).buildResponder()) }
+            // Idle streams check their token now, not at their next heartbeat.
+            for stream in old.config.streamNames { hub.interruptWaiters(stream: stream) }
             for key in fresh.sorted() {
                 if let member = next.members[key] { fleet.start(key: key, fingerprint: member.fingerprint, services: member.services) }
             }
@@ -332,7 +334,7 @@ public final class Gateway: Sendable {
         let authenticator = SubscriberAuthenticator(subscribers: config.subscribers)
         let factory = self.metricsFactory
         let streams = StreamEventsResponder(
-            hub: hub, streamNames: streamNames, authenticator: authenticator, heartbeat: config.server.sseHeartbeat,
+            hub: hub, access: streamAccess, heartbeat: config.server.sseHeartbeat,
             subscribers: { stream in Meter(label: "listening_post_subscribers", dimensions: [("stream", stream), ("transport", "sse")], factory: factory) })
         router.get("/v1/streams/{stream}/events", use: streams.respond)
         let hub = self.hub

@@ -56,7 +56,11 @@ struct HealthRoutes: Sendable {
         let writable = gateway.log.isWritable
         let ready = writable && started
         let status = ready ? (degraded ? "degraded" : "ready") : "unready"
-        return .json(ready ? .ok : .serviceUnavailable, ["status": .string(status), "log": .string(writable ? "writable" : "unwritable"), "channels": .object(channels)])
+        let generation = gateway.generation
+        let config: JSONValue = ["generation": .number(Double(generation.number)), "applied_at": .string(RFC3339.string(from: generation.appliedAt))]
+        return .json(
+            ready ? .ok : .serviceUnavailable,
+            ["status": .string(status), "log": .string(writable ? "writable" : "unwritable"), "channels": .object(channels), "config": config])
     }
 }
 

@@ -13,8 +13,9 @@ import Synchronization
 /// or repeated across a reconnect because the offset is the cursor.
 struct StreamEventsResponder: Sendable {
     let hub: StreamHub
-    let streamNames: Set<String>
-    let authenticator: SubscriberAuthenticator
+    /// The streams and tokens in force; a reload that revokes this connection's token (or
+    /// removes its stream) ends the stream, so the client's reconnect hears 401 or 404.
+    let access: LiveValue<StreamAccess>
     let heartbeat: Duration
     let subscribers: @Sendable (String) -> Meter
     /// Entries read per wake-up; bounds memory per subscriber.
@@ -22,7 +23,9 @@ struct StreamEventsResponder: Sendable {
 
     @Sendable func respond(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let stream = try context.parameters.require("stream")
-        _ = try authenticator.authorize(request, stream: stream, existing: streamNames)
+        let current = access.current
+        let subscriber = try current.authenticator.authorize(request, stream: stream, existing: current.streamNames)
+        let access = self.access
         let start = try await startOffset(request, stream: stream)
         let hub = self.hub, heartbeat = self.heartbeat, batchSize = self.batchSize
         let meter = subscribers(stream)
@@ -37,9 +40,10 @@ struct StreamEventsResponder: Sendable {
                 defer { meter.decrement() }
                 try await writer.write(ByteBuffer(bytes: ServerSentEvents.retry(milliseconds: 2000)))
                 var cursor = start
+                var watch = LiveValue.Watch(access, subscriber: subscriber, stream: stream)
                 let stopping = Atomic(false)
                 try await withGracefulShutdownHandler {
-                    while !stopping.load(ordering: .relaxed), !Task.isCancelled {
+                    while !stopping.load(ordering: .relaxed), !Task.isCancelled, watch.stillGranted() {
                         if let batch = try await hub.frames(stream: stream, after: cursor, limit: batchSize) {
                             try await writer.write(batch.frames)
                             let full = batch.last - cursor >= Int64(batchSize)

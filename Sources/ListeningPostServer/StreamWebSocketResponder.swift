@@ -29,14 +29,14 @@ struct StreamWebSocketResponder: Sendable {
     func register(on router: Router<BasicWebSocketRequestContext>) {
         router.ws("/v1/streams/{stream}/ws") { request, context in
             let stream = try context.parameters.require("stream")
-            let access = self.access.current
-            _ = try access.authenticator.authorize(request, stream: stream, existing: access.streamNames)
+            let current = self.access.current
+            _ = try current.authenticator.authorize(request, stream: stream, existing: current.streamNames)
             _ = try Self.requestedStart(request)
             return .upgrade([:])
         } onUpgrade: { inbound, outbound, context in
             let stream = try context.requestContext.parameters.require("stream")
-            let access = self.access.current
-            let subscriber = try access.authenticator.authorize(context.request, stream: stream, existing: access.streamNames)
+            let current = self.access.current
+            let subscriber = try current.authenticator.authorize(context.request, stream: stream, existing: current.streamNames)
             let key = Self.cursorKey(subscriber: subscriber.name, stream: stream)
             let start: Int64
             if let after = try Self.requestedStart(context.request) {
@@ -52,7 +52,7 @@ struct StreamWebSocketResponder: Sendable {
             let sent = SentOffset(start)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
-                    try await send(stream: stream, from: start, to: outbound, sent: sent)
+                    try await send(stream: stream, from: start, to: outbound, sent: sent, watch: LiveValue.Watch(self.access, subscriber: subscriber, stream: stream))
                 }
                 group.addTask {
                     try await receiveAcks(inbound, key: key, sent: sent, outbound: outbound)
@@ -64,9 +64,11 @@ struct StreamWebSocketResponder: Sendable {
         }
     }
 
-    private func send(stream: String, from start: Int64, to outbound: WebSocketOutboundWriter, sent: SentOffset) async throws {
+    /// Sends until the client goes, or a reload revokes its token or removes its stream.
+    private func send(stream: String, from start: Int64, to outbound: WebSocketOutboundWriter, sent: SentOffset, watch: LiveValue<StreamAccess>.Watch) async throws {
         var cursor = start
-        while !Task.isCancelled {
+        var watch = watch
+        while !Task.isCancelled, watch.stillGranted() {
             let entries = try await hub.entries(stream: stream, after: cursor, limit: batchSize)
             for entry in entries {
                 var text = "{\"offset\":\(entry.offset),\"stream\":"

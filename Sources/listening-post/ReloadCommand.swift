@@ -52,7 +52,8 @@ struct ReloadCommand: AsyncParsableCommand {
         }
         let problems = (status["problems"]?.arrayValue ?? []).compactMap(\.stringValue)
         for line in problems { printError(line) }
-        printError("\(file): \(problems.count) problem\(problems.count == 1 ? "" : "s"); nothing was changed (still generation \(Int(status["generation"]?.numberValue ?? 0)))")
+        let count = Int(status["count"]?.numberValue ?? Double(problems.count))
+        printError("\(file): \(count) problem\(count == 1 ? "" : "s"); nothing was changed (still generation \(Int(status["generation"]?.numberValue ?? 0)))")
         Foundation.exit(2)
     }
 

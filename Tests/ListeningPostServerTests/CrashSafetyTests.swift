@@ -90,8 +90,8 @@ import TestSupport
         #expect(Int(total) == load.attempted.count, "each attempted key stored exactly once after redelivery")
     }
 
-    static func head(port: Int, stream: String) async throws -> Int64 {
-        let answer = try await GatewayHarness.get(port, "/v1/streams")
+    static func head(port: Int, stream: String, token: String = GatewayHarness.readerToken) async throws -> Int64 {
+        let answer = try await GatewayHarness.get(port, "/v1/streams", token: token)
         let streams = try JSONValue.parse(Array(answer.body.utf8)).objectValue?["streams"]
         guard case .array(let list)? = streams,
             let entry = list.first(where: { $0.objectValue?["name"]?.stringValue == stream }),
