@@ -113,18 +113,22 @@ paths = {
     "/openapi.json": {"get": {"summary": "This document.", "tags": ["health"], "responses": ok("OpenAPI 3.1.", {"type": "object"})}},
     "/v1/streams": {"get": {"summary": "The streams the token may read, with their heads.", "tags": ["streams"], "security": subscriber,
                             "responses": {**ok("Streams.", {"type": "object", "required": ["streams"], "properties": {"streams": {"type": "array", "items": {
-                                "type": "object", "required": ["name", "head"], "properties": {"name": {"type": "string"}, "head": {"type": "number"}}}}}}),
+                                "type": "object", "required": ["name", "head", "oldest"], "properties": {
+                                    "name": {"type": "string"}, "head": {"type": "number"},
+                                    "oldest": {"type": "number", "description": "The oldest offset the stream still has: 1 unless `store.retention` deleted older ones."}}}}}}),
                                           "401": problem("No or unknown bearer token.")}}},
     "/v1/streams/{stream}/events": {"get": {
         "summary": "Server-sent events: `id:` is the stream offset, `data:` the CloudEvent JSON.", "tags": ["streams"], "security": subscriber,
         "parameters": [path_param("stream", "A stream name."), query("after", "Start after this offset (Last-Event-ID wins).", {"type": "integer", "minimum": 0}),
                        {"name": "Last-Event-ID", "in": "header", "required": False, "schema": {"type": "string"}}],
         "responses": {"200": {"description": "An endless event stream.", "content": {"text/event-stream": {"schema": {"type": "string"}}}},
-                      "400": problem("A malformed offset."), **reader_errors, "404": problem("No such stream.")}}},
+                      "400": problem("A malformed offset."), **reader_errors, "404": problem("No such stream."),
+                      "410": problem("The start offset was deleted by `store.retention`; the detail names the oldest kept and where to resume.")}}},
     "/v1/streams/{stream}/ws": {"get": {
         "summary": "The same events over a WebSocket (an upgrade; one JSON text frame per event).", "tags": ["streams"], "security": subscriber,
         "parameters": [path_param("stream", "A stream name.")],
-        "responses": {"101": {"description": "Switching protocols."}, **reader_errors, "404": problem("No such stream.")}}},
+        "responses": {"101": {"description": "Switching protocols."}, **reader_errors, "404": problem("No such stream."),
+                      "410": problem("`?after=` names an offset `store.retention` deleted.")}}},
     "/v1/subscribers/{name}/dead-letters": {
         "get": {"summary": "A push subscriber's dead letters.", "tags": ["streams"], "security": subscriber, "parameters": [path_param("name", "The subscriber.")],
                 "responses": {**ok("Dead letters, oldest first.", {"type": "object", "required": ["deadLetters"], "properties": {"deadLetters": {"type": "array", "items": ref("DeadLetter")}}}),

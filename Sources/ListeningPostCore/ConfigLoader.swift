@@ -92,6 +92,7 @@ public struct ConfigLoader: Sendable {
         let operators = Self.operators(top, subscriberTokens: Set(routing.subscribers.map(\.token.value)), errors: &errors)
 
         let outbox = Self.outbox(top, channels: channels, errors: &errors)
+        let retention = Self.retention(store, npsWindow: nps.duration("window") ?? .seconds(30 * 86_400), errors: &errors)
         errors += ExposureCheck(host: server.string("host") ?? "127.0.0.1", allowWeak: server.bool("allow_weak_secrets")).findings(top: top, channels: channels)
         var cases = routing.cases
         let templates = Self.templates(top, cases: &cases, directory: routing.customers.directory, errors: &errors)
@@ -102,7 +103,7 @@ public struct ConfigLoader: Sendable {
                 host: server.string("host") ?? "127.0.0.1", port: server.integer("port") ?? 8080,
                 sseHeartbeat: server.duration("sse_heartbeat") ?? .seconds(15), idleTimeout: server.duration("idle_timeout") ?? .seconds(60),
                 maxConnections: server.integer("max_connections") ?? 10_000),
-            store: StoreSettings(dataDirectory: store.string("path") ?? "./data"),
+            store: StoreSettings(dataDirectory: store.string("path") ?? "./data", retention: retention),
             logging: LoggingSettings(level: Logger.Level(rawValue: logging.string("level") ?? "info") ?? .info, format: logging.string("format") ?? "text"),
             channels: channels,
             warnings: Self.sorted(errors.filter(\.isWarning)),
@@ -155,6 +156,26 @@ public struct ConfigLoader: Sendable {
     }
 
     /// `outbox:`: rate limits for channels that exist, and a retry schedule of durations.
+    /// `store.retention`, checked against what must survive it.
+    static func retention(_ store: ConfigValues, npsWindow: Duration, errors: inout [ConfigError]) -> RetentionPolicy? {
+        guard let section = store.object("retention") else { return nil }
+        let policy = RetentionPolicy(maxAge: section.duration("max_age"), maxSize: section.byteSize("max_size"), interval: section.duration("interval") ?? .seconds(60))
+        guard policy.maxAge != nil || policy.maxSize != nil else {
+            errors.append(store.invalid("retention", "give max_age, max_size or both; without either, remove `retention` (nothing is deleted)"))
+            return nil
+        }
+        if let age = policy.maxAge, age < npsWindow {
+            errors.append(section.invalid(
+                "max_age",
+                "\(ConfigScalars.format(age)) is shorter than nps.window (\(ConfigScalars.format(npsWindow))): GET /v1/nps and the NPS gauges would lose answers inside their window; raise max_age or shorten nps.window"))
+        }
+        if let size = policy.maxSize, size < RetentionPolicy.minimumSize {
+            errors.append(section.invalid("max_size", "must be at least 1MiB: the log's own tables and the kept streams (cases, outbox, surveys, suppressions) need room"))
+        }
+        if policy.interval < .seconds(1) { errors.append(section.invalid("interval", "must be at least 1s")) }
+        return policy
+    }
+
     static func outbox(_ top: ConfigValues, channels: [ChannelDeclaration], errors: inout [ConfigError]) -> OutboxSettings {
         var settings = OutboxSettings()
         guard let outbox = top.object("outbox") else { return settings }

@@ -34,6 +34,9 @@ public protocol EventLog: Sendable {
     /// Those of the given provisional customer ids that events have carried and that no
     /// directory entry has adopted yet.
     func unadoptedProvisionalIds(among ids: [String]) async throws -> [String]
+
+    /// The oldest offset a stream still has: 1 unless retention deleted older ones.
+    func oldestOffset(stream: String) -> Int64
 }
 
 extension EventLog {
@@ -250,4 +253,9 @@ extension StreamEntry {
         guard index >= marker.count - 1, Array(bytes[(index - marker.count + 1)...index]) == marker else { return MessageEvent.messageReceivedType }
         return String(decoding: bytes[(index + 1)..<end], as: UTF8.self)
     }
+}
+
+extension EventLog {
+    /// A log without retention keeps every offset.
+    public func oldestOffset(stream: String) -> Int64 { 1 }
 }

@@ -56,6 +56,8 @@ public struct ServerSettings: Sendable, Equatable {
 public struct StoreSettings: Sendable, Equatable {
     /// Directory holding the SQLite log (created if missing).
     public var dataDirectory: String
+    /// What to delete, and when; `nil`: keep everything.
+    public var retention: RetentionPolicy? = nil
 }
 
 /// `nps:`.
@@ -277,6 +279,13 @@ extension GatewayConfig {
 
     static let storeSpec = ConfigSpec([
         .init("path", .string, default: "./data", example: "/var/lib/listening-post", doc: "Directory for the SQLite log (WAL mode). Created if missing; one gateway per directory."),
+        .init("retention", .object(retentionSpec), doc: "Delete old messages in the background. Without it nothing is ever deleted. See docs/operating.md#retention."),
+    ])
+
+    static let retentionSpec = ConfigSpec([
+        .init("max_age", .duration, example: "90d", doc: "Delete messages received longer ago than this. At least `nps.window`, so NPS over its window keeps every answer."),
+        .init("max_size", .byteSize, example: "20GiB", doc: "Delete the oldest messages while the log's pages hold more than this (at least 1MiB)."),
+        .init("interval", .duration, default: "1m", doc: "How often retention looks."),
     ])
 
     static let loggingSpec = ConfigSpec([

@@ -24,20 +24,20 @@ public final class SQLiteEventLog: EventLog, Service {
     /// Most events one transaction carries.
     public let maxBatchEvents = 512
 
-    private let writer: SQLiteConnection
+    let writer: SQLiteConnection
     /// One thread for the writer: its connection's futures complete there, and the commit
     /// loop runs there (see ``EventLoopTaskExecutor``).
     private let writerThread: MultiThreadedEventLoopGroup
     private let writerExecutor: EventLoopTaskExecutor
     private let writerPool: NIOThreadPool
-    private let reader: SQLiteConnection
+    let reader: SQLiteConnection
     private let lock: DataDirectoryLock
-    private let logger: Logger
+    let logger: Logger
     private let onCommit: @Sendable ([StreamEntry]) -> Void
     private let followUps: (any FollowUpPlanner)?
-    private let state: Mutex<State>
+    let state: Mutex<State>
     private let wakeups: AsyncStream<Void>
-    private let wake: AsyncStream<Void>.Continuation
+    let wake: AsyncStream<Void>.Continuation
     private let appendLatency: @Sendable (Duration) -> Void
 
     struct Pending {
@@ -45,11 +45,22 @@ public final class SQLiteEventLog: EventLog, Service {
         var continuation: CheckedContinuation<[IngestReceipt], any Error>
     }
 
+    /// A deletion of a stream's oldest entries (``deleteEntries(stream:through:)``), run by
+    /// the commit loop between two commits so it never holds the write lock for long.
+    struct Pruning {
+        var stream: String
+        var through: Int64
+        var continuation: CheckedContinuation<PruneResult, any Error>
+    }
+
     struct State {
         var pending: [Pending] = []
+        var pruning: [Pruning] = []
         var accepting = true
         var nextSeq: Int64 = 1
         var heads: [String: Int64] = [:]
+        /// The oldest offset each stream still has; 1 until retention deletes anything.
+        var oldest: [String: Int64] = [:]
         var healthy = true
         var transactions = 0
     }
@@ -98,9 +109,10 @@ public final class SQLiteEventLog: EventLog, Service {
         }
         var state = State()
         state.nextSeq = (try await writer.query("SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM events", []).first?.column("next")?.integer).map(Int64.init) ?? 1
-        for row in try await writer.query("SELECT stream, MAX(offset) AS head FROM stream_entries GROUP BY stream", []) {
+        for row in try await writer.query("SELECT stream, MIN(offset) AS oldest, MAX(offset) AS head FROM stream_entries GROUP BY stream", []) {
             if let stream = row.column("stream")?.string, let head = row.column("head")?.integer {
                 state.heads[stream] = Int64(head)
+                state.oldest[stream] = Int64(row.column("oldest")?.integer ?? 1)
             }
         }
         return SQLiteEventLog(writer: writer, writerThread: writerThread, writerPool: writerPool, reader: reader, lock: lock, logger: logger, state: state, onCommit: onCommit, followUps: followUps, appendLatency: appendLatency)
@@ -175,6 +187,9 @@ public final class SQLiteEventLog: EventLog, Service {
         ]),
         // For `in_reply_to` and other lookups of one event by its id.
         (3, ["CREATE INDEX IF NOT EXISTS events_by_id ON events(id)"]),
+        // For retention: whether an event still has an entry in any stream. Keys grow with
+        // seq, so each insert appends at the index's right edge.
+        (4, ["CREATE INDEX IF NOT EXISTS stream_entries_by_seq ON stream_entries(seq)"]),
     ]
 
     /// The log's size on disk in `directory`: the database with its WAL and shared-memory
@@ -281,8 +296,15 @@ public final class SQLiteEventLog: EventLog, Service {
         await withGracefulShutdownHandler {
             await withTaskExecutorPreference(writerExecutor) {
                 for await _ in wakeups {
-                    while let batch = takeBatch() {
-                        await commit(batch)
+                    // Appends first; a pruning step (one short transaction) only when none wait.
+                    while true {
+                        if let batch = takeBatch() {
+                            await commit(batch)
+                        } else if let pruning = takePruning() {
+                            await prune(pruning)
+                        } else {
+                            break
+                        }
                     }
                     if state.withLock({ !$0.accepting && $0.pending.isEmpty }) { break }
                 }
@@ -292,12 +314,16 @@ public final class SQLiteEventLog: EventLog, Service {
             self.wake.yield()
         }
         // Anything that slipped in after the last drain is failed, never dropped silently.
-        let leftovers = state.withLock { state -> [Pending] in
+        let (leftovers, prunings) = state.withLock { state -> ([Pending], [Pruning]) in
             state.accepting = false
-            defer { state.pending = [] }
-            return state.pending
+            defer {
+                state.pending = []
+                state.pruning = []
+            }
+            return (state.pending, state.pruning)
         }
         for pending in leftovers { pending.continuation.resume(throwing: EventLogError.closed) }
+        for pruning in prunings { pruning.continuation.resume(throwing: EventLogError.closed) }
         await close()
         logger.info("event log closed")
     }

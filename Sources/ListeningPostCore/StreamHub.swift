@@ -133,10 +133,23 @@ public final class StreamHub: Sendable {
     }
 
     /// Entries after `offset`, oldest first, at most `limit`: from memory when the window
-    /// covers them, else from the log.
+    /// covers them, else from the log. Throws ``OffsetsDeleted`` rather than skip offsets
+    /// that retention deleted.
     public func entries(stream: String, after offset: Int64, limit: Int) async throws -> [StreamEntry] {
         if let fromMemory = recent(stream: stream, after: offset, limit: limit) { return fromMemory.map(\.entry) }
-        return try await log.read(stream: stream, after: offset, limit: limit)
+        return try Self.gapless(try await log.read(stream: stream, after: offset, limit: limit), stream: stream, after: offset)
+    }
+
+    /// The oldest offset the stream still has (1 unless retention deleted some).
+    public func oldest(stream: String) -> Int64 {
+        log.oldestOffset(stream: stream)
+    }
+
+    /// Entries read from the log, if they start right after `offset`. Offsets have no gaps,
+    /// so a first entry further on means retention deleted those in between.
+    private static func gapless(_ entries: [StreamEntry], stream: String, after offset: Int64) throws(OffsetsDeleted) -> [StreamEntry] {
+        if let first = entries.first, first.offset > offset + 1 { throw OffsetsDeleted(stream: stream, oldest: first.offset) }
+        return entries
     }
 
     /// SSE frames of the entries after `offset` (at most `limit`), and the last offset they
@@ -174,7 +187,7 @@ public final class StreamHub: Sendable {
             }
             return (through, joined)
         case .notInMemory:
-            let entries = try await log.read(stream: stream, after: offset, limit: limit)
+            let entries = try Self.gapless(try await log.read(stream: stream, after: offset, limit: limit), stream: stream, after: offset)
             guard let last = entries.last else { return nil }
             return (last.offset, Self.join(entries.map(Self.frame)))
         }

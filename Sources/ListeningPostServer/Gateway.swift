@@ -342,7 +342,7 @@ public final class Gateway: Sendable {
             let subscriber = try authenticator.authenticate(request)
             var list: [JSONValue] = []
             for name in streamNames.sorted() where subscriber.grants(name) {
-                list.append(["name": .string(name), "head": .number(Double(try await hub.head(stream: name)))])
+                list.append(["name": .string(name), "head": .number(Double(try await hub.head(stream: name))), "oldest": .number(Double(hub.oldest(stream: name)))])
             }
             return Response.json(.ok, ["streams": .array(list)])
         }
@@ -391,7 +391,13 @@ public final class Gateway: Sendable {
         // Order: the log first so it stops last; the reloaders before the fleet, whose
         // adapters stop first and drain into a live log.
         let loopGauges = LoopGauges(cases: cases, nps: config.nps.enabled ? nps : nil, hub: hub, factory: metricsFactory, window: config.nps.window)
-        let services: [any Service] = [log] + (config.nps.enabled ? [nps] : []) + [caseTimers, loopGauges, directoryReloader] + extraServices + [fleet]
+        var retention: [any Service] = []
+        if let policy = config.store.retention {
+            retention.append(LogRetention(
+                log: log, policy: policy, logger: logger, metricsFactory: metricsFactory,
+                pushCursors: { self.generation.pushers.values.map { ($0.push.stream, $0.cursorKey) } }))
+        }
+        let services: [any Service] = [log] + (config.nps.enabled ? [nps] : []) + [caseTimers, loopGauges, directoryReloader] + retention + extraServices + [fleet]
         return Application(
             responder: http,
             server: .eventLoopBound(

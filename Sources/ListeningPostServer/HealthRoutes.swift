@@ -22,9 +22,14 @@ struct HealthRoutes: Sendable {
         }
         let logSize = Gauge(label: "listening_post_log_size_bytes", factory: gateway.metricsFactory)
         let directory = gateway.config.store.dataDirectory
+        let gateway = self.gateway
         router.get("/metrics") { _, _ in
             // Read at scrape time: a stat of three files, never stale.
             logSize.record(Double(SQLiteEventLog.bytesOnDisk(directory: directory)))
+            // And each stream's oldest offset, from memory: what retention has left.
+            for (stream, range) in gateway.log.streamRanges {
+                Gauge(label: "listening_post_stream_oldest_offset", dimensions: [("stream", stream)], factory: gateway.metricsFactory).record(Double(range.lowerBound))
+            }
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(bytes: self.gateway.metricsRegistry.emitToBuffer())))

@@ -27,6 +27,7 @@ struct StreamEventsResponder: Sendable {
         let subscriber = try current.authenticator.authorize(request, stream: stream, existing: current.streamNames)
         let access = self.access
         let start = try await startOffset(request, stream: stream)
+        try Self.refuseDeleted(start, stream: stream, hub: hub)
         let hub = self.hub, heartbeat = self.heartbeat, batchSize = self.batchSize
         let meter = subscribers(stream)
         // The connection's task prefers its event loop (EventLoopBoundChildChannel), so a
@@ -44,7 +45,15 @@ struct StreamEventsResponder: Sendable {
                 let stopping = Atomic(false)
                 try await withGracefulShutdownHandler {
                     while !stopping.load(ordering: .relaxed), !Task.isCancelled, watch.stillGranted() {
-                        if let batch = try await hub.frames(stream: stream, after: cursor, limit: batchSize) {
+                        let read: (last: Int64, frames: ByteBuffer)?
+                        do {
+                            read = try await hub.frames(stream: stream, after: cursor, limit: batchSize)
+                        } catch let deleted as OffsetsDeleted {
+                            // Retention overtook this reader: say so and end; the reconnect hears 410.
+                            try await writer.write(ByteBuffer(bytes: ServerSentEvents.comment(deleted.description)))
+                            break
+                        }
+                        if let batch = read {
                             try await writer.write(batch.frames)
                             let full = batch.last - cursor >= Int64(batchSize)
                             cursor = batch.last
@@ -65,6 +74,14 @@ struct StreamEventsResponder: Sendable {
                 }
                 try await writer.finish(nil)
             })
+    }
+
+    /// 410 for a start before the oldest offset retention kept: the client learns where to
+    /// resume instead of silently skipping what was deleted.
+    static func refuseDeleted(_ start: Int64, stream: String, hub: StreamHub) throws(HTTPProblem) {
+        let oldest = hub.oldest(stream: stream)
+        guard start + 1 < oldest else { return }
+        throw HTTPProblem(status: 410, slug: "offsets-deleted", title: "Offsets deleted", detail: OffsetsDeleted(stream: stream, oldest: oldest).description)
     }
 
     /// `Last-Event-ID` wins over `?after=` (it is what a reconnecting client sends); with

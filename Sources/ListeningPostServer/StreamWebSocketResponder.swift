@@ -31,7 +31,7 @@ struct StreamWebSocketResponder: Sendable {
             let stream = try context.parameters.require("stream")
             let current = self.access.current
             _ = try current.authenticator.authorize(request, stream: stream, existing: current.streamNames)
-            _ = try Self.requestedStart(request)
+            if let after = try Self.requestedStart(request) { try StreamEventsResponder.refuseDeleted(after, stream: stream, hub: hub) }
             return .upgrade([:])
         } onUpgrade: { inbound, outbound, context in
             let stream = try context.requestContext.parameters.require("stream")
@@ -69,7 +69,14 @@ struct StreamWebSocketResponder: Sendable {
         var cursor = start
         var watch = watch
         while !Task.isCancelled, watch.stillGranted() {
-            let entries = try await hub.entries(stream: stream, after: cursor, limit: batchSize)
+            let entries: [StreamEntry]
+            do {
+                entries = try await hub.entries(stream: stream, after: cursor, limit: batchSize)
+            } catch let deleted as OffsetsDeleted {
+                // Retention overtook this reader (or its last ack): say so and close.
+                try await outbound.write(.text(String(decoding: JSONValue.object(["error": .string(deleted.description), "oldest": .number(Double(deleted.oldest))]).compactJSON(), as: UTF8.self)))
+                return
+            }
             for entry in entries {
                 var text = "{\"offset\":\(entry.offset),\"stream\":"
                 text += String(decoding: JSONValue.string(stream).compactJSON(), as: UTF8.self)

@@ -77,7 +77,7 @@ import Testing
             #expect(unknown.body.contains("your streams: survey)"), "names only the streams the token may read")
             let listed = try await GatewayHarness.get(port, "/v1/streams", token: GatewayHarness.surveyToken)
             #expect(listed.status == 200)
-            #expect(listed.body == #"{"streams":[{"head":0,"name":"survey"}]}"#)
+            #expect(listed.body == #"{"streams":[{"head":0,"name":"survey","oldest":1}]}"#)
             #expect(try await GatewayHarness.get(port, "/v1/streams", token: nil).status == 401)
 
             let answer = try await GatewayHarness.post(port, "/hooks/survey", body: GatewayHarness.json(["response_id": "auth-1", "reason": "ok"]))

@@ -95,6 +95,10 @@ public final class NPSProjection: Service, Sendable {
                 let entries: [StreamEntry]
                 do {
                     entries = try await hub.entries(stream: RoutingRules.firehose, after: from, limit: batchSize)
+                } catch let deleted as OffsetsDeleted {
+                    // Retention deleted those answers: the figures cover what the log keeps.
+                    state.withLock { $0.offset = deleted.oldest - 1 }
+                    continue
                 } catch {
                     // A failed read of the log leaves the figures as they are, a little behind.
                     logger.error("NPS projection could not read the log; retrying in 1 s", metadata: ["error": "\(error)"])
