@@ -41,6 +41,7 @@ check-docs:
 	@echo "docs/channels.md and docs/channels.schema.json match the adapters' specs"
 	@python3 scripts/openapi.py --check
 	@python3 scripts/embed-console.py --check
+	@scripts/check-unit.sh
 
 bench:
 	bench/ingest.sh

@@ -8,24 +8,29 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
-LISTENING_POST_FUZZ=1 swift build --build-path .build-fuzz --sanitize fuzzer --sanitize address -Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp --product listening-post-fuzz 2>&1 | grep -E "error|warning: unre|Compiling listening|Build complete" || true
-binary=.build-fuzz/debug/listening-post-fuzz
+# Package.swift instruments the fuzzed modules itself when LISTENING_POST_FUZZ is set;
+# FUZZ_CONFIGURATION=release builds them optimised, for long runs (millions of executions).
+LISTENING_POST_FUZZ=1 swift build --build-path .build-fuzz -c "${FUZZ_CONFIGURATION:-debug}" --product listening-post-fuzz 2>&1 | grep -E "error|warning: unre|Compiling listening|Build complete" || true
+binary=.build-fuzz/${FUZZ_CONFIGURATION:-debug}/listening-post-fuzz
 [ -x "$binary" ] || { echo "fuzz build failed"; exit 1; }
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   targets=(mime imap-response json form twilio vonage generic-sms discourse exec-line config reply-score template)
 fi
 mkdir -p .build-fuzz/crashes
+# FUZZ_RUNS=N runs each target for N executions instead of SECONDS.
+if [ -n "${FUZZ_RUNS:-}" ]; then limit=(-runs="$FUZZ_RUNS"); else limit=(-max_total_time="$seconds"); fi
 status=0
 for target in "${targets[@]}"; do
   corpus=.build-fuzz/corpus/$target
   mkdir -p "$corpus" "Fuzz/seeds/$target"
   log=.build-fuzz/$target.log
   if FUZZ_TARGET=$target ASAN_OPTIONS=detect_leaks=0 "$binary" "$corpus" "Fuzz/seeds/$target" \
-      -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+      "${limit[@]}" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
       -artifact_prefix=.build-fuzz/crashes/$target- -print_final_stats=1 >"$log" 2>&1; then
     runs=$(grep -Eo 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -Eo '[0-9]+$' || echo "?")
-    printf '%-14s ok   %12s executions in %ss\n' "$target" "$runs" "$seconds"
+    took=$(grep -Eo 'stat::.*' "$log" >/dev/null; grep -Eo 'Done [0-9]+ runs in [0-9]+ second' "$log" | grep -Eo '[0-9]+ second' | grep -Eo '[0-9]+' || echo "$seconds")
+    printf '%-14s ok   %12s executions in %ss\n' "$target" "$runs" "$took"
   else
     printf '%-14s FAILED (see %s)\n' "$target" "$log"
     tail -30 "$log"

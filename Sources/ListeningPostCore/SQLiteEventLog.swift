@@ -138,6 +138,12 @@ public final class SQLiteEventLog: EventLog, Service {
 
     private static func migrate(_ connection: SQLiteConnection) async throws {
         let version = try await connection.query("PRAGMA user_version", []).first?.column("user_version")?.integer ?? 0
+        let known = Self.migrations.last?.0 ?? 0
+        // A newer gateway wrote this log: reading it with an older schema could lose what
+        // the newer one keeps (an index retention relies on, a table this one ignores).
+        guard version <= known else {
+            throw EventLogError(description: "the log's schema is version \(version), newer than this listening-post knows (\(known)); run the newer binary, or restore a backup made before the upgrade")
+        }
         for (target, statements) in Self.migrations where version < target {
             _ = try await connection.query("BEGIN IMMEDIATE", [])
             for statement in statements { _ = try await connection.query(statement, []) }

@@ -3,6 +3,8 @@ import ListeningPostCore
 import ListeningPostKit
 import ListeningPostTesting
 import Logging
+import NIOPosix
+import SQLiteNIO
 import Testing
 
 @Suite struct SQLiteEventLogTests {
@@ -26,6 +28,20 @@ import Testing
             group.cancelAll()
             try await group.waitForAll()
             return result
+        }
+    }
+
+    @Test func aLogFromANewerSchemaIsRefusedNamingBothVersions() async throws {
+        let directory = Self.temporaryDirectory()
+        try await Self.withLog(directory: directory) { _ in }
+        let raw = try await SQLiteConnection.open(storage: .file(path: directory + "/events.sqlite"), threadPool: .singleton, on: MultiThreadedEventLoopGroup.singleton.any())
+        _ = try await raw.query("PRAGMA user_version = 99", [])
+        try await raw.close()
+        do {
+            _ = try await SQLiteEventLog.open(directory: directory, logger: Logger(label: "test"))
+            Issue.record("an older binary opened a newer log")
+        } catch {
+            #expect("\(error)".contains("the log's schema is version 99, newer than this listening-post knows (4)"), "\(error)")
         }
     }
 
