@@ -7,7 +7,7 @@ CONFIG ?= channels.yaml
 # libphonenumber's for phone numbers.
 APT_PACKAGES ?= libcurl4-openssl-dev libphonenumber-dev python3-venv dovecot-imapd openssl jq python3-aiosmtpd chromium chromium-driver
 
-.PHONY: deps build run test docs check-docs bench fuzz clean
+.PHONY: deps build run test docs check-docs bench fuzz fuzz-smoke clean
 
 deps:
 	@scripts/install-packages.sh $(APT_PACKAGES)
@@ -25,6 +25,7 @@ test: deps
 	@$(MAKE) --no-print-directory check-docs
 	scripts/api-contract.sh
 	scripts/console-check.sh
+	@$(MAKE) --no-print-directory fuzz-smoke
 
 # docs/channels.md and docs/channels.schema.json are generated from the adapters' config
 # specs; CI fails if they drift.
@@ -50,6 +51,11 @@ bench:
 FUZZ_SECONDS ?= 60
 fuzz: deps
 	scripts/fuzz.sh $(FUZZ_SECONDS)
+
+# Every fuzz target for FUZZ_SMOKE_SECONDS (default 10), built in .build so the ordinary
+# build's dependencies are reused (about a minute); the last step of `make test`.
+fuzz-smoke:
+	FUZZ_BUILD_PATH=.build scripts/fuzz.sh $(or $(FUZZ_SMOKE_SECONDS),10)
 
 clean:
 	rm -rf .build

@@ -10,8 +10,12 @@ seconds=${1:-60}
 shift || true
 # Package.swift instruments the fuzzed modules itself when LISTENING_POST_FUZZ is set;
 # FUZZ_CONFIGURATION=release builds them optimised, for long runs (millions of executions).
-LISTENING_POST_FUZZ=1 swift build --build-path .build-fuzz -c "${FUZZ_CONFIGURATION:-debug}" --product listening-post-fuzz 2>&1 | grep -E "error|warning: unre|Compiling listening|Build complete" || true
-binary=.build-fuzz/${FUZZ_CONFIGURATION:-debug}/listening-post-fuzz
+# FUZZ_BUILD_PATH=.build (CI's smoke run) reuses the dependencies the ordinary build has
+# compiled, with the same flags, and recompiles only the instrumented modules; the next
+# ordinary build recompiles those back. The default keeps the fuzz build apart.
+build_path=${FUZZ_BUILD_PATH:-.build-fuzz}
+LISTENING_POST_FUZZ=1 swift build --build-path "$build_path" -c "${FUZZ_CONFIGURATION:-debug}" --product listening-post-fuzz 2>&1 | grep -E "error|warning: unre|Compiling listening|Build complete" || true
+binary=$build_path/${FUZZ_CONFIGURATION:-debug}/listening-post-fuzz
 [ -x "$binary" ] || { echo "fuzz build failed"; exit 1; }
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then

@@ -97,3 +97,20 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     FuzzTarget.current.run(bytes)
     return 0
 }
+
+/// libFuzzer's driver, started from the program's entry point. SwiftPM links an executable
+/// with `main` aliased to `listening_post_fuzz_main` (unless the whole build runs with
+/// `--sanitize fuzzer`, which Package.swift avoids so dependencies stay uninstrumented), so
+/// the entry point is that name and hands over to libFuzzer as its own `main` would.
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(
+    _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
+) -> CInt
+
+@_cdecl("listening_post_fuzz_main")
+public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    var count = argc
+    var arguments = argv
+    return LLVMFuzzerRunDriver(&count, &arguments) { data, size in fuzzOneInput(data, size) }
+}
