@@ -259,7 +259,8 @@ let package = Package(
 if Context.environment["LISTENING_POST_FUZZ"] != nil {
     let fuzzed: Set<String> = ["ListeningPostKit", "ListeningPostCore", "IMAPAdapter", "SMSAdapter", "DiscourseAdapter", "ExecAdapter"]
     // `trace-cmp` lets libFuzzer see comparisons, so it gets past magic strings and lengths.
-    let instrument: [SwiftSetting] = [.unsafeFlags(["-sanitize=fuzzer,address", "-sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp"])]
+    // `-enable-testing`: the targets reach internal parsers with `@testable import`, release builds too.
+    let instrument: [SwiftSetting] = [.unsafeFlags(["-sanitize=fuzzer,address", "-sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp", "-enable-testing"])]
     for index in package.targets.indices where fuzzed.contains(package.targets[index].name) {
         package.targets[index].swiftSettings = (package.targets[index].swiftSettings ?? []) + instrument
     }
@@ -275,3 +276,15 @@ if Context.environment["LISTENING_POST_FUZZ"] != nil {
             linkerSettings: [.unsafeFlags(["-sanitize=fuzzer,address"])]
         ))
 }
+
+// bench/mime.sh's microbenchmark (LISTENING_POST_BENCH=1): it reaches the IMAP adapter's
+// internal MIME parser, so that module is compiled with -enable-testing, which an ordinary
+// release build should not be.
+if Context.environment["LISTENING_POST_BENCH"] != nil {
+    for index in package.targets.indices where package.targets[index].name == "IMAPAdapter" {
+        package.targets[index].swiftSettings = (package.targets[index].swiftSettings ?? []) + [.unsafeFlags(["-enable-testing"])]
+    }
+    package.targets.append(
+        .executableTarget(name: "mime-parse", dependencies: ["IMAPAdapter", "ListeningPostKit"], path: "bench/MIMEParse", swiftSettings: swiftSettings))
+}
+

@@ -22,8 +22,8 @@ if [ ${#targets[@]} -eq 0 ]; then
   targets=(mime imap-response json form twilio vonage generic-sms discourse exec-line config reply-score template)
 fi
 mkdir -p .build-fuzz/crashes
-# FUZZ_RUNS=N runs each target for N executions instead of SECONDS.
-if [ -n "${FUZZ_RUNS:-}" ]; then limit=(-runs="$FUZZ_RUNS"); else limit=(-max_total_time="$seconds"); fi
+# FUZZ_RUNS=N stops each target after N executions, or SECONDS, whichever comes first.
+if [ -n "${FUZZ_RUNS:-}" ]; then limit=(-runs="$FUZZ_RUNS" -max_total_time="$seconds"); else limit=(-max_total_time="$seconds"); fi
 status=0
 for target in "${targets[@]}"; do
   corpus=.build-fuzz/corpus/$target
