@@ -24,7 +24,7 @@ struct EmailAddress: Sendable, Equatable {
             }
             address = text
         }
-        guard address.contains("@") else { return nil }
+        guard address.utf8.contains(UInt8(ascii: "@")) else { return nil }
     }
 
     /// All addresses of a list header.

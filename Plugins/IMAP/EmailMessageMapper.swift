@@ -216,7 +216,7 @@ enum EmailMessageMapper {
             if !id.isEmpty { ids.append(id) }
             rest = rest[rest.index(after: close)...]
         }
-        if ids.isEmpty, !header.trimmingASCIIWhitespace().isEmpty, !header.contains(" ") { ids.append(header.trimmingASCIIWhitespace()) }
+        if ids.isEmpty, !header.trimmingASCIIWhitespace().isEmpty, !header.utf8.contains(0x20) { ids.append(header.trimmingASCIIWhitespace()) }
         return ids
     }
 

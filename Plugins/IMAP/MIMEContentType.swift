@@ -25,8 +25,8 @@ struct MIMEContentType: Sendable, Equatable {
             guard let equals = part.firstIndex(of: "=") else { continue }
             var name = part[..<equals].trimmingASCIIWhitespace().lowercased()
             var text = part[part.index(after: equals)...].trimmingASCIIWhitespace()
-            if text.hasPrefix("\""), text.hasSuffix("\""), text.count >= 2 {
-                text = String(text.dropFirst().dropLast()).replacingOccurrences(of: "\\\"", with: "\"").replacingOccurrences(of: "\\\\", with: "\\")
+            if text.utf8.count >= 2, text.utf8.first == UInt8(ascii: "\""), text.utf8.last == UInt8(ascii: "\"") {
+                text = Self.unquoted(text.dropFirst().dropLast())
             }
             let encoded = name.hasSuffix("*")
             if encoded { name.removeLast() }
@@ -83,30 +83,48 @@ struct MIMEContentType: Sendable, Equatable {
         return (Charset.decodeLeniently(bytes, charset: charset ?? "UTF-8").text, charset)
     }
 
-    /// Splits on `;` outside quotes.
-    private static func split(_ header: String) -> [String] {
-        var parts: [String] = []
-        var current = ""
+    /// A quoted string's content with its backslash escapes undone.
+    private static func unquoted(_ text: Substring) -> String {
+        guard text.utf8.contains(UInt8(ascii: "\\")) else { return String(text) }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count)
+        var escaped = false
+        for byte in text.utf8 {
+            if !escaped, byte == UInt8(ascii: "\\") {
+                escaped = true
+                continue
+            }
+            escaped = false
+            bytes.append(byte)
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Splits on `;` outside quotes. Works on the UTF-8 bytes: `;`, `"` and the backslash
+    /// are ASCII, so every cut falls between characters and no grapheme breaking is needed
+    /// (bench/mime.sh: iterating Characters was a tenth of the parse).
+    private static func split(_ header: String) -> [Substring] {
+        var parts: [Substring] = []
+        let utf8 = header.utf8
+        var start = utf8.startIndex
         var quoted = false
         var escaped = false
-        for character in header {
+        var index = utf8.startIndex
+        while index < utf8.endIndex {
+            let byte = utf8[index]
             if escaped {
-                current.append(character)
                 escaped = false
-            } else if character == "\\" && quoted {
-                current.append(character)
+            } else if byte == UInt8(ascii: "\\") && quoted {
                 escaped = true
-            } else if character == "\"" {
+            } else if byte == UInt8(ascii: "\"") {
                 quoted.toggle()
-                current.append(character)
-            } else if character == ";" && !quoted {
-                parts.append(current)
-                current = ""
-            } else {
-                current.append(character)
+            } else if byte == UInt8(ascii: ";") && !quoted {
+                parts.append(header[start..<index])
+                start = utf8.index(after: index)
             }
+            index = utf8.index(after: index)
         }
-        parts.append(current)
+        parts.append(header[start..<utf8.endIndex])
         return parts
     }
 }

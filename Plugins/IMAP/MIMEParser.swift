@@ -38,15 +38,16 @@ struct MIMEParser {
         guard !headers.fields.isEmpty else {
             throw Failure(description: bytes.isEmpty ? "the message is empty" : "the message does not start with header fields")
         }
-        let entity = parser.entity(bytes[...], depth: 0, defaultType: "text/plain")
+        let entity = parser.entity(bytes[...], depth: 0, defaultType: "text/plain", headers: headers)
         return (entity, parser.problems)
     }
 
-    private mutating func entity(_ bytes: ArraySlice<UInt8>, depth: Int, defaultType: String) -> MIMEEntity {
+    /// - Parameter parsed: the entity's headers when the caller has parsed them already.
+    private mutating func entity(_ bytes: ArraySlice<UInt8>, depth: Int, defaultType: String, headers parsed: MIMEHeaders? = nil) -> MIMEEntity {
         let (headerBytes, body) = Self.split(bytes)
-        let headers = MIMEHeaders(parsing: headerBytes)
+        let headers = parsed ?? MIMEHeaders(parsing: headerBytes)
         var contentType = headers["Content-Type"].map(MIMEContentType.init(parsing:)) ?? MIMEContentType(value: defaultType)
-        if !contentType.value.contains("/") {
+        if !contentType.value.utf8.contains(UInt8(ascii: "/")) {
             problems.append("Content-Type '\(headers["Content-Type"] ?? "")' is not a media type; read as text/plain")
             contentType = MIMEContentType(value: "text/plain", parameters: contentType.parameters)
         }

@@ -68,6 +68,8 @@ func generatedMessage(_ index: Int) -> [UInt8] {
 
 /// Runs `body` over the messages, round after round, for `seconds`; MB/s and µs per message.
 func measure(_ label: String, _ messages: [[UInt8]], _ body: ([UInt8]) -> Int) {
+    // ONLY=<part of a label> runs just those measurements, for a profiler.
+    if let only = ProcessInfo.processInfo.environment["ONLY"], !label.contains(only) { return }
     let bytes = messages.reduce(0) { $0 + $1.count }
     var rounds = 0, sink = 0
     let start = ContinuousClock.now
