@@ -2,6 +2,8 @@
 # IMAP import throughput beside the server's bulk ceiling, in one run on this machine.
 # Loads COUNT (default 5000) realistic ~4 KB messages into a fresh Dovecot, then:
 #   - ceiling: Python imaplib, one `UID FETCH 1:* (BODY.PEEK[])` (the server's bulk rate);
+#   - peer: mbsync (Debian's isync) pulling them all into a fresh Maildir, fsync on, the
+#     nearest program that does the same job (fetch a mailbox, store each mail durably);
 #   - gateway: listening-post importing them all (backfill) into its fsync'd log,
 #     timed from start to the last event committed, with RSS sampled while it imports.
 # Usage: bench/imap.sh   (env: COUNT=5000 BATCH_SIZE=500; KEEP=1 keeps the work directory)
@@ -12,7 +14,7 @@ GATEWAY_PORT=${GATEWAY_PORT:-18185}
 export DOVECOT_ROOT=/tmp/lp-bench-dovecot DOVECOT_PORT=${DOVECOT_PORT:-14243} DOVECOT_TLS_PORT=${DOVECOT_TLS_PORT:-14293}
 export DOVECOT_USERS="bench:benchpw" DOVECOT_FRESH=1
 
-scripts/install-packages.sh dovecot-imapd libcurl4-openssl-dev python3 >/dev/null
+scripts/install-packages.sh dovecot-imapd libcurl4-openssl-dev python3 isync bc >/dev/null
 echo "building release..."
 swift build -c release --product listening-post >/dev/null
 scripts/dovecot-fixture.sh start >/dev/null
@@ -53,6 +55,38 @@ print(f"{n / took:.0f} {n}")
 PY
 )
 
+# Peer: mbsync into an empty Maildir. `FSync yes` is its default; said anyway.
+mkdir -p "$work/mbsync/Inbox"
+cat > "$work/mbsyncrc" <<CONF
+FSync yes
+
+IMAPAccount bench
+Host 127.0.0.1
+Port $DOVECOT_PORT
+User bench
+Pass benchpw
+SSLType None
+AuthMechs LOGIN
+
+IMAPStore bench-remote
+Account bench
+
+MaildirStore bench-local
+Path $work/mbsync/
+Inbox $work/mbsync/Inbox
+
+Channel bench
+Far :bench-remote:INBOX
+Near :bench-local:
+Sync Pull
+Create Near
+CONF
+mbsync_start=$(date +%s.%N)
+mbsync -q -c "$work/mbsyncrc" bench 2>"$work/mbsync.log"  # it warns that the password goes in clear: loopback
+mbsync_took=$(echo "$(date +%s.%N) - $mbsync_start" | bc)
+mbsync_count=$(find "$work/mbsync/Inbox/cur" "$work/mbsync/Inbox/new" -type f | wc -l)
+mbsync_rate=$(echo "$mbsync_count / $mbsync_took" | bc)
+
 cat > "$work/channels.yaml" <<CONF
 server: { host: 127.0.0.1, port: $GATEWAY_PORT }
 store: { path: $work/data }
@@ -92,8 +126,10 @@ took=$(echo "$end - $start" | bc)
 rate=$(echo "$stored / $took" | bc)
 printf '%-44s %10s\n' "" "msgs/s"
 printf '%-44s %10s\n' "imaplib bulk UID FETCH 1:* (ceiling)" "$ceiling_rate"
+printf '%-44s %10s\n' "mbsync into a Maildir, fsync (peer)" "$mbsync_rate"
 printf '%-44s %10s\n' "gateway import into the fsync'd log" "$rate"
+echo "mbsync: $mbsync_count of $COUNT in ${mbsync_took}s"
 echo "events: $stored of $COUNT in ${took}s (from process start, login included)"
-awk -v g="$rate" -v c="$ceiling_rate" 'BEGIN { printf "ratio gateway/ceiling: %.2f (target >= 0.50)\n", g / c }'
+awk -v g="$rate" -v c="$ceiling_rate" -v m="$mbsync_rate" 'BEGIN { printf "ratio gateway/ceiling: %.2f (target >= 0.50); gateway/mbsync: %.2f\n", g / c, g / m }'
 echo "gateway RSS while importing (MB, every ~0.1 s):$samples"
 echo "gateway peak RSS: $((max_rss / 1024)) MB"

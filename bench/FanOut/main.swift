@@ -4,6 +4,8 @@
 // POST → committed → delivered to that subscriber. Prints counts and p50/p90/p99/max.
 //
 // usage: fanout-client PORT TOKEN STREAM SUBSCRIBERS RATE SECONDS POST_PATH
+// SUBSCRIBE_PATH (environment) replaces /v1/streams/STREAM/events, so the same client
+// drives a peer server (nchan) in the same run; any 2xx answers a POST there.
 import Foundation
 import NIOCore
 import NIOPosix
@@ -15,6 +17,7 @@ guard arguments.count == 8, let port = Int(arguments[1]), let subscribers = Int(
     exit(2)
 }
 let token = arguments[2], stream = arguments[3], postPath = arguments[7]
+let subscribePath = ProcessInfo.processInfo.environment["SUBSCRIBE_PATH"] ?? "/v1/streams/\(stream)/events"
 
 @Sendable func nowNanoseconds() -> Int64 {
     var spec = timespec()
@@ -67,7 +70,7 @@ final class SubscriberHandler: ChannelInboundHandler, @unchecked Sendable {
     private var sawHead = false
 
     func channelActive(context: ChannelHandlerContext) {
-        let request = "GET /v1/streams/\(stream)/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\nAuthorization: Bearer \(token)\r\n\r\n"
+        let request = "GET \(subscribePath) HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\nAuthorization: Bearer \(token)\r\n\r\n"
         context.writeAndFlush(NIOAny(ByteBuffer(string: request)), promise: nil)
     }
 
@@ -192,9 +195,9 @@ final class Socket {
         }
     }
 
-    /// Sends one POST and reads the answer; true for a 202.
+    /// Sends one POST and reads the answer; true for a 2xx (the gateway's 202, nchan's 201).
     func post(path: String, body: String) -> Bool {
-        let request = "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+        let request = "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAccept: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
         let bytes = Array(request.utf8)
         guard bytes.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, 0) }) == bytes.count else { return false }
         var response: [UInt8] = []
@@ -206,6 +209,6 @@ final class Socket {
             // Answers are small and complete once the JSON body closes.
             if let end = response.firstIndex(of: UInt8(ascii: "}")), response[..<end].contains(UInt8(ascii: "{")) { break }
         }
-        return response.starts(with: Array("HTTP/1.1 202".utf8))
+        return response.starts(with: Array("HTTP/1.1 2".utf8))
     }
 }
