@@ -67,21 +67,21 @@ extension SQLiteEventLog {
         do {
             _ = try await writer.query("BEGIN IMMEDIATE", [])
             do {
-                let seqs = try await writer.query(
-                    "SELECT seq FROM stream_entries WHERE stream = ? AND offset >= ? AND offset <= ?",
-                    [.text(job.stream), .integer(Int(oldest)), .integer(Int(last))]
-                ).compactMap { $0.column("seq")?.integer }
-                _ = try await writer.query("DELETE FROM stream_entries WHERE stream = ? AND offset <= ?", [.text(job.stream), .integer(Int(last))])
-                var events = 0
-                for chunk in seqs.chunked(by: 500) {
-                    let sql = "DELETE FROM events WHERE seq IN (" + Array(repeating: "?", count: chunk.count).joined(separator: ", ")
-                        + ") AND NOT EXISTS (SELECT 1 FROM stream_entries s WHERE s.seq = events.seq)"
-                    _ = try await writer.query(sql, chunk.map { .integer($0) })
-                    events += try await writer.query("SELECT changes() AS n", []).first?.column("n")?.integer ?? 0
-                }
+                let range: [SQLiteData] = [.text(job.stream), .integer(Int(oldest)), .integer(Int(last))]
+                // Events first, those whose only entries left are the ones this step deletes;
+                // then the entries. No row comes back to Swift: sqlite-nio hands each one to
+                // the event loop as a task of its own, which made a step of 1,000 slow.
+                _ = try await writer.query(
+                    """
+                    DELETE FROM events WHERE seq IN (SELECT seq FROM stream_entries WHERE stream = ?1 AND offset BETWEEN ?2 AND ?3)
+                    AND NOT EXISTS (SELECT 1 FROM stream_entries s WHERE s.seq = events.seq AND NOT (s.stream = ?1 AND s.offset BETWEEN ?2 AND ?3))
+                    """, range)
+                let events = try await writer.query("SELECT changes() AS n", []).first?.column("n")?.integer ?? 0
+                _ = try await writer.query("DELETE FROM stream_entries WHERE stream = ?1 AND offset BETWEEN ?2 AND ?3", range)
+                let entries = try await writer.query("SELECT changes() AS n", []).first?.column("n")?.integer ?? 0
                 _ = try await writer.query("COMMIT", [])
                 state.withLock { $0.oldest[job.stream] = last + 1 }
-                job.continuation.resume(returning: PruneResult(entries: seqs.count, events: events, oldest: last + 1))
+                job.continuation.resume(returning: PruneResult(entries: entries, events: events, oldest: last + 1))
             } catch {
                 _ = try? await writer.query("ROLLBACK", [])
                 throw error
