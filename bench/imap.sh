@@ -80,6 +80,8 @@ Far :bench-remote:INBOX
 Near :bench-local:
 Sync Pull
 Create Near
+# Its sync state beside the mail, not in ~/.mbsync/, which would outlive this run.
+SyncState *
 CONF
 mbsync_start=$(date +%s.%N)
 mbsync -q -c "$work/mbsyncrc" bench 2>"$work/mbsync.log"  # it warns that the password goes in clear: loopback
