@@ -1,5 +1,4 @@
 import ListeningPostCore
-
 import ListeningPostKit
 
 /// Which streams exist and which tokens may read them, replaced whole by a config reload.
@@ -11,12 +10,7 @@ struct StreamAccess: Sendable {
     /// configured and still grants the stream, and the stream still exists. A reload that
     /// revokes a token ends that token's open streams too.
     func stillGrants(_ subscriber: SubscriberDeclaration, stream: String) -> Bool {
-        guard streamNames.contains(stream) else { return false }
-        var granted = false
-        for candidate in authenticator.subscribers where ConstantTime.equals(candidate.token.value, subscriber.token.value) {
-            granted = candidate.grants(stream)
-        }
-        return granted
+        streamNames.contains(stream) && authenticator.subscriber(withToken: subscriber.token.value)?.grants(stream) == true
     }
 }
 

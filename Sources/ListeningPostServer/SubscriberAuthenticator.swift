@@ -15,11 +15,16 @@ struct SubscriberAuthenticator: Sendable {
     /// The subscriber the request's token belongs to.
     func authenticate(_ request: Request) throws(HTTPProblem) -> SubscriberDeclaration {
         let token = try Self.bearerToken(request, configuredUnder: "subscribers")
+        guard let match = subscriber(withToken: token) else { throw Self.unauthorized("the token is not one of this gateway's subscriber tokens") }
+        return match
+    }
+
+    /// The subscriber a token belongs to, compared in constant time against every one.
+    func subscriber(withToken token: String) -> SubscriberDeclaration? {
         var match: SubscriberDeclaration?
         for subscriber in subscribers where ConstantTime.equals(subscriber.token.value, token) {
             match = subscriber
         }
-        guard let match else { throw Self.unauthorized("the token is not one of this gateway's subscriber tokens") }
         return match
     }
 
