@@ -88,6 +88,8 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.5.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // The public API adapter authors build against. Keep its dependencies few.
@@ -128,6 +130,9 @@ let package = Package(
                 .product(name: "SwiftCSV", package: "SwiftCSV"),
                 // Message templates (`templates:`).
                 .product(name: "Mustache", package: "swift-mustache"),
+                // The shared log for several gateways (`store.postgres`).
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -218,7 +223,7 @@ let package = Package(
         .testTarget(
             name: "ListeningPostCoreTests",
             dependencies: [
-                "ListeningPostCore", "ListeningPostTesting",
+                "ListeningPostCore", "ListeningPostTesting", "TestSupport",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),

@@ -1,5 +1,6 @@
 import Foundation
 import ListeningPostKit
+import ServiceLifecycle
 
 /// The durable, ordered record of every event: the one place "acknowledged" means "stored".
 ///
@@ -259,3 +260,17 @@ extension EventLog {
     /// A log without retention keeps every offset.
     public func oldestOffset(stream: String) -> Int64 { 1 }
 }
+
+/// A log the gateway runs: an ``EventLog`` that is also the service committing its appends.
+/// ``SQLiteEventLog`` (one gateway) and ``PostgresEventLog`` (several) are the two.
+public protocol DurableEventLog: EventLog, Service {
+    /// Transactions committed since open; with group commit, fewer than the appends.
+    var committedTransactions: Int { get }
+    /// Whether the last commit succeeded and the log still accepts writes.
+    var isWritable: Bool { get }
+    /// Closes the log without running it (a failed start, a test).
+    func close() async
+}
+
+extension SQLiteEventLog: DurableEventLog {}
+extension PostgresEventLog: DurableEventLog {}

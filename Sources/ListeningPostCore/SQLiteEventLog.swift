@@ -604,7 +604,6 @@ struct BatchPlan {
     mutating func resolve(inserted: Set<Int64>, storedIds: [DedupIdentity: String]) -> [(entry: StreamEntry, seq: Int64)] {
         var entries: [(entry: StreamEntry, seq: Int64)] = []
         var outcome: [IngestReceipt] = []
-        var claimed = Set<Int>()
         for event in newEvents {
             if inserted.contains(event.seq) {
                 for stream in Set(event.streams).sorted() {
@@ -618,6 +617,13 @@ struct BatchPlan {
                 outcome.append(IngestReceipt(eventId: stored, duplicate: true))
             }
         }
+        settle(outcome: outcome)
+        return entries
+    }
+
+    /// Fills `results` from each new event's outcome, in `newEvents` order.
+    mutating func settle(outcome: [IngestReceipt]) {
+        var claimed = Set<Int>()
         results = slots.map { requestSlots in
             requestSlots.map { slot in
                 // The first request to name an event stores it; later ones in the batch are duplicates.
@@ -627,7 +633,6 @@ struct BatchPlan {
                 return result
             }
         }
-        return entries
     }
 }
 

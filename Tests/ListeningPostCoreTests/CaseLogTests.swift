@@ -6,39 +6,31 @@ import Logging
 import Metrics
 import Testing
 
-/// Cases and the real SQLite log: a message and the case it opens are one transaction,
-/// a duplicate delivery plans nothing, and a restart rebuilds the same case table.
+/// Cases and a real log, on each backend: a message and the case it opens are one
+/// transaction, a duplicate delivery plans nothing, and a restart rebuilds the same case table.
 @Suite struct CaseLogTests {
     static func withSink<T: Sendable>(
-        directory: String, _ body: @Sendable (ChannelSink, SQLiteEventLog, CaseProjection) async throws -> T
+        _ backend: LogBackend, place: String, _ body: @Sendable (ChannelSink, any DurableEventLog, CaseProjection) async throws -> T
     ) async throws -> T {
         let config = try ConfigLoader(registry: AdapterRegistry([EchoAdapter.self]), environment: [:]).load(text: CaseLoopTests.yaml)
         let projection = CaseProjection(settings: config.cases)
-        let log = try await SQLiteEventLog.open(directory: directory, logger: Logger(label: "test"), onCommit: { projection.committed($0) }, followUps: projection)
+        let log = try await backend.open(place, onCommit: { projection.committed($0) }, followUps: projection)
         try await projection.rebuild(from: log, logger: Logger(label: "test"))
         let router = EventRouter(rules: config.routing, directory: config.customers.directory, cases: config.cases)
         let sink = ChannelSink(
             channel: ChannelIdentity(id: "mail", kind: "echo"), log: log, ids: EventIDGenerator(),
             metrics: ChannelMetrics(channel: "mail", factory: NOOPMetricsHandler.instance), router: router)
-        return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask {
-                try await log.run()
-                return nil
-            }
-            let result = try await body(sink, log, projection)
-            group.cancelAll()
-            try await group.waitForAll()
-            return result
-        }
+        return try await LogBackend.running(log) { log in try await body(sink, log, projection) }
     }
 
     static func detractor(_ key: String, from email: String = "ann@example.com", score: Int = 2) -> InboundMessage {
         InboundMessage(dedupKey: key, author: Author(email: email), text: "not happy", feedback: Feedback(score: score))
     }
 
-    @Test func aMessageAndItsCaseCommitTogetherAndADuplicatePlansNothing() async throws {
-        let directory = TemporaryDirectory.make("lp-cases")
-        try await Self.withSink(directory: directory) { sink, log, projection in
+    @Test(arguments: LogBackend.allCases)
+    func aMessageAndItsCaseCommitTogetherAndADuplicatePlansNothing(_ backend: LogBackend) async throws {
+        let place = backend.freshPlace()
+        try await Self.withSink(backend, place: place) { sink, log, projection in
             let first = try await sink.submit([Self.detractor("m1")], checkpoint: nil)
             let cases = try await log.read(stream: CaseEvent.stream, after: 0, limit: 10)
             #expect(cases.map(\.eventType) == ["com.listeningpost.case.opened.v1"])
@@ -60,7 +52,7 @@ import Testing
             #expect(projection.read { $0.unclosedCount } == 2)
         }
         // After a restart the table is rebuilt from the log and a later message still joins.
-        try await Self.withSink(directory: directory) { sink, log, projection in
+        try await Self.withSink(backend, place: place) { sink, log, projection in
             #expect(projection.read { $0.unclosedCount } == 2)
             _ = try await sink.submit([Self.detractor("m4", from: "bob@example.com", score: 1)], checkpoint: nil)
             let last = try await log.read(stream: CaseEvent.stream, after: 4, limit: 10).map(\.eventType)

@@ -1,0 +1,569 @@
+import Foundation
+import ListeningPostKit
+import Logging
+import NIOCore
+import NIOSSL
+import PostgresNIO
+import ServiceLifecycle
+import Synchronization
+
+/// The shared log for several gateways: PostgreSQL, with the same contract as
+/// ``SQLiteEventLog``.
+///
+/// - **Group commit, one round trip.** Appends queue while a batch is being written; the
+///   next batch takes everything queued and commits it with one `lp_append` call (see
+///   ``PostgresSchema``). Only a batch whose new events cause more events (an SMS STOP's
+///   suppression, a detractor's case) needs an explicit transaction, since what follows
+///   depends on which events were new.
+/// - **Offsets that never skip**: numbered from each stream's locked head row.
+/// - **Commits of other gateways** reach this gateway's subscribers and projections by
+///   reading: after each hint (one `NOTIFY` per gateway every few tens of milliseconds, sent
+///   on its own connection, never inside an append) and every ``pollInterval`` whatever the
+///   hints say. ``CommitOrder`` hands everything on in offset order.
+/// - **A commit whose outcome is unknown** (the connection dropped during it) is retried:
+///   dedup keys make the retry store nothing twice, and the entries it did store are read
+///   back like another gateway's.
+///
+/// Run it as a `Service`, as the SQLite log.
+public final class PostgresEventLog: EventLog, Service {
+    /// Most events one batch carries.
+    public let maxBatchEvents = 512
+    /// How often other gateways' commits are looked for without a hint.
+    public let pollInterval: Duration
+    /// The shared log's notification channel.
+    static let commitChannel = "lp_commits"
+
+    let client: PostgresClient
+    private let clientTask: Task<Void, Never>
+    let settings: PostgresSettings
+    let logger: Logger
+    private let onCommit: @Sendable ([StreamEntry]) -> Void
+    private let followUps: (any FollowUpPlanner)?
+    private let appendLatency: @Sendable (Duration) -> Void
+    private let state: Mutex<State>
+    private let wakeups: AsyncStream<Void>
+    private let wake: AsyncStream<Void>.Continuation
+    private let hints: AsyncStream<Void>
+    private let hint: AsyncStream<Void>.Continuation
+    /// Tells other gateways' notifications from this one's own.
+    let instance = UUID().uuidString
+
+    struct Pending {
+        var request: AppendRequest
+        var continuation: CheckedContinuation<[IngestReceipt], any Error>
+    }
+
+    struct State {
+        var pending: [Pending] = []
+        var accepting = true
+        var healthy = true
+        var transactions = 0
+        /// Set by a notification or the poll: read what other gateways committed.
+        var tailWanted = false
+        /// Touched by the commit loop only; in the lock to be Sendable.
+        var order = CommitOrder()
+    }
+
+    /// Connects, applies the schema migrations and reads each stream's head.
+    public static func open(
+        settings: PostgresSettings, logger: Logger,
+        onCommit: @escaping @Sendable ([StreamEntry]) -> Void = { _ in },
+        appendLatency: @escaping @Sendable (Duration) -> Void = { _ in },
+        followUps: (any FollowUpPlanner)? = nil,
+        pollInterval: Duration = .seconds(1),
+        connectTimeout: Duration = .seconds(15)
+    ) async throws -> PostgresEventLog {
+        let client = PostgresClient(configuration: try Self.configuration(settings), backgroundLogger: logger)
+        let clientTask = Task { await client.run() }
+        do {
+            let heads = try await withDeadline(connectTimeout, what: "connecting to \(settings.redactedURL)") {
+                try await PostgresSchema.migrate(client, logger: logger)
+                var heads: [String: Int64] = [:]
+                for try await (stream, head) in try await client.query("SELECT stream, head FROM stream_heads").decode((String, Int64).self) {
+                    heads[stream] = head
+                }
+                return heads
+            }
+            return PostgresEventLog(
+                client: client, clientTask: clientTask, settings: settings, logger: logger, heads: heads, onCommit: onCommit, followUps: followUps,
+                appendLatency: appendLatency, pollInterval: pollInterval)
+        } catch {
+            clientTask.cancel()
+            await clientTask.value
+            throw EventLogError(description: "cannot open the PostgreSQL log at \(settings.redactedURL): \(Self.describe(error))")
+        }
+    }
+
+    private init(
+        client: PostgresClient, clientTask: Task<Void, Never>, settings: PostgresSettings, logger: Logger, heads: [String: Int64],
+        onCommit: @escaping @Sendable ([StreamEntry]) -> Void, followUps: (any FollowUpPlanner)?, appendLatency: @escaping @Sendable (Duration) -> Void,
+        pollInterval: Duration
+    ) {
+        self.client = client
+        self.clientTask = clientTask
+        self.settings = settings
+        self.logger = logger
+        self.onCommit = onCommit
+        self.followUps = followUps
+        self.appendLatency = appendLatency
+        self.pollInterval = pollInterval
+        var state = State()
+        state.order = CommitOrder(delivered: heads)
+        self.state = Mutex(state)
+        (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        (hints, hint) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    static func configuration(_ settings: PostgresSettings) throws -> PostgresClient.Configuration {
+        let tls: PostgresClient.Configuration.TLS
+        switch settings.tls {
+        case .disable: tls = .disable
+        case .prefer: tls = .prefer(.makeClientConfiguration())
+        case .require: tls = .require(.makeClientConfiguration())
+        }
+        var configuration = PostgresClient.Configuration(
+            host: settings.host, port: settings.port, username: settings.username, password: settings.password, database: settings.database, tls: tls)
+        configuration.options.maximumConnections = settings.poolSize
+        configuration.options.connectTimeout = .seconds(5)
+        return configuration
+    }
+
+    /// Transactions (batches) committed since open.
+    public var committedTransactions: Int { state.withLock { $0.transactions } }
+
+    /// Whether the last batch committed and the log still accepts writes.
+    public var isWritable: Bool { state.withLock { $0.accepting && $0.healthy } }
+
+    // MARK: EventLog
+
+    public func append(_ request: AppendRequest) async throws -> [IngestReceipt] {
+        if request.isEmpty { return [] }
+        let start = ContinuousClock.now
+        let results = try await withCheckedThrowingContinuation { continuation in
+            let accepted = state.withLock { state -> Bool in
+                guard state.accepting else { return false }
+                state.pending.append(Pending(request: request, continuation: continuation))
+                return true
+            }
+            if accepted { wake.yield() } else { continuation.resume(throwing: EventLogError.closed) }
+        }
+        appendLatency(ContinuousClock.now - start)
+        return results
+    }
+
+    public func read(stream: String, after offset: Int64, limit: Int) async throws -> [StreamEntry] {
+        let rows = try await client.query(
+            """
+            SELECT s."offset", e.id, e.payload FROM stream_entries s JOIN events e ON e.seq = s.seq
+            WHERE s.stream = \(stream) AND s."offset" > \(offset) ORDER BY s."offset" LIMIT \(limit)
+            """)
+        var entries: [StreamEntry] = []
+        for try await (entryOffset, id, payload) in rows.decode((Int64, String, ByteBuffer).self) {
+            entries.append(StreamEntry(stream: stream, offset: entryOffset, eventId: id, payload: Array(payload.readableBytesView)))
+        }
+        return entries
+    }
+
+    /// The head this gateway has handed on: its subscribers and projections have seen
+    /// everything up to it.
+    public func headOffset(stream: String) async throws -> Int64 {
+        state.withLock { $0.order.head(stream) }
+    }
+
+    public func checkpoint(channel: String) async throws -> String? {
+        for try await token in try await client.query("SELECT token FROM checkpoints WHERE channel = \(channel)").decode(String.self) { return token }
+        return nil
+    }
+
+    public func storedEventIds(channel: String, forDedupKeys dedupKeys: [String]) async throws -> [String: String] {
+        var found: [String: String] = [:]
+        let rows = try await client.query("SELECT dedup_key, id FROM events WHERE channel = \(channel) AND dedup_key = ANY(\(dedupKeys))")
+        for try await (key, id) in rows.decode((String, String).self) { found[key] = id }
+        return found
+    }
+
+    public func event(id: String) async throws -> [UInt8]? {
+        for try await payload in try await client.query("SELECT payload FROM events WHERE id = \(id) LIMIT 1").decode(ByteBuffer.self) {
+            return Array(payload.readableBytesView)
+        }
+        return nil
+    }
+
+    public func cursor(subscriber: String) async throws -> Int64? {
+        for try await offset in try await client.query("SELECT \"offset\" FROM subscriber_cursors WHERE subscriber = \(subscriber)").decode(Int64.self) {
+            return offset
+        }
+        return nil
+    }
+
+    public func deadLetters(subscriber: String) async throws -> [DeadLetter] {
+        let rows = try await client.query(
+            """
+            SELECT d.event_id, d.stream, d."offset", d.attempts, d.last_error, d.dead_at, e.payload
+            FROM dead_letters d LEFT JOIN events e ON e.id = d.event_id WHERE d.subscriber = \(subscriber) ORDER BY d.dead_at, d."offset"
+            """)
+        var letters: [DeadLetter] = []
+        for try await (eventId, stream, offset, attempts, lastError, deadAt, payload) in rows.decode((String, String, Int64, Int32, String, Double, ByteBuffer?).self) {
+            letters.append(DeadLetter(
+                subscriber: subscriber, stream: stream, offset: offset, eventId: eventId, attempts: Int(attempts), lastError: lastError,
+                deadAt: Date(timeIntervalSince1970: deadAt), payload: payload.map { Array($0.readableBytesView) } ?? []))
+        }
+        return letters
+    }
+
+    public func unadoptedProvisionalIds(among ids: [String]) async throws -> [String] {
+        var found: [String] = []
+        for try await id in try await client.query("SELECT id FROM provisional_customers WHERE customer_id IS NULL AND id = ANY(\(ids))").decode(String.self) {
+            found.append(id)
+        }
+        return found
+    }
+
+    // MARK: Service
+
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.listenForOtherGateways() }
+                group.addTask { await self.poll() }
+                group.addTask { await self.sendHints() }
+                for await _ in wakeups {
+                    while let batch = takeBatch() { await commit(batch) }
+                    if state.withLock({ state in defer { state.tailWanted = false }; return state.tailWanted }) { await catchUp() }
+                    if state.withLock({ !$0.accepting && $0.pending.isEmpty }) { break }
+                }
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            self.state.withLock { $0.accepting = false }
+            self.wake.yield()
+        }
+        let leftovers = state.withLock { state -> [Pending] in
+            state.accepting = false
+            defer { state.pending = [] }
+            return state.pending
+        }
+        for pending in leftovers { pending.continuation.resume(throwing: EventLogError.closed) }
+        await close()
+        logger.info("event log closed")
+    }
+
+    /// Closes the connections without running: for a log opened but never started.
+    public func close() async {
+        state.withLock { $0.accepting = false }
+        hint.finish()
+        clientTask.cancel()
+        await clientTask.value
+    }
+
+    private func takeBatch() -> [Pending]? {
+        state.withLock { state -> [Pending]? in
+            guard !state.pending.isEmpty else { return nil }
+            var count = 0
+            var taken = 0
+            for pending in state.pending {
+                if taken > 0 && count + pending.request.events.count > maxBatchEvents { break }
+                count += pending.request.events.count
+                taken += 1
+            }
+            let batch = Array(state.pending.prefix(taken))
+            state.pending.removeFirst(taken)
+            return batch
+        }
+    }
+
+    /// Commits a batch, retrying what may succeed on a second try (a dropped connection, a
+    /// deadlock, the server restarting) for a few seconds; then every waiter gets the error.
+    private func commit(_ batch: [Pending]) async {
+        var plan = BatchPlan(firstSeq: 1, heads: [:])
+        for pending in batch { plan.add(pending.request) }
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                let (settled, entries) = try await store(plan)
+                state.withLock { state in
+                    state.healthy = true
+                    state.transactions += 1
+                }
+                hint.yield()
+                let delivered = await handOn(entries)
+                if !delivered.isEmpty { onCommit(delivered) }
+                for (index, pending) in batch.enumerated() { pending.continuation.resume(returning: settled.results[index]) }
+                return
+            } catch {
+                let retry = attempt < 6 && Self.isTransient(error)
+                logger.log(
+                    level: retry ? .warning : .error, retry ? "event log commit failed, retrying" : "event log commit failed; \(batch.count) append(s) refused",
+                    metadata: ["error": "\(Self.describe(error))", "attempt": "\(attempt)"])
+                guard retry else {
+                    state.withLock { $0.healthy = false }
+                    let failure = EventLogError(description: "commit failed: \(Self.describe(error))")
+                    for pending in batch { pending.continuation.resume(throwing: failure) }
+                    return
+                }
+                state.withLock { $0.healthy = false }
+                try? await Task.sleep(for: .milliseconds(50 << min(attempt, 4)))
+            }
+        }
+    }
+
+    /// One attempt at storing a batch. Returns the plan with its results, and the new
+    /// entries.
+    private func store(_ batch: BatchPlan) async throws -> (BatchPlan, [StreamEntry]) {
+        var plan = batch
+        let causesMore = plan.newEvents.contains { !$0.dependents.isEmpty || (followUps != nil && $0.caseSignal != nil) }
+        var outcome: [Int: (id: String, inserted: Bool)] = [:]
+        var entries: [(index: Int, stream: String, offset: Int64)] = []
+        func record(_ result: AppendCallResult, from first: Int) {
+            for (index, stored) in result.events { outcome[first + index] = stored }
+            entries += result.entries.map { (first + $0.index, $0.stream, $0.offset) }
+        }
+        if !causesMore {
+            record(try await Self.call(plan.newEvents[...], extras: plan, on: client, logger: logger), from: 0)
+        } else {
+            let followUps = self.followUps
+            let planned = plan
+            let (extended, results) = try await client.withTransaction(logger: logger) { connection -> (BatchPlan, [(Int, AppendCallResult)]) in
+                var plan = planned
+                var results: [(Int, AppendCallResult)] = []
+                var first = plan.newEvents.count
+                let initial = try await Self.call(plan.newEvents[...], extras: plan, on: connection, logger: logger)
+                results.append((0, initial))
+                var inserted = Set(initial.events.filter { $0.value.inserted }.map(\.key))
+                // Dependents of the new events (never of a duplicate), then what they all cause.
+                for (index, event) in plan.newEvents.enumerated() where inserted.contains(index) && !event.dependents.isEmpty {
+                    plan.addFollowUps(event.dependents, channel: event.channel)
+                }
+                if plan.newEvents.count > first {
+                    let result = try await Self.call(plan.newEvents[first...], extras: nil, on: connection, logger: logger)
+                    results.append((first, result))
+                    inserted.formUnion(result.events.filter { $0.value.inserted }.map { first + $0.key })
+                }
+                if let followUps {
+                    let signals = plan.newEvents.indices.filter { inserted.contains($0) }.compactMap { plan.newEvents[$0].caseSignal }
+                    if !signals.isEmpty {
+                        first = plan.newEvents.count
+                        plan.addFollowUps(followUps.followUps(to: signals), channel: followUps.followUpChannel)
+                        if plan.newEvents.count > first {
+                            results.append((first, try await Self.call(plan.newEvents[first...], extras: nil, on: connection, logger: logger)))
+                        }
+                    }
+                }
+                return (plan, results)
+            }
+            plan = extended
+            for (first, result) in results { record(result, from: first) }
+        }
+        let receipts = plan.newEvents.indices.map { index in
+            let stored = outcome[index] ?? (plan.newEvents[index].id, false)
+            return IngestReceipt(eventId: stored.id, duplicate: !stored.inserted)
+        }
+        plan.settle(outcome: receipts)
+        let streamEntries = entries.map { entry in
+            let event = plan.newEvents[entry.index]
+            return StreamEntry(stream: entry.stream, offset: entry.offset, eventId: event.id, payload: event.payload, answerKnown: true, answer: event.answer)
+        }
+        return (plan, streamEntries)
+    }
+
+    /// Passes committed entries through ``CommitOrder``, reading any offsets other gateways
+    /// committed before them. Returns what to hand on, in order.
+    private func handOn(_ entries: [StreamEntry]) async -> [StreamEntry] {
+        var ready = state.withLock { $0.order.offer(entries) }
+        var reads = 0
+        while let gap = state.withLock({ $0.order.gaps.first }), reads < 100 {
+            reads += 1
+            // Committed already: another gateway's head lock let ours go only after its commit.
+            guard let missing = try? await read(stream: gap.stream, after: gap.after, limit: Int(min(gap.through - gap.after, 2_000))), !missing.isEmpty else {
+                // Unreadable now; the next catch-up reads it, and the held entries go then.
+                state.withLock { $0.tailWanted = true }
+                break
+            }
+            ready += state.withLock { $0.order.offer(missing) }
+        }
+        return ready
+    }
+
+    /// Reads what other gateways committed past this one's heads and hands it on.
+    private func catchUp() async {
+        do {
+            var behind: [(String, Int64)] = []
+            let order = state.withLock { $0.order }
+            for try await (stream, head) in try await client.query("SELECT stream, head FROM stream_heads").decode((String, Int64).self)
+            where head > order.head(stream) {
+                behind.append((stream, head))
+            }
+            var ready: [StreamEntry] = []
+            for (stream, head) in behind {
+                while state.withLock({ $0.order.head(stream) }) < head {
+                    let after = state.withLock { $0.order.head(stream) }
+                    let entries = try await read(stream: stream, after: after, limit: 2_000)
+                    if entries.isEmpty { break }
+                    ready += state.withLock { $0.order.offer(entries) }
+                }
+            }
+            if !ready.isEmpty { onCommit(ready) }
+        } catch {
+            if Task.isCancelled || !state.withLock({ $0.accepting }) { return }
+            logger.warning("could not read other gateways' commits; retrying at the next poll", metadata: ["error": "\(Self.describe(error))"])
+        }
+    }
+
+    /// LISTENs for other gateways' hints, reconnecting after a failure; each hint (and each
+    /// reconnect, which may have missed some) asks for a catch-up.
+    private func listenForOtherGateways() async {
+        while !Task.isCancelled {
+            do {
+                try await client.withConnection { connection in
+                    try await connection.listen(on: Self.commitChannel) { notifications in
+                        self.wantCatchUp()
+                        for try await notification in notifications where notification.payload != self.instance { self.wantCatchUp() }
+                    }
+                }
+            } catch {
+                if Task.isCancelled { return }
+                logger.debug("listening for other gateways failed; polling meanwhile", metadata: ["error": "\(Self.describe(error))"])
+            }
+            try? await Task.sleep(for: .seconds(1))
+        }
+    }
+
+    /// Catches up every ``pollInterval`` whatever the hints said: a hint is only a hint.
+    private func poll() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: pollInterval)
+            wantCatchUp()
+        }
+    }
+
+    private func wantCatchUp() {
+        state.withLock { $0.tailWanted = true }
+        wake.yield()
+    }
+
+    /// At most one notification per 20 ms, on a connection of its own and outside any
+    /// append: `NOTIFY` in the appending transaction would take PostgreSQL's cluster-wide
+    /// notify lock at every commit.
+    private func sendHints() async {
+        for await _ in hints {
+            _ = try? await client.query("SELECT pg_notify(\(Self.commitChannel), \(instance))")
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    // MARK: Errors
+
+    /// Whether an error may go away by itself: the connection, the server restarting, a
+    /// deadlock or serialization failure.
+    static func isTransient(_ error: any Error) -> Bool {
+        guard let error = error as? PSQLError else { return error is CancellationError == false }
+        if let state = error.serverInfo?[.sqlState] {
+            return state.hasPrefix("40") || state.hasPrefix("08") || state.hasPrefix("57P") || state.hasPrefix("53")
+        }
+        return true
+    }
+
+    /// PSQLError's description hides the server's message; this shows it.
+    static func describe(_ error: any Error) -> String {
+        guard let error = error as? PSQLError else { return "\(error)" }
+        if let message = error.serverInfo?[.message] {
+            return "\(message) (\(error.serverInfo?[.sqlState] ?? "?"))"
+        }
+        return "\(error.code)"
+    }
+}
+
+/// What one `lp_append` call stored: per event (by position in the call) the stored id and
+/// whether this call inserted it, and the new entries.
+struct AppendCallResult {
+    var events: [Int: (id: String, inserted: Bool)] = [:]
+    var entries: [(index: Int, stream: String, offset: Int64)] = []
+}
+
+extension PostgresEventLog {
+    /// One `lp_append` call for `events`, with the batch's checkpoints, cursors, customer and
+    /// dead-letter rows when `extras` is given.
+    static func call(_ events: ArraySlice<BatchPlan.NewEvent>, extras: BatchPlan?, on runner: some PostgresQueryRunner, logger: Logger) async throws -> AppendCallResult {
+        var binds = PostgresBindings(capacity: 22)
+        binds.append(events.map(\.id))
+        binds.append(events.map(\.channel))
+        binds.append(events.map(\.dedupKey))
+        binds.append(events.map { ByteBuffer(bytes: $0.payload) })
+        var entryEvents: [Int32] = []
+        var entryStreams: [String] = []
+        for (position, event) in events.enumerated() {
+            for stream in Set(event.streams).sorted() {
+                entryEvents.append(Int32(position + 1))
+                entryStreams.append(stream)
+            }
+        }
+        binds.append(entryEvents)
+        binds.append(entryStreams)
+        let checkpoints = (extras?.checkpoints ?? [:]).sorted { $0.key < $1.key }
+        binds.append(checkpoints.map(\.key))
+        binds.append(checkpoints.map(\.value))
+        let cursors = (extras?.cursors ?? [:]).sorted { $0.key < $1.key }
+        binds.append(cursors.map(\.key))
+        binds.append(cursors.map(\.value))
+        binds.append((extras?.provisionalCustomers ?? []).sorted())
+        let adoptions = (extras?.adoptions ?? [:]).sorted { $0.key < $1.key }
+        binds.append(adoptions.map(\.key))
+        binds.append(adoptions.map(\.value))
+        // One row per (subscriber, event): the last attempt wins, as ON CONFLICT would.
+        var letters: [DeadLetterKey: DeadLetter] = [:]
+        for letter in extras?.deadLetters ?? [] { letters[letter.key] = letter }
+        let deadLetters = letters.values.sorted { ($0.subscriber, $0.eventId) < ($1.subscriber, $1.eventId) }
+        binds.append(deadLetters.map(\.subscriber))
+        binds.append(deadLetters.map(\.eventId))
+        binds.append(deadLetters.map(\.stream))
+        binds.append(deadLetters.map(\.offset))
+        binds.append(deadLetters.map { Int32(clamping: $0.attempts) })
+        binds.append(deadLetters.map(\.lastError))
+        binds.append(deadLetters.map { $0.deadAt.timeIntervalSince1970 })
+        let cleared = extras?.clearedDeadLetters ?? []
+        binds.append(cleared.map(\.subscriber))
+        binds.append(cleared.map(\.eventId))
+        let sql = "SELECT idx, stored_id, inserted, stream, \"offset\" FROM lp_append(" + (1...22).map { "$\($0)" }.joined(separator: ", ") + ")"
+        var result = AppendCallResult()
+        for try await (index, storedId, inserted, stream, offset) in try await runner.run(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+            .decode((Int32, String?, Bool, String?, Int64?).self)
+        {
+            if let stream, let offset {
+                result.entries.append((Int(index) - 1, stream, offset))
+            } else {
+                result.events[Int(index) - 1] = (storedId ?? "", inserted)
+            }
+        }
+        return result
+    }
+}
+
+/// A client or one of its connections: what `lp_append` is called on.
+protocol PostgresQueryRunner {
+    func run(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence
+}
+
+extension PostgresClient: PostgresQueryRunner {
+    func run(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence { try await self.query(query, logger: logger) }
+}
+
+extension PostgresConnection: PostgresQueryRunner {
+    func run(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence { try await self.query(query, logger: logger) }
+}
+
+/// Runs `body`, failing with a clear error if it takes longer than `limit`.
+func withDeadline<T: Sendable>(_ limit: Duration, what: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: limit)
+            return nil
+        }
+        defer { group.cancelAll() }
+        guard let first = try await group.next(), let value = first else {
+            throw EventLogError(description: "timed out after \(limit) \(what)")
+        }
+        return value
+    }
+}

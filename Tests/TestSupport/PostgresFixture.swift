@@ -1,0 +1,69 @@
+import Foundation
+
+/// A real PostgreSQL 15 for the tests, started once per test process by
+/// scripts/postgres-fixture.sh (`initdb` in a directory of its own, a loopback port, SCRAM
+/// passwords) and stopped when the process exits. Each test takes a database of its own.
+public final class PostgresFixture: Sendable {
+    public let root: String
+    public let port: Int
+    public let password = "fixture-pw"
+
+    public static let shared: PostgresFixture = {
+        let pid = Int(ProcessInfo.processInfo.processIdentifier)
+        let fixture = PostgresFixture(root: "/tmp/lp-postgres-\(pid)", port: 30_000 + pid % 10_000)
+        let status = fixture.script("start", environment: "PG_FRESH=1")
+        precondition(status == 0, "scripts/postgres-fixture.sh start failed (\(status)); see \(fixture.root)/server.log")
+        stopCommand = "PG_ROOT=\(fixture.root) bash \(scriptPath) stop >/dev/null 2>&1; rm -rf \(fixture.root)"
+        atexit { _ = system(PostgresFixture.stopCommand) }
+        return fixture
+    }()
+
+    nonisolated(unsafe) static var stopCommand = ""
+    static let scriptPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("scripts/postgres-fixture.sh").path
+
+    private init(root: String, port: Int) {
+        self.root = root
+        self.port = port
+    }
+
+    // system(), not Process: the server the script leaves behind must not hold a pipe of
+    // Foundation's (see DovecotFixture).
+    @discardableResult
+    private func script(_ arguments: String, environment: String = "") -> Int32 {
+        system("\(environment) PG_ROOT=\(root) PG_PORT=\(port) PG_PASSWORD=\(password) bash \(Self.scriptPath) \(arguments) >>/tmp/lp-postgres-fixture.log 2>&1")
+    }
+
+    /// A new, empty database; returns its URL.
+    public func freshDatabase(_ prefix: String = "t") -> String {
+        let name = "\(prefix)_\(UUID().uuidString.prefix(8).lowercased())"
+        let status = script("database \(name)")
+        precondition(status == 0, "could not create database \(name)")
+        return url(database: name)
+    }
+
+    public func url(database: String) -> String { "postgres://postgres:\(password)@127.0.0.1:\(port)/\(database)?sslmode=disable" }
+
+    /// Runs SQL as the superuser (psql), returning its output: for tests that reach past the
+    /// gateway (terminating its connections, reading a table).
+    public func psql(_ sql: String, database: String) -> String {
+        let pipe = Pipe()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["psql", "-h", "127.0.0.1", "-p", "\(port)", "-U", "postgres", "-d", database, "-tAc", sql]
+        process.environment = ProcessInfo.processInfo.environment.merging(["PGPASSWORD": password]) { _, new in new }
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try? process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Stops and starts the server (fast shutdown: open connections are cut).
+    public func restart(downFor pause: Duration = .zero) {
+        script("stop")
+        if pause > .zero { Thread.sleep(forTimeInterval: Double(pause.components.seconds) + Double(pause.components.attoseconds) / 1e18) }
+        script("start")
+    }
+}
