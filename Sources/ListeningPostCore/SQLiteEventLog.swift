@@ -523,7 +523,7 @@ private func placeholders(row: String, count: Int) -> String {
 }
 
 /// Where a (channel, dedup key) lives.
-struct DedupIdentity: Hashable {
+struct DedupIdentity: Hashable, Sendable {
     var channel: String
     var dedupKey: String
 }
@@ -531,8 +531,8 @@ struct DedupIdentity: Hashable {
 /// The pure part of a group commit: sequence numbers, in-batch dedup, stream offsets and
 /// per-request results. Offsets are given only to events SQLite actually inserted, so
 /// streams stay gapless.
-struct BatchPlan {
-    struct NewEvent {
+struct BatchPlan: Sendable {
+    struct NewEvent: Sendable {
         var seq: Int64
         var id: String
         var channel: String

@@ -31,7 +31,9 @@ enum LogBackend: String, CaseIterable, CustomTestStringConvertible, Sendable {
             return try await SQLiteEventLog.open(directory: place, logger: Logger(label: "test"), onCommit: onCommit, followUps: followUps)
         case .postgres:
             let settings = try PostgresSettings.parse(url: place).get()
-            return try await PostgresEventLog.open(settings: settings, logger: Logger(label: "test"), onCommit: onCommit, followUps: followUps, pollInterval: pollInterval)
+            var logger = Logger(label: "test")
+            if let level = ProcessInfo.processInfo.environment["LP_TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) { logger.logLevel = level }
+            return try await PostgresEventLog.open(settings: settings, logger: logger, onCommit: onCommit, followUps: followUps, pollInterval: pollInterval)
         }
     }
 

@@ -60,6 +60,20 @@ public final class PostgresFixture: Sendable {
         return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// Runs `sql` again and again in a shell loop of its own until the returned process is
+    /// terminated: a test's fault injector.
+    public func repeatedly(every pause: Duration, _ sql: String) -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        let seconds = Double(pause.components.seconds) + Double(pause.components.attoseconds) / 1e18
+        process.arguments = ["-c", "while true; do psql -h 127.0.0.1 -p \(port) -U postgres -d postgres -tAqc \"$LP_SQL\" >/dev/null 2>&1; sleep \(seconds); done"]
+        process.environment = ProcessInfo.processInfo.environment.merging(["PGPASSWORD": password, "LP_SQL": sql]) { _, new in new }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try? process.run()
+        return process
+    }
+
     /// Stops and starts the server (fast shutdown: open connections are cut).
     public func restart(downFor pause: Duration = .zero) {
         script("stop")

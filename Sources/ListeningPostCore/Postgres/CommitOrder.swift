@@ -19,7 +19,7 @@ struct CommitOrder {
     mutating func offer(_ entries: [StreamEntry]) -> [StreamEntry] {
         var touched: [String] = []
         for entry in entries where entry.offset > (delivered[entry.stream] ?? 0) {
-            if held[entry.stream] == nil { touched.append(entry.stream) }
+            if !touched.contains(entry.stream) { touched.append(entry.stream) }
             held[entry.stream, default: [:]][entry.offset] = entry
         }
         var ready: [StreamEntry] = []

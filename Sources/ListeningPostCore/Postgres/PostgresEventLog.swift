@@ -33,8 +33,14 @@ public final class PostgresEventLog: EventLog, Service {
     /// The shared log's notification channel.
     static let commitChannel = "lp_commits"
 
-    let client: PostgresClient
-    private let clientTask: Task<Void, Never>
+    /// Reads for subscribers and the API.
+    let links: PostgresLinks
+    /// The commit loop's own connection: appends, and the reads that order them. Not from
+    /// the pool, so a pool waiting on broken connections never holds up a commit; a commit
+    /// that takes too long closes it, which fails the query rather than hanging.
+    private let writer: WriterConnection
+    /// Holds the LISTEN for other gateways' hints.
+    private let listener: WriterConnection
     let settings: PostgresSettings
     let logger: Logger
     private let onCommit: @Sendable ([StreamEntry]) -> Void
@@ -73,34 +79,35 @@ public final class PostgresEventLog: EventLog, Service {
         pollInterval: Duration = .seconds(1),
         connectTimeout: Duration = .seconds(15)
     ) async throws -> PostgresEventLog {
-        let client = PostgresClient(configuration: try Self.configuration(settings), backgroundLogger: logger)
-        let clientTask = Task { await client.run() }
+        let links = PostgresLinks(settings: settings, count: max(1, settings.poolSize - 2), logger: logger)
         do {
             let heads = try await withDeadline(connectTimeout, what: "connecting to \(settings.redactedURL)") {
-                try await PostgresSchema.migrate(client, logger: logger)
-                var heads: [String: Int64] = [:]
-                for try await (stream, head) in try await client.query("SELECT stream, head FROM stream_heads").decode((String, Int64).self) {
-                    heads[stream] = head
+                try await links.with { connection in try await PostgresSchema.migrate(connection, logger: logger) }
+                return try await links.with { connection in
+                    var heads: [String: Int64] = [:]
+                    for try await (stream, head) in try await connection.query("SELECT stream, head FROM stream_heads", logger: logger).decode((String, Int64).self) {
+                        heads[stream] = head
+                    }
+                    return heads
                 }
-                return heads
             }
             return PostgresEventLog(
-                client: client, clientTask: clientTask, settings: settings, logger: logger, heads: heads, onCommit: onCommit, followUps: followUps,
+                links: links, settings: settings, logger: logger, heads: heads, onCommit: onCommit, followUps: followUps,
                 appendLatency: appendLatency, pollInterval: pollInterval)
         } catch {
-            clientTask.cancel()
-            await clientTask.value
+            await links.close()
             throw EventLogError(description: "cannot open the PostgreSQL log at \(settings.redactedURL): \(Self.describe(error))")
         }
     }
 
     private init(
-        client: PostgresClient, clientTask: Task<Void, Never>, settings: PostgresSettings, logger: Logger, heads: [String: Int64],
+        links: PostgresLinks, settings: PostgresSettings, logger: Logger, heads: [String: Int64],
         onCommit: @escaping @Sendable ([StreamEntry]) -> Void, followUps: (any FollowUpPlanner)?, appendLatency: @escaping @Sendable (Duration) -> Void,
         pollInterval: Duration
     ) {
-        self.client = client
-        self.clientTask = clientTask
+        self.links = links
+        self.writer = WriterConnection(settings: settings, logger: logger)
+        self.listener = WriterConnection(settings: settings, logger: logger)
         self.settings = settings
         self.logger = logger
         self.onCommit = onCommit
@@ -112,20 +119,6 @@ public final class PostgresEventLog: EventLog, Service {
         self.state = Mutex(state)
         (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         (hints, hint) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-    }
-
-    static func configuration(_ settings: PostgresSettings) throws -> PostgresClient.Configuration {
-        let tls: PostgresClient.Configuration.TLS
-        switch settings.tls {
-        case .disable: tls = .disable
-        case .prefer: tls = .prefer(.makeClientConfiguration())
-        case .require: tls = .require(.makeClientConfiguration())
-        }
-        var configuration = PostgresClient.Configuration(
-            host: settings.host, port: settings.port, username: settings.username, password: settings.password, database: settings.database, tls: tls)
-        configuration.options.maximumConnections = settings.poolSize
-        configuration.options.connectTimeout = .seconds(5)
-        return configuration
     }
 
     /// Transactions (batches) committed since open.
@@ -152,11 +145,20 @@ public final class PostgresEventLog: EventLog, Service {
     }
 
     public func read(stream: String, after offset: Int64, limit: Int) async throws -> [StreamEntry] {
-        let rows = try await client.query(
+        try await pooled { try await Self.read(stream: stream, after: offset, limit: limit, on: $0) }
+    }
+
+    /// Runs `body` on one of the read links, its rows read inside (see ``PostgresLinks``).
+    func pooled<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        try await links.with(body)
+    }
+
+    static func read(stream: String, after offset: Int64, limit: Int, on runner: some PostgresQueryRunner) async throws -> [StreamEntry] {
+        let rows = try await runner.run(
             """
             SELECT s."offset", e.id, e.payload FROM stream_entries s JOIN events e ON e.seq = s.seq
             WHERE s.stream = \(stream) AND s."offset" > \(offset) ORDER BY s."offset" LIMIT \(limit)
-            """)
+            """, logger: Logger(label: "listening-post.postgres"))
         var entries: [StreamEntry] = []
         for try await (entryOffset, id, payload) in rows.decode((Int64, String, ByteBuffer).self) {
             entries.append(StreamEntry(stream: stream, offset: entryOffset, eventId: id, payload: Array(payload.readableBytesView)))
@@ -171,37 +173,49 @@ public final class PostgresEventLog: EventLog, Service {
     }
 
     public func checkpoint(channel: String) async throws -> String? {
-        for try await token in try await client.query("SELECT token FROM checkpoints WHERE channel = \(channel)").decode(String.self) { return token }
-        return nil
+        try await pooled { connection in
+            for try await token in try await connection.query("SELECT token FROM checkpoints WHERE channel = \(channel)", logger: self.logger).decode(String.self) { return token }
+            return nil
+        }
     }
 
     public func storedEventIds(channel: String, forDedupKeys dedupKeys: [String]) async throws -> [String: String] {
-        var found: [String: String] = [:]
-        let rows = try await client.query("SELECT dedup_key, id FROM events WHERE channel = \(channel) AND dedup_key = ANY(\(dedupKeys))")
-        for try await (key, id) in rows.decode((String, String).self) { found[key] = id }
-        return found
+        try await pooled { connection in
+            var found: [String: String] = [:]
+            let rows = try await connection.query("SELECT dedup_key, id FROM events WHERE channel = \(channel) AND dedup_key = ANY(\(dedupKeys))", logger: self.logger)
+            for try await (key, id) in rows.decode((String, String).self) { found[key] = id }
+            return found
+        }
     }
 
     public func event(id: String) async throws -> [UInt8]? {
-        for try await payload in try await client.query("SELECT payload FROM events WHERE id = \(id) LIMIT 1").decode(ByteBuffer.self) {
-            return Array(payload.readableBytesView)
+        try await pooled { connection in
+            for try await payload in try await connection.query("SELECT payload FROM events WHERE id = \(id) LIMIT 1", logger: self.logger).decode(ByteBuffer.self) {
+                return Array(payload.readableBytesView)
+            }
+            return nil
         }
-        return nil
     }
 
     public func cursor(subscriber: String) async throws -> Int64? {
-        for try await offset in try await client.query("SELECT \"offset\" FROM subscriber_cursors WHERE subscriber = \(subscriber)").decode(Int64.self) {
-            return offset
+        try await pooled { connection in
+            for try await offset in try await connection.query("SELECT \"offset\" FROM subscriber_cursors WHERE subscriber = \(subscriber)", logger: self.logger).decode(Int64.self) {
+                return offset
+            }
+            return nil
         }
-        return nil
     }
 
     public func deadLetters(subscriber: String) async throws -> [DeadLetter] {
-        let rows = try await client.query(
+        try await pooled { connection in try await Self.deadLetters(subscriber: subscriber, on: connection, logger: self.logger) }
+    }
+
+    static func deadLetters(subscriber: String, on connection: PostgresConnection, logger: Logger) async throws -> [DeadLetter] {
+        let rows = try await connection.query(
             """
             SELECT d.event_id, d.stream, d."offset", d.attempts, d.last_error, d.dead_at, e.payload
             FROM dead_letters d LEFT JOIN events e ON e.id = d.event_id WHERE d.subscriber = \(subscriber) ORDER BY d.dead_at, d."offset"
-            """)
+            """, logger: logger)
         var letters: [DeadLetter] = []
         for try await (eventId, stream, offset, attempts, lastError, deadAt, payload) in rows.decode((String, String, Int64, Int32, String, Double, ByteBuffer?).self) {
             letters.append(DeadLetter(
@@ -212,11 +226,12 @@ public final class PostgresEventLog: EventLog, Service {
     }
 
     public func unadoptedProvisionalIds(among ids: [String]) async throws -> [String] {
-        var found: [String] = []
-        for try await id in try await client.query("SELECT id FROM provisional_customers WHERE customer_id IS NULL AND id = ANY(\(ids))").decode(String.self) {
-            found.append(id)
+        try await pooled { connection in
+            var found: [String] = []
+            let rows = try await connection.query("SELECT id FROM provisional_customers WHERE customer_id IS NULL AND id = ANY(\(ids))", logger: self.logger)
+            for try await id in rows.decode(String.self) { found.append(id) }
+            return found
         }
-        return found
     }
 
     // MARK: Service
@@ -252,8 +267,9 @@ public final class PostgresEventLog: EventLog, Service {
     public func close() async {
         state.withLock { $0.accepting = false }
         hint.finish()
-        clientTask.cancel()
-        await clientTask.value
+        await writer.close()
+        await listener.close()
+        await links.close()
     }
 
     private func takeBatch() -> [Pending]? {
@@ -281,7 +297,8 @@ public final class PostgresEventLog: EventLog, Service {
         while true {
             attempt += 1
             do {
-                let (settled, entries) = try await store(plan)
+                let planned = plan
+                let (settled, entries) = try await writer.withConnection(timeout: .seconds(10)) { connection in try await self.store(planned, on: connection) }
                 state.withLock { state in
                     state.healthy = true
                     state.transactions += 1
@@ -310,7 +327,7 @@ public final class PostgresEventLog: EventLog, Service {
 
     /// One attempt at storing a batch. Returns the plan with its results, and the new
     /// entries.
-    private func store(_ batch: BatchPlan) async throws -> (BatchPlan, [StreamEntry]) {
+    private func store(_ batch: BatchPlan, on connection: PostgresConnection) async throws -> (BatchPlan, [StreamEntry]) {
         var plan = batch
         let causesMore = plan.newEvents.contains { !$0.dependents.isEmpty || (followUps != nil && $0.caseSignal != nil) }
         var outcome: [Int: (id: String, inserted: Bool)] = [:]
@@ -320,11 +337,11 @@ public final class PostgresEventLog: EventLog, Service {
             entries += result.entries.map { (first + $0.index, $0.stream, $0.offset) }
         }
         if !causesMore {
-            record(try await Self.call(plan.newEvents[...], extras: plan, on: client, logger: logger), from: 0)
+            record(try await Self.call(plan.newEvents[...], extras: plan, on: connection, logger: logger), from: 0)
         } else {
             let followUps = self.followUps
             let planned = plan
-            let (extended, results) = try await client.withTransaction(logger: logger) { connection -> (BatchPlan, [(Int, AppendCallResult)]) in
+            let (extended, results) = try await connection.withTransaction(logger: logger) { connection -> (BatchPlan, [(Int, AppendCallResult)]) in
                 var plan = planned
                 var results: [(Int, AppendCallResult)] = []
                 var first = plan.newEvents.count
@@ -375,7 +392,10 @@ public final class PostgresEventLog: EventLog, Service {
         while let gap = state.withLock({ $0.order.gaps.first }), reads < 100 {
             reads += 1
             // Committed already: another gateway's head lock let ours go only after its commit.
-            guard let missing = try? await read(stream: gap.stream, after: gap.after, limit: Int(min(gap.through - gap.after, 2_000))), !missing.isEmpty else {
+            let limit = Int(min(gap.through - gap.after, 2_000))
+            guard let missing = try? await writer.withConnection(timeout: .seconds(10), { try await Self.read(stream: gap.stream, after: gap.after, limit: limit, on: $0) }),
+                !missing.isEmpty
+            else {
                 // Unreadable now; the next catch-up reads it, and the held entries go then.
                 state.withLock { $0.tailWanted = true }
                 break
@@ -390,15 +410,17 @@ public final class PostgresEventLog: EventLog, Service {
         do {
             var behind: [(String, Int64)] = []
             let order = state.withLock { $0.order }
-            for try await (stream, head) in try await client.query("SELECT stream, head FROM stream_heads").decode((String, Int64).self)
-            where head > order.head(stream) {
-                behind.append((stream, head))
+            let heads = try await writer.withConnection(timeout: .seconds(10)) { connection in
+                var heads: [(String, Int64)] = []
+                for try await row in try await connection.query("SELECT stream, head FROM stream_heads", logger: self.logger).decode((String, Int64).self) { heads.append(row) }
+                return heads
             }
+            for (stream, head) in heads where head > order.head(stream) { behind.append((stream, head)) }
             var ready: [StreamEntry] = []
             for (stream, head) in behind {
                 while state.withLock({ $0.order.head(stream) }) < head {
                     let after = state.withLock { $0.order.head(stream) }
-                    let entries = try await read(stream: stream, after: after, limit: 2_000)
+                    let entries = try await writer.withConnection(timeout: .seconds(10)) { try await Self.read(stream: stream, after: after, limit: 2_000, on: $0) }
                     if entries.isEmpty { break }
                     ready += state.withLock { $0.order.offer(entries) }
                 }
@@ -415,11 +437,8 @@ public final class PostgresEventLog: EventLog, Service {
     private func listenForOtherGateways() async {
         while !Task.isCancelled {
             do {
-                try await client.withConnection { connection in
-                    try await connection.listen(on: Self.commitChannel) { notifications in
-                        self.wantCatchUp()
-                        for try await notification in notifications where notification.payload != self.instance { self.wantCatchUp() }
-                    }
+                try await listener.listen { notification in
+                    if notification != self.instance { self.wantCatchUp() }
                 }
             } catch {
                 if Task.isCancelled { return }
@@ -447,7 +466,7 @@ public final class PostgresEventLog: EventLog, Service {
     /// notify lock at every commit.
     private func sendHints() async {
         for await _ in hints {
-            _ = try? await client.query("SELECT pg_notify(\(Self.commitChannel), \(instance))")
+            _ = try? await pooled { connection in try await connection.query("SELECT pg_notify(\(Self.commitChannel), \(self.instance))", logger: self.logger) }
             try? await Task.sleep(for: .milliseconds(20))
         }
     }
@@ -544,26 +563,16 @@ protocol PostgresQueryRunner {
     func run(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence
 }
 
-extension PostgresClient: PostgresQueryRunner {
-    func run(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence { try await self.query(query, logger: logger) }
-}
-
 extension PostgresConnection: PostgresQueryRunner {
     func run(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence { try await self.query(query, logger: logger) }
 }
 
-/// Runs `body`, failing with a clear error if it takes longer than `limit`.
+/// Runs `body`, failing with a clear error if it takes longer than `limit` (and leaving it
+/// behind: see ``abandoning(after:_:)``).
 func withDeadline<T: Sendable>(_ limit: Duration, what: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: limit)
-            return nil
-        }
-        defer { group.cancelAll() }
-        guard let first = try await group.next(), let value = first else {
-            throw EventLogError(description: "timed out after \(limit) \(what)")
-        }
-        return value
+    do {
+        return try await abandoning(after: limit, body)
+    } catch is QueryOverran {
+        throw EventLogError(description: "timed out after \(limit) \(what)")
     }
 }

@@ -147,8 +147,8 @@ extension PostgresSchema {
 
     /// Applies what is missing, in one transaction per version, holding the migration lock.
     /// Refuses a database a newer gateway migrated past this binary's version.
-    static func migrate(_ client: PostgresClient, logger: Logger) async throws {
-        try await client.withTransaction(logger: logger) { connection in
+    static func migrate(_ connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.withTransaction(logger: logger) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(migrationLock))", logger: logger)
             try await connection.query("CREATE TABLE IF NOT EXISTS lp_schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())", logger: logger)
             var version = 0
@@ -167,11 +167,11 @@ extension PostgresSchema {
     }
 
     /// The version a database is at (0: never migrated), without changing it.
-    static func version(_ client: PostgresClient) async throws -> Int {
+    static func version(_ connection: PostgresConnection, logger: Logger) async throws -> Int {
         var exists = false
-        for try await found in try await client.query("SELECT to_regclass('lp_schema_migrations') IS NOT NULL").decode(Bool.self) { exists = found }
+        for try await found in try await connection.query("SELECT to_regclass('lp_schema_migrations') IS NOT NULL", logger: logger).decode(Bool.self) { exists = found }
         guard exists else { return 0 }
-        for try await version in try await client.query("SELECT coalesce(max(version), 0) FROM lp_schema_migrations").decode(Int.self) { return version }
+        for try await version in try await connection.query("SELECT coalesce(max(version), 0) FROM lp_schema_migrations", logger: logger).decode(Int.self) { return version }
         return 0
     }
 }
