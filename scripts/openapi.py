@@ -215,8 +215,9 @@ paths["/v1/survey-prompts"] = {"post": {
         "id": {"type": "string"}, "duplicate": {"type": "boolean"}, "customer": {"type": "string"}}}, status="202"),
                   **operator_errors, "503": problem("Could not be stored; retry.")}}}
 
-schemas["Readiness"] = {"type": "object", "required": ["status", "log", "channels", "config"], "properties": {
+schemas["Readiness"] = {"type": "object", "required": ["status", "log", "store", "channels", "config"], "properties": {
     "status": {"enum": ["ready", "degraded", "unready"]}, "log": {"enum": ["writable", "unwritable"]},
+    "store": {"enum": ["sqlite", "postgres"], "description": "Which log `store.kind` chose: the embedded SQLite one, or the PostgreSQL database several gateways share."},
     "config": {"type": "object", "required": ["generation", "applied_at"],
                "description": "The config in force: generation 1 at start, one more at each applied reload (SIGHUP, `listening-post reload`).",
                "properties": {"generation": {"type": "integer", "minimum": 1}, "applied_at": {"type": "string", "format": "date-time"}}},

@@ -93,6 +93,7 @@ public struct ConfigLoader: Sendable {
 
         let outbox = Self.outbox(top, channels: channels, errors: &errors)
         let retention = Self.retention(store, npsWindow: nps.duration("window") ?? .seconds(30 * 86_400), errors: &errors)
+        let postgres = Self.postgres(store, errors: &errors)
         errors += ExposureCheck(host: server.string("host") ?? "127.0.0.1", allowWeak: server.bool("allow_weak_secrets")).findings(top: top, channels: channels)
         var cases = routing.cases
         let templates = Self.templates(top, cases: &cases, directory: routing.customers.directory, errors: &errors)
@@ -103,11 +104,12 @@ public struct ConfigLoader: Sendable {
                 host: server.string("host") ?? "127.0.0.1", port: server.integer("port") ?? 8080,
                 sseHeartbeat: server.duration("sse_heartbeat") ?? .seconds(15), idleTimeout: server.duration("idle_timeout") ?? .seconds(60),
                 maxConnections: server.integer("max_connections") ?? 10_000),
-            store: StoreSettings(dataDirectory: store.string("path") ?? "./data", retention: retention),
+            store: StoreSettings(dataDirectory: store.string("path") ?? "./data", retention: retention, postgres: postgres),
             logging: LoggingSettings(level: Logger.Level(rawValue: logging.string("level") ?? "info") ?? .info, format: logging.string("format") ?? "text"),
             channels: channels,
             warnings: Self.sorted(errors.filter(\.isWarning)),
-            secrets: channels.flatMap(\.values.allSecrets) + top.allSecrets)
+            // A password written into the URL is as secret as one under `password`.
+            secrets: channels.flatMap(\.values.allSecrets) + top.allSecrets + (postgres?.password.map { [Secret($0)] } ?? []))
         config.customers = routing.customers
         config.routing = routing.routing
         config.declaredStreams = routing.declaredStreams
@@ -155,7 +157,36 @@ public struct ConfigLoader: Sendable {
         return templates
     }
 
-    /// `outbox:`: rate limits for channels that exist, and a retry schedule of durations.
+    /// `store.postgres`, when `store.kind` is `postgres`.
+    static func postgres(_ store: ConfigValues, errors: inout [ConfigError]) -> PostgresSettings? {
+        let section = store.object("postgres")
+        guard store.string("kind") == "postgres" else {
+            if section != nil { errors.append(store.invalid("postgres", "is read only with `kind: postgres`; add it, or remove this section")) }
+            return nil
+        }
+        guard let section else {
+            errors.append(store.invalid("kind", "`kind: postgres` needs a `postgres:` section with its `url`"))
+            return nil
+        }
+        if store.object("retention") != nil {
+            errors.append(store.invalid("retention", "is not available with `kind: postgres` yet; remove it (PostgreSQL keeps every message) or use `kind: sqlite`"))
+        }
+        guard let url = section.string("url") else { return nil }
+        var settings: PostgresSettings
+        switch PostgresSettings.parse(url: url) {
+        case .success(let parsed): settings = parsed
+        case .failure(let problem):
+            errors.append(section.invalid("url", problem.description))
+            return nil
+        }
+        if let password = section.secret("password") { settings.password = password.value }
+        if let size = section.integer("pool_size") {
+            if size < 3 { errors.append(section.invalid("pool_size", "must be at least 3: one connection commits, one listens for the other gateways, the rest read")) }
+            settings.poolSize = size
+        }
+        return settings
+    }
+
     /// `store.retention`, checked against what must survive it.
     static func retention(_ store: ConfigValues, npsWindow: Duration, errors: inout [ConfigError]) -> RetentionPolicy? {
         guard let section = store.object("retention") else { return nil }

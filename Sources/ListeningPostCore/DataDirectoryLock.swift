@@ -13,7 +13,7 @@ import Darwin
 public final class DataDirectoryLock: Sendable {
     private let descriptor: Int32
 
-    init(directory: String) throws {
+    public init(directory: String) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let path = (directory as NSString).appendingPathComponent("LOCK")
         let descriptor = open(path, O_RDWR | O_CREAT, 0o644)

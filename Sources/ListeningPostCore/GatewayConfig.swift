@@ -54,10 +54,14 @@ public struct ServerSettings: Sendable, Equatable {
 
 /// `store:`.
 public struct StoreSettings: Sendable, Equatable {
-    /// Directory holding the SQLite log (created if missing).
+    /// Directory holding the SQLite log (created if missing); with PostgreSQL, this gateway's
+    /// own files (its pid lock, the last reload's answer).
     public var dataDirectory: String
     /// What to delete, and when; `nil`: keep everything.
     public var retention: RetentionPolicy? = nil
+    /// The shared log several gateways write (`store.kind: postgres`); `nil`: SQLite in
+    /// ``dataDirectory``.
+    public var postgres: PostgresSettings? = nil
 }
 
 /// `nps:`.
@@ -278,8 +282,16 @@ extension GatewayConfig {
     ])
 
     static let storeSpec = ConfigSpec([
-        .init("path", .string, default: "./data", example: "/var/lib/listening-post", doc: "Directory for the SQLite log (WAL mode). Created if missing; one gateway per directory."),
+        .init("kind", .oneOf(["sqlite", "postgres"]), default: "sqlite", doc: "`sqlite`: the embedded log in `path`, for one gateway. `postgres`: one PostgreSQL database shared by several gateways behind a load balancer (see `postgres`, docs/scaling.md)."),
+        .init("path", .string, default: "./data", example: "/var/lib/listening-post", doc: "Directory for the SQLite log (WAL mode), or with `kind: postgres` for this gateway's own files (its pid lock, the last reload's answer). Created if missing; one gateway per directory."),
+        .init("postgres", .object(postgresSpec), doc: "The shared database, with `kind: postgres`."),
         .init("retention", .object(retentionSpec), doc: "Delete old messages in the background. Without it nothing is ever deleted. See docs/operating.md#retention."),
+    ])
+
+    static let postgresSpec = ConfigSpec([
+        .init("url", .string, required: true, example: "postgres://gateway@db.internal:5432/listening_post?sslmode=require", doc: "`postgres://user[:password]@host[:port]/database[?sslmode=disable|prefer|require]`. `require` verifies the server's certificate; `prefer` (the default) uses TLS when offered."),
+        .init("password", .string, secret: true, example: "${LP_DATABASE_PASSWORD}", doc: "The password, kept out of the URL (and out of logs and `check`'s output)."),
+        .init("pool_size", .integer, default: "10", doc: "Most connections this gateway opens: one for commits, one for the other gateways' hints, the rest for reads (at least 3)."),
     ])
 
     static let retentionSpec = ConfigSpec([

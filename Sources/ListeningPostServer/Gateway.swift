@@ -45,7 +45,7 @@ public final class Gateway: Sendable {
     /// The generation in force.
     public var generation: Generation { state.withLock { $0 } }
     /// The durable log.
-    public let log: SQLiteEventLog
+    public let log: any DurableEventLog
     /// Live fan-out of committed events.
     public let hub: StreamHub
     /// One supervisor per channel, in config order.
@@ -105,23 +105,30 @@ public final class Gateway: Sendable {
         let cases = CaseProjection(settings: config.cases)
         let outbox = OutboxProjection()
         let suppressions = SuppressionList()
-        let log = try await SQLiteEventLog.open(
-            directory: config.store.dataDirectory, logger: logger,
-            onCommit: { entries in
-                // The case table first: a subscriber told of a case event can ask the API about it.
-                cases.committed(entries)
-                outbox.committed(entries)
-                suppressions.committed(entries)
-                hubBox.hub?.publish(entries)
-                // A committed survey prompt is open from now on: replies routed next can answer it.
-                for entry in entries where entry.stream == SurveyPrompt.stream {
-                    if let prompt = SurveyPrompt(event: entry.payload) { hubBox.router?.record(prompt) }
-                }
-            },
-            appendLatency: { duration in
-                appendTimer.recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
-            },
-            followUps: cases)
+        let onCommit: @Sendable ([StreamEntry]) -> Void = { entries in
+            // The case table first: a subscriber told of a case event can ask the API about it.
+            cases.committed(entries)
+            outbox.committed(entries)
+            suppressions.committed(entries)
+            hubBox.hub?.publish(entries)
+            // A committed survey prompt is open from now on: replies routed next can answer it.
+            for entry in entries where entry.stream == SurveyPrompt.stream {
+                if let prompt = SurveyPrompt(event: entry.payload) { hubBox.router?.record(prompt) }
+            }
+        }
+        let appendLatency: @Sendable (Duration) -> Void = { duration in
+            appendTimer.recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+        }
+        let log: any DurableEventLog
+        if let postgres = config.store.postgres {
+            // This gateway's own files (pid, last reload) still live in store.path, one
+            // gateway per directory as with SQLite.
+            let lock = try DataDirectoryLock(directory: config.store.dataDirectory)
+            log = try await PostgresEventLog.open(settings: postgres, logger: logger, onCommit: onCommit, appendLatency: appendLatency, followUps: cases, holding: lock)
+            logger.info("event log: PostgreSQL at \(postgres.redactedURL)")
+        } else {
+            log = try await SQLiteEventLog.open(directory: config.store.dataDirectory, logger: logger, onCommit: onCommit, appendLatency: appendLatency, followUps: cases)
+        }
         let hub = StreamHub(log: log)
         hubBox.hub = hub
         let ids = EventIDGenerator()
@@ -164,7 +171,7 @@ public final class Gateway: Sendable {
     }
 
     private init(
-        config: GatewayConfig, log: SQLiteEventLog, hub: StreamHub, router: EventRouter, directoryReloader: DirectoryReloader, nps: NPSProjection,
+        config: GatewayConfig, log: any DurableEventLog, hub: StreamHub, router: EventRouter, directoryReloader: DirectoryReloader, nps: NPSProjection,
         cases: CaseProjection, caseTimers: CaseTimers, outbox: OutboxProjection, suppressions: SuppressionList,
         metricsRegistry: PrometheusCollectorRegistry, metricsFactory: PrometheusMetricsFactory, logger: Logger,
         registry: AdapterRegistry, clock: any AdapterClock, ids: EventIDGenerator
@@ -392,7 +399,7 @@ public final class Gateway: Sendable {
         // adapters stop first and drain into a live log.
         let loopGauges = LoopGauges(cases: cases, nps: config.nps.enabled ? nps : nil, hub: hub, factory: metricsFactory, window: config.nps.window)
         var retention: [any Service] = []
-        if let policy = config.store.retention {
+        if let policy = config.store.retention, let log = log as? SQLiteEventLog {
             retention.append(LogRetention(
                 log: log, policy: policy, logger: logger, metricsFactory: metricsFactory,
                 pushCursors: { self.generation.pushers.values.map { ($0.push.stream, $0.cursorKey) } }))

@@ -24,11 +24,14 @@ struct HealthRoutes: Sendable {
         let directory = gateway.config.store.dataDirectory
         let gateway = self.gateway
         router.get("/metrics") { _, _ in
-            // Read at scrape time: a stat of three files, never stale.
-            logSize.record(Double(SQLiteEventLog.bytesOnDisk(directory: directory)))
-            // And each stream's oldest offset, from memory: what retention has left.
-            for (stream, range) in gateway.log.streamRanges {
-                Gauge(label: "listening_post_stream_oldest_offset", dimensions: [("stream", stream)], factory: gateway.metricsFactory).record(Double(range.lowerBound))
+            // Read at scrape time: a stat of three files, never stale. The SQLite log only:
+            // PostgreSQL's size is the database's to report.
+            if let log = gateway.log as? SQLiteEventLog {
+                logSize.record(Double(SQLiteEventLog.bytesOnDisk(directory: directory)))
+                // And each stream's oldest offset, from memory: what retention has left.
+                for (stream, range) in log.streamRanges {
+                    Gauge(label: "listening_post_stream_oldest_offset", dimensions: [("stream", stream)], factory: gateway.metricsFactory).record(Double(range.lowerBound))
+                }
             }
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
@@ -65,7 +68,7 @@ struct HealthRoutes: Sendable {
         let config: JSONValue = ["generation": .number(Double(generation.number)), "applied_at": .string(RFC3339.string(from: generation.appliedAt))]
         return .json(
             ready ? .ok : .serviceUnavailable,
-            ["status": .string(status), "log": .string(writable ? "writable" : "unwritable"), "channels": .object(channels), "config": config])
+            ["status": .string(status), "log": .string(writable ? "writable" : "unwritable"), "store": .string(gateway.log is PostgresEventLog ? "postgres" : "sqlite"), "channels": .object(channels), "config": config])
     }
 }
 

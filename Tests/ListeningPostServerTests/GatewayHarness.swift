@@ -50,8 +50,10 @@ enum GatewayHarness {
 
     /// - Parameter extra: YAML appended after `subscribers:`'s entries (more subscribers) —
     ///   or, starting at column 0, more top-level sections.
-    static func gateway(dataDirectory: String = temporaryDirectory(), heartbeat: String = "15s", extra: String = "") async throws -> Gateway {
-        let yaml = "server:\n  port: 0\n  sse_heartbeat: \(heartbeat)\nstore:\n  path: \(dataDirectory)\n" + channels + "\n" + extra
+    /// - Parameter store: more lines of `store:` (indented two spaces), such as a PostgreSQL
+    ///   log's `kind` and `postgres`.
+    static func gateway(dataDirectory: String = temporaryDirectory(), heartbeat: String = "15s", store: String = "", extra: String = "") async throws -> Gateway {
+        let yaml = "server:\n  port: 0\n  sse_heartbeat: \(heartbeat)\nstore:\n  path: \(dataDirectory)\n" + store + channels + "\n" + extra
         let registry = AdapterRegistry([WebhookAdapter.self])
         let config = try ConfigLoader(registry: registry, environment: ["SIGNED_SECRET": standardSecret, "READER_TOKEN": readerToken, "SURVEY_TOKEN": surveyToken]).load(text: yaml)
         return try await Gateway.assemble(config: config, registry: registry, logger: Logger(label: "test"))

@@ -35,6 +35,8 @@ public final class PostgresEventLog: EventLog, Service {
 
     /// Reads for subscribers and the API.
     let links: PostgresLinks
+    /// This gateway's data directory, held while the log is open.
+    private let lock: DataDirectoryLock?
     /// The commit loop's own connection: appends, and the reads that order them. Not from
     /// the pool, so a pool waiting on broken connections never holds up a commit; a commit
     /// that takes too long closes it, which fails the query rather than hanging.
@@ -77,7 +79,8 @@ public final class PostgresEventLog: EventLog, Service {
         appendLatency: @escaping @Sendable (Duration) -> Void = { _ in },
         followUps: (any FollowUpPlanner)? = nil,
         pollInterval: Duration = .seconds(1),
-        connectTimeout: Duration = .seconds(15)
+        connectTimeout: Duration = .seconds(15),
+        holding lock: DataDirectoryLock? = nil
     ) async throws -> PostgresEventLog {
         let links = PostgresLinks(settings: settings, count: max(1, settings.poolSize - 2), logger: logger)
         do {
@@ -92,7 +95,7 @@ public final class PostgresEventLog: EventLog, Service {
                 }
             }
             return PostgresEventLog(
-                links: links, settings: settings, logger: logger, heads: heads, onCommit: onCommit, followUps: followUps,
+                links: links, lock: lock, settings: settings, logger: logger, heads: heads, onCommit: onCommit, followUps: followUps,
                 appendLatency: appendLatency, pollInterval: pollInterval)
         } catch {
             await links.close()
@@ -101,11 +104,12 @@ public final class PostgresEventLog: EventLog, Service {
     }
 
     private init(
-        links: PostgresLinks, settings: PostgresSettings, logger: Logger, heads: [String: Int64],
+        links: PostgresLinks, lock: DataDirectoryLock?, settings: PostgresSettings, logger: Logger, heads: [String: Int64],
         onCommit: @escaping @Sendable ([StreamEntry]) -> Void, followUps: (any FollowUpPlanner)?, appendLatency: @escaping @Sendable (Duration) -> Void,
         pollInterval: Duration
     ) {
         self.links = links
+        self.lock = lock
         self.writer = WriterConnection(settings: settings, logger: logger)
         self.listener = WriterConnection(settings: settings, logger: logger)
         self.settings = settings
