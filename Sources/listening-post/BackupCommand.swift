@@ -15,6 +15,7 @@ struct BackupCommand: AsyncParsableCommand {
 
     func run() async throws {
         let config = try ConfigReport.load(options.config)
+        try Self.refusePostgres(config, "backup")
         do {
             let report = try await LogBackup.backup(directory: config.store.dataDirectory, to: to, logger: Logger(label: "listening-post.backup"))
             print("backed up \(report.events) events (\(report.bytes) bytes) to \(to) in \(String(format: "%.2f", report.seconds)) s; checked: ok")
@@ -22,6 +23,16 @@ struct BackupCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("listening-post: backup failed: \(error)\n".utf8))
             throw ExitCode(1)
         }
+    }
+}
+
+extension BackupCommand {
+    /// These commands copy the SQLite file; a PostgreSQL log is backed up by the database's
+    /// own tools, which see every gateway's writes.
+    static func refusePostgres(_ config: GatewayConfig, _ verb: String) throws {
+        guard let postgres = config.store.postgres else { return }
+        FileHandle.standardError.write(Data("listening-post: \(verb) works on the SQLite log; this config uses PostgreSQL (\(postgres.redactedURL)): use pg_dump / pg_restore or your database's backups (docs/scaling.md)\n".utf8))
+        throw ExitCode(2)
     }
 }
 
@@ -37,6 +48,7 @@ struct RestoreCommand: AsyncParsableCommand {
 
     func run() async throws {
         let config = try ConfigReport.load(options.config)
+        try BackupCommand.refusePostgres(config, "restore")
         do {
             let events = try await LogBackup.restore(from: from, directory: config.store.dataDirectory, logger: Logger(label: "listening-post.restore"))
             print("restored \(events) events from \(from) into \(config.store.dataDirectory); start the gateway to resume from them")

@@ -10,7 +10,8 @@ public final class PostgresFixture: Sendable {
 
     public static let shared: PostgresFixture = {
         let pid = Int(ProcessInfo.processInfo.processIdentifier)
-        let fixture = PostgresFixture(root: "/tmp/lp-postgres-\(pid)", port: 30_000 + pid % 10_000)
+        // Dovecot takes 20_000, 30_000 and 40_000 + the same remainder.
+        let fixture = PostgresFixture(root: "/tmp/lp-postgres-\(pid)", port: 50_000 + pid % 10_000)
         let status = fixture.script("start", environment: "PG_FRESH=1")
         precondition(status == 0, "scripts/postgres-fixture.sh start failed (\(status)); see \(fixture.root)/server.log")
         stopCommand = "PG_ROOT=\(fixture.root) bash \(scriptPath) stop >/dev/null 2>&1; rm -rf \(fixture.root)"
