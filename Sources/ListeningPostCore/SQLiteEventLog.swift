@@ -40,10 +40,6 @@ public final class SQLiteEventLog: EventLog, Service {
     let wake: AsyncStream<Void>.Continuation
     private let appendLatency: @Sendable (Duration) -> Void
 
-    struct Pending {
-        var request: AppendRequest
-        var continuation: CheckedContinuation<[IngestReceipt], any Error>
-    }
 
     /// A deletion of a stream's oldest entries (``deleteEntries(stream:through:)``), run by
     /// the commit loop between two commits so it never holds the write lock for long.
@@ -54,7 +50,7 @@ public final class SQLiteEventLog: EventLog, Service {
     }
 
     struct State {
-        var pending: [Pending] = []
+        var pending: [PendingAppend] = []
         var pruning: [Pruning] = []
         var accepting = true
         var nextSeq: Int64 = 1
@@ -221,7 +217,7 @@ public final class SQLiteEventLog: EventLog, Service {
         let results = try await withCheckedThrowingContinuation { continuation in
             let accepted = state.withLock { state -> Bool in
                 guard state.accepting else { return false }
-                state.pending.append(Pending(request: request, continuation: continuation))
+                state.pending.append(PendingAppend(request: request, continuation: continuation))
                 return true
             }
             if accepted { wake.yield() } else { continuation.resume(throwing: EventLogError.closed) }
@@ -320,7 +316,7 @@ public final class SQLiteEventLog: EventLog, Service {
             self.wake.yield()
         }
         // Anything that slipped in after the last drain is failed, never dropped silently.
-        let (leftovers, prunings) = state.withLock { state -> ([Pending], [Pruning]) in
+        let (leftovers, prunings) = state.withLock { state -> ([PendingAppend], [Pruning]) in
             state.accepting = false
             defer {
                 state.pending = []
@@ -349,25 +345,13 @@ public final class SQLiteEventLog: EventLog, Service {
         }.value
     }
 
-    private func takeBatch() -> [Pending]? {
-        state.withLock { state -> [Pending]? in
-            guard !state.pending.isEmpty else { return nil }
-            var count = 0
-            var taken = 0
-            for pending in state.pending {
-                if taken > 0 && count + pending.request.events.count > maxBatchEvents { break }
-                count += pending.request.events.count
-                taken += 1
-            }
-            let batch = Array(state.pending.prefix(taken))
-            state.pending.removeFirst(taken)
-            return batch
-        }
+    private func takeBatch() -> [PendingAppend]? {
+        state.withLock { $0.pending.takeBatch(maxEvents: maxBatchEvents) }
     }
 
     /// One transaction for the whole batch. On failure nothing of it is stored, every
     /// waiter gets the error, and in-memory counters stay as they were.
-    private func commit(_ batch: [Pending]) async {
+    private func commit(_ batch: [PendingAppend]) async {
         let (firstSeq, heads) = state.withLock { ($0.nextSeq, $0.heads) }
         var plan = BatchPlan(firstSeq: firstSeq, heads: heads)
         for pending in batch { plan.add(pending.request) }

@@ -28,7 +28,24 @@ struct CheckCommand: AsyncParsableCommand {
         for warning in config.warnings {
             FileHandle.standardError.write(Data((ConfigFileError.line(file: options.config, warning) + "\n").utf8))
         }
-        print("\(options.config): OK (\(config.channels.count) channel\(config.channels.count == 1 ? "" : "s"))")
+        var store = ""
+        if let postgres = config.store.postgres {
+            // The shared log must be reachable, and at a schema this binary can use.
+            do {
+                let versions = try await PostgresDatabaseCheck.versions(postgres)
+                guard versions.database <= versions.binary else {
+                    FileHandle.standardError.write(Data("\(options.config): store.postgres: the database's schema is version \(versions.database), newer than this listening-post knows (\(versions.binary)); run the newer binary\n".utf8))
+                    throw ExitCode(2)
+                }
+                store = versions.database == versions.binary
+                    ? "; PostgreSQL reachable, schema version \(versions.database)"
+                    : "; PostgreSQL reachable, schema version \(versions.database), migrated to \(versions.binary) at start or by `listening-post migrate`"
+            } catch let error as EventLogError {
+                FileHandle.standardError.write(Data("\(options.config): store.postgres: \(redactor.redact(error.description))\n".utf8))
+                throw ExitCode(1)
+            }
+        }
+        print("\(options.config): OK (\(config.channels.count) channel\(config.channels.count == 1 ? "" : "s")\(store))")
     }
 }
 

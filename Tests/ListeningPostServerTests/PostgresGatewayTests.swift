@@ -64,4 +64,31 @@ import TestSupport
         #expect(problems("  postgres:\n    url: postgres://u@h/db\n").contains("is read only with `kind: postgres`"))
         #expect(problems("  kind: postgres\n  postgres:\n    url: postgres://u@h/db\n  retention:\n    max_age: 90d\n").contains("not available with `kind: postgres` yet"))
     }
+
+    @Test func checkReachesTheDatabaseAndMigrateBringsItsSchemaUp() throws {
+        let url = PostgresFixture.shared.freshDatabase("migrate")
+        let directory = try ExecPluginTests.workspace("pg-check")
+        func config(_ url: String) throws -> String {
+            let path = directory + "/channels-\(UUID().uuidString.prefix(6)).yaml"
+            // The password goes in `password`, so check's output can be searched for it.
+            let withoutPassword = url.replacingOccurrences(of: ":\(PostgresFixture.shared.password)@", with: "@")
+            try "store:\n  kind: postgres\n  path: \(directory)/data\n  postgres:\n    url: \(withoutPassword)\n    password: \(PostgresFixture.shared.password)\nchannels: []\n"
+                .write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+        let file = try config(url)
+        let fresh = try BootstrapCheckTests.run(["check", "--config", file])
+        #expect(fresh.status == 0, "\(fresh.stderr)")
+        #expect(fresh.stdout.contains("PostgreSQL reachable, schema version 0, migrated to 1 at start or by `listening-post migrate`"), "\(fresh.stdout)")
+        let migrated = try BootstrapCheckTests.run(["migrate", "--config", file])
+        #expect(migrated.status == 0, "\(migrated.stderr)")
+        #expect(migrated.stdout.contains("schema migrated from version 0 to 1"), "\(migrated.stdout)")
+        #expect(try BootstrapCheckTests.run(["migrate", "--config", file]).stdout.contains("schema already at version 1"))
+        #expect(try BootstrapCheckTests.run(["check", "--config", file]).stdout.contains("PostgreSQL reachable, schema version 1)"))
+
+        let unreachable = try BootstrapCheckTests.run(["check", "--config", try config("postgres://postgres:\(PostgresFixture.shared.password)@127.0.0.1:1/nowhere?sslmode=disable")])
+        #expect(unreachable.status == 1)
+        #expect(unreachable.stderr.contains("store.postgres: cannot reach postgres://postgres@127.0.0.1:1/nowhere?sslmode=disable"), "\(unreachable.stderr)")
+        #expect(!unreachable.stderr.contains(PostgresFixture.shared.password))
+    }
 }

@@ -56,13 +56,9 @@ public final class PostgresEventLog: EventLog, Service {
     /// Tells other gateways' notifications from this one's own.
     let instance = UUID().uuidString
 
-    struct Pending {
-        var request: AppendRequest
-        var continuation: CheckedContinuation<[IngestReceipt], any Error>
-    }
 
     struct State {
-        var pending: [Pending] = []
+        var pending: [PendingAppend] = []
         var accepting = true
         var healthy = true
         var transactions = 0
@@ -139,7 +135,7 @@ public final class PostgresEventLog: EventLog, Service {
         let results = try await withCheckedThrowingContinuation { continuation in
             let accepted = state.withLock { state -> Bool in
                 guard state.accepting else { return false }
-                state.pending.append(Pending(request: request, continuation: continuation))
+                state.pending.append(PendingAppend(request: request, continuation: continuation))
                 return true
             }
             if accepted { wake.yield() } else { continuation.resume(throwing: EventLogError.closed) }
@@ -257,7 +253,7 @@ public final class PostgresEventLog: EventLog, Service {
             self.state.withLock { $0.accepting = false }
             self.wake.yield()
         }
-        let leftovers = state.withLock { state -> [Pending] in
+        let leftovers = state.withLock { state -> [PendingAppend] in
             state.accepting = false
             defer { state.pending = [] }
             return state.pending
@@ -276,25 +272,13 @@ public final class PostgresEventLog: EventLog, Service {
         await links.close()
     }
 
-    private func takeBatch() -> [Pending]? {
-        state.withLock { state -> [Pending]? in
-            guard !state.pending.isEmpty else { return nil }
-            var count = 0
-            var taken = 0
-            for pending in state.pending {
-                if taken > 0 && count + pending.request.events.count > maxBatchEvents { break }
-                count += pending.request.events.count
-                taken += 1
-            }
-            let batch = Array(state.pending.prefix(taken))
-            state.pending.removeFirst(taken)
-            return batch
-        }
+    private func takeBatch() -> [PendingAppend]? {
+        state.withLock { $0.pending.takeBatch(maxEvents: maxBatchEvents) }
     }
 
     /// Commits a batch, retrying what may succeed on a second try (a dropped connection, a
     /// deadlock, the server restarting) for a few seconds; then every waiter gets the error.
-    private func commit(_ batch: [Pending]) async {
+    private func commit(_ batch: [PendingAppend]) async {
         var plan = BatchPlan(firstSeq: 1, heads: [:])
         for pending in batch { plan.add(pending.request) }
         var attempt = 0

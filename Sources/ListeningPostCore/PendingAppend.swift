@@ -1,0 +1,24 @@
+import ListeningPostKit
+
+/// An append waiting for its group commit, in either log.
+struct PendingAppend {
+    var request: AppendRequest
+    var continuation: CheckedContinuation<[IngestReceipt], any Error>
+}
+
+extension Array where Element == PendingAppend {
+    /// Takes the next group commit's appends from the front: as many as fit in `maxEvents`
+    /// events, and always at least one (a single large append goes alone).
+    mutating func takeBatch(maxEvents: Int) -> [PendingAppend]? {
+        guard !isEmpty else { return nil }
+        var count = 0
+        var taken = 0
+        for pending in self {
+            if taken > 0 && count + pending.request.events.count > maxEvents { break }
+            count += pending.request.events.count
+            taken += 1
+        }
+        defer { removeFirst(taken) }
+        return Array(prefix(taken))
+    }
+}
