@@ -74,11 +74,4 @@ public final class PostgresFixture: Sendable {
         try? process.run()
         return process
     }
-
-    /// Stops and starts the server (fast shutdown: open connections are cut).
-    public func restart(downFor pause: Duration = .zero) {
-        script("stop")
-        if pause > .zero { Thread.sleep(forTimeInterval: Double(pause.components.seconds) + Double(pause.components.attoseconds) / 1e18) }
-        script("start")
-    }
 }

@@ -16,9 +16,8 @@ public enum PostgresDatabaseCheck {
         let link = WriterConnection(settings: settings, logger: logger)
         defer { Task { await link.close() } }
         do {
-            let version = try await withDeadline(timeout, what: "connecting") {
-                try await link.withConnection(timeout: timeout) { try await PostgresSchema.version($0, logger: logger) }
-            }
+            // Connecting has its own 5 s limit (WriterConnection); the timeout covers the query.
+            let version = try await link.withConnection(timeout: timeout) { try await PostgresSchema.version($0, logger: logger) }
             return SchemaVersions(database: version, binary: PostgresSchema.currentVersion)
         } catch {
             throw EventLogError(description: "cannot reach \(settings.redactedURL): \(PostgresEventLog.describe(error))")

@@ -153,8 +153,8 @@ public final class PostgresEventLog: EventLog, Service {
         try await links.with(body)
     }
 
-    static func read(stream: String, after offset: Int64, limit: Int, on runner: some PostgresQueryRunner) async throws -> [StreamEntry] {
-        let rows = try await runner.run(
+    static func read(stream: String, after offset: Int64, limit: Int, on connection: PostgresConnection) async throws -> [StreamEntry] {
+        let rows = try await connection.query(
             """
             SELECT s."offset", e.id, e.payload FROM stream_entries s JOIN events e ON e.seq = s.seq
             WHERE s.stream = \(stream) AND s."offset" > \(offset) ORDER BY s."offset" LIMIT \(limit)
@@ -491,7 +491,7 @@ struct AppendCallResult {
 extension PostgresEventLog {
     /// One `lp_append` call for `events`, with the batch's checkpoints, cursors, customer and
     /// dead-letter rows when `extras` is given.
-    static func call(_ events: ArraySlice<BatchPlan.NewEvent>, extras: BatchPlan?, on runner: some PostgresQueryRunner, logger: Logger) async throws -> AppendCallResult {
+    static func call(_ events: ArraySlice<BatchPlan.NewEvent>, extras: BatchPlan?, on connection: PostgresConnection, logger: Logger) async throws -> AppendCallResult {
         var binds = PostgresBindings(capacity: 22)
         binds.append(events.map(\.id))
         binds.append(events.map(\.channel))
@@ -533,7 +533,7 @@ extension PostgresEventLog {
         binds.append(cleared.map(\.eventId))
         let sql = "SELECT idx, stored_id, inserted, stream, \"offset\" FROM lp_append(" + (1...22).map { "$\($0)" }.joined(separator: ", ") + ")"
         var result = AppendCallResult()
-        for try await (index, storedId, inserted, stream, offset) in try await runner.run(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+        for try await (index, storedId, inserted, stream, offset) in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
             .decode((Int32, String?, Bool, String?, Int64?).self)
         {
             if let stream, let offset {
@@ -544,15 +544,6 @@ extension PostgresEventLog {
         }
         return result
     }
-}
-
-/// A client or one of its connections: what `lp_append` is called on.
-protocol PostgresQueryRunner {
-    func run(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence
-}
-
-extension PostgresConnection: PostgresQueryRunner {
-    func run(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence { try await self.query(query, logger: logger) }
 }
 
 /// Runs `body`, failing with a clear error if it takes longer than `limit` (and leaving it
