@@ -222,7 +222,14 @@ schemas["Readiness"] = {"type": "object", "required": ["status", "log", "store",
                "description": "The config in force: generation 1 at start, one more at each applied reload (SIGHUP, `listening-post reload`).",
                "properties": {"generation": {"type": "integer", "minimum": 1}, "applied_at": {"type": "string", "format": "date-time"}}},
     "channels": {"type": "object", "additionalProperties": {"type": "object", "required": ["status"], "properties": {
-        "status": {"enum": ["starting", "running", "failing", "stopped"]}, "error": {"type": "string"}}}}}}
+        "status": {"enum": ["starting", "running", "failing", "stopped", "standby"],
+                   "description": "`standby`: a channel that runs on one gateway at a time (it polls), run now by another gateway on the shared log."},
+        "error": {"type": "string"}}}},
+    "leases": {"type": "object", "required": ["holder", "leases"],
+               "description": "With `store.kind: postgres` only: this gateway's name in the lease table, and each exclusive source it runs (`held`, with the lease's epoch) or waits to take over (`standby`). Names: `channel:ID`, `sender:ID`, `push:SUBSCRIBER`, `case-timers`.",
+               "properties": {"holder": {"type": "string"},
+                              "leases": {"type": "object", "additionalProperties": {"type": "object", "required": ["status"], "properties": {
+                                  "status": {"enum": ["held", "standby"]}, "epoch": {"type": "integer", "minimum": 1}}}}}}}}
 
 document = {
     "openapi": "3.1.0",

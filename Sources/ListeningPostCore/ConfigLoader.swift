@@ -181,8 +181,14 @@ public struct ConfigLoader: Sendable {
         }
         if let password = section.secret("password") { settings.password = password.value }
         if let size = section.integer("pool_size") {
-            if size < 3 { errors.append(section.invalid("pool_size", "must be at least 3: one connection commits, one listens for the other gateways, the rest read")) }
+            if size < 4 {
+                errors.append(section.invalid("pool_size", "must be at least 4: one connection commits, one listens for the other gateways, one keeps the leases, the rest read"))
+            }
             settings.poolSize = size
+        }
+        if let ttl = section.duration("lease_ttl") {
+            if ttl < .seconds(3) { errors.append(section.invalid("lease_ttl", "must be at least 3s: a lease is renewed every third of it, and a renewal needs a round trip to spare")) }
+            settings.leaseTTL = ttl
         }
         return settings
     }

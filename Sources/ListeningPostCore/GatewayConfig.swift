@@ -291,7 +291,8 @@ extension GatewayConfig {
     static let postgresSpec = ConfigSpec([
         .init("url", .string, required: true, example: "postgres://gateway@db.internal:5432/listening_post?sslmode=require", doc: "`postgres://user[:password]@host[:port]/database[?sslmode=disable|prefer|require]`. `require` verifies the server's certificate; `prefer` (the default) uses TLS when offered."),
         .init("password", .string, secret: true, example: "${LP_DATABASE_PASSWORD}", doc: "The password, kept out of the URL (and out of logs and `check`'s output)."),
-        .init("pool_size", .integer, default: "10", doc: "Most connections this gateway opens: one for commits, one for the other gateways' hints, the rest for reads (at least 3)."),
+        .init("pool_size", .integer, default: "10", doc: "Most connections this gateway opens: one for commits, one for the other gateways' hints, one for leases, the rest for reads (at least 4)."),
+        .init("lease_ttl", .duration, default: "10s", doc: "How long a gateway's lease on an exclusive source (a mailbox or forum it polls, an exec plugin, a push subscriber, an outbox sender, the case timers) lasts unrenewed. After a crash another gateway takes over within about this long; after a clean shutdown, within a second. At least 3s."),
     ])
 
     static let retentionSpec = ConfigSpec([

@@ -4,6 +4,8 @@ import ListeningPostKit
 struct PendingAppend {
     var request: AppendRequest
     var continuation: CheckedContinuation<[IngestReceipt], any Error>
+    /// The lease the append was made under, which the shared log checks at commit.
+    var fence: HeldLease? = nil
 }
 
 extension Array where Element == PendingAppend {

@@ -34,9 +34,18 @@ public protocol ChannelAdapter: Service {
 
     /// HTTP endpoints the gateway serves on this adapter's behalf. Empty for pull adapters.
     var endpoints: [HTTPEndpoint] { get }
+
+    /// Whether `run()` must run on one gateway at a time when several share a PostgreSQL
+    /// log: an adapter that polls a source or keeps a checkpoint. The gateway then runs it
+    /// under a lease, and its submits fail if another gateway has taken the lease over.
+    /// Endpoints are served by every gateway either way.
+    var runsOnOneGateway: Bool { get }
 }
 
 extension ChannelAdapter {
     /// Pull adapters serve no endpoints.
     public var endpoints: [HTTPEndpoint] { [] }
+
+    /// Pull adapters (no endpoints) run on one gateway; push adapters on every one.
+    public var runsOnOneGateway: Bool { endpoints.isEmpty }
 }

@@ -64,6 +64,9 @@ public final class Gateway: Sendable {
     public let cases: CaseProjection
     /// Appends warnings, breaches and unconfirmed closes when they come due.
     public let caseTimers: CaseTimers
+    /// With a shared PostgreSQL log: the leases that keep each exclusive source (a polled
+    /// mailbox, a push subscriber, an outbox sender, the case timers) on one gateway.
+    public let leases: LeaseKeeper?
     /// Every outgoing message.
     public let outbox: OutboxProjection
     /// One sender per channel that can send.
@@ -131,6 +134,12 @@ public final class Gateway: Sendable {
         }
         let hub = StreamHub(log: log)
         hubBox.hub = hub
+        let leaseChanges = Dictionary(uniqueKeysWithValues: [LeaseKeeper.Change.acquired, .lost, .released].map { change in
+            (change, Counter(label: "listening_post_lease_changes_total", dimensions: [("change", change.rawValue)], factory: factory))
+        })
+        let leases = (log as? PostgresEventLog).map { log in
+            LeaseKeeper(store: log.leases, ttl: log.settings.leaseTTL, logger: logger, onChange: { leaseChanges[$0]?.increment() })
+        }
         let ids = EventIDGenerator()
         let router = EventRouter(rules: config.routing, directory: config.customers.directory, promptWindow: config.nps.replyWindow, cases: config.cases)
         hubBox.router = router
@@ -153,7 +162,7 @@ public final class Gateway: Sendable {
         let nps = NPSProjection(hub: hub, logger: logger, onChange: { gauges.update($0) })
         let gateway = Gateway(
             config: config, log: log, hub: hub, router: router, directoryReloader: reloader, nps: nps, cases: cases,
-            caseTimers: CaseTimers(projection: cases, log: log, logger: logger), outbox: outbox, suppressions: suppressions,
+            caseTimers: CaseTimers(projection: cases, log: log, logger: logger), leases: leases, outbox: outbox, suppressions: suppressions,
             metricsRegistry: metricsRegistry, metricsFactory: factory, logger: logger, registry: registry, clock: clock, ids: ids)
         let first: Generation
         do {
@@ -172,7 +181,7 @@ public final class Gateway: Sendable {
 
     private init(
         config: GatewayConfig, log: any DurableEventLog, hub: StreamHub, router: EventRouter, directoryReloader: DirectoryReloader, nps: NPSProjection,
-        cases: CaseProjection, caseTimers: CaseTimers, outbox: OutboxProjection, suppressions: SuppressionList,
+        cases: CaseProjection, caseTimers: CaseTimers, leases: LeaseKeeper?, outbox: OutboxProjection, suppressions: SuppressionList,
         metricsRegistry: PrometheusCollectorRegistry, metricsFactory: PrometheusMetricsFactory, logger: Logger,
         registry: AdapterRegistry, clock: any AdapterClock, ids: EventIDGenerator
     ) {
@@ -183,6 +192,7 @@ public final class Gateway: Sendable {
         self.nps = nps
         self.cases = cases
         self.caseTimers = caseTimers
+        self.leases = leases
         self.outbox = outbox
         self.suppressions = suppressions
         self.metricsRegistry = metricsRegistry
@@ -219,7 +229,7 @@ public final class Gateway: Sendable {
             let supervisor = index.map { previous!.supervisors[$0] } ?? AdapterSupervisor(channel: id, adapter: channel.adapter, context: channel.context)
             channels.append(channel)
             supervisors.append(supervisor)
-            members[Self.channelKey(id)] = (channel.declaration.fingerprint, [supervisor])
+            members[Self.channelKey(id)] = (channel.declaration.fingerprint, [channel.adapter.runsOnOneGateway ? leased(supervisor, Self.channelKey(id)) : supervisor])
         }
         var senders: [OutboxSender] = []
         for channel in channels {
@@ -227,12 +237,12 @@ public final class Gateway: Sendable {
             let id = channel.declaration.id
             let key = Self.senderKey(id)
             let fingerprint = "\(channel.declaration.fingerprint) retry=\(config.outbox.retrySchedule) rate=\(String(describing: config.outbox.rateLimits[id]))"
-            let outboxSender = previous?.members[key].flatMap { $0.fingerprint == fingerprint ? $0.services.first as? OutboxSender : nil }
+            let outboxSender = previous?.members[key].flatMap { $0.fingerprint == fingerprint ? $0.services.first?.unleased as? OutboxSender : nil }
                 ?? OutboxSender(
                     channel: id, sender: sender, projection: outbox, log: log, logger: logger, retrySchedule: config.outbox.retrySchedule,
                     rateLimit: config.outbox.rateLimits[id], suppressions: suppressions)
             senders.append(outboxSender)
-            members[key] = (fingerprint, [outboxSender])
+            members[key] = (fingerprint, [leased(outboxSender, key)])
         }
         var pushers: [String: WebhookPusher] = [:]
         var errors: [ConfigError] = []
@@ -240,7 +250,7 @@ public final class Gateway: Sendable {
             guard let push = subscriber.push else { continue }
             let key = Self.pushKey(subscriber.name)
             let fingerprint = "\(push.url) \(push.stream) \(push.secret.value) \(push.retrySchedule) \(push.timeout)"
-            if let running = previous?.members[key], running.fingerprint == fingerprint, let pusher = running.services.first as? WebhookPusher {
+            if let running = previous?.members[key], running.fingerprint == fingerprint, let pusher = running.services.first?.unleased as? WebhookPusher {
                 pushers[subscriber.name] = pusher
             } else {
                 do {
@@ -251,12 +261,17 @@ public final class Gateway: Sendable {
                     continue
                 }
             }
-            members[key] = (fingerprint, [pushers[subscriber.name]!])
+            members[key] = (fingerprint, [leased(pushers[subscriber.name]!, key)])
         }
         if !errors.isEmpty { throw ConfigErrors(errors) }
         return Generation(
             number: number, appliedAt: Date(), config: config, channels: channels, supervisors: supervisors, senders: senders,
             pushers: pushers, members: members)
+    }
+
+    /// The service under the lease `name` when gateways share the log; else itself.
+    private func leased(_ service: any Service, _ name: String) -> any Service {
+        leases.map { LeasedService(name: name, inner: service, keeper: $0, logger: logger) } ?? service
     }
 
     static func channelKey(_ id: String) -> String { "channel:\(id)" }
@@ -404,7 +419,7 @@ public final class Gateway: Sendable {
                 log: log, policy: policy, logger: logger, metricsFactory: metricsFactory,
                 pushCursors: { self.generation.pushers.values.map { ($0.push.stream, $0.cursorKey) } }))
         }
-        let services: [any Service] = [log] + (config.nps.enabled ? [nps] : []) + [caseTimers, loopGauges, directoryReloader] + retention + extraServices + [fleet]
+        let services: [any Service] = [log] + (config.nps.enabled ? [nps] : []) + [leased(caseTimers, "case-timers"), loopGauges, directoryReloader] + retention + extraServices + [fleet]
         return Application(
             responder: http,
             server: .eventLoopBound(

@@ -41,12 +41,18 @@ struct HealthRoutes: Sendable {
 
     /// Ready when the log takes writes and no adapter is still starting. A failing channel
     /// is reported (and makes the status `degraded`) but does not make the gateway unready:
-    /// a mailbox being down must not pull webhooks out of a load balancer.
+    /// a mailbox being down must not pull webhooks out of a load balancer. Nor does a
+    /// channel in `standby`: another gateway on the shared log runs it.
     func readiness() -> Response {
         var channels: [String: JSONValue] = [:]
         var started = true
         var degraded = false
+        let leases = gateway.leases?.standingByName ?? [:]
         for supervisor in gateway.supervisors {
+            if leases[Gateway.channelKey(supervisor.channel)] == .standby {
+                channels[supervisor.channel] = ["status": "standby"]
+                continue
+            }
             switch supervisor.currentStatus {
             case .starting:
                 started = false
@@ -66,9 +72,21 @@ struct HealthRoutes: Sendable {
         let status = ready ? (degraded ? "degraded" : "ready") : "unready"
         let generation = gateway.generation
         let config: JSONValue = ["generation": .number(Double(generation.number)), "applied_at": .string(RFC3339.string(from: generation.appliedAt))]
-        return .json(
-            ready ? .ok : .serviceUnavailable,
-            ["status": .string(status), "log": .string(writable ? "writable" : "unwritable"), "store": .string(gateway.log is PostgresEventLog ? "postgres" : "sqlite"), "channels": .object(channels), "config": config])
+        var body: [String: JSONValue] = [
+            "status": .string(status), "log": .string(writable ? "writable" : "unwritable"), "store": .string(gateway.log is PostgresEventLog ? "postgres" : "sqlite"),
+            "channels": .object(channels), "config": config,
+        ]
+        if let keeper = gateway.leases {
+            var standings: [String: JSONValue] = [:]
+            for (name, standing) in leases {
+                switch standing {
+                case .standby: standings[name] = ["status": "standby"]
+                case .held(let epoch): standings[name] = ["status": "held", "epoch": .number(Double(epoch))]
+                }
+            }
+            body["leases"] = ["holder": .string(keeper.holder), "leases": .object(standings)]
+        }
+        return .json(ready ? .ok : .serviceUnavailable, .object(body))
     }
 }
 

@@ -5,7 +5,7 @@ import Synchronization
 /// scripts/dovecot-fixture.sh (in a root of its own, on ports of its own) and stopped when
 /// the process exits. Each test uses its own user, so tests do not see each other's mail.
 public final class DovecotFixture: Sendable {
-    static let users = ["idle", "poll", "restart", "validity", "flags", "seen", "password", "tls", "move", "journey", "conformance", "oauth", "collide", "upgrade", "corpus", "loop", "mailloop", "annbox"]
+    static let users = ["idle", "poll", "restart", "validity", "flags", "seen", "password", "tls", "move", "journey", "conformance", "oauth", "collide", "upgrade", "corpus", "loop", "mailloop", "annbox", "failover"]
 
     public let root: String
     public let port: Int

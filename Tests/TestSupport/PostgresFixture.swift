@@ -43,6 +43,11 @@ public final class PostgresFixture: Sendable {
         return url(database: name)
     }
 
+    /// The database a ``url(database:)`` names.
+    public static func database(of url: String) -> String {
+        String(url.split(separator: "/").last?.split(separator: "?").first ?? "")
+    }
+
     public func url(database: String) -> String { "postgres://postgres:\(password)@127.0.0.1:\(port)/\(database)?sslmode=disable" }
 
     /// Runs SQL as the superuser (psql), returning its output: for tests that reach past the

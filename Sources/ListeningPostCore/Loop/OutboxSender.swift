@@ -91,7 +91,9 @@ public final class OutboxSender: Service, Sendable {
             return
         }
         let total = projection.read { $0.items[item.id]?.totalAttempts ?? 0 } + 1
-        guard await store(.attempted, item, ["attempt": .number(Double(attempt))], key: "outbox:\(item.id):attempted:\(total)", retrying: false) else {
+        // Stored already means another gateway (whose commit this one has not read yet)
+        // made this very attempt: it owns the outcome, and sending again would send twice.
+        guard await store(.attempted, item, ["attempt": .number(Double(attempt))], key: "outbox:\(item.id):attempted:\(total)", retrying: false, freshOnly: true) else {
             try? await Task.sleep(for: .seconds(1))
             return
         }
@@ -145,15 +147,17 @@ public final class OutboxSender: Service, Sendable {
     }
 
     /// Appends one event. An outcome (`retrying`) is retried until stored: it is known, and
-    /// losing it would make the send look in doubt.
+    /// losing it would make the send look in doubt. With `freshOnly`, an event that was
+    /// stored before (its dedup key taken) counts as not stored.
     private func store(
-        _ kind: OutboxEvent.Kind, _ item: OutboxItem, _ details: [String: JSONValue], key: String, retrying: Bool, with others: [PreparedEvent] = []
+        _ kind: OutboxEvent.Kind, _ item: OutboxItem, _ details: [String: JSONValue], key: String, retrying: Bool, freshOnly: Bool = false,
+        with others: [PreparedEvent] = []
     ) async -> Bool {
         let event = OutboxEvent(id: ids.next(), kind: kind, time: Date(), item: item.id, channel: channel, details: details)
         while true {
             do {
-                _ = try await log.append(AppendRequest(channel: OutboxEvent.logChannel, events: [OutboxProjection.prepared(event, dedupKey: key)] + others))
-                return true
+                let receipts = try await log.append(AppendRequest(channel: OutboxEvent.logChannel, events: [OutboxProjection.prepared(event, dedupKey: key)] + others))
+                return !(freshOnly && receipts.first?.duplicate == true)
             } catch {
                 logger.error("could not store the outbox event", metadata: ["kind": "\(kind.rawValue)", "error": "\(error)"])
                 guard retrying, !Task.isCancelled else { return false }

@@ -43,7 +43,9 @@ public final class PostgresEventLog: EventLog, Service {
     private let writer: WriterConnection
     /// Holds the LISTEN for other gateways' hints.
     private let listener: WriterConnection
-    let settings: PostgresSettings
+    /// The lease table, on a connection of its own; closed with the log.
+    public let leases: PostgresLeaseStore
+    public let settings: PostgresSettings
     let logger: Logger
     private let onCommit: @Sendable ([StreamEntry]) -> Void
     private let followUps: (any FollowUpPlanner)?
@@ -78,7 +80,7 @@ public final class PostgresEventLog: EventLog, Service {
         connectTimeout: Duration = .seconds(15),
         holding lock: DataDirectoryLock? = nil
     ) async throws -> PostgresEventLog {
-        let links = PostgresLinks(settings: settings, count: max(1, settings.poolSize - 2), logger: logger)
+        let links = PostgresLinks(settings: settings, count: max(1, settings.poolSize - 3), logger: logger)
         do {
             let heads = try await withDeadline(connectTimeout, what: "connecting to \(settings.redactedURL)") {
                 try await links.with { connection in try await PostgresSchema.migrate(connection, logger: logger) }
@@ -108,6 +110,7 @@ public final class PostgresEventLog: EventLog, Service {
         self.lock = lock
         self.writer = WriterConnection(settings: settings, logger: logger)
         self.listener = WriterConnection(settings: settings, logger: logger)
+        self.leases = PostgresLeaseStore(settings: settings, logger: logger)
         self.settings = settings
         self.logger = logger
         self.onCommit = onCommit
@@ -135,7 +138,7 @@ public final class PostgresEventLog: EventLog, Service {
         let results = try await withCheckedThrowingContinuation { continuation in
             let accepted = state.withLock { state -> Bool in
                 guard state.accepting else { return false }
-                state.pending.append(PendingAppend(request: request, continuation: continuation))
+                state.pending.append(PendingAppend(request: request, continuation: continuation, fence: HeldLease.current))
                 return true
             }
             if accepted { wake.yield() } else { continuation.resume(throwing: EventLogError.closed) }
@@ -149,8 +152,15 @@ public final class PostgresEventLog: EventLog, Service {
     }
 
     /// Runs `body` on one of the read links, its rows read inside (see ``PostgresLinks``).
+    /// A read is retried once, on a fresh connection, after a failure that may be the
+    /// connection's (cut, or silently dead and overrunning): reads change nothing.
     func pooled<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
-        try await links.with(body)
+        do {
+            return try await links.with(timeout: .seconds(10), body)
+        } catch let error where Self.isTransient(error) && !Task.isCancelled {
+            logger.debug("a read failed; retrying once", metadata: ["error": "\(Self.describe(error))"])
+            return try await links.with(timeout: .seconds(10), body)
+        }
     }
 
     static func read(stream: String, after offset: Int64, limit: Int, on connection: PostgresConnection) async throws -> [StreamEntry] {
@@ -269,6 +279,7 @@ public final class PostgresEventLog: EventLog, Service {
         hint.finish()
         await writer.close()
         await listener.close()
+        await leases.close()
         await links.close()
     }
 
@@ -279,6 +290,7 @@ public final class PostgresEventLog: EventLog, Service {
     /// Commits a batch, retrying what may succeed on a second try (a dropped connection, a
     /// deadlock, the server restarting) for a few seconds; then every waiter gets the error.
     private func commit(_ batch: [PendingAppend]) async {
+        var batch = batch
         var plan = BatchPlan(firstSeq: 1, heads: [:])
         for pending in batch { plan.add(pending.request) }
         var attempt = 0
@@ -286,7 +298,10 @@ public final class PostgresEventLog: EventLog, Service {
             attempt += 1
             do {
                 let planned = plan
-                let (settled, entries) = try await writer.withConnection(timeout: .seconds(10)) { connection in try await self.store(planned, on: connection) }
+                let fences = Self.fences(of: batch)
+                let (settled, entries) = try await writer.withConnection(timeout: .seconds(10)) { connection in
+                    try await self.store(planned, fences: fences, on: connection)
+                }
                 state.withLock { state in
                     state.healthy = true
                     state.transactions += 1
@@ -296,6 +311,21 @@ public final class PostgresEventLog: EventLog, Service {
                 if !delivered.isEmpty { onCommit(delivered) }
                 for (index, pending) in batch.enumerated() { pending.continuation.resume(returning: settled.results[index]) }
                 return
+            } catch let error where Self.serverError(error)?.serverInfo?[.sqlState] == PostgresSchema.staleLeaseState {
+                // Appends made under a lease that moved on are refused; the rest go again.
+                let stale = Set((Self.serverError(error)?.serverInfo?[.detail] ?? "").split(separator: "\n").map(String.init))
+                let isStale = { (pending: PendingAppend) in pending.fence.map { stale.contains("\($0.name)\t\($0.epoch)") } ?? false }
+                let refused = batch.filter(isStale), kept = batch.filter { !isStale($0) }
+                for pending in refused { pending.continuation.resume(throwing: LeaseLost(name: pending.fence?.name ?? "")) }
+                logger.warning("refused \(refused.count) append(s) made under a lease another gateway has taken over", metadata: ["leases": "\(stale.sorted())"])
+                guard !kept.isEmpty, !refused.isEmpty else {
+                    let failure = EventLogError(description: "commit failed: \(Self.describe(error))")
+                    for pending in kept { pending.continuation.resume(throwing: failure) }
+                    return
+                }
+                batch = kept
+                plan = BatchPlan(firstSeq: 1, heads: [:])
+                for pending in batch { plan.add(pending.request) }
             } catch {
                 let retry = attempt < 6 && Self.isTransient(error)
                 logger.log(
@@ -315,7 +345,7 @@ public final class PostgresEventLog: EventLog, Service {
 
     /// One attempt at storing a batch. Returns the plan with its results, and the new
     /// entries.
-    private func store(_ batch: BatchPlan, on connection: PostgresConnection) async throws -> (BatchPlan, [StreamEntry]) {
+    private func store(_ batch: BatchPlan, fences: [(String, Int64)], on connection: PostgresConnection) async throws -> (BatchPlan, [StreamEntry]) {
         var plan = batch
         let causesMore = plan.newEvents.contains { !$0.dependents.isEmpty || (followUps != nil && $0.caseSignal != nil) }
         var outcome: [Int: (id: String, inserted: Bool)] = [:]
@@ -325,7 +355,7 @@ public final class PostgresEventLog: EventLog, Service {
             entries += result.entries.map { (first + $0.index, $0.stream, $0.offset) }
         }
         if !causesMore {
-            record(try await Self.call(plan.newEvents[...], extras: plan, on: connection, logger: logger), from: 0)
+            record(try await Self.call(plan.newEvents[...], extras: plan, fences: fences, on: connection, logger: logger), from: 0)
         } else {
             let followUps = self.followUps
             let planned = plan
@@ -333,7 +363,7 @@ public final class PostgresEventLog: EventLog, Service {
                 var plan = planned
                 var results: [(Int, AppendCallResult)] = []
                 var first = plan.newEvents.count
-                let initial = try await Self.call(plan.newEvents[...], extras: plan, on: connection, logger: logger)
+                let initial = try await Self.call(plan.newEvents[...], extras: plan, fences: fences, on: connection, logger: logger)
                 results.append((0, initial))
                 var inserted = Set(initial.events.filter { $0.value.inserted }.map(\.key))
                 // Dependents of the new events (never of a duplicate), then what they all cause.
@@ -459,12 +489,28 @@ public final class PostgresEventLog: EventLog, Service {
         }
     }
 
+    /// Each distinct (lease, epoch) the batch's appends were made under, in name order.
+    static func fences(of batch: [PendingAppend]) -> [(String, Int64)] {
+        var seen = Set<String>()
+        return batch.compactMap(\.fence)
+            .filter { seen.insert("\($0.name)\t\($0.epoch)").inserted }
+            .map { ($0.name, $0.epoch) }
+            .sorted { ($0.0, $0.1) < ($1.0, $1.1) }
+    }
+
     // MARK: Errors
+
+    /// The server's error, also from inside a failed transaction.
+    static func serverError(_ error: any Error) -> PSQLError? {
+        if let error = error as? PSQLError { return error }
+        guard let transaction = error as? PostgresTransactionError else { return nil }
+        return [transaction.closureError, transaction.beginError, transaction.commitError].lazy.compactMap { $0 as? PSQLError }.first
+    }
 
     /// Whether an error may go away by itself: the connection, the server restarting, a
     /// deadlock or serialization failure.
     static func isTransient(_ error: any Error) -> Bool {
-        guard let error = error as? PSQLError else { return error is CancellationError == false }
+        guard let error = serverError(error) else { return error is CancellationError == false }
         if let state = error.serverInfo?[.sqlState] {
             return state.hasPrefix("40") || state.hasPrefix("08") || state.hasPrefix("57P") || state.hasPrefix("53")
         }
@@ -473,7 +519,7 @@ public final class PostgresEventLog: EventLog, Service {
 
     /// PSQLError's description hides the server's message; this shows it.
     static func describe(_ error: any Error) -> String {
-        guard let error = error as? PSQLError else { return "\(error)" }
+        guard let error = serverError(error) else { return "\(error)" }
         if let message = error.serverInfo?[.message] {
             return "\(message) (\(error.serverInfo?[.sqlState] ?? "?"))"
         }
@@ -491,8 +537,10 @@ struct AppendCallResult {
 extension PostgresEventLog {
     /// One `lp_append` call for `events`, with the batch's checkpoints, cursors, customer and
     /// dead-letter rows when `extras` is given.
-    static func call(_ events: ArraySlice<BatchPlan.NewEvent>, extras: BatchPlan?, on connection: PostgresConnection, logger: Logger) async throws -> AppendCallResult {
-        var binds = PostgresBindings(capacity: 22)
+    static func call(
+        _ events: ArraySlice<BatchPlan.NewEvent>, extras: BatchPlan?, fences: [(String, Int64)] = [], on connection: PostgresConnection, logger: Logger
+    ) async throws -> AppendCallResult {
+        var binds = PostgresBindings(capacity: 24)
         binds.append(events.map(\.id))
         binds.append(events.map(\.channel))
         binds.append(events.map(\.dedupKey))
@@ -531,7 +579,9 @@ extension PostgresEventLog {
         let cleared = extras?.clearedDeadLetters ?? []
         binds.append(cleared.map(\.subscriber))
         binds.append(cleared.map(\.eventId))
-        let sql = "SELECT idx, stored_id, inserted, stream, \"offset\" FROM lp_append(" + (1...22).map { "$\($0)" }.joined(separator: ", ") + ")"
+        binds.append(fences.map(\.0))
+        binds.append(fences.map(\.1))
+        let sql = "SELECT idx, stored_id, inserted, stream, \"offset\" FROM lp_append(" + (1...24).map { "$\($0)" }.joined(separator: ", ") + ")"
         var result = AppendCallResult()
         for try await (index, storedId, inserted, stream, offset) in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
             .decode((Int32, String?, Bool, String?, Int64?).self)

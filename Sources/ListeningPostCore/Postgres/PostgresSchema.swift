@@ -52,14 +52,39 @@ enum PostgresSchema {
             )
             """,
             "CREATE TABLE provisional_customers (id text PRIMARY KEY, customer_id text)",
+        ]),
+        (2, [
+            // Who runs each exclusive source (a mailbox, a push subscriber, the case timers):
+            // `epoch` goes up at every takeover, and appends made under a lease carry it.
+            """
+            CREATE TABLE leases (
+                name text PRIMARY KEY,
+                holder text NOT NULL,
+                epoch bigint NOT NULL,
+                expires_at timestamptz NOT NULL,
+                acquired_at timestamptz NOT NULL
+            )
+            """,
+            // A database first migrated by an earlier build has lp_append without fences.
+            "DROP FUNCTION IF EXISTS lp_append(text[], text[], text[], bytea[], int[], text[], text[], text[], text[], bigint[], text[], text[], text[], text[], text[], text[], bigint[], int[], text[], double precision[], text[], text[])",
             appendFunction,
         ]),
     ]
+
+    /// The SQLSTATE `lp_append` raises when a lease it was given has moved on; the detail
+    /// lists the stale leases, one `name<TAB>epoch` per line.
+    static let staleLeaseState = "LPF01"
 
     /// One batch: new events (deduplicated by `UNIQUE (channel, dedup_key)`), their stream
     /// entries numbered from the locked heads, and the checkpoints, cursors and customer and
     /// dead-letter rows that commit with them. Returns a row per event (`stream` NULL: the
     /// stored id, and whether this call inserted it) and a row per new entry.
+    ///
+    /// **Fences first.** `fe_leases`/`fe_epochs` are the leases the batch's appends were
+    /// made under. Their rows are locked `FOR SHARE` (so a takeover, which updates the row,
+    /// waits for this commit, and the new holder then reads what it committed) and any whose
+    /// epoch has moved on fails the whole call with ``staleLeaseState``: the caller refuses
+    /// those appends and retries the rest.
     static let appendFunction = """
         CREATE OR REPLACE FUNCTION lp_append(
             ev_ids text[], ev_channels text[], ev_keys text[], ev_payloads bytea[],
@@ -68,14 +93,27 @@ enum PostgresSchema {
             cu_subscribers text[], cu_offsets bigint[],
             pc_ids text[], ad_ids text[], ad_customers text[],
             dl_subscribers text[], dl_event_ids text[], dl_streams text[], dl_offsets bigint[], dl_attempts int[], dl_errors text[], dl_dead_at double precision[],
-            dc_subscribers text[], dc_event_ids text[]
+            dc_subscribers text[], dc_event_ids text[],
+            fe_leases text[], fe_epochs bigint[]
         ) RETURNS TABLE (idx int, stored_id text, inserted boolean, stream text, "offset" bigint)
         LANGUAGE plpgsql AS $fn$
         #variable_conflict use_column
         DECLARE
             new_ids text[];
             new_seqs bigint[];
+            stale text[];
         BEGIN
+            IF cardinality(fe_leases) > 0 THEN
+                PERFORM 1 FROM leases l WHERE l.name = ANY (fe_leases) ORDER BY l.name FOR SHARE;
+                SELECT array_agg(f.lease || E'\\t' || f.epoch ORDER BY f.lease) INTO stale
+                FROM unnest(fe_leases, fe_epochs) AS f(lease, epoch)
+                WHERE NOT EXISTS (SELECT 1 FROM leases l WHERE l.name = f.lease AND l.epoch = f.epoch);
+                IF stale IS NOT NULL THEN
+                    RAISE EXCEPTION 'lease moved on: %', array_to_string(stale, ', ')
+                        USING ERRCODE = '\(staleLeaseState)', DETAIL = array_to_string(stale, E'\\n');
+                END IF;
+            END IF;
+
             -- Keys in one fixed order: two gateways storing the same redelivered messages wait
             -- on each other's keys in that order, never in a cycle.
             WITH ins AS (

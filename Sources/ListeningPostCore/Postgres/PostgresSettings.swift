@@ -20,6 +20,9 @@ public struct PostgresSettings: Sendable, Equatable {
     public var tls: TLSMode
     /// Most connections this gateway opens.
     public var poolSize: Int
+    /// How long a lease on an exclusive source lasts unrenewed: a crashed gateway's
+    /// mailboxes, push subscribers and timers move to another after about this long.
+    public var leaseTTL: Duration = .seconds(10)
 
     public init(host: String, port: Int = 5432, username: String, password: String?, database: String, tls: TLSMode = .prefer, poolSize: Int = 10) {
         self.host = host

@@ -5,6 +5,8 @@ import PostgresNIO
 import Synchronization
 
 /// One connection of the commit loop's own, opened on first use and again after it broke.
+/// One caller at a time (the commit loop, the listener, a ``PostgresLinks`` link): two
+/// opening it at once would each connect, and one connection would be dropped unclosed.
 ///
 /// `withConnection(timeout:)` closes the connection when the body overruns: a query on a
 /// connection that died without a word (a network partition) would otherwise wait for TCP to

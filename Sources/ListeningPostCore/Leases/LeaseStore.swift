@@ -1,0 +1,27 @@
+/// Where leases live: the shared database, whose clock decides expiry.
+public protocol LeaseStore: Sendable {
+    /// Takes the lease if it is free or expired, bumping its epoch. Returns the new epoch, or
+    /// `nil` while another holder's lease runs.
+    func acquire(_ name: String, holder: String, ttl: Duration) async throws -> Int64?
+    /// Extends a lease still held at `epoch`. Returns `false` if it moved on.
+    func renew(_ name: String, holder: String, epoch: Int64, ttl: Duration) async throws -> Bool
+    /// Lets the lease go now, so another gateway takes it at its next try.
+    func release(_ name: String, holder: String, epoch: Int64) async throws
+    /// Every lease with its holder, epoch and whether it is expired.
+    func all() async throws -> [LeaseRecord]
+}
+
+/// One row of the lease table, as `/readyz` and the tests see it.
+public struct LeaseRecord: Sendable, Equatable {
+    public var name: String
+    public var holder: String
+    public var epoch: Int64
+    public var expired: Bool
+
+    public init(name: String, holder: String, epoch: Int64, expired: Bool) {
+        self.name = name
+        self.holder = holder
+        self.epoch = epoch
+        self.expired = expired
+    }
+}
