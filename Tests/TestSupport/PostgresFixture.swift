@@ -19,6 +19,28 @@ public final class PostgresFixture: Sendable {
         return fixture
     }()
 
+    /// A second cluster, for the tests that stop and start the server under a gateway: the
+    /// shared one must stay up for every other test running meanwhile.
+    public static let restartable: PostgresFixture = {
+        let pid = Int(ProcessInfo.processInfo.processIdentifier)
+        let fixture = PostgresFixture(root: "/tmp/lp-postgres-r-\(pid)", port: 50_000 + (pid + 5_000) % 10_000)
+        let status = fixture.script("start", environment: "PG_FRESH=1")
+        precondition(status == 0, "scripts/postgres-fixture.sh start failed (\(status)); see \(fixture.root)/server.log")
+        restartableStopCommand = "PG_ROOT=\(fixture.root) bash \(scriptPath) stop >/dev/null 2>&1; rm -rf \(fixture.root)"
+        atexit { _ = system(PostgresFixture.restartableStopCommand) }
+        return fixture
+    }()
+
+    /// Stops the server (`pg_ctl stop -m fast`: clients are disconnected, as in a failover).
+    public func stop() { script("stop") }
+
+    /// Starts the stopped server again, with its data.
+    public func start() {
+        let status = script("start")
+        precondition(status == 0, "scripts/postgres-fixture.sh start failed (\(status)); see \(root)/server.log")
+    }
+
+    nonisolated(unsafe) static var restartableStopCommand = ""
     nonisolated(unsafe) static var stopCommand = ""
     static let scriptPath = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("scripts/postgres-fixture.sh").path
