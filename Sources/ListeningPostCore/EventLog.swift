@@ -184,10 +184,14 @@ public struct PreparedEvent: Sendable {
 /// cause (a detractor's case opened, a case closed on the customer's yes), so the cause
 /// and its effect commit together. The log calls it serially, once per transaction, with
 /// the signals of the events stored for the first time (never for a duplicate) and only
-/// after every earlier transaction's entries went to `onCommit`.
+/// after every earlier transaction's entries went to `onCommit` — with a shared log, other
+/// gateways' entries of ``plannedStream`` too.
 public protocol FollowUpPlanner: Sendable {
     /// The log channel the follow-ups' dedup keys belong to.
     var followUpChannel: String { get }
+    /// The stream the planner's own state is built from (its follow-ups and the events of
+    /// other writers that change what it would plan).
+    var plannedStream: String { get }
     /// The events that follow from the newly stored ones, in order.
     func followUps(to signals: [CaseSignal]) -> [PreparedEvent]
 }

@@ -146,13 +146,17 @@ public final class Gateway: Sendable {
         do {
             // The prompts in force are a projection of the `surveys` stream, rebuilt before any
             // channel starts, so a reply right after a restart still finds its prompt.
-            try await log.replay(stream: SurveyPrompt.stream) { entries in
+            var replayed: [String: Int64] = [:]
+            replayed[SurveyPrompt.stream] = try await log.replay(stream: SurveyPrompt.stream) { entries in
                 for entry in entries { if let prompt = SurveyPrompt(event: entry.payload) { router.record(prompt) } }
             }
             // Cases too: a message right after a restart must join its customer's open case.
-            try await cases.rebuild(from: log, logger: logger)
-            try await outbox.rebuild(from: log, logger: logger)
-            try await suppressions.rebuild(from: log, logger: logger)
+            replayed[CaseEvent.stream] = try await cases.rebuild(from: log, logger: logger)
+            replayed[OutboxEvent.stream] = try await outbox.rebuild(from: log, logger: logger)
+            replayed[SuppressionEvent.stream] = try await suppressions.rebuild(from: log, logger: logger)
+            // Other gateways may have committed since the log opened: what the replays read
+            // is not handed on again when this log catches up.
+            (log as? PostgresEventLog)?.replayed(replayed)
         } catch {
             await log.close()
             throw error

@@ -22,6 +22,12 @@ struct HealthRoutes: Sendable {
         }
         let logSize = Gauge(label: "listening_post_log_size_bytes", factory: gateway.metricsFactory)
         let directory = gateway.config.store.dataDirectory
+        // With PostgreSQL: the read connections (the pool without the commit, listen and
+        // lease connections) in use and waited for, and the leases this gateway holds.
+        let readLinksBusy = Gauge(label: "listening_post_postgres_read_connections_busy", factory: gateway.metricsFactory)
+        let readLinksWaiting = Gauge(label: "listening_post_postgres_read_waiting", factory: gateway.metricsFactory)
+        let readLinks = Gauge(label: "listening_post_postgres_read_connections", factory: gateway.metricsFactory)
+        let leasesHeld = Gauge(label: "listening_post_leases_held", factory: gateway.metricsFactory)
         let gateway = self.gateway
         router.get("/metrics") { _, _ in
             // Read at scrape time: a stat of three files, never stale. The SQLite log only:
@@ -32,6 +38,13 @@ struct HealthRoutes: Sendable {
                 for (stream, range) in log.streamRanges {
                     Gauge(label: "listening_post_stream_oldest_offset", dimensions: [("stream", stream)], factory: gateway.metricsFactory).record(Double(range.lowerBound))
                 }
+            }
+            if let log = gateway.log as? PostgresEventLog {
+                let use = await log.links.use
+                readLinksBusy.record(Double(use.busy))
+                readLinksWaiting.record(Double(use.waiting))
+                readLinks.record(Double(use.size))
+                leasesHeld.record(Double(gateway.leases?.standingByName.values.filter { $0 != .standby }.count ?? 0))
             }
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],

@@ -8,7 +8,7 @@ struct ListeningPostCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "listening-post",
         abstract: "Listens to every place customers speak and turns each message into one CloudEvent stream.",
-        subcommands: [ServeCommand.self, CheckCommand.self, TailCommand.self, NPSCommand.self, CasesCommand.self, RouteCommand.self, PluginsCommand.self, ReloadCommand.self, BackupCommand.self, RestoreCommand.self, MigrateCommand.self],
+        subcommands: [ServeCommand.self, CheckCommand.self, TailCommand.self, NPSCommand.self, CasesCommand.self, RouteCommand.self, PluginsCommand.self, ReloadCommand.self, BackupCommand.self, RestoreCommand.self, MigrateCommand.self, CopyLogCommand.self],
         defaultSubcommand: ServeCommand.self)
 }
 

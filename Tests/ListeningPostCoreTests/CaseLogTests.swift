@@ -10,11 +10,12 @@ import Testing
 /// transaction, a duplicate delivery plans nothing, and a restart rebuilds the same case table.
 @Suite struct CaseLogTests {
     static func withSink<T: Sendable>(
-        _ backend: LogBackend, place: String, _ body: @Sendable (ChannelSink, any DurableEventLog, CaseProjection) async throws -> T
+        _ backend: LogBackend, place: String, pollInterval: Duration = .seconds(1), listensForHints: Bool = true,
+        _ body: @Sendable (ChannelSink, any DurableEventLog, CaseProjection) async throws -> T
     ) async throws -> T {
         let config = try ConfigLoader(registry: AdapterRegistry([EchoAdapter.self]), environment: [:]).load(text: CaseLoopTests.yaml)
         let projection = CaseProjection(settings: config.cases)
-        let log = try await backend.open(place, onCommit: { projection.committed($0) }, followUps: projection)
+        let log = try await backend.open(place, onCommit: { projection.committed($0) }, followUps: projection, pollInterval: pollInterval, listensForHints: listensForHints)
         try await projection.rebuild(from: log, logger: Logger(label: "test"))
         let router = EventRouter(rules: config.routing, directory: config.customers.directory, cases: config.cases)
         let sink = ChannelSink(
@@ -58,6 +59,27 @@ import Testing
             let last = try await log.read(stream: CaseEvent.stream, after: 4, limit: 10).map(\.eventType)
             #expect(last == ["com.listeningpost.case.rescored.v1", "com.listeningpost.case.message_added.v1"])
             #expect(projection.read { $0.cases.count } == 2)
+        }
+    }
+
+    @Test func twoGatewaysPlanOneCaseForOneCustomerWhicheverReceivesHerMessages() async throws {
+        let place = LogBackend.postgres.freshPlace()
+        // No hints and a poll longer than the test: each learns of the other's cases only
+        // by planning.
+        try await Self.withSink(.postgres, place: place, pollInterval: .seconds(60), listensForHints: false) { sinkA, log, projectionA in
+            try await Self.withSink(.postgres, place: place, pollInterval: .seconds(60), listensForHints: false) { sinkB, _, projectionB in
+                _ = try await sinkA.submit([Self.detractor("a1")], checkpoint: nil)
+                #expect(projectionB.read { $0.cases.count } == 0)
+                _ = try await sinkB.submit([Self.detractor("b1", score: 4)], checkpoint: nil)
+                let kinds = try await log.read(stream: CaseEvent.stream, after: 0, limit: 10).map(\.eventType)
+                #expect(kinds == ["com.listeningpost.case.opened.v1", "com.listeningpost.case.rescored.v1", "com.listeningpost.case.message_added.v1"])
+                #expect(projectionB.read { $0.cases.count } == 1)
+                // And back: A's next message joins the case B last changed.
+                _ = try await sinkA.submit([Self.detractor("a2", score: 3)], checkpoint: nil)
+                let later = try await log.read(stream: CaseEvent.stream, after: 3, limit: 10).map(\.eventType)
+                #expect(later.last == "com.listeningpost.case.message_added.v1" && !later.contains("com.listeningpost.case.opened.v1"), "\(later)")
+                #expect(projectionA.read { $0.cases.count } == 1)
+            }
         }
     }
 }

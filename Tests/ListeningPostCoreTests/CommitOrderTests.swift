@@ -24,4 +24,19 @@ import Testing
         #expect(order.offer([Self.entry("all", 4), Self.entry("all", 4)]).map(\.offset) == [4])
         #expect(order.gaps.isEmpty)
     }
+
+    @Test func whatARebuildReadIsSkippedAndOnlyWhatFollowsIsHandedOn() {
+        var order = CommitOrder(delivered: ["cases": 2])
+        #expect(order.offer([Self.entry("cases", 4)]).isEmpty)
+        #expect(order.offer([Self.entry("cases", 7)]).isEmpty)
+        // The projection's replay read through 5: 4 is dropped, 7 waits for 6.
+        #expect(order.skip("cases", through: 5).isEmpty)
+        #expect(order.head("cases") == 5)
+        #expect(order.gaps.map { "\($0.stream) \($0.after)...\($0.through)" } == ["cases 5...6"])
+        #expect(order.offer([Self.entry("cases", 5), Self.entry("cases", 6)]).map(\.offset) == [6, 7])
+        #expect(order.gaps.isEmpty)
+        // Skipping backwards changes nothing.
+        order.skip("cases", through: 1)
+        #expect(order.head("cases") == 5)
+    }
 }

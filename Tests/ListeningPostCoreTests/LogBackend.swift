@@ -24,7 +24,7 @@ enum LogBackend: String, CaseIterable, CustomTestStringConvertible, Sendable {
 
     func open(
         _ place: String, onCommit: @escaping @Sendable ([StreamEntry]) -> Void = { _ in }, followUps: (any FollowUpPlanner)? = nil,
-        pollInterval: Duration = .seconds(1)
+        pollInterval: Duration = .seconds(1), listensForHints: Bool = true
     ) async throws -> any DurableEventLog {
         switch self {
         case .sqlite:
@@ -33,7 +33,7 @@ enum LogBackend: String, CaseIterable, CustomTestStringConvertible, Sendable {
             let settings = try PostgresSettings.parse(url: place).get()
             var logger = Logger(label: "test")
             if let level = ProcessInfo.processInfo.environment["LP_TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) { logger.logLevel = level }
-            return try await PostgresEventLog.open(settings: settings, logger: logger, onCommit: onCommit, followUps: followUps, pollInterval: pollInterval)
+            return try await PostgresEventLog.open(settings: settings, logger: logger, onCommit: onCommit, followUps: followUps, pollInterval: pollInterval, listensForHints: listensForHints)
         }
     }
 

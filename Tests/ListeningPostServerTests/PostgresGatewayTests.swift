@@ -4,6 +4,7 @@ import HummingbirdTesting
 import ListeningPostCore
 import ListeningPostKit
 import ListeningPostServer
+import Logging
 import Testing
 import TestSupport
 
@@ -91,5 +92,72 @@ import TestSupport
         #expect(unreachable.status == 1)
         #expect(unreachable.stderr.contains("store.postgres: cannot reach postgres://postgres@127.0.0.1:1/nowhere?sslmode=disable"), "\(unreachable.stderr)")
         #expect(!unreachable.stderr.contains(PostgresFixture.shared.password))
+    }
+
+    @Test func copyLogMovesASQLiteLogToPostgresKeepingOffsetsCheckpointsAndCursors() async throws {
+        let url = PostgresFixture.shared.freshDatabase("copy")
+        let directory = try ExecPluginTests.workspace("pg-copy")
+        let data = directory + "/data"
+        func event(_ key: String, streams: [String]) -> PreparedEvent { Self.event(key, streams: streams) }
+        // Its own scope: the log (and the directory's lock) is gone before copy-log runs.
+        let original = try await Self.writeSQLiteLog(in: data)
+
+        let config = directory + "/channels.yaml"
+        try "store:\n  kind: postgres\n  path: \(data)\n  postgres:\n    url: \(url)\nchannels: []\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let copied = try BootstrapCheckTests.run(["copy-log", "--config", config])
+        #expect(copied.status == 0, "\(copied.stderr)")
+        #expect(copied.stdout.contains("copied 2500 events"), "\(copied.stdout)")
+
+        let settings = try PostgresSettings.parse(url: url).get()
+        let postgres = try await PostgresEventLog.open(settings: settings, logger: Logger(label: "test"))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await postgres.run() }
+            for (stream, entries) in original {
+                let moved = try await postgres.read(stream: stream, after: 0, limit: 10_000)
+                #expect(moved.map(\.offset) == entries.map(\.offset), "\(stream)")
+                #expect(moved.map(\.eventId) == entries.map(\.eventId), "\(stream)")
+                #expect(moved.map(\.payload) == entries.map(\.payload), "\(stream)")
+            }
+            #expect(try await postgres.checkpoint(channel: "mail") == "uid-2499")
+            #expect(try await postgres.cursor(subscriber: "push:crm") == 1_200)
+            let letters = try await postgres.deadLetters(subscriber: "push:crm")
+            #expect(letters.map(\.eventId) == ["id-k6"] && letters.first?.deadAt == Date(timeIntervalSince1970: 1_790_000_000.25))
+            // Dedup spans the move, and the next append continues the stream.
+            #expect(try await postgres.append(AppendRequest(channel: "web", events: [event("k1", streams: ["all", "web"])]))[0].duplicate)
+            _ = try await postgres.append(AppendRequest(channel: "web", events: [event("after-move", streams: ["all", "web"])]))
+            #expect(try await postgres.read(stream: "all", after: 2_500, limit: 10).map(\.offset) == [2_501])
+            group.cancelAll()
+        }
+        await postgres.close()
+
+        let again = try BootstrapCheckTests.run(["copy-log", "--config", config])
+        #expect(again.status == 1)
+        #expect(again.stderr.contains("already holds 2501 events; copy into an empty database"), "\(again.stderr)")
+    }
+
+    static func event(_ key: String, streams: [String]) -> PreparedEvent {
+        PreparedEvent(id: "id-\(key)", dedupKey: key, payload: Array("{\"key\":\"\(key)\"}".utf8), streams: streams)
+    }
+
+    /// 2,500 events on two channels with checkpoints, a cursor and a dead letter, in a
+    /// SQLite log; returns each stream's entries.
+    static func writeSQLiteLog(in data: String) async throws -> [String: [StreamEntry]] {
+        let sqlite = try await SQLiteEventLog.open(directory: data, logger: Logger(label: "test"))
+        var original: [String: [StreamEntry]] = [:]
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await sqlite.run() }
+            for index in 0..<2_500 {
+                _ = try await sqlite.append(AppendRequest(
+                    channel: index.isMultiple(of: 3) ? "mail" : "web", events: [event("k\(index)", streams: index.isMultiple(of: 3) ? ["all", "mail"] : ["all", "web"])],
+                    checkpoint: index.isMultiple(of: 3) ? "uid-\(index)" : nil))
+            }
+            _ = try await sqlite.append(AppendRequest(
+                channel: "web", events: [], cursors: ["push:crm": 1_200],
+                deadLetters: [DeadLetter(subscriber: "push:crm", stream: "all", offset: 7, eventId: "id-k6", attempts: 8, lastError: "HTTP 500", deadAt: Date(timeIntervalSince1970: 1_790_000_000.25))]))
+            for stream in ["all", "mail", "web"] { original[stream] = try await sqlite.read(stream: stream, after: 0, limit: 10_000) }
+            group.cancelAll()
+        }
+        await sqlite.close()
+        return original
     }
 }

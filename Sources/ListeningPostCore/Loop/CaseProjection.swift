@@ -34,6 +34,7 @@ public final class CaseProjection: FollowUpPlanner, Sendable {
     }
 
     public var followUpChannel: String { CaseEvent.logChannel }
+    public var plannedStream: String { CaseEvent.stream }
 
     /// Switches to new rules and standards: messages planned from now on use them, and
     /// timers scheduled from now on warn with the new lead.
@@ -77,11 +78,14 @@ public final class CaseProjection: FollowUpPlanner, Sendable {
     }
 
     /// Replays the `cases` stream from the start. Call before any channel runs.
-    public func rebuild(from log: any EventLog, logger: Logger) async throws {
+    /// Returns the offset of the `cases` stream it read through.
+    @discardableResult
+    public func rebuild(from log: any EventLog, logger: Logger) async throws -> Int64 {
         let started = ContinuousClock.now
         let offset = try await log.replay(stream: CaseEvent.stream) { committed($0) }
         let (count, unclosed) = book.withLock { ($0.cases.count, $0.unclosedCount) }
         logger.info("case projection rebuilt: \(count) case(s), \(unclosed) not closed, from \(offset) event(s) in \(ContinuousClock.now - started)")
+        return offset
     }
 
     /// Reads the book under the projection's lock.

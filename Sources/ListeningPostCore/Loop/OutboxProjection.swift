@@ -39,10 +39,13 @@ public final class OutboxProjection: Sendable {
     }
 
     /// Replays the `outbox` stream from the start.
-    public func rebuild(from log: any EventLog, logger: Logger) async throws {
+    /// Returns the offset of the outbox stream it read through.
+    @discardableResult
+    public func rebuild(from log: any EventLog, logger: Logger) async throws -> Int64 {
         let offset = try await log.replay(stream: OutboxEvent.stream) { committed($0) }
         let (count, waiting) = book.withLock { book in (book.items.count, book.items.values.filter { $0.state == .queued || $0.state == .attempting }.count) }
         logger.info("outbox rebuilt: \(count) message(s), \(waiting) still to send, from \(offset) event(s)")
+        return offset
     }
 
     /// Reads the book under the projection's lock.

@@ -29,8 +29,11 @@ public final class SuppressionList: Sendable {
         }
     }
 
-    public func rebuild(from log: any EventLog, logger: Logger) async throws {
-        try await log.replay(stream: SuppressionEvent.stream) { committed($0) }
+    /// Returns the offset of the suppressions stream it read through.
+    @discardableResult
+    public func rebuild(from log: any EventLog, logger: Logger) async throws -> Int64 {
+        let offset = try await log.replay(stream: SuppressionEvent.stream) { committed($0) }
         logger.info("suppressions rebuilt: \(all.count) in force")
+        return offset
     }
 }

@@ -44,6 +44,18 @@ struct CommitOrder {
         }.sorted { $0.stream < $1.stream }
     }
 
+    /// Counts `stream` as passed on through `offset`: what a projection rebuilt by reading the
+    /// log has already seen, so catching up does not hand it on a second time. Returns held
+    /// entries that now continue the stream.
+    @discardableResult
+    mutating func skip(_ stream: String, through offset: Int64) -> [StreamEntry] {
+        guard offset > (delivered[stream] ?? 0) else { return [] }
+        delivered[stream] = offset
+        let later = held[stream]?.values.filter { $0.offset > offset } ?? []
+        held[stream] = nil
+        return offer(later)
+    }
+
     /// The offset passed on last in `stream`.
     func head(_ stream: String) -> Int64 { delivered[stream] ?? 0 }
 }

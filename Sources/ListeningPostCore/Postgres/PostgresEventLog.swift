@@ -30,11 +30,14 @@ public final class PostgresEventLog: EventLog, Service {
     public let maxBatchEvents = 512
     /// How often other gateways' commits are looked for without a hint.
     public let pollInterval: Duration
+    /// Whether other gateways' hints are listened for (off: only the poll, as a test of
+    /// what must hold without them).
+    let listensForHints: Bool
     /// The shared log's notification channel.
     static let commitChannel = "lp_commits"
 
     /// Reads for subscribers and the API.
-    let links: PostgresLinks
+    public let links: PostgresLinks
     /// This gateway's data directory, held while the log is open.
     private let lock: DataDirectoryLock?
     /// The commit loop's own connection: appends, and the reads that order them. Not from
@@ -77,6 +80,7 @@ public final class PostgresEventLog: EventLog, Service {
         appendLatency: @escaping @Sendable (Duration) -> Void = { _ in },
         followUps: (any FollowUpPlanner)? = nil,
         pollInterval: Duration = .seconds(1),
+        listensForHints: Bool = true,
         connectTimeout: Duration = .seconds(15),
         holding lock: DataDirectoryLock? = nil
     ) async throws -> PostgresEventLog {
@@ -94,7 +98,7 @@ public final class PostgresEventLog: EventLog, Service {
             }
             return PostgresEventLog(
                 links: links, lock: lock, settings: settings, logger: logger, heads: heads, onCommit: onCommit, followUps: followUps,
-                appendLatency: appendLatency, pollInterval: pollInterval)
+                appendLatency: appendLatency, pollInterval: pollInterval, listensForHints: listensForHints)
         } catch {
             await links.close()
             throw EventLogError(description: "cannot open the PostgreSQL log at \(settings.redactedURL): \(Self.describe(error))")
@@ -104,7 +108,7 @@ public final class PostgresEventLog: EventLog, Service {
     private init(
         links: PostgresLinks, lock: DataDirectoryLock?, settings: PostgresSettings, logger: Logger, heads: [String: Int64],
         onCommit: @escaping @Sendable ([StreamEntry]) -> Void, followUps: (any FollowUpPlanner)?, appendLatency: @escaping @Sendable (Duration) -> Void,
-        pollInterval: Duration
+        pollInterval: Duration, listensForHints: Bool
     ) {
         self.links = links
         self.lock = lock
@@ -117,11 +121,22 @@ public final class PostgresEventLog: EventLog, Service {
         self.followUps = followUps
         self.appendLatency = appendLatency
         self.pollInterval = pollInterval
+        self.listensForHints = listensForHints
         var state = State()
         state.order = CommitOrder(delivered: heads)
         self.state = Mutex(state)
         (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         (hints, hint) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Marks what the projections read while they were rebuilt (each stream through the
+    /// offset its replay reached), before the log runs: other gateways' commits between
+    /// `open` and the replay were read there, and are not handed on again. (Nothing is
+    /// held before the log runs, so nothing is released here.)
+    public func replayed(_ heads: [String: Int64]) {
+        state.withLock { state in
+            for (stream, offset) in heads { state.order.skip(stream, through: offset) }
+        }
     }
 
     /// Transactions (batches) committed since open.
@@ -249,7 +264,7 @@ public final class PostgresEventLog: EventLog, Service {
     public func run() async throws {
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
-                group.addTask { await self.listenForOtherGateways() }
+                if listensForHints { group.addTask { await self.listenForOtherGateways() } }
                 group.addTask { await self.poll() }
                 group.addTask { await self.sendHints() }
                 for await _ in wakeups {
@@ -378,6 +393,7 @@ public final class PostgresEventLog: EventLog, Service {
                 if let followUps {
                     let signals = plan.newEvents.indices.filter { inserted.contains($0) }.compactMap { plan.newEvents[$0].caseSignal }
                     if !signals.isEmpty {
+                        try await self.catchUpPlanner(followUps, on: connection)
                         first = plan.newEvents.count
                         plan.addFollowUps(followUps.followUps(to: signals), channel: followUps.followUpChannel)
                         if plan.newEvents.count > first {
@@ -400,6 +416,24 @@ public final class PostgresEventLog: EventLog, Service {
             return StreamEntry(stream: entry.stream, offset: entry.offset, eventId: event.id, payload: event.payload, answerKnown: true, answer: event.answer)
         }
         return (plan, streamEntries)
+    }
+
+    /// Hands on what other gateways committed to the planner's stream (a case opened, closed
+    /// by an operator, a timer's breach), so planning in this transaction sees it.
+    ///
+    /// Why reading is enough: every message appends to the `all` stream, whose head row the
+    /// transaction's first call has locked, so transactions that plan are serialised across
+    /// gateways, and each one's statements see every earlier one's commit.
+    private func catchUpPlanner(_ planner: any FollowUpPlanner, on connection: PostgresConnection) async throws {
+        let stream = planner.plannedStream
+        while true {
+            let after = state.withLock { $0.order.head(stream) }
+            let entries = try await Self.read(stream: stream, after: after, limit: 2_000, on: connection)
+            if entries.isEmpty { return }
+            let ready = state.withLock { $0.order.offer(entries) }
+            if !ready.isEmpty { onCommit(ready) }
+            if entries.count < 2_000 { return }
+        }
     }
 
     /// Passes committed entries through ``CommitOrder``, reading any offsets other gateways

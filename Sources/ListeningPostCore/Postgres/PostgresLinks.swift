@@ -8,13 +8,19 @@ import PostgresNIO
 /// handing out connections and every read waited forever (seen in
 /// SharedPostgresLogTests.connectionsCutMidAppendAreRetriedWithoutLossOrDuplicates). Each
 /// link here reconnects by itself and drops a connection whose query overruns.
-actor PostgresLinks {
+public actor PostgresLinks {
     private var idle: [WriterConnection]
     private var waiting: [CheckedContinuation<WriterConnection, Never>] = []
 
+    private let size: Int
+
     init(settings: PostgresSettings, count: Int, logger: Logger) {
-        idle = (0..<max(1, count)).map { _ in WriterConnection(settings: settings, logger: logger) }
+        size = max(1, count)
+        idle = (0..<size).map { _ in WriterConnection(settings: settings, logger: logger) }
     }
+
+    /// Links in use, callers waiting for one, and how many there are: for the metrics.
+    public var use: (busy: Int, waiting: Int, size: Int) { (size - idle.count, waiting.count, size) }
 
     /// Runs `body` on a free link's connection, waiting for one if all are busy.
     nonisolated func with<T: Sendable>(timeout: Duration = .seconds(30), _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {

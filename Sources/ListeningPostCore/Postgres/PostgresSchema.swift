@@ -147,30 +147,49 @@ enum PostgresSchema {
             )
             SELECT nb.ev::int, NULL::text, true, nb.stream, nb.off::bigint FROM numbered nb;
 
+            -- Inserted ones by id; only the others (duplicates) need the dedup index.
             RETURN QUERY
-            SELECT u.ord::int, coalesce(n.id, e.id), n.id IS NOT NULL, NULL::text, NULL::bigint
-            FROM unnest(ev_ids, ev_channels, ev_keys) WITH ORDINALITY AS u(id, channel, key, ord)
-            LEFT JOIN unnest(new_ids) AS n(id) ON n.id = u.id
-            LEFT JOIN events e ON n.id IS NULL AND e.channel = u.channel AND e.dedup_key = u.key;
+            SELECT u.ord::int, u.id, true, NULL::text, NULL::bigint
+            FROM unnest(ev_ids) WITH ORDINALITY AS u(id, ord)
+            JOIN unnest(new_ids) AS n(id) ON n.id = u.id;
+            IF cardinality(new_ids) < cardinality(ev_ids) THEN
+                RETURN QUERY
+                SELECT u.ord::int, e.id, false, NULL::text, NULL::bigint
+                FROM unnest(ev_ids, ev_channels, ev_keys) WITH ORDINALITY AS u(id, channel, key, ord)
+                LEFT JOIN unnest(new_ids) AS n(id) ON n.id = u.id
+                JOIN events e ON e.channel = u.channel AND e.dedup_key = u.key
+                WHERE n.id IS NULL;
+            END IF;
 
-            INSERT INTO checkpoints AS c (channel, token)
-            SELECT * FROM unnest(cp_channels, cp_tokens) ORDER BY 1
-            ON CONFLICT (channel) DO UPDATE SET token = excluded.token;
-
-            INSERT INTO subscriber_cursors AS c (subscriber, "offset")
-            SELECT * FROM unnest(cu_subscribers, cu_offsets) ORDER BY 1
-            ON CONFLICT (subscriber) DO UPDATE SET "offset" = excluded."offset";
-
-            INSERT INTO provisional_customers (id) SELECT DISTINCT * FROM unnest(pc_ids) ORDER BY 1 ON CONFLICT (id) DO NOTHING;
-            INSERT INTO provisional_customers AS p (id, customer_id)
-            SELECT * FROM unnest(ad_ids, ad_customers) ORDER BY 1
-            ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id;
-
-            INSERT INTO dead_letters AS d (subscriber, event_id, stream, "offset", attempts, last_error, dead_at)
-            SELECT * FROM unnest(dl_subscribers, dl_event_ids, dl_streams, dl_offsets, dl_attempts, dl_errors, dl_dead_at)
-            ON CONFLICT (subscriber, event_id) DO UPDATE SET attempts = excluded.attempts, last_error = excluded.last_error, dead_at = excluded.dead_at;
-            DELETE FROM dead_letters d USING unnest(dc_subscribers, dc_event_ids) AS k(subscriber, event_id)
-            WHERE d.subscriber = k.subscriber AND d.event_id = k.event_id;
+            -- Each only when the batch has rows for it: a statement's executor start costs
+            -- more than the few rows most batches carry.
+            IF cardinality(cp_channels) > 0 THEN
+                INSERT INTO checkpoints AS c (channel, token)
+                SELECT * FROM unnest(cp_channels, cp_tokens) ORDER BY 1
+                ON CONFLICT (channel) DO UPDATE SET token = excluded.token;
+            END IF;
+            IF cardinality(cu_subscribers) > 0 THEN
+                INSERT INTO subscriber_cursors AS c (subscriber, "offset")
+                SELECT * FROM unnest(cu_subscribers, cu_offsets) ORDER BY 1
+                ON CONFLICT (subscriber) DO UPDATE SET "offset" = excluded."offset";
+            END IF;
+            IF cardinality(pc_ids) > 0 THEN
+                INSERT INTO provisional_customers (id) SELECT DISTINCT * FROM unnest(pc_ids) ORDER BY 1 ON CONFLICT (id) DO NOTHING;
+            END IF;
+            IF cardinality(ad_ids) > 0 THEN
+                INSERT INTO provisional_customers AS p (id, customer_id)
+                SELECT * FROM unnest(ad_ids, ad_customers) ORDER BY 1
+                ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id;
+            END IF;
+            IF cardinality(dl_subscribers) > 0 THEN
+                INSERT INTO dead_letters AS d (subscriber, event_id, stream, "offset", attempts, last_error, dead_at)
+                SELECT * FROM unnest(dl_subscribers, dl_event_ids, dl_streams, dl_offsets, dl_attempts, dl_errors, dl_dead_at)
+                ON CONFLICT (subscriber, event_id) DO UPDATE SET attempts = excluded.attempts, last_error = excluded.last_error, dead_at = excluded.dead_at;
+            END IF;
+            IF cardinality(dc_subscribers) > 0 THEN
+                DELETE FROM dead_letters d USING unnest(dc_subscribers, dc_event_ids) AS k(subscriber, event_id)
+                WHERE d.subscriber = k.subscriber AND d.event_id = k.event_id;
+            END IF;
         END
         $fn$
         """
