@@ -191,6 +191,31 @@ public final class PostgresEventLog: EventLog, Service {
         return entries
     }
 
+    /// The entries of several streams' offset ranges (after, through], in one query. A
+    /// lateral subquery per range, so each is an index range scan like ``read(stream:after:limit:on:)``;
+    /// a plain join of the ranges with the tables was planned as a scan of them.
+    static func read(ranges: [(stream: String, after: Int64, through: Int64)], on connection: PostgresConnection) async throws -> [StreamEntry] {
+        var binds = PostgresBindings(capacity: 3)
+        binds.append(ranges.map(\.stream))
+        binds.append(ranges.map(\.after))
+        binds.append(ranges.map(\.through))
+        let rows = try await connection.query(PostgresQuery(unsafeSQL: """
+            SELECT g.stream, r."offset", r.id, r.payload
+            FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS g(stream, after, through)
+            CROSS JOIN LATERAL (
+                SELECT s."offset", e.id, e.payload FROM stream_entries s JOIN events e ON e.seq = s.seq
+                WHERE s.stream = g.stream AND s."offset" > g.after AND s."offset" <= g.through
+                ORDER BY s."offset"
+            ) r
+            ORDER BY g.stream, r."offset"
+            """, binds: binds), logger: Logger(label: "listening-post.postgres"))
+        var entries: [StreamEntry] = []
+        for try await (stream, offset, id, payload) in rows.decode((String, Int64, String, ByteBuffer).self) {
+            entries.append(StreamEntry(stream: stream, offset: offset, eventId: id, payload: Array(payload.readableBytesView)))
+        }
+        return entries
+    }
+
     /// The head this gateway has handed on: its subscribers and projections have seen
     /// everything up to it.
     public func headOffset(stream: String) async throws -> Int64 {
@@ -441,11 +466,13 @@ public final class PostgresEventLog: EventLog, Service {
     private func handOn(_ entries: [StreamEntry]) async -> [StreamEntry] {
         var ready = state.withLock { $0.order.offer(entries) }
         var reads = 0
-        while let gap = state.withLock({ $0.order.gaps.first }), reads < 100 {
+        while case let gaps = state.withLock({ $0.order.gaps }), !gaps.isEmpty, reads < 100 {
             reads += 1
             // Committed already: another gateway's head lock let ours go only after its commit.
-            let limit = Int(min(gap.through - gap.after, 2_000))
-            guard let missing = try? await writer.withConnection(timeout: .seconds(10), { try await Self.read(stream: gap.stream, after: gap.after, limit: limit, on: $0) }),
+            // Every stream's gap in one query: with several gateways nearly every commit
+            // has one in `all` and in its channel's stream.
+            let ranges = gaps.map { ($0.stream, $0.after, min($0.through, $0.after + 2_000)) }
+            guard let missing = try? await writer.withConnection(timeout: .seconds(10), { try await Self.read(ranges: ranges, on: $0) }),
                 !missing.isEmpty
             else {
                 // Unreadable now; the next catch-up reads it, and the held entries go then.
@@ -553,7 +580,10 @@ public final class PostgresEventLog: EventLog, Service {
 
     /// PSQLError's description hides the server's message; this shows it.
     static func describe(_ error: any Error) -> String {
-        guard let error = serverError(error) else { return "\(error)" }
+        if let transaction = error as? PostgresTransactionError, let inner = transaction.closureError ?? transaction.beginError ?? transaction.commitError {
+            return describe(inner)
+        }
+        guard let error = error as? PSQLError else { return "\(error)" }
         if let message = error.serverInfo?[.message] {
             return "\(message) (\(error.serverInfo?[.sqlState] ?? "?"))"
         }
