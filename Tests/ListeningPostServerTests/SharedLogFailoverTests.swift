@@ -152,6 +152,26 @@ import TestSupport
         }
     }
 
+    /// The id of every event stored on `channels`, by dedup key, read from the database.
+    static func storedIds(_ server: PostgresFixture, _ database: String, channels: [String] = ["load", "sms"]) -> [String: String] {
+        var stored: [String: String] = [:]
+        let list = channels.map { "'\($0)'" }.joined(separator: ", ")
+        for line in server.psql("SELECT dedup_key || ' ' || id FROM events WHERE channel IN (\(list))", database: database).split(separator: "\n") {
+            let parts = line.split(separator: " ")
+            if parts.count == 2 { stored[String(parts[0])] = String(parts[1]) }
+        }
+        return stored
+    }
+
+    /// The acknowledged keys not stored, or stored under another id than acknowledged (an
+    /// SMS's key is its MessageSid, `SM` + the key; its acknowledgement carries no id).
+    static func acknowledgedButNotStored(_ acknowledged: [String: String], _ stored: [String: String]) -> [String] {
+        acknowledged.filter { key, id in
+            let storedId = stored[key] ?? stored["SM\(key)"]
+            return storedId == nil || (!id.isEmpty && storedId != id)
+        }.keys.sorted()
+    }
+
     /// Gateway processes by slot, restarted after each kill.
     final class Fleet: Sendable {
         private let running: Mutex<[GatewayProcess?]>
@@ -292,16 +312,9 @@ import TestSupport
         #expect(kills.withLock { $0 } >= 10)
         #expect(mailboxKills.withLock { $0 } >= 5, "the mailbox's gateway was killed \(mailboxKills.withLock { $0 }) times")
         #expect(acknowledged.count >= 500, "only \(acknowledged.count) messages were acknowledged")
-        var stored: [String: String] = [:]
-        for line in PostgresFixture.shared.psql("SELECT dedup_key || ' ' || id FROM events WHERE channel IN ('load', 'sms')", database: database).split(separator: "\n") {
-            let parts = line.split(separator: " ")
-            if parts.count == 2 { stored[String(parts[0])] = String(parts[1]) }
-        }
-        let lost = acknowledged.filter { key, id in
-            let storedId = stored[key] ?? stored["SM\(key)"]
-            return storedId == nil || (!id.isEmpty && storedId != id)
-        }
-        #expect(lost.isEmpty, "acknowledged but not stored as acknowledged: \(lost.keys.sorted().prefix(10))")
+        let stored = Self.storedIds(PostgresFixture.shared, database)
+        let lost = Self.acknowledgedButNotStored(acknowledged, stored)
+        #expect(lost.isEmpty, "acknowledged but not stored as acknowledged: \(lost.prefix(10))")
         #expect(Set(stored.keys).isSubset(of: Set(load.attempted.flatMap { [$0, "SM\($0)"] })), "something never sent was stored")
         #expect(Self.streamsWithHoles(database) == "", "offsets skip in some streams")
 
@@ -372,16 +385,8 @@ import TestSupport
         let seen = statuses.withLock { $0 }
         #expect(seen[503, default: 0] > 0, "requests during the outage were refused with 503: \(seen)")
         #expect(Set(seen.keys).isSubset(of: [200, 202, 503]), "only stored or refused: \(seen)")
-        var stored: [String: String] = [:]
-        for line in server.psql("SELECT dedup_key || ' ' || id FROM events", database: database).split(separator: "\n") {
-            let parts = line.split(separator: " ")
-            if parts.count == 2 { stored[String(parts[0])] = String(parts[1]) }
-        }
-        let lost = load.acknowledged.filter { key, id in
-            let storedId = stored[key] ?? stored["SM\(key)"]
-            return storedId == nil || (!id.isEmpty && storedId != id)
-        }
-        #expect(lost.isEmpty, "acknowledged but not stored: \(lost.keys.sorted().prefix(10))")
+        let lost = Self.acknowledgedButNotStored(load.acknowledged, Self.storedIds(server, database))
+        #expect(lost.isEmpty, "acknowledged but not stored: \(lost.prefix(10))")
         #expect(server.psql("SELECT coalesce(string_agg(stream, ','), '') FROM (SELECT stream FROM stream_entries GROUP BY stream HAVING count(*) <> max(\"offset\")) s", database: database) == "")
         for gateway in gateways {
             try await Self.waitFor("gateway on \(gateway.port) ready again") {
