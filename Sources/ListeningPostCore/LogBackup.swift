@@ -74,7 +74,7 @@ public enum LogBackup {
         }
     }
 
-    private static func withConnection<T: Sendable>(_ file: String, logger: Logger, _ body: (SQLiteConnection) async throws -> T) async throws -> T {
+    static func withConnection<T: Sendable>(_ file: String, logger: Logger, _ body: (SQLiteConnection) async throws -> T) async throws -> T {
         let connection = try await SQLiteConnection.open(
             storage: .file(path: file), threadPool: NIOThreadPool.singleton, logger: logger, on: MultiThreadedEventLoopGroup.singleton.any())
         do {

@@ -275,7 +275,7 @@ public final class Gateway: Sendable {
 
     /// The service under the lease `name` when gateways share the log; else itself.
     private func leased(_ service: any Service, _ name: String) -> any Service {
-        leases.map { LeasedService(name: name, inner: service, keeper: $0, logger: logger) } ?? service
+        leases.map { LeasedService(name: name, inner: service, keeper: $0) } ?? service
     }
 
     static func channelKey(_ id: String) -> String { "channel:\(id)" }

@@ -1,5 +1,4 @@
 import ListeningPostCore
-import Logging
 import ServiceLifecycle
 
 /// Runs a service on one gateway at a time: waits for its lease, runs the service under it,
@@ -14,13 +13,11 @@ final class LeasedService: Service, Sendable {
     let name: String
     let inner: any Service
     private let keeper: LeaseKeeper
-    private let logger: Logger
 
-    init(name: String, inner: any Service, keeper: LeaseKeeper, logger: Logger) {
+    init(name: String, inner: any Service, keeper: LeaseKeeper) {
         self.name = name
         self.inner = inner
         self.keeper = keeper
-        self.logger = logger
     }
 
     func run() async throws {

@@ -25,8 +25,9 @@ public final class HeldLease: Sendable {
         self.validUntil = Mutex(validUntil)
     }
 
-    /// Whether the lease has surely not expired. A side effect the log cannot fence (a
-    /// message sent to a provider) checks this first.
+    /// Whether the lease has surely not expired: while a renewal fails, the keeper keeps
+    /// trying until this turns false. (Side effects need no check of their own: the outbox
+    /// commits each attempt, fenced, before calling the provider.)
     public var isLive: Bool { ContinuousClock.now < validUntil.withLock { $0 } }
 
     /// Moves the deadline after a renewal that started at `start`.

@@ -7,21 +7,5 @@ public protocol LeaseStore: Sendable {
     func renew(_ name: String, holder: String, epoch: Int64, ttl: Duration) async throws -> Bool
     /// Lets the lease go now, so another gateway takes it at its next try.
     func release(_ name: String, holder: String, epoch: Int64) async throws
-    /// Every lease with its holder, epoch and whether it is expired.
-    func all() async throws -> [LeaseRecord]
 }
 
-/// One row of the lease table, as `/readyz` and the tests see it.
-public struct LeaseRecord: Sendable, Equatable {
-    public var name: String
-    public var holder: String
-    public var epoch: Int64
-    public var expired: Bool
-
-    public init(name: String, holder: String, epoch: Int64, expired: Bool) {
-        self.name = name
-        self.holder = holder
-        self.epoch = epoch
-        self.expired = expired
-    }
-}

@@ -178,17 +178,11 @@ public final class PostgresEventLog: EventLog, Service {
         }
     }
 
+    /// Up to `limit` entries of `stream` after `offset` (offsets have no holes, so that is
+    /// the range up to `offset + limit`).
     static func read(stream: String, after offset: Int64, limit: Int, on connection: PostgresConnection) async throws -> [StreamEntry] {
-        let rows = try await connection.query(
-            """
-            SELECT s."offset", e.id, e.payload FROM stream_entries s JOIN events e ON e.seq = s.seq
-            WHERE s.stream = \(stream) AND s."offset" > \(offset) ORDER BY s."offset" LIMIT \(limit)
-            """, logger: Logger(label: "listening-post.postgres"))
-        var entries: [StreamEntry] = []
-        for try await (entryOffset, id, payload) in rows.decode((Int64, String, ByteBuffer).self) {
-            entries.append(StreamEntry(stream: stream, offset: entryOffset, eventId: id, payload: Array(payload.readableBytesView)))
-        }
-        return entries
+        let (through, overflow) = offset.addingReportingOverflow(Int64(clamping: max(0, limit)))
+        return try await read(ranges: [(stream, offset, overflow ? .max : through)], on: connection)
     }
 
     /// The entries of several streams' offset ranges (after, through], in one query. A
@@ -331,8 +325,7 @@ public final class PostgresEventLog: EventLog, Service {
     /// deadlock, the server restarting) for a few seconds; then every waiter gets the error.
     private func commit(_ batch: [PendingAppend]) async {
         var batch = batch
-        var plan = BatchPlan(firstSeq: 1, heads: [:])
-        for pending in batch { plan.add(pending.request) }
+        var plan = Self.plan(of: batch)
         var attempt = 0
         while true {
             attempt += 1
@@ -352,7 +345,8 @@ public final class PostgresEventLog: EventLog, Service {
                 for (index, pending) in batch.enumerated() { pending.continuation.resume(returning: settled.results[index]) }
                 return
             } catch let error where Self.serverError(error)?.serverInfo?[.sqlState] == PostgresSchema.staleLeaseState {
-                // Appends made under a lease that moved on are refused; the rest go again.
+                // Appends made under a lease that moved on are refused; the rest go again. The
+                // detail lists the stale leases, one `name<TAB>epoch` per line.
                 let stale = Set((Self.serverError(error)?.serverInfo?[.detail] ?? "").split(separator: "\n").map(String.init))
                 let isStale = { (pending: PendingAppend) in pending.fence.map { stale.contains("\($0.name)\t\($0.epoch)") } ?? false }
                 let refused = batch.filter(isStale), kept = batch.filter { !isStale($0) }
@@ -364,8 +358,7 @@ public final class PostgresEventLog: EventLog, Service {
                     return
                 }
                 batch = kept
-                plan = BatchPlan(firstSeq: 1, heads: [:])
-                for pending in batch { plan.add(pending.request) }
+                plan = Self.plan(of: batch)
             } catch {
                 let retry = attempt < 6 && Self.isTransient(error)
                 logger.log(
@@ -550,6 +543,13 @@ public final class PostgresEventLog: EventLog, Service {
         }
     }
 
+    /// The batch's appends, planned as one commit.
+    static func plan(of batch: [PendingAppend]) -> BatchPlan {
+        var plan = BatchPlan(firstSeq: 1, heads: [:])
+        for pending in batch { plan.add(pending.request) }
+        return plan
+    }
+
     /// Each distinct (lease, epoch) the batch's appends were made under, in name order.
     static func fences(of batch: [PendingAppend]) -> [(String, Int64)] {
         var seen = Set<String>()
@@ -561,12 +561,14 @@ public final class PostgresEventLog: EventLog, Service {
 
     // MARK: Errors
 
-    /// The server's error, also from inside a failed transaction.
-    static func serverError(_ error: any Error) -> PSQLError? {
-        if let error = error as? PSQLError { return error }
-        guard let transaction = error as? PostgresTransactionError else { return nil }
-        return [transaction.closureError, transaction.beginError, transaction.commitError].lazy.compactMap { $0 as? PSQLError }.first
+    /// What went wrong, out of the wrapper `withTransaction` puts around it.
+    static func cause(_ error: any Error) -> any Error {
+        guard let transaction = error as? PostgresTransactionError else { return error }
+        return transaction.closureError ?? transaction.beginError ?? transaction.commitError ?? error
     }
+
+    /// The server's error, also from inside a failed transaction.
+    static func serverError(_ error: any Error) -> PSQLError? { cause(error) as? PSQLError }
 
     /// Whether an error may go away by itself: the connection, the server restarting, a
     /// deadlock or serialization failure.
@@ -580,10 +582,8 @@ public final class PostgresEventLog: EventLog, Service {
 
     /// PSQLError's description hides the server's message; this shows it.
     static func describe(_ error: any Error) -> String {
-        if let transaction = error as? PostgresTransactionError, let inner = transaction.closureError ?? transaction.beginError ?? transaction.commitError {
-            return describe(inner)
-        }
-        guard let error = error as? PSQLError else { return "\(error)" }
+        let cause = cause(error)
+        guard let error = cause as? PSQLError else { return "\(cause)" }
         if let message = error.serverInfo?[.message] {
             return "\(message) (\(error.serverInfo?[.sqlState] ?? "?"))"
         }

@@ -59,18 +59,6 @@ public final class PostgresLeaseStore: LeaseStore {
         }
     }
 
-    public func all() async throws -> [LeaseRecord] {
-        let logger = self.logger
-        return try await connection.with(timeout: timeout) { connection in
-            var records: [LeaseRecord] = []
-            let rows = try await connection.query("SELECT name, holder, epoch, expires_at <= now() FROM leases ORDER BY name", logger: logger)
-            for try await (name, holder, epoch, expired) in rows.decode((String, String, Int64, Bool).self) {
-                records.append(LeaseRecord(name: name, holder: holder, epoch: epoch, expired: expired))
-            }
-            return records
-        }
-    }
-
     public func close() async { await connection.close() }
 
     static func milliseconds(_ duration: Duration) -> Int64 {

@@ -1,7 +1,6 @@
 import Foundation
 import Logging
 import NIOCore
-import NIOPosix
 import PostgresNIO
 import SQLiteNIO
 
@@ -37,30 +36,27 @@ public enum SQLiteToPostgresCopy {
             throw Failure(description: "\(error); stop the gateway first, so the copy is of a log nobody writes")
         }
         defer { withExtendedLifetime(lock) {} }
-        let source = try await SQLiteConnection.open(
-            storage: .file(path: file), threadPool: NIOThreadPool.singleton, logger: logger, on: MultiThreadedEventLoopGroup.singleton.any())
         let links = PostgresLinks(settings: settings, count: 1, logger: logger)
         do {
-            let report = try await links.with(timeout: .seconds(24 * 3600)) { target in
-                try await PostgresSchema.migrate(target, logger: logger)
-                var existing = 0
-                for try await count in try await target.query("SELECT count(*)::int FROM events", logger: logger).decode(Int.self) { existing = count }
-                guard existing == 0 else {
-                    throw Failure(description: "\(settings.redactedURL) already holds \(existing) events; copy into an empty database")
-                }
-                return try await target.withTransaction(logger: logger) { target in
-                    try await copyRows(from: source, to: target, logger: logger)
+            let report = try await LogBackup.withConnection(file, logger: logger) { source in
+                try await links.with(timeout: .seconds(24 * 3600)) { target in
+                    try await PostgresSchema.migrate(target, logger: logger)
+                    var existing = 0
+                    for try await count in try await target.query("SELECT count(*)::int FROM events", logger: logger).decode(Int.self) { existing = count }
+                    guard existing == 0 else {
+                        throw Failure(description: "\(settings.redactedURL) already holds \(existing) events; copy into an empty database")
+                    }
+                    return try await target.withTransaction(logger: logger) { target in
+                        try await copyRows(from: source, to: target, logger: logger)
+                    }
                 }
             }
-            try await source.close()
             await links.close()
             return report
         } catch let error as PostgresTransactionError {
-            try? await source.close()
             await links.close()
             throw Failure(description: "the copy failed and was rolled back, nothing is in \(settings.redactedURL): \(PostgresEventLog.describe(error))")
         } catch {
-            try? await source.close()
             await links.close()
             throw error
         }
