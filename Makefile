@@ -22,7 +22,11 @@ run: build
 test: deps
 	@scripts/setup-interop.sh
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --disable-xctest
+	$(SWIFT) test --skip-build --disable-xctest --skip SharedLogFailoverTests
+	@# The failover suite keeps three gateway processes under load for two minutes; run alone,
+	@# so the other process tests' timing bounds (shutdown within 10 s, a breach's lateness)
+	@# are not measured on cores it holds.
+	$(SWIFT) test --skip-build --disable-xctest --filter SharedLogFailoverTests
 	@$(MAKE) --no-print-directory check-docs
 	scripts/api-contract.sh
 	scripts/console-check.sh

@@ -80,7 +80,7 @@ import TestSupport
             let cutter = PostgresFixture.shared.repeatedly(
                 every: .milliseconds(30),
                 "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '\(database)' AND pid <> pg_backend_pid()")
-            defer { cutter.terminate() }
+            defer { kill(cutter.processIdentifier, SIGKILL) }
             let keys = (0..<300).map { "k\($0)" }
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for writer in 0..<6 {
@@ -94,7 +94,7 @@ import TestSupport
                 }
                 try await group.waitForAll()
             }
-            cutter.terminate()
+            kill(cutter.processIdentifier, SIGKILL)
             let stored = try await log.read(stream: "all", after: 0, limit: 10_000)
             #expect(stored.count == keys.count)
             #expect(stored.map(\.offset) == Array(1...Int64(keys.count)))

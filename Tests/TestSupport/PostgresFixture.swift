@@ -89,12 +89,15 @@ public final class PostgresFixture: Sendable {
     }
 
     /// Runs `sql` again and again in a shell loop of its own until the returned process is
-    /// terminated: a test's fault injector.
+    /// killed (SIGKILL) or this test process ends: a test's fault injector.
     public func repeatedly(every pause: Duration, _ sql: String) -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
         let seconds = Double(pause.components.seconds) + Double(pause.components.attoseconds) / 1e18
-        process.arguments = ["-c", "while true; do psql -h 127.0.0.1 -p \(port) -U postgres -d postgres -tAqc \"$LP_SQL\" >/dev/null 2>&1; sleep \(seconds); done"]
+        // While this test process lives, whatever happens to the returned one: a test process
+        // that ignores SIGTERM (for its own signal handling) passes that on, so `terminate()`
+        // alone left these loops running after the tests, one per run.
+        process.arguments = ["-c", "while kill -0 \(getpid()) 2>/dev/null; do psql -h 127.0.0.1 -p \(port) -U postgres -d postgres -tAqc \"$LP_SQL\" >/dev/null 2>&1; sleep \(seconds); done"]
         process.environment = ProcessInfo.processInfo.environment.merging(["PGPASSWORD": password, "LP_SQL": sql]) { _, new in new }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
