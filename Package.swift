@@ -31,7 +31,7 @@ let builtinAdapters: [BuiltinAdapter] = [
     BuiltinAdapter(
         folder: "IMAP", uses: ["CCurl"],
         testsUse: [
-            "TestSupport", "ListeningPostServer", "SMSAdapter", "DiscourseAdapter",
+            "TestSupport", "ListeningPostServer", "ListeningPostLoop", "SMSAdapter", "DiscourseAdapter",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -54,7 +54,7 @@ let adapterTargets: [Target] = builtinAdapters.flatMap { adapter -> [Target] in
         ),
         .testTarget(
             name: "\(adapter.target)Tests",
-            dependencies: [.target(name: adapter.target), "ListeningPostTesting", "ListeningPostCore"] + adapter.testsUse,
+            dependencies: [.target(name: adapter.target), "ListeningPostTesting", "ListeningPostCore", "ListeningPostStore"] + adapter.testsUse,
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
@@ -112,27 +112,72 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Config, the durable log, the stream hub. Knows no adapter.
+        // The durable log behind one front door: the log contract, the SQLite backend, group
+        // commit, the stream hub, retention, backup, leases, projections. Knows no loop, no
+        // routing, no adapter.
         .target(
-            name: "ListeningPostCore",
+            name: "ListeningPostStore",
             dependencies: [
                 "ListeningPostKit",
-                .product(name: "Yams", package: "Yams"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "DequeModule", package: "swift-collections"),
-                .product(name: "HeapModule", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The shared log for several gateways (`store.postgres`): a target of its own so that
+        // nothing below the server (an adapter author's test build among them) compiles
+        // postgres-nio.
+        .target(
+            name: "ListeningPostPostgres",
+            dependencies: [
+                "ListeningPostStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Config, routing and the customer directory. Knows no adapter and no loop behaviour.
+        .target(
+            name: "ListeningPostCore",
+            dependencies: [
+                "ListeningPostKit",
+                "ListeningPostStore",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SwiftCSV", package: "SwiftCSV"),
                 // Message templates (`templates:`).
                 .product(name: "Mustache", package: "swift-mustache"),
-                // The shared log for several gateways (`store.postgres`).
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The loop: NPS, survey prompts, cases and their timers, the outbox, suppressions, as
+        // projections and planners over the store's events.
+        .target(
+            name: "ListeningPostLoop",
+            dependencies: [
+                "ListeningPostKit",
+                "ListeningPostStore",
+                "ListeningPostCore",
+                .product(name: "HeapModule", package: "swift-collections"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -141,6 +186,9 @@ let package = Package(
             name: "ListeningPostServer",
             dependencies: [
                 "ListeningPostCore",
+                "ListeningPostStore",
+                "ListeningPostPostgres",
+                "ListeningPostLoop",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -153,6 +201,7 @@ let package = Package(
             dependencies: [
                 "ListeningPostKit",
                 "ListeningPostCore",
+                "ListeningPostStore",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -173,6 +222,10 @@ let package = Package(
             name: "listening-post",
             dependencies: [
                 "ListeningPostServer",
+                "ListeningPostCore",
+                "ListeningPostStore",
+                "ListeningPostPostgres",
+                "ListeningPostLoop",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -223,7 +276,7 @@ let package = Package(
         .testTarget(
             name: "ListeningPostCoreTests",
             dependencies: [
-                "ListeningPostCore", "ListeningPostTesting", "TestSupport",
+                "ListeningPostCore", "ListeningPostStore", "ListeningPostPostgres", "ListeningPostLoop", "ListeningPostTesting", "TestSupport",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
@@ -234,13 +287,14 @@ let package = Package(
         // Requests signed by the providers' own SDKs (Python, set up by scripts/setup-interop.sh).
         .testTarget(
             name: "InteropTests",
-            dependencies: ["SMSAdapter", "WebhookAdapter", "ListeningPostCore", "ListeningPostTesting", "TestSupport"],
+            dependencies: ["SMSAdapter", "WebhookAdapter", "ListeningPostCore", "ListeningPostStore", "ListeningPostLoop", "ListeningPostTesting", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "ListeningPostServerTests",
             dependencies: [
-                "ListeningPostServer", "WebhookAdapter", "ListeningPostTesting", "TestSupport",
+                "ListeningPostServer", "ListeningPostCore", "ListeningPostStore", "ListeningPostPostgres", "ListeningPostLoop", "WebhookAdapter",
+                "ListeningPostTesting", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),

@@ -1,5 +1,6 @@
 import HTTPTypes
 import ListeningPostKit
+import ListeningPostStore
 import Logging
 
 /// Instantiates every channel's adapter from a validated config and checks what only the

@@ -1,5 +1,6 @@
 import Foundation
 import ListeningPostKit
+import ListeningPostStore
 
 /// The ``IngestSink`` a channel's adapter writes to: wraps each message in a
 /// ``MessageEvent``, enriches and routes it, appends to the log and counts the outcome.
@@ -10,13 +11,16 @@ public struct ChannelSink: IngestSink {
     let ids: EventIDGenerator
     let metrics: ChannelMetrics
     let router: EventRouter
+    let effects: any IngestEffects
     let now: @Sendable () -> Date
 
     /// Creates a sink.
-    /// - Parameter router: enriches each event and picks its streams.
+    /// - Parameters:
+    ///   - router: enriches each event and picks its streams.
+    ///   - effects: what each routed event causes (the loop's notes and dependents).
     public init(
         channel: ChannelIdentity, log: any EventLog, ids: EventIDGenerator, metrics: ChannelMetrics,
-        router: EventRouter = EventRouter(),
+        router: EventRouter = EventRouter(), effects: any IngestEffects = NoIngestEffects(),
         now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.channel = channel
@@ -24,6 +28,7 @@ public struct ChannelSink: IngestSink {
         self.ids = ids
         self.metrics = metrics
         self.router = router
+        self.effects = effects
         self.now = now
     }
 
@@ -39,23 +44,15 @@ public struct ChannelSink: IngestSink {
         let (routed, rules) = router.routeWithRules(events)
         let prepared = routed.map { routed -> PreparedEvent in
             if let id = routed.resolution?.provisionalId { provisional.insert(id) }
-            return PreparedEvent(
-                id: routed.event.id, dedupKey: routed.event.data.dedupKey, payload: routed.event.jsonBytes(), streams: routed.streams,
-                answer: NPSAnswer(event: routed.event), caseSignal: rules.cases.signal(for: routed), dependents: Self.suppression(routed.event, ids: ids))
+            var prepared = PreparedEvent(id: routed.event.id, dedupKey: routed.event.data.dedupKey, payload: routed.event.jsonBytes(), streams: routed.streams)
+            effects.prepare(&prepared, for: routed, rules: rules, ids: ids)
+            return prepared
         }
         let results = try await log.append(AppendRequest(channel: channel.id, events: prepared, checkpoint: checkpoint, provisionalCustomers: provisional))
         let duplicates = results.filter(\.duplicate).count
         if results.count > duplicates { metrics.accepted(results.count - duplicates) }
         if duplicates > 0 { metrics.duplicates(duplicates) }
         return results
-    }
-
-    /// An SMS that is exactly STOP (or START, …) suppresses (or lifts) its number, committed
-    /// with the message: once the carrier has our 2xx, the opt-out is in force.
-    static func suppression(_ event: MessageEvent, ids: EventIDGenerator) -> [PreparedEvent] {
-        guard event.channelKind == "sms", let phone = event.data.author.phone, let added = SuppressionEvent.keyword(in: event.data.text) else { return [] }
-        let change = SuppressionEvent(id: ids.next(), address: phone, added: added, source: "keyword", by: event.id, time: event.data.receivedAt)
-        return [change.prepared(dedupKey: "suppression:\(event.data.dedupKey)")]
     }
 
     public func lastCheckpoint() async throws -> String? {

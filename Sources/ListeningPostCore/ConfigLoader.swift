@@ -1,5 +1,6 @@
 import Foundation
 import ListeningPostKit
+import ListeningPostStore
 import Logging
 
 /// Reads and validates `channels.yaml`: YAML syntax, `${VAR}` interpolation, the gateway
@@ -196,7 +197,7 @@ public struct ConfigLoader: Sendable {
     /// `store.retention`, checked against what must survive it.
     static func retention(_ store: ConfigValues, npsWindow: Duration, errors: inout [ConfigError]) -> RetentionPolicy? {
         guard let section = store.object("retention") else { return nil }
-        let policy = RetentionPolicy(maxAge: section.duration("max_age"), maxSize: section.byteSize("max_size"), interval: section.duration("interval") ?? .seconds(60))
+        let policy = RetentionPolicy(maxAge: section.duration("max_age"), maxSize: section.byteSize("max_size"), interval: section.duration("interval") ?? .seconds(60), keptStreams: Set(LoopStreams.all))
         guard policy.maxAge != nil || policy.maxSize != nil else {
             errors.append(store.invalid("retention", "give max_age, max_size or both; without either, remove `retention` (nothing is deleted)"))
             return nil

@@ -1,5 +1,6 @@
 import Foundation
 import ListeningPostKit
+import ListeningPostStore
 import Logging
 
 /// The whole of `channels.yaml`, validated.
@@ -82,7 +83,9 @@ public struct OutboxSettings: Sendable {
     /// Per channel id, the pace of its sends.
     public var rateLimits: [String: SendRateLimit] = [:]
     /// Waits before each retry.
-    public var retrySchedule: [Duration] = OutboxSender.defaultRetrySchedule
+    public var retrySchedule: [Duration] = OutboxSettings.defaultRetrySchedule
+    /// The waits before each retry when `outbox.retry` is not given.
+    public static let defaultRetrySchedule: [Duration] = [.seconds(5), .seconds(30), .seconds(120), .seconds(600), .seconds(1800), .seconds(3600), .seconds(10_800), .seconds(21_600)]
     /// Creates settings.
     public init() {}
 }
@@ -314,12 +317,12 @@ extension GatewayConfig {
 
     /// Stream names the gateway reserves: the firehose and the streams of the events the
     /// gateway writes itself.
-    public static let reservedStreamNames: Set<String> = [RoutingRules.firehose, SurveyPrompt.stream, CaseEvent.stream, OutboxEvent.stream, SuppressionEvent.stream]
+    public static let reservedStreamNames: Set<String> = Set([RoutingRules.firehose] + LoopStreams.all)
 
     /// Every stream that exists: `all`, `surveys`, `cases`, one per channel, the declared
     /// ones and the fallback.
     public var streamNames: Set<String> {
-        Set([RoutingRules.firehose, SurveyPrompt.stream, CaseEvent.stream, OutboxEvent.stream, SuppressionEvent.stream, routing.fallbackStream] + channels.map(\.id) + declaredStreams)
+        Set([RoutingRules.firehose] + LoopStreams.all + [routing.fallbackStream] + channels.map(\.id) + declaredStreams)
     }
 }
 

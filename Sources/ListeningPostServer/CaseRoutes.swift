@@ -4,6 +4,8 @@ import HTTPTypes
 import Hummingbird
 import ListeningPostCore
 import ListeningPostKit
+import ListeningPostLoop
+import ListeningPostStore
 
 /// The case API for the people who work cases (operator tokens: `cases:read` to read,
 /// `cases` to change):

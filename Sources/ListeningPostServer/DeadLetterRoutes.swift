@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import ListeningPostCore
 import ListeningPostKit
+import ListeningPostStore
 
 /// `GET` and `POST /v1/subscribers/{name}/dead-letters`, with the subscriber's own token.
 ///

@@ -1,6 +1,7 @@
 import Foundation
 import ListeningPostCore
 import ListeningPostKit
+import ListeningPostStore
 import Logging
 import ServiceLifecycle
 import UnixSignals

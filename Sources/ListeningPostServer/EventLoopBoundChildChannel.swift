@@ -2,6 +2,7 @@ import Hummingbird
 import HummingbirdCore
 import HummingbirdWebSocket
 import ListeningPostCore
+import ListeningPostStore
 import Logging
 import NIOCore
 

@@ -3,6 +3,9 @@ import Hummingbird
 import HummingbirdWebSocket
 import ListeningPostCore
 import ListeningPostKit
+import ListeningPostLoop
+import ListeningPostPostgres
+import ListeningPostStore
 import Logging
 import Metrics
 import NIOCore
@@ -44,10 +47,12 @@ public final class Gateway: Sendable {
     public var config: GatewayConfig { generation.config }
     /// The generation in force.
     public var generation: Generation { state.withLock { $0 } }
+    /// The log's front door: the log, the hub, the leases, the projections it feeds.
+    public let store: EventStore
     /// The durable log.
-    public let log: any DurableEventLog
+    public var log: any DurableEventLog { store.log }
     /// Live fan-out of committed events.
-    public let hub: StreamHub
+    public var hub: StreamHub { store.hub }
     /// One supervisor per channel, in config order.
     public var supervisors: [AdapterSupervisor] { generation.supervisors }
     /// The channels as built.
@@ -66,7 +71,7 @@ public final class Gateway: Sendable {
     public let caseTimers: CaseTimers
     /// With a shared PostgreSQL log: the leases that keep each exclusive source (a polled
     /// mailbox, a push subscriber, an outbox sender, the case timers) on one gateway.
-    public let leases: LeaseKeeper?
+    public var leases: LeaseKeeper? { store.leases }
     /// Every outgoing message.
     public let outbox: OutboxProjection
     /// One sender per channel that can send.
@@ -104,69 +109,37 @@ public final class Gateway: Sendable {
             .milliseconds(500), .seconds(1), .seconds(5),
         ]
         let appendTimer = Timer(label: "listening_post_log_append_duration_seconds", factory: factory)
-        let hubBox = HubBox()
+        let router = EventRouter(rules: config.routing, directory: config.customers.directory, promptWindow: config.nps.replyWindow, cases: config.cases)
         let cases = CaseProjection(settings: config.cases)
         let outbox = OutboxProjection()
         let suppressions = SuppressionList()
-        let onCommit: @Sendable ([StreamEntry]) -> Void = { entries in
-            // The case table first: a subscriber told of a case event can ask the API about it.
-            cases.committed(entries)
-            outbox.committed(entries)
-            suppressions.committed(entries)
-            hubBox.hub?.publish(entries)
-            // A committed survey prompt is open from now on: replies routed next can answer it.
-            for entry in entries where entry.stream == SurveyPrompt.stream {
-                if let prompt = SurveyPrompt(event: entry.payload) { hubBox.router?.record(prompt) }
-            }
-        }
-        let appendLatency: @Sendable (Duration) -> Void = { duration in
-            appendTimer.recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
-        }
-        let log: any DurableEventLog
-        if let postgres = config.store.postgres {
-            // This gateway's own files (pid, last reload) still live in store.path, one
-            // gateway per directory as with SQLite.
-            let lock = try DataDirectoryLock(directory: config.store.dataDirectory)
-            log = try await PostgresEventLog.open(settings: postgres, logger: logger, onCommit: onCommit, appendLatency: appendLatency, followUps: cases, holding: lock)
-            logger.info("event log: PostgreSQL at \(postgres.redactedURL)")
-        } else {
-            log = try await SQLiteEventLog.open(directory: config.store.dataDirectory, logger: logger, onCommit: onCommit, appendLatency: appendLatency, followUps: cases)
-        }
-        let hub = StreamHub(log: log)
-        hubBox.hub = hub
         let leaseChanges = Dictionary(uniqueKeysWithValues: [LeaseKeeper.Change.acquired, .lost, .released].map { change in
             (change, Counter(label: "listening_post_lease_changes_total", dimensions: [("change", change.rawValue)], factory: factory))
         })
-        let leases = (log as? PostgresEventLog).map { log in
-            LeaseKeeper(store: log.leases, ttl: log.settings.leaseTTL, logger: logger, onChange: { leaseChanges[$0]?.increment() })
-        }
-        let ids = EventIDGenerator()
-        let router = EventRouter(rules: config.routing, directory: config.customers.directory, promptWindow: config.nps.replyWindow, cases: config.cases)
-        hubBox.router = router
-        do {
-            // The prompts in force are a projection of the `surveys` stream, rebuilt before any
-            // channel starts, so a reply right after a restart still finds its prompt.
-            var replayed: [String: Int64] = [:]
-            replayed[SurveyPrompt.stream] = try await log.replay(stream: SurveyPrompt.stream) { entries in
-                for entry in entries { if let prompt = SurveyPrompt(event: entry.payload) { router.record(prompt) } }
+        let backend: StoreBackend =
+            if let postgres = config.store.postgres {
+                .postgres(settings: postgres, lock: try DataDirectoryLock(directory: config.store.dataDirectory))
+            } else {
+                .sqlite(directory: config.store.dataDirectory)
             }
-            // Cases too: a message right after a restart must join its customer's open case.
-            replayed[CaseEvent.stream] = try await cases.rebuild(from: log, logger: logger)
-            replayed[OutboxEvent.stream] = try await outbox.rebuild(from: log, logger: logger)
-            replayed[SuppressionEvent.stream] = try await suppressions.rebuild(from: log, logger: logger)
-            // Other gateways may have committed since the log opened: what the replays read
-            // is not handed on again when this log catches up.
-            (log as? PostgresEventLog)?.replayed(replayed)
-        } catch {
-            await log.close()
-            throw error
-        }
+        // The case table first: a subscriber told of a case event can ask the API about it.
+        // Prompts too are rebuilt before any channel starts, and cases, so a message right
+        // after a restart joins its customer's open case.
+        let store = try await EventStore.open(
+            backend, projections: [cases, outbox, suppressions, SurveyPromptProjection(router: router)], followUps: cases, logger: logger,
+            appendLatency: { duration in
+                appendTimer.recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+            },
+            onLeaseChange: { leaseChanges[$0]?.increment() })
+        let log = store.log
+        let hub = store.hub
+        let ids = EventIDGenerator()
         let reloader = DirectoryReloader(settings: config.customers, router: router, log: log, ids: ids, logger: logger, handlesSIGHUP: handlesSIGHUP)
         let gauges = NPSGauges(factory: factory, window: config.nps.window)
         let nps = NPSProjection(hub: hub, logger: logger, onChange: { gauges.update($0) })
         let gateway = Gateway(
-            config: config, log: log, hub: hub, router: router, directoryReloader: reloader, nps: nps, cases: cases,
-            caseTimers: CaseTimers(projection: cases, log: log, logger: logger), leases: leases, outbox: outbox, suppressions: suppressions,
+            config: config, store: store, router: router, directoryReloader: reloader, nps: nps, cases: cases,
+            caseTimers: CaseTimers(projection: cases, log: log, logger: logger), outbox: outbox, suppressions: suppressions,
             metricsRegistry: metricsRegistry, metricsFactory: factory, logger: logger, registry: registry, clock: clock, ids: ids)
         let first: Generation
         do {
@@ -184,19 +157,17 @@ public final class Gateway: Sendable {
     }
 
     private init(
-        config: GatewayConfig, log: any DurableEventLog, hub: StreamHub, router: EventRouter, directoryReloader: DirectoryReloader, nps: NPSProjection,
-        cases: CaseProjection, caseTimers: CaseTimers, leases: LeaseKeeper?, outbox: OutboxProjection, suppressions: SuppressionList,
+        config: GatewayConfig, store: EventStore, router: EventRouter, directoryReloader: DirectoryReloader, nps: NPSProjection,
+        cases: CaseProjection, caseTimers: CaseTimers, outbox: OutboxProjection, suppressions: SuppressionList,
         metricsRegistry: PrometheusCollectorRegistry, metricsFactory: PrometheusMetricsFactory, logger: Logger,
         registry: AdapterRegistry, clock: any AdapterClock, ids: EventIDGenerator
     ) {
-        self.log = log
-        self.hub = hub
+        self.store = store
         self.router = router
         self.directoryReloader = directoryReloader
         self.nps = nps
         self.cases = cases
         self.caseTimers = caseTimers
-        self.leases = leases
         self.outbox = outbox
         self.suppressions = suppressions
         self.metricsRegistry = metricsRegistry
@@ -219,7 +190,7 @@ public final class Gateway: Sendable {
             var channelLogger = logger
             channelLogger[metadataKey: "channel"] = "\(declaration.id)"
             let metrics = ChannelMetrics(channel: declaration.id, factory: factory)
-            let sink = ChannelSink(channel: declaration.identity, log: log, ids: ids, metrics: metrics, router: router)
+            let sink = ChannelSink(channel: declaration.identity, log: log, ids: ids, metrics: metrics, router: router, effects: LoopIngestEffects())
             return AdapterContext(channel: declaration.identity, logger: channelLogger, metrics: metrics, sink: sink, clock: clock, http: AsyncHTTPOutboundClient())
         }
         var members: [String: (fingerprint: String, services: [any Service])] = [:]
@@ -418,10 +389,12 @@ public final class Gateway: Sendable {
         // adapters stop first and drain into a live log.
         let loopGauges = LoopGauges(cases: cases, nps: config.nps.enabled ? nps : nil, hub: hub, factory: metricsFactory, window: config.nps.window)
         var retention: [any Service] = []
-        if let policy = config.store.retention, let log = log as? SQLiteEventLog {
-            retention.append(LogRetention(
-                log: log, policy: policy, logger: logger, metricsFactory: metricsFactory,
-                pushCursors: { self.generation.pushers.values.map { ($0.push.stream, $0.cursorKey) } }))
+        if let policy = config.store.retention,
+            let service = store.retention(
+                policy, logger: logger, metricsFactory: metricsFactory,
+                pushCursors: { self.generation.pushers.values.map { ($0.push.stream, $0.cursorKey) } })
+        {
+            retention.append(service)
         }
         let services: [any Service] = [log] + (config.nps.enabled ? [nps] : []) + [leased(caseTimers, "case-timers"), loopGauges, directoryReloader] + retention + extraServices + [fleet]
         return Application(
@@ -438,12 +411,4 @@ public final class Gateway: Sendable {
             },
             logger: logger)
     }
-}
-
-/// Breaks the init cycle between the log (whose commits feed the hub) and the hub (which
-/// reads the log): set once, before any append.
-private final class HubBox: @unchecked Sendable {
-    // Written once during assembly, before the log accepts appends; read-only after.
-    var hub: StreamHub?
-    var router: EventRouter?
 }

@@ -1,7 +1,9 @@
 import Hummingbird
-import Metrics
 import ListeningPostCore
 import ListeningPostKit
+import ListeningPostPostgres
+import ListeningPostStore
+import Metrics
 import Prometheus
 
 /// `/healthz` (the process answers), `/readyz` (the log is writable and every channel's
@@ -21,7 +23,6 @@ struct HealthRoutes: Sendable {
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
         }
         let logSize = Gauge(label: "listening_post_log_size_bytes", factory: gateway.metricsFactory)
-        let directory = gateway.config.store.dataDirectory
         // With PostgreSQL: the read connections (the pool without the commit, listen and
         // lease connections) in use and waited for, and the leases this gateway holds.
         let readLinksBusy = Gauge(label: "listening_post_postgres_read_connections_busy", factory: gateway.metricsFactory)
@@ -32,15 +33,13 @@ struct HealthRoutes: Sendable {
         router.get("/metrics") { _, _ in
             // Read at scrape time: a stat of three files, never stale. The SQLite log only:
             // PostgreSQL's size is the database's to report.
-            if let log = gateway.log as? SQLiteEventLog {
-                logSize.record(Double(SQLiteEventLog.bytesOnDisk(directory: directory)))
-                // And each stream's oldest offset, from memory: what retention has left.
-                for (stream, range) in log.streamRanges {
-                    Gauge(label: "listening_post_stream_oldest_offset", dimensions: [("stream", stream)], factory: gateway.metricsFactory).record(Double(range.lowerBound))
-                }
+            let measured = await gateway.log.measurements()
+            if let bytes = measured.bytesOnDisk { logSize.record(Double(bytes)) }
+            // And each stream's oldest offset, from memory: what retention has left.
+            for (stream, oldest) in measured.oldestOffsets {
+                Gauge(label: "listening_post_stream_oldest_offset", dimensions: [("stream", stream)], factory: gateway.metricsFactory).record(Double(oldest))
             }
-            if let log = gateway.log as? PostgresEventLog {
-                let use = await log.links.use
+            if let use = measured.readConnections {
                 readLinksBusy.record(Double(use.busy))
                 readLinksWaiting.record(Double(use.waiting))
                 readLinks.record(Double(use.size))

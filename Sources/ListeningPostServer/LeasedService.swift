@@ -1,4 +1,5 @@
 import ListeningPostCore
+import ListeningPostStore
 import ServiceLifecycle
 
 /// Runs a service on one gateway at a time: waits for its lease, runs the service under it,

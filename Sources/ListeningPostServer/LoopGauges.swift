@@ -1,5 +1,7 @@
 import Foundation
 import ListeningPostCore
+import ListeningPostLoop
+import ListeningPostStore
 import Logging
 import Metrics
 import ServiceLifecycle

@@ -2,6 +2,8 @@ import Foundation
 import Hummingbird
 import ListeningPostCore
 import ListeningPostKit
+import ListeningPostLoop
+import ListeningPostStore
 
 /// `GET /v1/loop` (operator token, `cases:read` or `cases`): how well the loop closes over a
 /// window, per segment and/or channel (``LoopReport``). Takes NPS's `window` or `from`/`to`

@@ -1,5 +1,6 @@
 import Foundation
 import ListeningPostCore
+import ListeningPostLoop
 import Metrics
 import Synchronization
 

@@ -2,6 +2,8 @@ import Foundation
 import Hummingbird
 import ListeningPostCore
 import ListeningPostKit
+import ListeningPostLoop
+import ListeningPostStore
 
 /// `GET /v1/nps`: NPS with its interval, grouped and trended, from the NPS projection.
 /// Any subscriber token may ask (the figures are aggregates). The answer covers the log up

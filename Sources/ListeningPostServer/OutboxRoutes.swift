@@ -2,9 +2,11 @@ import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
-import Metrics
 import ListeningPostCore
 import ListeningPostKit
+import ListeningPostLoop
+import ListeningPostStore
+import Metrics
 
 /// The outbox API (operator token with scope `send`):
 /// - `POST /v1/outbox`: queue a message to a customer, on a channel that can send; 202

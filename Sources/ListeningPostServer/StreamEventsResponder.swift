@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import ListeningPostCore
 import ListeningPostKit
+import ListeningPostStore
 import Metrics
 import ServiceLifecycle
 import Synchronization

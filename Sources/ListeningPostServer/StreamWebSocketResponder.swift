@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdWebSocket
 import ListeningPostCore
 import ListeningPostKit
+import ListeningPostStore
 import Metrics
 import NIOCore
 import Synchronization

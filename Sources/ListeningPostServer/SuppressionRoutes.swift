@@ -3,6 +3,8 @@ import Foundation
 import Hummingbird
 import ListeningPostCore
 import ListeningPostKit
+import ListeningPostLoop
+import ListeningPostStore
 
 /// The suppression list (operator token with scope `send`):
 /// - `GET /v1/suppressions`: every address suppressed now, with what suppressed it;

@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import ListeningPostCore
 import ListeningPostKit
+import ListeningPostStore
 
 /// `POST /v1/survey-prompts` (operator token with scope `prompts`): records that a survey
 /// went to a customer on a channel, so their reply there is read for a score for

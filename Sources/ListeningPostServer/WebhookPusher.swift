@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import ListeningPostCore
 import ListeningPostKit
+import ListeningPostStore
 import Logging
 import Metrics
 import ServiceLifecycle

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ListeningPostCore
+import ListeningPostStore
 import Logging
 
 /// `listening-post backup --to FILE`: a consistent copy of the log while the gateway runs.

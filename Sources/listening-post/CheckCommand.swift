@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import ListeningPostCore
 import ListeningPostKit
+import ListeningPostPostgres
+import ListeningPostStore
 import Logging
 import Metrics
 

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import ListeningPostCore
+import ListeningPostPostgres
+import ListeningPostStore
 import Logging
 
 /// `listening-post copy-log`: move a gateway from its SQLite log to the PostgreSQL database

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import ListeningPostCore
+import ListeningPostPostgres
+import ListeningPostStore
 import Logging
 
 /// `listening-post migrate`: apply the PostgreSQL log's schema migrations before starting

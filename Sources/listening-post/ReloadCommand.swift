@@ -3,6 +3,7 @@ import Foundation
 import ListeningPostCore
 import ListeningPostKit
 import ListeningPostServer
+import ListeningPostStore
 
 /// `listening-post reload`: asks the running gateway to re-read its config (SIGHUP to the
 /// process holding the data directory) and prints what it did. The gateway validates the

@@ -12,6 +12,8 @@ import TestSupport
 import Testing
 
 @testable import SMSAdapter
+import ListeningPostLoop
+import ListeningPostStore
 
 /// The whole loop for one customer, end to end: a survey goes out by SMS, her detractor
 /// reply (signed as Twilio signs) opens a case, a person records a response and resolves

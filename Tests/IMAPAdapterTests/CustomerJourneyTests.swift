@@ -13,6 +13,7 @@ import TestSupport
 import Testing
 
 @testable import SMSAdapter
+import ListeningPostStore
 
 /// One customer through three listening posts: an email into a real Dovecot, then an SMS
 /// from their phone (signed as Twilio signs), then a forum post with their handle (signed

@@ -1,6 +1,8 @@
 import Foundation
 import ListeningPostCore
 import ListeningPostKit
+import ListeningPostLoop
+import ListeningPostStore
 import ListeningPostTesting
 import Logging
 import Metrics
@@ -20,7 +22,8 @@ import Testing
         let router = EventRouter(rules: config.routing, directory: config.customers.directory, cases: config.cases)
         let sink = ChannelSink(
             channel: ChannelIdentity(id: "mail", kind: "echo"), log: log, ids: EventIDGenerator(),
-            metrics: ChannelMetrics(channel: "mail", factory: NOOPMetricsHandler.instance), router: router)
+            metrics: ChannelMetrics(channel: "mail", factory: NOOPMetricsHandler.instance), router: router,
+            effects: LoopIngestEffects())
         return try await LogBackend.running(log) { log in try await body(sink, log, projection) }
     }
 

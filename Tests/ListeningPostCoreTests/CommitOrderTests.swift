@@ -1,4 +1,6 @@
 @testable import ListeningPostCore
+@testable import ListeningPostPostgres
+@testable import ListeningPostStore
 import Testing
 
 /// The ordering a gateway applies to its own and other gateways' commits.

@@ -1,5 +1,6 @@
 import Foundation
 import ListeningPostCore
+import ListeningPostLoop
 import Testing
 
 /// The golden table of answers in Fixtures/confirmation-replies.txt: each real-looking

@@ -1,9 +1,10 @@
 import Foundation
 import ListeningPostCore
 import ListeningPostKit
+import ListeningPostStore
 import ListeningPostTesting
-import Synchronization
 import ServiceLifecycle
+import Synchronization
 import Testing
 
 /// The log contract, run against both backends: what the gateway relies on whichever store

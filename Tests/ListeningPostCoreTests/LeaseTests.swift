@@ -1,9 +1,11 @@
 import Foundation
 import ListeningPostCore
 import ListeningPostKit
+import ListeningPostPostgres
+import ListeningPostStore
 import Logging
-import Testing
 import TestSupport
+import Testing
 
 /// Leases in the shared PostgreSQL log: one holder at a time, handed over on release or
 /// expiry with a new epoch, and appends made under a lease that moved on refused at commit.

@@ -1,10 +1,12 @@
 import Foundation
 import ListeningPostCore
+import ListeningPostPostgres
+import ListeningPostStore
 import ListeningPostTesting
 import Logging
 import ServiceLifecycle
-import Testing
 import TestSupport
+import Testing
 
 /// The two logs the conformance tests run against: the embedded SQLite one, and the shared
 /// PostgreSQL one on a real server (``PostgresFixture``).

@@ -1,6 +1,7 @@
 import Foundation
 import ListeningPostCore
 import ListeningPostKit
+import ListeningPostStore
 import ListeningPostTesting
 import Logging
 import Testing
@@ -28,7 +29,10 @@ import Testing
     }
 
     static func retention(_ log: SQLiteEventLog, _ policy: RetentionPolicy, push: [(stream: String, cursorKey: String)] = []) -> LogRetention {
-        LogRetention(log: log, policy: policy, logger: Logger(label: "retention"), pushCursors: { push }, now: { now })
+        // Kept streams as the config loader sets them.
+        var policy = policy
+        policy.keptStreams = Set(LoopStreams.all)
+        return LogRetention(log: log, policy: policy, logger: Logger(label: "retention"), pushCursors: { push }, now: { now })
     }
 
     @Test func messagesPastMaxAgeGoAndTheGatewaysOwnStreamsStay() async throws {

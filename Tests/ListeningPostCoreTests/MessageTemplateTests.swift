@@ -1,6 +1,7 @@
 import Foundation
 import ListeningPostCore
 import ListeningPostKit
+import ListeningPostLoop
 import Testing
 
 /// Message templates: rendered by swift-mustache as plain text, every variable checked

@@ -1,6 +1,8 @@
 import Foundation
 import ListeningPostCore
 import ListeningPostKit
+import ListeningPostLoop
+import ListeningPostStore
 import ListeningPostTesting
 import Logging
 import Synchronization

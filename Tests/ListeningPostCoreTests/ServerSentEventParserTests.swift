@@ -1,4 +1,5 @@
 import ListeningPostCore
+import ListeningPostStore
 import Testing
 
 @Suite struct ServerSentEventParserTests {

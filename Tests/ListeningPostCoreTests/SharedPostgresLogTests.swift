@@ -1,10 +1,12 @@
 import Foundation
 import ListeningPostCore
 import ListeningPostKit
+import ListeningPostPostgres
+import ListeningPostStore
 import Logging
 import ServiceLifecycle
-import Testing
 import TestSupport
+import Testing
 
 /// What only a log shared by several gateways must do: on one real PostgreSQL, two logs
 /// (two gateways) appending at once, with redeliveries and connections cut mid-append.

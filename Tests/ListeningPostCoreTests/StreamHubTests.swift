@@ -1,5 +1,6 @@
 import Foundation
 import ListeningPostCore
+import ListeningPostStore
 import ListeningPostTesting
 import Logging
 import Synchronization

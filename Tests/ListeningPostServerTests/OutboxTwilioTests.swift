@@ -4,11 +4,12 @@ import HTTPTypes
 import Hummingbird
 import ListeningPostCore
 import ListeningPostKit
+import ListeningPostLoop
 import NIOCore
 import NIOHTTP1
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 /// The outbox against the binary and a local Twilio that checks each request as Twilio's
 /// Messages API documents it (path, Basic auth, form fields) and answers as Twilio does,

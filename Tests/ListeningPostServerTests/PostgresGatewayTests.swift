@@ -3,10 +3,12 @@ import Hummingbird
 import HummingbirdTesting
 import ListeningPostCore
 import ListeningPostKit
+import ListeningPostPostgres
 import ListeningPostServer
+import ListeningPostStore
 import Logging
-import Testing
 import TestSupport
+import Testing
 
 /// Two gateways on one PostgreSQL database, as behind a load balancer: a webhook posted to
 /// either is stored once, and a subscriber of either sees every event in order.

@@ -1,6 +1,7 @@
 import Foundation
 import ListeningPostCore
 import ListeningPostKit
+import ListeningPostLoop
 import ListeningPostTesting
 import Testing
 

@@ -5,6 +5,7 @@ import HummingbirdWSClient
 import ListeningPostCore
 import ListeningPostKit
 import ListeningPostServer
+import ListeningPostStore
 import Logging
 import NIOCore
 import NIOHTTP1

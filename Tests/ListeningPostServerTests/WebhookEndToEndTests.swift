@@ -3,6 +3,7 @@ import Foundation
 import ListeningPostCore
 import ListeningPostKit
 import ListeningPostServer
+import ListeningPostStore
 import NIOCore
 import NIOHTTP1
 import Testing

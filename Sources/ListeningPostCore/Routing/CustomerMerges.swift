@@ -1,5 +1,6 @@
 import Foundation
 import ListeningPostKit
+import ListeningPostStore
 
 /// When a directory entry appears for someone who wrote before as a provisional customer,
 /// their history is adopted by mapping, not by rewriting events: the log records

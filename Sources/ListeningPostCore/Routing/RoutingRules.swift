@@ -1,5 +1,6 @@
 import Foundation
 import ListeningPostKit
+import ListeningPostStore
 
 /// Segments, routes and the fallback stream: everything that turns a normalised message
 /// into an enriched one and picks its streams. ``apply(to:directory:)`` is a pure function
@@ -17,7 +18,7 @@ public struct RoutingRules: Sendable {
     private let readsText: Bool
 
     /// Streams every event is appended to whatever the routes say: the firehose.
-    public static let firehose = "all"
+    public static let firehose = Firehose.stream
 
     /// Creates rules.
     /// - Parameter alsoReading: other conditions evaluated on the routed facts (case rules),
