@@ -274,6 +274,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "ListeningPostStoreTests",
+            dependencies: [
+                "ListeningPostStore", "ListeningPostKit", "ListeningPostTesting",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "ListeningPostCoreTests",
             dependencies: [
                 "ListeningPostCore", "ListeningPostStore", "ListeningPostPostgres", "ListeningPostLoop", "ListeningPostTesting", "TestSupport",

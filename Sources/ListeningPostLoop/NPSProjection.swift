@@ -22,11 +22,9 @@ public final class NPSProjection: Service, Sendable {
 
     struct State {
         var tally = NPSTally()
-        /// Offset of `all` taken in.
-        var offset: Int64 = 0
-        var waiters: [Int: (through: Int64, continuation: CheckedContinuation<Void, Never>)] = [:]
-        var nextWaiter = 0
     }
+    /// Offset of `all` taken in, and the readers waiting for theirs.
+    private let progress = ProgressWaiters()
 
     /// - Parameter onChange: called (on the projection's task) at most every 5 s after
     ///   answers were added, and once a minute besides (a rolling window moves with time),
@@ -39,7 +37,7 @@ public final class NPSProjection: Service, Sendable {
     }
 
     /// The offset of `all` the projection has taken in.
-    public var offset: Int64 { state.withLock { $0.offset } }
+    public var offset: Int64 { progress.reached }
 
     /// The rows of a query once the projection covers `all` through `offset`, or `nil`
     /// after `timeout`. Computed under the projection's lock: handing the tally out would
@@ -51,26 +49,7 @@ public final class NPSProjection: Service, Sendable {
 
     /// Whether the projection has taken in `all` through `offset`, waiting up to `timeout`.
     private func covers(_ offset: Int64, timeout: Duration) async -> Bool {
-        if state.withLock({ $0.offset >= offset }) { return true }
-        let id = state.withLock { state -> Int in
-            state.nextWaiter += 1
-            return state.nextWaiter
-        }
-        let timer = Task {
-            try? await Task.sleep(for: timeout)
-            let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
-            waiter?.continuation.resume()
-        }
-        await withCheckedContinuation { continuation in
-            let now = state.withLock { state -> Bool in
-                if state.offset >= offset { return true }
-                state.waiters[id] = (offset, continuation)
-                return false
-            }
-            if now { continuation.resume() }
-        }
-        timer.cancel()
-        return state.withLock { $0.offset >= offset }
+        await progress.wait(for: offset, timeout: timeout)
     }
 
     public func run() async throws {
@@ -99,7 +78,7 @@ public final class NPSProjection: Service, Sendable {
                     entries = try await hub.entries(stream: RoutingRules.firehose, after: from, limit: batchSize)
                 } catch let deleted as OffsetsDeleted {
                     // Retention deleted those answers: the figures cover what the log keeps.
-                    state.withLock { $0.offset = deleted.oldest - 1 }
+                    progress.advance(to: deleted.oldest - 1)
                     continue
                 } catch {
                     // A failed read of the log leaves the figures as they are, a little behind.
@@ -119,14 +98,11 @@ public final class NPSProjection: Service, Sendable {
                     continue
                 }
                 let answers = entries.compactMap(Self.answer(in:))
-                let woken = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+                state.withLock { state in
                     for answer in answers { state.tally.add(answer) }
-                    state.offset = entries.last!.offset
-                    let due = state.waiters.filter { $0.value.through <= state.offset }
-                    for id in due.keys { state.waiters.removeValue(forKey: id) }
-                    return due.values.map(\.continuation)
                 }
-                for continuation in woken { continuation.resume() }
+                // After the tally: a reader told the offset is covered finds its answers in.
+                progress.advance(to: entries.last!.offset)
                 if !replaying, entries.count < batchSize {
                     // Caught up: let commits gather for a moment rather than wake per commit
                     // (bench/nps.sh: the per-commit wake-ups were most of the projection's cost).

@@ -661,16 +661,6 @@ extension PostgresEventLog {
     }
 }
 
-/// Runs `body`, failing with a clear error if it takes longer than `limit` (and leaving it
-/// behind: see ``abandoning(after:_:)``).
-func withDeadline<T: Sendable>(_ limit: Duration, what: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    do {
-        return try await abandoning(after: limit, body)
-    } catch is QueryOverran {
-        throw EventLogError(description: "timed out after \(limit) \(what)")
-    }
-}
-
 extension PostgresEventLog: DurableEventLog {
     public var sharedLeases: (store: any LeaseStore, ttl: Duration)? { (leases, settings.leaseTTL) }
 

@@ -92,7 +92,7 @@ public final class Gateway: Sendable {
     private let responder = Mutex<SwitchingResponder?>(nil)
     private let streamAccess: LiveValue<StreamAccess>
     /// One reload at a time: each diffs against the generation the previous one left.
-    private let reloading = AsyncSerialGate()
+    private let reloading = SerialGate()
 
     /// Opens the log and builds every adapter. Throws ``ConfigErrors`` for adapter config
     /// problems, or the log's error if the data directory cannot be used.

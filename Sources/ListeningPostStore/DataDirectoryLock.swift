@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -11,7 +12,8 @@ import Darwin
 /// the process dies, including on `kill -9`. The file holds the holder's process id, which
 /// is how `listening-post reload` finds the gateway to signal.
 public final class DataDirectoryLock: Sendable {
-    private let descriptor: Int32
+    /// The lock file, open while the lock is held.
+    private let descriptor: Mutex<Int32?>
     /// The directory it locks.
     public let directory: String
 
@@ -26,7 +28,7 @@ public final class DataDirectoryLock: Sendable {
             close(descriptor)
             throw EventLogError(description: "\(directory) is in use by another listening-post process; give each gateway its own store.path")
         }
-        self.descriptor = descriptor
+        self.descriptor = Mutex(descriptor)
         self.directory = directory
         let pid = Array("\(getpid())\n".utf8)
         _ = ftruncate(descriptor, 0)
@@ -51,8 +53,13 @@ public final class DataDirectoryLock: Sendable {
         return Int32(String(decoding: buffer[..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
-    deinit {
+    /// Lets the directory go, so another process (or a reopened log) can take it; the
+    /// lock is also released when this is freed or the process ends.
+    public func release() {
+        guard let descriptor = descriptor.withLock({ state in defer { state = nil }; return state }) else { return }
         flock(descriptor, LOCK_UN)
         close(descriptor)
     }
+
+    deinit { release() }
 }

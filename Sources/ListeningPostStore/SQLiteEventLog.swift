@@ -345,6 +345,8 @@ public final class SQLiteEventLog: EventLog, Service {
             try? await writerPool.shutdownGracefully()
             try? await writerThread.shutdownGracefully()
         }.value
+        // Closed: the directory is free for the next process (or a reopened log).
+        lock.release()
     }
 
     private func takeBatch() -> [PendingAppend]? {

@@ -1,5 +1,5 @@
 import Foundation
-import ListeningPostCore
+@testable import ListeningPostCore
 import Testing
 
 /// The golden table of replies in Fixtures/reply-scores.txt: each real-looking reply with
@@ -40,6 +40,12 @@ import Testing
     }
 
     @Test func theTableCoversTheRules() {
+        // Every rule that can decide a reply decides at least one row: a rule added to the
+        // reader without a row in the table fails here.
+        let decided = Set(Self.rows.map { ReplyScore.decide($0.reply).rule })
+        for rule in ReplyScore.Rule.allCases {
+            #expect(decided.contains(rule), "no row of Fixtures/reply-scores.txt is decided by \(rule)")
+        }
         #expect(Self.rows.count >= 60)
         #expect(Self.rows.filter { if case .score = $0.expected { true } else { false } }.count >= 20)
         #expect(Self.rows.filter { $0.expected == .ambiguous }.count >= 20)

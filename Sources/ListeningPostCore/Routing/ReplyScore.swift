@@ -33,23 +33,35 @@ public enum ReplyScore: Sendable, Equatable {
         "stop", "stopall", "unsubscribe", "cancel", "end", "quit", "start", "unstop", "yes", "help", "info", "revoke", "optout",
     ]
 
+    /// The rule that decides a reply, one per sentence of the description above; the golden
+    /// table has a row for each, and its test fails for a rule without one.
+    package enum Rule: String, CaseIterable, Sendable {
+        case carrierKeyword, noDigits, severalNumbers
+        case otherScale, date, decimalTimeOrRange, gluedToWord, gluedToSymbol, notZeroToTen, stars
+        case scoreElsewhere, leadingScore, outOfTenAfterLeadIn
+    }
+
     /// Reads a reply.
-    public static func read(_ text: String) -> ReplyScore {
+    public static func read(_ text: String) -> ReplyScore { decide(text).score }
+
+    /// Reads a reply, and says which rule decided.
+    package static func decide(_ text: String) -> (score: ReplyScore, rule: Rule) {
         let body = Array(strippingQuotesAndSignature(text).trimmingASCIIWhitespace())
         let lowered = body.map { Character($0.lowercased()) }
         let words = String(lowered).split(whereSeparator: { !$0.isLetter && !$0.isNumber && $0 != "-" })
-        if words.count == 1, carrierKeywords.contains(String(words[0])) { return .none }
+        if words.count == 1, carrierKeywords.contains(String(words[0])) { return (.none, .carrierKeyword) }
         let numbers = NumberToken.scan(lowered)
-        guard !numbers.isEmpty else { return .none }
-        guard numbers.count == 1, let number = numbers.first, case .score(let score) = number.kind else { return .ambiguous }
+        guard let number = numbers.first else { return (.none, .noDigits) }
+        guard numbers.count == 1 else { return (.ambiguous, .severalNumbers) }
+        guard case .score(let score) = number.kind else { return (.ambiguous, number.rule) }
         // Position: first in the reply, or `N/10` / "N out of 10" after a short lead-in.
         let before = String(lowered[..<number.start])
         let leadIn = before.split(whereSeparator: { !$0.isLetter && $0 != "'" && $0 != "’" })
         let onlyPunctuation = before.allSatisfy { $0.isWhitespace || $0.isPunctuation }
-        guard onlyPunctuation || (number.outOfTen && leadIn.count <= 4 && before.allSatisfy { !$0.isNumber }) else { return .ambiguous }
+        guard onlyPunctuation || (number.outOfTen && leadIn.count <= 4 && before.allSatisfy { !$0.isNumber }) else { return (.ambiguous, .scoreElsewhere) }
         // The comment: what follows, without the separators and closing marks before it.
         let rest = String(body[number.end...].drop { " \t\r\n-–—:,;.!?)(/|~*\"'“”’".contains($0) }).trimmingASCIIWhitespace()
-        return .score(score, reason: rest.isEmpty ? nil : rest)
+        return (.score(score, reason: rest.isEmpty ? nil : rest), onlyPunctuation ? .leadingScore : .outOfTenAfterLeadIn)
     }
 
     /// The reply without quoted text (`>` lines; everything from an "On … wrote:" line or an
@@ -85,6 +97,8 @@ struct NumberToken: Equatable {
     var end: Int
     /// Written as `N/10` or "N out of 10".
     var outOfTen: Bool
+    /// Why it is not a score, for ``Kind/other``.
+    var rule: ReplyScore.Rule = .leadingScore
 
     /// Every number in `text` (lowercased characters), left to right.
     static func scan(_ text: [Character]) -> [NumberToken] {
@@ -100,12 +114,14 @@ struct NumberToken: Equatable {
             while end < text.count, text[end].isASCII, text[end].isNumber { end += 1 }
             let digits = String(text[start..<end])
             var kind = Kind.other
+            var rule = ReplyScore.Rule.notZeroToTen
             var outOfTen = false
             let previous = start > 0 ? text[start - 1] : " "
             let next = end < text.count ? text[end] : " "
             let afterNext = end + 1 < text.count ? text[end + 1] : " "
             // Glued to something that makes it an id, money, a phone number or a time.
             let gluedBefore = "#+$€£¥-.,:/".contains(previous) || previous.isLetter
+            if gluedBefore { rule = .gluedToSymbol }
             if digits.count <= 2, let value = Int(digits), !gluedBefore {
                 if next == "/" || next == "\\" {
                     // N/M: a score only as N/10, and only when no third part makes it a date.
@@ -116,15 +132,19 @@ struct NumberToken: Equatable {
                     if denominator == "10", !third, value <= 10 {
                         kind = .score(value)
                         outOfTen = true
+                    } else {
+                        rule = third ? .date : denominator == "10" ? .notZeroToTen : .otherScale
                     }
                     end = max(cursor, end + 1)
                     while end < text.count, text[end].isNumber || "/-.".contains(text[end]) && end + 1 < text.count && text[end + 1].isNumber { end += 1 }
                 } else if "%:.,-–".contains(next), afterNext.isNumber || next == "%" {
                     // 9.5, 9:30, 8-9, 100%: not a whole score.
+                    rule = .decimalTimeOrRange
                     end += 1
                     while end < text.count, text[end].isNumber || text[end] == "%" { end += 1 }
                 } else if next.isLetter {
                     // 9am, 3rd, 2x: glued to a word.
+                    rule = .gluedToWord
                     while end < text.count, text[end].isLetter { end += 1 }
                 } else if value <= 10 {
                     kind = .score(value)
@@ -134,16 +154,18 @@ struct NumberToken: Equatable {
                             end = phrase.end
                         } else {
                             kind = .other  // "4 out of 5", "1 of 2"
+                            rule = .otherScale
                             end = phrase.end
                         }
                     } else if Self.followedByWord(text, after: end, in: ["stars", "star"]) {
                         kind = .other
+                        rule = .stars
                     }
                 }
             } else {
                 while end < text.count, text[end].isNumber || "/-.,:".contains(text[end]) && end + 1 < text.count && text[end + 1].isNumber { end += 1 }
             }
-            tokens.append(NumberToken(kind: kind, start: start, end: end, outOfTen: outOfTen))
+            tokens.append(NumberToken(kind: kind, start: start, end: end, outOfTen: outOfTen, rule: rule))
             index = end
         }
         return tokens

@@ -1,9 +1,9 @@
 import Synchronization
 
-/// Runs async bodies one at a time, in arrival order. Written here because neither the
+/// Runs async bodies one at a time, in arrival order (a config reload, one at a time). Written here because neither the
 /// standard library nor a package in the mirror has an async mutex, and an actor would not
 /// do: it lets a second call in at every `await` of the first.
-final class AsyncSerialGate: Sendable {
+public final class SerialGate: Sendable {
     private struct State {
         var busy = false
         var waiters: [CheckedContinuation<Void, Never>] = []
@@ -11,7 +11,10 @@ final class AsyncSerialGate: Sendable {
 
     private let state = Mutex(State())
 
-    func run<T, Failure: Error>(_ body: () async throws(Failure) -> T) async throws(Failure) -> T {
+    /// Creates an open gate.
+    public init() {}
+
+    public func run<T, Failure: Error>(_ body: () async throws(Failure) -> T) async throws(Failure) -> T {
         await acquire()
         defer { release() }
         return try await body()
