@@ -64,25 +64,22 @@ public struct CaseEvent: Sendable, Equatable {
     /// The CloudEvent JSON, keys sorted as the gateway writes every event. The segment and
     /// channel are also extension attributes, so brokers can filter on them.
     public func jsonBytes() -> [UInt8] {
-        var event: [String: JSONValue] = [
-            "specversion": "1.0", "id": .string(id), "source": "/cases", "type": .string(kind.eventType),
-            "time": .string(RFC3339.string(from: time)), "datacontenttype": "application/json", "subject": .string(subject.id),
-            "caseid": .string(subject.id), "segment": .string(subject.segment), "channel": .string(subject.channel),
-            "data": ["case": subject.json, "details": .object(details)],
-        ]
-        if let customer = subject.customer { event["customerid"] = .string(customer.id) }
-        return JSONValue.object(event).compactJSON()
+        var extensions: [String: JSONValue] = ["caseid": .string(subject.id), "segment": .string(subject.segment), "channel": .string(subject.channel)]
+        if let customer = subject.customer { extensions["customerid"] = .string(customer.id) }
+        return GatewayEventEnvelope(
+            id: id, source: "/cases", type: kind.eventType, time: time, subject: subject.id, extensions: extensions,
+            data: ["case": subject.json, "details": .object(details)]
+        ).jsonBytes()
     }
 
     /// An event read back from its bytes; `nil` for any other event.
     public init?(event bytes: [UInt8]) {
-        guard case .object(let event)? = try? JSONValue.parse(bytes), let type = event["type"]?.stringValue,
-            type.hasPrefix("com.listeningpost.case."), type.hasSuffix(".v1"),
-            let id = event["id"]?.stringValue, let time = event["time"]?.stringValue.flatMap(RFC3339.date(from:)),
-            case .object(let data)? = event["data"], let subject = data["case"].flatMap(CaseSubject.init(json:))
+        guard let envelope = GatewayEventEnvelope(event: bytes, typePrefix: "com.listeningpost.case."),
+            let subject = envelope.data["case"].flatMap(CaseSubject.init(json:))
         else { return nil }
-        let kind = String(type.dropFirst("com.listeningpost.case.".count).dropLast(3))
-        self.init(id: id, kind: Kind(rawValue: kind), time: time, subject: subject, details: data["details"]?.objectValue ?? [:])
+        self.init(
+            id: envelope.id, kind: Kind(rawValue: envelope.kind(after: "com.listeningpost.case.")), time: envelope.time, subject: subject,
+            details: envelope.data["details"]?.objectValue ?? [:])
     }
 }
 
@@ -131,16 +128,3 @@ public struct CaseSubject: Sendable, Equatable {
     }
 }
 
-extension JSONValue {
-    /// A time as the events write it.
-    public static func time(_ date: Date) -> JSONValue { .string(RFC3339.string(from: date)) }
-
-    /// A time read back.
-    public var dateValue: Date? { stringValue.flatMap(RFC3339.date(from:)) }
-
-    /// A whole number read back.
-    public var intValue: Int? {
-        if case .number(let value) = self, value == value.rounded(), abs(value) < 1e15 { return Int(value) }
-        return nil
-    }
-}

@@ -1,4 +1,5 @@
 import Foundation
+import ListeningPostCore
 import ListeningPostKit
 
 /// The filters of `GET /v1/cases` and `listening-post cases`, read from query parameters.

@@ -1,4 +1,5 @@
 import Foundation
+import ListeningPostCore
 import ListeningPostKit
 
 /// How well the loop closes, per group of cases opened in a window: the figures of

@@ -57,22 +57,19 @@ public struct OutboxEvent: Sendable, Equatable {
 
     /// The CloudEvent JSON, keys sorted as the gateway writes every event.
     public func jsonBytes() -> [UInt8] {
-        let event: JSONValue = [
-            "specversion": "1.0", "id": .string(id), "source": "/outbox", "type": .string(kind.eventType), "time": .time(time),
-            "datacontenttype": "application/json", "subject": .string(item), "channel": .string(channel),
-            "data": ["item": .string(item), "channel": .string(channel), "details": .object(details)],
-        ]
-        return event.compactJSON()
+        GatewayEventEnvelope(
+            id: id, source: "/outbox", type: kind.eventType, time: time, subject: item, extensions: ["channel": .string(channel)],
+            data: ["item": .string(item), "channel": .string(channel), "details": .object(details)]
+        ).jsonBytes()
     }
 
     /// An event read back; `nil` for any other event.
     public init?(event bytes: [UInt8]) {
-        guard case .object(let event)? = try? JSONValue.parse(bytes), let type = event["type"]?.stringValue,
-            type.hasPrefix("com.listeningpost.outbox."), type.hasSuffix(".v1"), let id = event["id"]?.stringValue,
-            let time = event["time"]?.dateValue, case .object(let data)? = event["data"], let item = data["item"]?.stringValue,
-            let channel = data["channel"]?.stringValue
+        guard let envelope = GatewayEventEnvelope(event: bytes, typePrefix: "com.listeningpost.outbox."),
+            let item = envelope.data["item"]?.stringValue, let channel = envelope.data["channel"]?.stringValue
         else { return nil }
-        let kind = String(type.dropFirst("com.listeningpost.outbox.".count).dropLast(3))
-        self.init(id: id, kind: Kind(rawValue: kind), time: time, item: item, channel: channel, details: data["details"]?.objectValue ?? [:])
+        self.init(
+            id: envelope.id, kind: Kind(rawValue: envelope.kind(after: "com.listeningpost.outbox.")), time: envelope.time, item: item, channel: channel,
+            details: envelope.data["details"]?.objectValue ?? [:])
     }
 }

@@ -85,7 +85,7 @@ public final class OutboxSender: Service, Sendable {
     private func deliver(_ item: OutboxItem) async {
         let attempt = item.attempts + 1
         // Suppressed after it was queued (the customer texted STOP meanwhile): never sent.
-        if let address = SuppressionEvent.address(of: item.to), let suppression = suppressions?.suppression(of: address) {
+        if let (address, suppression) = suppressions?.suppression(for: item.to) {
             _ = await store(
                 .deadLettered, item,
                 ["attempts": .number(Double(item.attempts)), "reason": "suppressed", "error": .string("\(address) is suppressed (\(suppression.source) at \(RFC3339.string(from: suppression.time)))")],

@@ -53,23 +53,22 @@ public struct SuppressionEvent: Sendable, Equatable {
     public var eventType: String { "com.listeningpost.suppression.\(added ? "added" : "removed").v1" }
 
     public func jsonBytes() -> [UInt8] {
-        let event: JSONValue = [
-            "specversion": "1.0", "id": .string(id), "source": "/suppressions", "type": .string(eventType), "time": .time(time),
-            "datacontenttype": "application/json", "subject": .string(address),
-            "data": ["address": .string(address), "source": .string(source), "by": .string(by)],
-        ]
-        return event.compactJSON()
+        GatewayEventEnvelope(
+            id: id, source: "/suppressions", type: eventType, time: time, subject: address,
+            data: ["address": .string(address), "source": .string(source), "by": .string(by)]
+        ).jsonBytes()
     }
 
     public init?(event bytes: [UInt8]) {
-        guard case .object(let event)? = try? JSONValue.parse(bytes), let type = event["type"]?.stringValue,
-            type == "com.listeningpost.suppression.added.v1" || type == "com.listeningpost.suppression.removed.v1",
-            let id = event["id"]?.stringValue, let time = event["time"]?.dateValue, case .object(let data)? = event["data"],
-            let address = data["address"]?.stringValue
+        guard
+            let envelope = GatewayEventEnvelope(event: bytes, accepting: {
+                $0 == "com.listeningpost.suppression.added.v1" || $0 == "com.listeningpost.suppression.removed.v1"
+            }),
+            let address = envelope.data["address"]?.stringValue
         else { return nil }
         self.init(
-            id: id, address: address, added: type.contains(".added."), source: data["source"]?.stringValue ?? "api", by: data["by"]?.stringValue ?? "",
-            time: time)
+            id: envelope.id, address: address, added: envelope.type.contains(".added."), source: envelope.data["source"]?.stringValue ?? "api",
+            by: envelope.data["by"]?.stringValue ?? "", time: envelope.time)
     }
 
     /// Ready for the log, on `suppressions` and `all`.

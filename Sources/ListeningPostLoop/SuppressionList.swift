@@ -13,6 +13,14 @@ public final class SuppressionList: Projection, Sendable {
     public init() {}
 
     /// Whether an address is suppressed now, and by what.
+    /// The suppression in force for where a message would go (its phone or email), with
+    /// the address it names; `nil` when the message may go. The one check every sender
+    /// makes: the outbox API, the case loop's confirmation question, the sender itself.
+    public func suppression(for to: Author) -> (address: String, suppression: SuppressionEvent)? {
+        guard let address = SuppressionEvent.address(of: to), let suppression = suppression(of: address) else { return nil }
+        return (address, suppression)
+    }
+
     public func suppression(of address: String) -> SuppressionEvent? {
         latest.withLock { $0[address] }.flatMap { $0.added ? $0 : nil }
     }

@@ -18,11 +18,8 @@ struct CaseRoutes: Sendable {
     let projection: CaseProjection
     let log: any EventLog
     let authenticator: OperatorAuthenticator
-    /// Where the confirmation question goes out, when the case's preferred channel can send.
-    let addressing: OutboxAddressing
-    let router: EventRouter
-    let suppressions: SuppressionList
-    let ids = EventIDGenerator()
+    /// The rules of a change.
+    let changes: CaseChanges
 
     func register(on router: Router<BasicRequestContext>) {
         router.get("/v1/cases") { request, _ in
@@ -85,25 +82,6 @@ struct CaseRoutes: Sendable {
         return record
     }
 
-    /// The confirmation question as an outbox message on the case's preferred channel, when
-    /// that channel can send and the customer has an address there; committed with the
-    /// resolution, so the question is queued exactly when the case is resolved. Otherwise the
-    /// `confirmation_requested` event is for a downstream sender.
-    private func confirmationSend(_ record: CaseRecord, question: String, customer: Customer?, key: String) -> PreparedEvent? {
-        var given = Author()
-        if record.preferredChannel == record.subject.channel {
-            given = Author(email: record.replyTo["email"]?.stringValue, phone: record.replyTo["phone"]?.stringValue, handle: record.replyTo["handle"]?.stringValue)
-        }
-        guard let (channel, to) = try? addressing.resolve(channel: record.preferredChannel, to: given, customer: customer) else { return nil }
-        // A customer who opted out is not asked.
-        if let address = SuppressionEvent.address(of: to), suppressions.suppression(of: address) != nil { return nil }
-        let event = OutboxAddressing.queued(
-            id: ids.next(), channel: channel, to: to, customer: record.subject.customer?.id, text: question, subject: nil,
-            source: "case:\(record.subject.id)", now: Date(), ids: ids, thread: channel == record.subject.channel ? record.thread : nil)
-        // Under the case's log channel: the dedup key names the case and cycle it belongs to.
-        return OutboxProjection.prepared(event, dedupKey: "case:\(record.subject.id):confirmation-send:\(record.subject.cycle):\(key)")
-    }
-
     /// Authorises, reads the body, applies the command and answers with the case after commit.
     private func change(
         _ request: Request, _ context: BasicRequestContext, command: ([String: JSONValue]) throws -> CaseCommand
@@ -114,26 +92,7 @@ struct CaseRoutes: Sendable {
         guard case .object(let body)? = try? JSONValue.parse(bytes) else { throw HTTPProblem.malformed("the body must be a JSON object") }
         let by = body["by"]?.stringValue ?? operatorToken.name
         let key = request.idempotencyKey(body: bytes)
-        let planned: [PlannedCaseEvent]
-        let asked = try command(body)
-        let customer = record.subject.customer.flatMap { router.directory.customer(id: $0.id) }
-        do {
-            planned = try asked.events(for: record, settings: projection.settings, by: by, idempotencyKey: key, now: Date(), ids: ids, customer: customer)
-        } catch {
-            throw HTTPProblem(status: error.status, slug: error.status == 409 ? "case-state" : "malformed", title: error.status == 409 ? "Conflict" : "Bad Request", detail: error.description)
-        }
-        var events = planned.map { CaseProjection.prepared($0.event, dedupKey: $0.dedupKey) }
-        if case .resolve = asked, let question = planned.lazy.compactMap({ $0.event.details["question"]?.stringValue }).first,
-            let send = confirmationSend(record, question: question, customer: customer, key: key)
-        {
-            events.append(send)
-        }
-        let receipts: [IngestReceipt]
-        do {
-            receipts = try await log.append(AppendRequest(channel: CaseEvent.logChannel, events: events))
-        } catch {
-            throw HTTPProblem.unavailable("the change could not be stored; retry with the same Idempotency-Key")
-        }
+        let receipts = try await changes.apply(try command(body), to: record, by: by, idempotencyKey: key)
         let now = Date()
         let updated = projection.read { $0.cases[record.subject.id] } ?? record
         return Response.json(.ok, ["case": updated.json(now: now), "events": .array(receipts.map { .string($0.eventId) }), "duplicate": .bool(receipts.allSatisfy(\.duplicate))])

@@ -352,12 +352,12 @@ public final class Gateway: Sendable {
             sendingChannels: Dictionary(uniqueKeysWithValues: senders.map { sender in (sender.channel, channels.first { $0.declaration.id == sender.channel }?.declaration.kind ?? "") }),
             channelIds: Set(channels.map(\.declaration.id)))
         SurveyPromptRoutes(log: log, router: self.router, authenticator: operators, channels: config.channels).register(on: router)
-        CaseRoutes(projection: cases, log: log, authenticator: operators, addressing: addressing, router: self.router, suppressions: suppressions).register(on: router)
-        OutboxRoutes(
-            projection: outbox, log: log, router: self.router, addressing: addressing, authenticator: operators, suppressions: suppressions,
-            cases: cases, templates: config.templates,
-            refused: Counter(label: "listening_post_outbox_refused_total", dimensions: [("reason", "suppressed")], factory: factory)
-        ).register(on: router)
+        let changes = CaseChanges(projection: cases, log: log, addressing: addressing, router: self.router, suppressions: suppressions)
+        CaseRoutes(projection: cases, log: log, authenticator: operators, changes: changes).register(on: router)
+        let composer = OutboxComposer(
+            projection: outbox, log: log, router: self.router, addressing: addressing, suppressions: suppressions, cases: cases,
+            templates: config.templates, refused: Counter(label: "listening_post_outbox_refused_total", dimensions: [("reason", "suppressed")], factory: factory))
+        OutboxRoutes(projection: outbox, log: log, authenticator: operators, composer: composer).register(on: router)
         SuppressionRoutes(list: suppressions, log: log, authenticator: operators).register(on: router)
         LoopRoutes(cases: cases, nps: config.nps.enabled ? nps : nil, hub: hub, authenticator: operators, defaultWindow: config.nps.window).register(on: router)
         HealthRoutes(gateway: self).register(on: router)

@@ -38,30 +38,25 @@ public struct SurveyPrompt: Sendable, Hashable {
 
     /// The CloudEvent JSON, keys sorted as the gateway writes every event.
     public func jsonBytes(receivedAt: Date) -> [UInt8] {
-        let event: JSONValue = [
-            "specversion": "1.0", "id": .string(id), "source": "/surveys", "type": .string(Self.eventType),
-            "time": .string(RFC3339.string(from: receivedAt)), "datacontenttype": "application/json", "subject": .string(customer.id),
-            "channel": .string(channel),
-            "data": [
+        GatewayEventEnvelope(
+            id: id, source: "/surveys", type: Self.eventType, time: receivedAt, subject: customer.id, extensions: ["channel": .string(channel)],
+            data: [
                 "customer": ["id": .string(customer.id), "provisional": .bool(customer.provisional)],
-                "channel": .string(channel), "survey": .string(survey), "sentAt": .string(RFC3339.string(from: sentAt)),
-                "to": .object(Self.identities(to)),
-            ],
-        ]
-        return event.compactJSON()
+                "channel": .string(channel), "survey": .string(survey), "sentAt": .time(sentAt), "to": .object(Self.identities(to)),
+            ]
+        ).jsonBytes()
     }
 
     /// A prompt read back from its event; `nil` for any other event.
     public init?(event bytes: [UInt8]) {
-        guard case .object(let event)? = try? JSONValue.parse(bytes), event["type"]?.stringValue == Self.eventType,
-            let id = event["id"]?.stringValue, case .object(let data)? = event["data"], case .object(let customer)? = data["customer"],
-            let customerId = customer["id"]?.stringValue, let channel = data["channel"]?.stringValue, let survey = data["survey"]?.stringValue,
-            let sentAt = data["sentAt"]?.stringValue.flatMap(RFC3339.date(from:))
+        guard let envelope = GatewayEventEnvelope(event: bytes, accepting: { $0 == Self.eventType }), case .object(let customer)? = envelope.data["customer"],
+            let customerId = customer["id"]?.stringValue, let channel = envelope.data["channel"]?.stringValue,
+            let survey = envelope.data["survey"]?.stringValue, let sentAt = envelope.data["sentAt"]?.dateValue
         else { return nil }
-        let to = data["to"]?.objectValue ?? [:]
+        let to = envelope.data["to"]?.objectValue ?? [:]
         self.init(
-            id: id, customer: CustomerReference(id: customerId, provisional: customer["provisional"] == .bool(true)), channel: channel, survey: survey,
-            sentAt: sentAt, to: Author(email: to["email"]?.stringValue, phone: to["phone"]?.stringValue, handle: to["handle"]?.stringValue))
+            id: envelope.id, customer: CustomerReference(id: customerId, provisional: customer["provisional"] == .bool(true)), channel: channel,
+            survey: survey, sentAt: sentAt, to: Author(email: to["email"]?.stringValue, phone: to["phone"]?.stringValue, handle: to["handle"]?.stringValue))
     }
 
     public static func identities(_ author: Author) -> [String: JSONValue] {
