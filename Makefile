@@ -8,7 +8,7 @@ CONFIG ?= channels.yaml
 # (scripts/postgres-fixture.sh runs its own throwaway cluster, never the system one).
 APT_PACKAGES ?= libcurl4-openssl-dev libphonenumber-dev python3-venv dovecot-imapd openssl jq python3-aiosmtpd chromium chromium-driver postgresql-15
 
-.PHONY: deps build run test docs check-docs bench fuzz fuzz-smoke clean
+.PHONY: deps build run test lint format docs check-docs bench fuzz fuzz-smoke clean
 
 deps:
 	@scripts/install-packages.sh $(APT_PACKAGES)
@@ -19,7 +19,7 @@ build: deps
 run: build
 	.build/release/listening-post serve --config $(CONFIG)
 
-test: deps
+test: deps lint
 	@scripts/setup-interop.sh
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-xctest --skip SharedLogFailoverTests
@@ -31,6 +31,15 @@ test: deps
 	scripts/api-contract.sh
 	scripts/console-check.sh
 	@$(MAKE) --no-print-directory fuzz-smoke
+
+# 150 columns and the rest of .swift-format (Hummingbird's), checked before the build;
+# `make format` applies it. Generated files carry `// swift-format-ignore-file`.
+SWIFT_SOURCES = Sources Plugins Tests bench Fuzz Package.swift
+lint:
+	$(SWIFT) format lint --strict --parallel --recursive $(SWIFT_SOURCES)
+
+format:
+	$(SWIFT) format format --in-place --parallel --recursive $(SWIFT_SOURCES)
 
 # docs/channels.md and docs/channels.schema.json are generated from the adapters' config
 # specs; CI fails if they drift.

@@ -26,20 +26,24 @@ let builtinAdapters: [BuiltinAdapter] = [
     BuiltinAdapter(folder: "SMS"),
     BuiltinAdapter(
         folder: "Discourse",
-        testsUse: ["TestSupport", .product(name: "Hummingbird", package: "hummingbird")]),
+        testsUse: ["TestSupport", .product(name: "Hummingbird", package: "hummingbird")]
+    ),
     // libcurl (libcurl4-openssl-dev) for IMAP: transport, TLS and login.
     BuiltinAdapter(
-        folder: "IMAP", uses: ["CCurl"],
+        folder: "IMAP",
+        uses: ["CCurl"],
         testsUse: [
             "TestSupport", "ListeningPostServer", "ListeningPostLoop", "SMSAdapter", "DiscourseAdapter",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
-        ]),
+        ]
+    ),
     // swift-subprocess starts and supervises out-of-process adapters.
     BuiltinAdapter(
         folder: "Exec",
-        uses: [.product(name: "Subprocess", package: "swift-subprocess"), .product(name: "SystemPackage", package: "swift-system")]),
+        uses: [.product(name: "Subprocess", package: "swift-subprocess"), .product(name: "SystemPackage", package: "swift-system")]
+    ),
     BuiltinAdapter(folder: "NPSLink"),
     BuiltinAdapter(folder: "Survey"),
 ]
@@ -297,7 +301,9 @@ let package = Package(
         // Requests signed by the providers' own SDKs (Python, set up by scripts/setup-interop.sh).
         .testTarget(
             name: "InteropTests",
-            dependencies: ["SMSAdapter", "WebhookAdapter", "ListeningPostCore", "ListeningPostStore", "ListeningPostLoop", "ListeningPostTesting", "TestSupport"],
+            dependencies: [
+                "SMSAdapter", "WebhookAdapter", "ListeningPostCore", "ListeningPostStore", "ListeningPostLoop", "ListeningPostTesting", "TestSupport",
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -329,7 +335,9 @@ if Context.environment["LISTENING_POST_FUZZ"] != nil {
     let fuzzed: Set<String> = ["ListeningPostKit", "ListeningPostCore", "IMAPAdapter", "SMSAdapter", "DiscourseAdapter", "ExecAdapter"]
     // `trace-cmp` lets libFuzzer see comparisons, so it gets past magic strings and lengths.
     // `-enable-testing`: the targets reach internal parsers with `@testable import`, release builds too.
-    let instrument: [SwiftSetting] = [.unsafeFlags(["-sanitize=fuzzer,address", "-sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp", "-enable-testing"])]
+    let instrument: [SwiftSetting] = [
+        .unsafeFlags(["-sanitize=fuzzer,address", "-sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp", "-enable-testing"])
+    ]
     for index in package.targets.indices where fuzzed.contains(package.targets[index].name) {
         package.targets[index].swiftSettings = (package.targets[index].swiftSettings ?? []) + instrument
     }
@@ -343,7 +351,8 @@ if Context.environment["LISTENING_POST_FUZZ"] != nil {
             path: "Fuzz/Sources",
             swiftSettings: swiftSettings + instrument + [.unsafeFlags(["-parse-as-library"])],
             linkerSettings: [.unsafeFlags(["-sanitize=fuzzer,address"])]
-        ))
+        )
+    )
 }
 
 // bench/mime.sh's microbenchmark (LISTENING_POST_BENCH=1): it reaches the IMAP adapter's
@@ -354,6 +363,11 @@ if Context.environment["LISTENING_POST_BENCH"] != nil {
         package.targets[index].swiftSettings = (package.targets[index].swiftSettings ?? []) + [.unsafeFlags(["-enable-testing"])]
     }
     package.targets.append(
-        .executableTarget(name: "mime-parse", dependencies: ["IMAPAdapter", "ListeningPostKit"], path: "bench/MIMEParse", swiftSettings: swiftSettings))
+        .executableTarget(
+            name: "mime-parse",
+            dependencies: ["IMAPAdapter", "ListeningPostKit"],
+            path: "bench/MIMEParse",
+            swiftSettings: swiftSettings
+        )
+    )
 }
-

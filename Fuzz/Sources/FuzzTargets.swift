@@ -4,11 +4,12 @@
 // `@testable` reaches the adapters' internal parsers: the fuzz build is a debug build.
 import Foundation
 import HTTPTypes
+import ListeningPostKit
+
 @testable import DiscourseAdapter
 @testable import ExecAdapter
 @testable import IMAPAdapter
 @testable import ListeningPostCore
-import ListeningPostKit
 @testable import SMSAdapter
 
 /// One target: bytes in, no crash, and where a parser has a round trip, the round trip holds.
@@ -28,7 +29,8 @@ struct FuzzTarget: Sendable {
         FuzzTarget(name: "form") { bytes in
             guard let pairs = try? FormURLEncoded.parse(bytes: bytes) else { return }
             let encoded = FormURLEncoded.encode(pairs)
-            guard let again = try? FormURLEncoded.parse(encoded), again.map(\.name) == pairs.map(\.name), again.map(\.value) == pairs.map(\.value) else {
+            guard let again = try? FormURLEncoded.parse(encoded), again.map(\.name) == pairs.map(\.name), again.map(\.value) == pairs.map(\.value)
+            else {
                 fatalError("form round trip changed \(pairs)")
             }
         },
@@ -104,7 +106,8 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 /// the entry point is that name and hands over to libFuzzer as its own `main` would.
 @_silgen_name("LLVMFuzzerRunDriver")
 func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ argc: UnsafeMutablePointer<CInt>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
     _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
 ) -> CInt
 

@@ -8,7 +8,8 @@ import ServiceLifecycle
 /// the username the author's handle, the category goes in metadata.
 public struct DiscourseAdapter: ChannelAdapter {
     public static let kind = "discourse"
-    public static let summary = "A Discourse forum: webhooks (post_created, post_edited; signed with X-Discourse-Event-Signature) and/or polling GET /posts.json with a committed cursor."
+    public static let summary =
+        "A Discourse forum: webhooks (post_created, post_edited; signed with X-Discourse-Event-Signature) and/or polling GET /posts.json with a committed cursor."
     public static let configSpec = DiscourseSettings.spec
 
     public let endpoints: [HTTPEndpoint]
@@ -50,7 +51,11 @@ public struct DiscourseAdapter: ChannelAdapter {
         }
     }
 
-    static func handle(_ parsed: Result<DiscourseWebhookParser.Outcome, HTTPProblem>, instance: String, context: AdapterContext) async -> InboundHTTPResponse {
+    static func handle(
+        _ parsed: Result<DiscourseWebhookParser.Outcome, HTTPProblem>,
+        instance: String,
+        context: AdapterContext
+    ) async -> InboundHTTPResponse {
         switch parsed {
         case .failure(let problem):
             return context.reject(problem)

@@ -39,7 +39,10 @@ struct DiscoursePoller: Sendable {
                 failures += 1
                 pause = Backoff(initial: settings.backoffBase, maximum: .seconds(300)).delay(afterFailures: failures - 1)
                 context.metrics.healthy(false)
-                context.logger.error("polling \(instance) failed (attempt \(failures)); the cursor did not move; retrying in \(pause)", metadata: ["error": "\(error)"])
+                context.logger.error(
+                    "polling \(instance) failed (attempt \(failures)); the cursor did not move; retrying in \(pause)",
+                    metadata: ["error": "\(error)"]
+                )
             }
             do { try await context.clock.sleep(for: pause) } catch { return }
         }
@@ -64,7 +67,12 @@ struct DiscoursePoller: Sendable {
     }
 
     func fetch(before: Int?) async throws -> [DiscoursePost] {
-        var request = HTTPRequest(method: .get, scheme: settings.scheme, authority: settings.authority, path: settings.basePath + "/posts.json" + (before.map { "?before=\($0)" } ?? ""))
+        var request = HTTPRequest(
+            method: .get,
+            scheme: settings.scheme,
+            authority: settings.authority,
+            path: settings.basePath + "/posts.json" + (before.map { "?before=\($0)" } ?? "")
+        )
         request.headerFields[.accept] = "application/json"
         if let key = settings.apiKey {
             request.headerFields[HTTPField.Name("Api-Key")!] = key.value
@@ -76,12 +84,17 @@ struct DiscoursePoller: Sendable {
             throw RateLimited(retryAfter: Self.retryAfter(response.head.headerFields[.retryAfter], now: context.clock.now()))
         }
         guard response.head.status.code == 200 else {
-            throw PollError(description: "\(where_) answered \(response.head.status.code): \(String(decoding: response.body.prefix(200), as: UTF8.self))")
+            throw PollError(
+                description: "\(where_) answered \(response.head.status.code): \(String(decoding: response.body.prefix(200), as: UTF8.self))"
+            )
         }
         do {
             return try JSONDecoder().decode(LatestPosts.self, from: Data(response.body)).latestPosts
         } catch {
-            throw PollError(description: "\(where_) did not return a posts list (\(DiscourseWebhookParser.describe(error))): \(String(decoding: response.body.prefix(200), as: UTF8.self))")
+            throw PollError(
+                description:
+                    "\(where_) did not return a posts list (\(DiscourseWebhookParser.describe(error))): \(String(decoding: response.body.prefix(200), as: UTF8.self))"
+            )
         }
     }
 

@@ -25,9 +25,17 @@ struct DiscoursePost: Sendable, Decodable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case id, username, name, cooked, raw, version
-        case topicId = "topic_id", postNumber = "post_number", userId = "user_id"
-        case createdAt = "created_at", updatedAt = "updated_at", topicTitle = "topic_title", topicSlug = "topic_slug"
-        case categoryId = "category_id", categorySlug = "category_slug", replyToPostNumber = "reply_to_post_number", postType = "post_type"
+        case topicId = "topic_id"
+        case postNumber = "post_number"
+        case userId = "user_id"
+        case createdAt = "created_at"
+        case updatedAt = "updated_at"
+        case topicTitle = "topic_title"
+        case topicSlug = "topic_slug"
+        case categoryId = "category_id"
+        case categorySlug = "category_slug"
+        case replyToPostNumber = "reply_to_post_number"
+        case postType = "post_type"
     }
 
     /// The dedup key of the post as first written; an edit's key refers to it.
@@ -39,7 +47,8 @@ struct DiscoursePost: Sendable, Decodable, Equatable {
         let editStamp = updatedAt ?? version.map { "v\($0)" } ?? "edit"
         var message = InboundMessage(
             dedupKey: edited ? "\(originalDedupKey):edited:\(editStamp)" : originalDedupKey,
-            text: cooked.map(HTMLText.plainText(from:)) ?? raw ?? "")
+            text: cooked.map(HTMLText.plainText(from:)) ?? raw ?? ""
+        )
         message.author.handle = username
         message.author.name = name.flatMap { $0.isEmpty ? nil : $0 }
         message.author.id = userId.map(String.init)

@@ -30,20 +30,40 @@ struct DiscourseSettings: Sendable {
     var reply: DiscourseReplySender?
 
     static let replySpec = ConfigSpec([
-        .init("api_key", .string, required: true, secret: true, example: "${DISCOURSE_REPLY_KEY}", doc: "An API key that may post as `api_username` (Admin > API > Keys, scope `topics: write` and `posts: edit` or global)."),
+        .init(
+            "api_key",
+            .string,
+            required: true,
+            secret: true,
+            example: "${DISCOURSE_REPLY_KEY}",
+            doc: "An API key that may post as `api_username` (Admin > API > Keys, scope `topics: write` and `posts: edit` or global)."
+        ),
         .init("api_username", .string, required: true, example: "support", doc: "The forum user replies are posted as."),
         .init("timeout", .duration, default: "30s", doc: "Per request."),
     ])
 
     static let webhookSpec = ConfigSpec([
         .init("path", .string, required: true, example: "/hooks/discourse", doc: "URL path the forum's webhook posts to."),
-        .init("secret", .string, secret: true, example: "${DISCOURSE_WEBHOOK_SECRET}", doc: "The webhook's secret (Discourse requires at least 12 characters); verifies `X-Discourse-Event-Signature`. Required unless `insecure: true`."),
+        .init(
+            "secret",
+            .string,
+            secret: true,
+            example: "${DISCOURSE_WEBHOOK_SECRET}",
+            doc:
+                "The webhook's secret (Discourse requires at least 12 characters); verifies `X-Discourse-Event-Signature`. Required unless `insecure: true`."
+        ),
         .init("previous_secret", .string, secret: true, doc: "During rotation, the old secret, also accepted until you remove it."),
         .init("insecure", .bool, default: "false", doc: "Accept unsigned deliveries. Logged as a warning at startup."),
         .init("max_body_size", .byteSize, default: "1MiB", doc: "Larger bodies get 413 and are not read."),
     ])
     static let pollSpec = ConfigSpec([
-        .init("api_key", .string, secret: true, example: "${DISCOURSE_API_KEY}", doc: "Sent as `Api-Key`. Without it only public categories are read."),
+        .init(
+            "api_key",
+            .string,
+            secret: true,
+            example: "${DISCOURSE_API_KEY}",
+            doc: "Sent as `Api-Key`. Without it only public categories are read."
+        ),
         .init("api_username", .string, default: "system", doc: "Sent as `Api-Username` with the key."),
         .init("interval", .duration, default: "30s", doc: "Time between polls. Discourse caches `/posts.json` for a minute."),
         .init("backfill", .duration, default: "0s", doc: "On the very first poll, also import posts this old. `0s` starts at the newest post."),
@@ -51,10 +71,20 @@ struct DiscourseSettings: Sendable {
         .init("retry_base", .duration, default: "1s", doc: "First wait after a failed poll; doubles per failure up to 5 minutes."),
     ])
     static let spec = ConfigSpec([
-        .init("base_url", .string, required: true, example: "https://forum.example.com", doc: "The forum's address; events name it, and polling reads from it."),
+        .init(
+            "base_url",
+            .string,
+            required: true,
+            example: "https://forum.example.com",
+            doc: "The forum's address; events name it, and polling reads from it."
+        ),
         .init("webhook", .object(webhookSpec), doc: "Receive the forum's webhooks (post_created, post_edited; ping is answered)."),
         .init("poll", .object(pollSpec), doc: "Poll `GET /posts.json` for forums that cannot send webhooks."),
-        .init("reply", .object(replySpec), doc: "Answer on the forum (the outbox, a case's question): a reply in the customer's topic, else a private message to their handle."),
+        .init(
+            "reply",
+            .object(replySpec),
+            doc: "Answer on the forum (the outbox, a case's question): a reply in the customer's topic, else a private message to their handle."
+        ),
     ])
 
     init(_ config: ConfigValues) throws {
@@ -87,16 +117,28 @@ struct DiscourseSettings: Sendable {
             let backfill = section.duration("backfill") ?? .zero
             let port = url?.port.map { ":\($0)" } ?? ""
             poll = Poll(
-                baseURL: baseURL, scheme: url?.scheme ?? "https", authority: (url?.host ?? "") + port, basePath: url?.path ?? "",
-                apiKey: section.secret("api_key"), apiUsername: section.string("api_username") ?? "system",
-                interval: section.duration("interval") ?? .seconds(30), backfill: backfill > .zero ? backfill : nil,
-                timeout: section.duration("timeout") ?? .seconds(30), backoffBase: section.duration("retry_base") ?? .seconds(1))
+                baseURL: baseURL,
+                scheme: url?.scheme ?? "https",
+                authority: (url?.host ?? "") + port,
+                basePath: url?.path ?? "",
+                apiKey: section.secret("api_key"),
+                apiUsername: section.string("api_username") ?? "system",
+                interval: section.duration("interval") ?? .seconds(30),
+                backfill: backfill > .zero ? backfill : nil,
+                timeout: section.duration("timeout") ?? .seconds(30),
+                backoffBase: section.duration("retry_base") ?? .seconds(1)
+            )
         }
         if let section = config.object("reply"), let key = section.secret("api_key") {
             let port = url?.port.map { ":\($0)" } ?? ""
             reply = DiscourseReplySender(
-                scheme: url?.scheme ?? "https", authority: (url?.host ?? "") + port, basePath: url?.path ?? "", apiKey: key,
-                apiUsername: section.string("api_username") ?? "system", timeout: section.duration("timeout") ?? .seconds(30))
+                scheme: url?.scheme ?? "https",
+                authority: (url?.host ?? "") + port,
+                basePath: url?.path ?? "",
+                apiKey: key,
+                apiUsername: section.string("api_username") ?? "system",
+                timeout: section.duration("timeout") ?? .seconds(30)
+            )
         }
         if webhook == nil && poll == nil {
             errors.append(config.invalid("webhook", "a discourse channel needs webhook, poll, or both"))

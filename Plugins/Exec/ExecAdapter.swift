@@ -1,12 +1,13 @@
 import Foundation
+import ListeningPostKit
+import Logging
+import ServiceLifecycle
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import ListeningPostKit
-import Logging
-import ServiceLifecycle
 
 /// An out-of-process adapter in any language: the gateway starts the operator's program,
 /// reads newline-delimited JSON messages from its stdout, commits them and answers on its
@@ -15,7 +16,8 @@ import ServiceLifecycle
 /// unhealthy and restarted after a capped backoff by the gateway's adapter supervisor.
 public struct ExecAdapter: ChannelAdapter {
     public static let kind = "exec"
-    public static let summary = "A program in any language that writes messages as JSON lines on stdout (exec protocol v1, v2 to send too): acks after commit on stdin, its checkpoint handed back on restart."
+    public static let summary =
+        "A program in any language that writes messages as JSON lines on stdout (exec protocol v1, v2 to send too): acks after commit on stdin, its checkpoint handed back on restart."
     public static let configSpec = ExecSettings.spec
 
     private let settings: ExecSettings

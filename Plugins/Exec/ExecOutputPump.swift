@@ -40,8 +40,15 @@ struct ExecOutputPump {
             lineNumber += 1
             switch piece {
             case .oversized(let count):
-                pending.append(.refused(line: lineNumber, .init(
-                    reason: "line is \(count) bytes; max_line_size is \(settings.maxLineSize)", code: "too_large")))
+                pending.append(
+                    .refused(
+                        line: lineNumber,
+                        .init(
+                            reason: "line is \(count) bytes; max_line_size is \(settings.maxLineSize)",
+                            code: "too_large"
+                        )
+                    )
+                )
             case .line(let bytes):
                 do {
                     let line = try ExecPluginLine.decode(bytes)
@@ -49,7 +56,12 @@ struct ExecOutputPump {
                     // nothing of it is stored by this channel (the outbox stores the outcome).
                     if let answer = Self.sendAnswer(line) {
                         if sends?.answer(id: answer.id, answer.result) != true {
-                            pending.append(.refused(line: lineNumber, .init(reason: "no send '\(answer.id)' is waiting for an answer", code: "unknown_send", ref: line.ref)))
+                            pending.append(
+                                .refused(
+                                    line: lineNumber,
+                                    .init(reason: "no send '\(answer.id)' is waiting for an answer", code: "unknown_send", ref: line.ref)
+                                )
+                            )
                         }
                         continue
                     }

@@ -65,7 +65,10 @@ struct ExecPluginLine: Equatable {
             throw refuse("missing \"v\": every line names its protocol version, \"v\": 1")
         }
         guard case .number(let version) = versionValue, let known = Int(exactly: version), supportedVersions.contains(known) else {
-            throw refuse("unsupported protocol version \(describe(versionValue)); this gateway speaks \"v\": \(supportedVersions.map(String.init).joined(separator: ", "))", code: "unsupported_version")
+            throw refuse(
+                "unsupported protocol version \(describe(versionValue)); this gateway speaks \"v\": \(supportedVersions.map(String.init).joined(separator: ", "))",
+                code: "unsupported_version"
+            )
         }
         let reader = FieldReader(object: object, path: "", refuse: { refuse($0, code: $1) })
         let checkpoint = try reader.string("checkpoint")
@@ -91,9 +94,15 @@ struct ExecPluginLine: Equatable {
                 }
                 return ExecPluginLine(kind: .sent(id: id, providerId: providerId), checkpoint: nil, ref: ref)
             }
-            guard let error = try reader.string("error"), !error.isEmpty else { throw refuse("a \"send_failed\" line needs \"error\", the provider's answer") }
+            guard let error = try reader.string("error"), !error.isEmpty else {
+                throw refuse("a \"send_failed\" line needs \"error\", the provider's answer")
+            }
             let retryable = try reader.bool("retryable") ?? true
-            return ExecPluginLine(kind: .sendFailed(id: id, error: error, retryable: retryable, retryAfter: try reader.count("retryAfter")), checkpoint: nil, ref: ref)
+            return ExecPluginLine(
+                kind: .sendFailed(id: id, error: error, retryable: retryable, retryAfter: try reader.count("retryAfter")),
+                checkpoint: nil,
+                ref: ref
+            )
         case let other?:
             throw refuse("unknown \"type\" \"\(other)\"; expected \"message\", \"checkpoint\", \"sent\" or \"send_failed\"")
         case nil:
@@ -149,9 +158,15 @@ struct ExecPluginLine: Equatable {
             if let sha256, sha256.count != 64 || !sha256.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) {
                 throw reader.refuse("\"attachments[\(index)].sha256\" must be 64 lowercase hex digits")
             }
-            message.attachments.append(Attachment(
-                name: try attachment.string("name"), mediaType: mediaType, size: try attachment.count("size"),
-                sha256: sha256, url: try attachment.string("url")))
+            message.attachments.append(
+                Attachment(
+                    name: try attachment.string("name"),
+                    mediaType: mediaType,
+                    size: try attachment.count("size"),
+                    sha256: sha256,
+                    url: try attachment.string("url")
+                )
+            )
         }
         for (index, item) in try reader.array("flags").enumerated() {
             guard case .string(let flag) = item, !flag.isEmpty else {

@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Foundation
 import ListeningPostKit
 import Logging
@@ -10,6 +5,12 @@ import ServiceLifecycle
 import Subprocess
 import Synchronization
 import SystemPackage
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// One run of a plugin program, from spawn to exit: the hello with the last committed
 /// checkpoint, stdout lines committed in batches and acknowledged on stdin after commit,
@@ -71,8 +72,12 @@ struct ExecSession {
     /// The conversation with a started plugin: hello, then stdout into commits and answers
     /// until it ends, with stderr logged and the process group watched meanwhile.
     private static func converse(
-        with execution: Execution<CustomWriteInput, SequenceOutput, SequenceOutput>, checkpoint: String?,
-        settings: ExecSettings, context: AdapterContext, control: SessionControl, sends: ExecSendBridge?
+        with execution: Execution<CustomWriteInput, SequenceOutput, SequenceOutput>,
+        checkpoint: String?,
+        settings: ExecSettings,
+        context: AdapterContext,
+        control: SessionControl,
+        sends: ExecSendBridge?
     ) async throws {
         let pid = execution.processIdentifier.value
         context.logger.info("plugin started", metadata: ["pid": "\(pid)", "command": "\(settings.command)", "checkpoint": "\(checkpoint ?? "none")"])

@@ -27,17 +27,68 @@ struct ExecSettings: Sendable {
     static let reservedPrefix = "LISTENING_POST_"
 
     static let spec = ConfigSpec([
-        .init("command", .string, required: true, example: "python3", doc: "The program: a name looked up in `PATH` (`env`'s, else the gateway's), or a path with a `/`, relative to `working_dir`. `check` and `serve` refuse one that is missing or not executable."),
+        .init(
+            "command",
+            .string,
+            required: true,
+            example: "python3",
+            doc:
+                "The program: a name looked up in `PATH` (`env`'s, else the gateway's), or a path with a `/`, relative to `working_dir`. `check` and `serve` refuse one that is missing or not executable."
+        ),
         .init("args", .stringList, example: "[Plugins/examples/csv-survey/csv_survey.py, --file, exports/nps.csv]", doc: "Its arguments."),
-        .init("working_dir", .string, example: "/srv/listening-post", doc: "Directory to start it in; it must exist. Default: the gateway's working directory."),
+        .init(
+            "working_dir",
+            .string,
+            example: "/srv/listening-post",
+            doc: "Directory to start it in; it must exist. Default: the gateway's working directory."
+        ),
         .init("env", .stringMap, example: "{SURVEY_REGION: eu}", doc: "Variables set for it."),
-        .init("secret_env", .stringMap, secret: true, example: "{SURVEY_API_KEY: \"${SURVEY_API_KEY}\"}", doc: "Variables set for it whose values are secrets: redacted in every log and error."),
-        .init("inherit_env", .stringList, example: "[PATH, HOME, http_proxy]", doc: "Gateway variables passed through by name. Default: `PATH`, `HOME`, `LANG`, `LC_ALL`, `TZ`, `TMPDIR`; nothing else of the gateway's environment (its tokens) reaches the plugin."),
-        .init("max_line_size", .byteSize, default: "1MiB", doc: "A longer stdout line is refused with an error on the plugin's stdin and skipped; the plugin keeps running."),
-        .init("batch_size", .integer, default: "500", doc: "Most lines committed in one transaction. While a batch commits the gateway reads no more, so a plugin that floods waits on its stdout pipe."),
-        .init("send", .bool, default: "false", doc: "The plugin sends too (exec protocol v2): the outbox writes each message as a `send` line on its stdin and waits for its `sent` or `send_failed` line."),
-        .init("send_timeout", .duration, default: "30s", doc: "How long a send waits for the plugin's answer before it counts as a retryable failure."),
-        .init("shutdown_grace", .duration, default: "10s", doc: "On shutdown the plugin gets SIGTERM and this long to finish writing (what it writes is still stored), then SIGKILL."),
+        .init(
+            "secret_env",
+            .stringMap,
+            secret: true,
+            example: "{SURVEY_API_KEY: \"${SURVEY_API_KEY}\"}",
+            doc: "Variables set for it whose values are secrets: redacted in every log and error."
+        ),
+        .init(
+            "inherit_env",
+            .stringList,
+            example: "[PATH, HOME, http_proxy]",
+            doc:
+                "Gateway variables passed through by name. Default: `PATH`, `HOME`, `LANG`, `LC_ALL`, `TZ`, `TMPDIR`; nothing else of the gateway's environment (its tokens) reaches the plugin."
+        ),
+        .init(
+            "max_line_size",
+            .byteSize,
+            default: "1MiB",
+            doc: "A longer stdout line is refused with an error on the plugin's stdin and skipped; the plugin keeps running."
+        ),
+        .init(
+            "batch_size",
+            .integer,
+            default: "500",
+            doc:
+                "Most lines committed in one transaction. While a batch commits the gateway reads no more, so a plugin that floods waits on its stdout pipe."
+        ),
+        .init(
+            "send",
+            .bool,
+            default: "false",
+            doc:
+                "The plugin sends too (exec protocol v2): the outbox writes each message as a `send` line on its stdin and waits for its `sent` or `send_failed` line."
+        ),
+        .init(
+            "send_timeout",
+            .duration,
+            default: "30s",
+            doc: "How long a send waits for the plugin's answer before it counts as a retryable failure."
+        ),
+        .init(
+            "shutdown_grace",
+            .duration,
+            default: "10s",
+            doc: "On shutdown the plugin gets SIGTERM and this long to finish writing (what it writes is still stored), then SIGKILL."
+        ),
     ])
 
     init(_ config: ConfigValues) throws {

@@ -38,7 +38,8 @@ struct ExecutableLookup: Sendable {
         }
         let directories = (pathValue ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":").map(String.init).filter { $0.hasPrefix("/") }
         if directories.contains(where: { entry($0 + "/" + command) == .executableFile }) { return nil }
-        return "'\(command)' is not an executable in any PATH directory (\(directories.joined(separator: ":"))); give its full path, or set PATH in env"
+        return
+            "'\(command)' is not an executable in any PATH directory (\(directories.joined(separator: ":"))); give its full path, or set PATH in env"
     }
 
     /// The absolute path, with `.` and `..` resolved by name (as the kernel would, short
@@ -63,6 +64,7 @@ extension ExecutableLookup {
                 if isDirectory.boolValue { return .directory }
                 return access(path, X_OK) == 0 ? .executableFile : .file
             },
-            currentDirectory: FileManager.default.currentDirectoryPath)
+            currentDirectory: FileManager.default.currentDirectoryPath
+        )
     }
 }

@@ -1,5 +1,5 @@
-import ListeningPostKit
 import Foundation
+import ListeningPostKit
 
 /// A mailbox from an address header: `"Ana Lima" <ana@example.com>`, `ana@example.com (Ana)`,
 /// or a bare address; the first of a list. Encoded words are decoded first.
@@ -76,7 +76,9 @@ enum MailDate {
         else { return nil }
         if year < 50 { year += 2000 } else if year < 1000 { year += 1900 }
         let clock = parts[3].split(separator: ":").map { Int($0) }
-        guard clock.count >= 2, clock.allSatisfy({ $0 != nil }), let hour = clock[0], let minute = clock[1], hour < 24, minute < 60 else { return nil }
+        guard clock.count >= 2, clock.allSatisfy({ $0 != nil }), let hour = clock[0], let minute = clock[1], hour < 24, minute < 60 else {
+            return nil
+        }
         let second = clock.count > 2 ? clock[2]! : 0
         var offset = 0
         if parts.count > 4 {

@@ -66,7 +66,8 @@ enum EmailMessageMapper {
         if body == nil {
             // Only forwarded mail: its text is what the customer sent on.
             for inner in forwarded where body == nil {
-                var innerAttachments: [Attachment] = [], innerForwarded: [MIMEEntity] = []
+                var innerAttachments: [Attachment] = []
+                var innerForwarded: [MIMEEntity] = []
                 walk(inner, body: &body, attachments: &innerAttachments, forwarded: &innerForwarded, problems: &problems, insideAlternative: false)
             }
             if body != nil { email["textFromForwarded"] = true }
@@ -79,7 +80,8 @@ enum EmailMessageMapper {
         if let messageId { email["messageId"] = .string(messageId) }
         if let inReplyTo { email["inReplyTo"] = .string(inReplyTo) }
         if !references.isEmpty { email["references"] = .array(references.map { .string($0) }) }
-        let to = EmailAddress.list(headers["To"]), cc = EmailAddress.list(headers["Cc"])
+        let to = EmailAddress.list(headers["To"])
+        let cc = EmailAddress.list(headers["Cc"])
         if !to.isEmpty { email["to"] = .array(to.map { .string($0) }) }
         if !cc.isEmpty { email["cc"] = .array(cc.map { .string($0) }) }
         if let replyTo = headers["Reply-To"].flatMap(EmailAddress.init(header:)) { email["replyTo"] = .string(replyTo.address) }
@@ -97,7 +99,11 @@ enum EmailMessageMapper {
     /// Depth first: the first usable text body, and every other part that is a file.
     /// Attached mails are parsed and handed back in `forwarded`, in order.
     private static func walk(
-        _ entity: MIMEEntity, body: inout Body?, attachments: inout [Attachment], forwarded: inout [MIMEEntity], problems: inout [String],
+        _ entity: MIMEEntity,
+        body: inout Body?,
+        attachments: inout [Attachment],
+        forwarded: inout [MIMEEntity],
+        problems: inout [String],
         insideAlternative: Bool
     ) {
         if entity.isMultipart, !entity.parts.isEmpty {
@@ -126,8 +132,15 @@ enum EmailMessageMapper {
             } else {
                 problems.append("an attached \(type) part has no header fields; kept as a file")
             }
-            attachments.append(Attachment(
-                name: entity.fileName, mediaType: type, size: bytes.count, sha256: Hex.encode(SHA256.hash(data: bytes)), message: described))
+            attachments.append(
+                Attachment(
+                    name: entity.fileName,
+                    mediaType: type,
+                    size: bytes.count,
+                    sha256: Hex.encode(SHA256.hash(data: bytes)),
+                    message: described
+                )
+            )
             return
         }
         if body == nil, !isFile(entity), isReadableText(type) {
@@ -165,7 +178,8 @@ enum EmailMessageMapper {
             from: (headers["From"] ?? headers["Sender"]).flatMap(EmailAddress.init(header:))?.address,
             subject: headers["Subject"].map(EncodedWords.decode),
             date: headers["Date"].flatMap(MailDate.parse),
-            messageId: messageIds(headers["Message-ID"]).first)
+            messageId: messageIds(headers["Message-ID"]).first
+        )
     }
 
     private static func isPlain(_ entity: MIMEEntity) -> Bool {
@@ -178,9 +192,14 @@ enum EmailMessageMapper {
 
     private static func record(_ entity: MIMEEntity, in attachments: inout [Attachment]) {
         let bytes = entity.decodedBody
-        attachments.append(Attachment(
-            name: entity.fileName, mediaType: entity.contentType.value, size: bytes.count,
-            sha256: Hex.encode(SHA256.hash(data: bytes))))
+        attachments.append(
+            Attachment(
+                name: entity.fileName,
+                mediaType: entity.contentType.value,
+                size: bytes.count,
+                sha256: Hex.encode(SHA256.hash(data: bytes))
+            )
+        )
     }
 
     /// CRLF to LF, surrounding whitespace trimmed. On bytes: Foundation's
@@ -225,6 +244,7 @@ enum EmailMessageMapper {
     static func isAutomatic(_ headers: MIMEHeaders) -> Bool {
         if let value = headers["Auto-Submitted"]?.lowercased(), !value.hasPrefix("no") { return true }
         if let value = headers["Precedence"]?.lowercased(), ["bulk", "junk", "list", "auto_reply"].contains(value) { return true }
-        return headers["X-Autoreply"] != nil || headers["X-Autorespond"] != nil || headers["X-Auto-Response-Suppress"]?.lowercased().contains("oof") == true
+        return headers["X-Autoreply"] != nil || headers["X-Autorespond"] != nil
+            || headers["X-Auto-Response-Suppress"]?.lowercased().contains("oof") == true
     }
 }

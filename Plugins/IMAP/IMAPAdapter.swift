@@ -9,7 +9,8 @@ import Synchronization
 /// after any outage imports everything since, and nothing twice.
 public struct IMAPAdapter: ChannelAdapter {
     public static let kind = "imap"
-    public static let summary = "A mailbox over IMAP (libcurl): bulk BODY.PEEK fetches, IDLE or polling, a (UIDVALIDITY, UID) checkpoint committed with the events, MIME to text."
+    public static let summary =
+        "A mailbox over IMAP (libcurl): bulk BODY.PEEK fetches, IDLE or polling, a (UIDVALIDITY, UID) checkpoint committed with the events, MIME to text."
     public static let configSpec = IMAPSettings.spec
 
     private let settings: IMAPSettings
@@ -22,7 +23,9 @@ public struct IMAPAdapter: ChannelAdapter {
 
     public func run() async throws {
         if !settings.requireTLS && settings.serverURL.hasPrefix("imap://") {
-            context.logger.warning("reading \(settings.mailbox) WITHOUT TLS because tls: none and insecure: true; the password crosses the network in clear text")
+            context.logger.warning(
+                "reading \(settings.mailbox) WITHOUT TLS because tls: none and insecure: true; the password crosses the network in clear text"
+            )
         }
         let stopping = StopFlag()
         let worker = IMAPWorker(label: context.channel.id)

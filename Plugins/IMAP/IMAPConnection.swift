@@ -1,6 +1,7 @@
 import CCurl
 import Foundation
 import ListeningPostKit
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -114,7 +115,9 @@ final class IMAPConnection {
         while true {
             let response = try read(until: deadline)
             if case .tagged(let answerTag, let status, let text) = response, answerTag == tag {
-                guard status == "OK" else { throw Failure(description: "\(text.isEmpty ? status : text) (to \(text.hasPrefix("LOGIN") ? "LOGIN" : String(text.prefix(40))))") }
+                guard status == "OK" else {
+                    throw Failure(description: "\(text.isEmpty ? status : text) (to \(text.hasPrefix("LOGIN") ? "LOGIN" : String(text.prefix(40))))")
+                }
                 return Answer(responses: kept, status: status, text: text)
             }
             if case .status("BYE", let text) = response { throw Failure(description: "the server closed the connection: \(text)") }

@@ -64,7 +64,9 @@ struct IMAPResponseParser {
         var lineStart = scanned
         while true {
             guard let lf = buffer[lineStart...].firstIndex(of: 0x0A) else {
-                if buffer.count - lineStart > maxLineLength { throw ProtocolError(description: "a response line is longer than \(maxLineLength) bytes") }
+                if buffer.count - lineStart > maxLineLength {
+                    throw ProtocolError(description: "a response line is longer than \(maxLineLength) bytes")
+                }
                 scanned = lineStart
                 return nil
             }
@@ -105,7 +107,9 @@ struct IMAPResponseParser {
         }
         guard digits > 0, index >= 0, buffer[index] == UInt8(ascii: "{") else { return nil }
         for position in (index + 1)..<(index + 1 + digits) { value = value * 10 + Int(buffer[position] - UInt8(ascii: "0")) }
-        guard value <= maxLiteralSize else { throw ProtocolError(description: "the server announced a literal of \(value) bytes, above the limit of \(maxLiteralSize)") }
+        guard value <= maxLiteralSize else {
+            throw ProtocolError(description: "the server announced a literal of \(value) bytes, above the limit of \(maxLiteralSize)")
+        }
         return value
     }
 
@@ -229,10 +233,14 @@ struct IMAPResponseParser {
                 position += 1
             }
             if position < bytes.endIndex, bytes[position] == UInt8(ascii: "+") { position += 1 }
-            guard position + 2 < bytes.endIndex || position + 2 <= bytes.endIndex, bytes[position] == UInt8(ascii: "}") else { throw ProtocolError(description: "a malformed literal") }
+            guard position + 2 < bytes.endIndex || position + 2 <= bytes.endIndex, bytes[position] == UInt8(ascii: "}") else {
+                throw ProtocolError(description: "a malformed literal")
+            }
             position += 1
             if position < bytes.endIndex, bytes[position] == 0x0D { position += 1 }
-            guard position < bytes.endIndex, bytes[position] == 0x0A else { throw ProtocolError(description: "a literal marker not followed by CRLF") }
+            guard position < bytes.endIndex, bytes[position] == 0x0A else {
+                throw ProtocolError(description: "a literal marker not followed by CRLF")
+            }
             position += 1
             guard position + length <= bytes.endIndex else { throw ProtocolError(description: "a literal shorter than announced") }
             let value = Array(bytes[position..<(position + length)])

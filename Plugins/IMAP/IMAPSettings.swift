@@ -32,32 +32,80 @@ struct IMAPSettings: Sendable {
     var smtp: SMTPSender.Settings?
 
     static let smtpSpec = ConfigSpec([
-        .init("url", .string, required: true, example: "smtp://mail.example.com:587", doc: "`smtp://` (STARTTLS required unless the channel is `insecure`) or `smtps://` (TLS from the first byte), host and port."),
-        .init("from", .string, required: true, example: "support@example.com", doc: "The address replies come from (`From:` and the envelope sender)."),
+        .init(
+            "url",
+            .string,
+            required: true,
+            example: "smtp://mail.example.com:587",
+            doc: "`smtp://` (STARTTLS required unless the channel is `insecure`) or `smtps://` (TLS from the first byte), host and port."
+        ),
+        .init(
+            "from",
+            .string,
+            required: true,
+            example: "support@example.com",
+            doc: "The address replies come from (`From:` and the envelope sender)."
+        ),
         .init("from_name", .string, example: "Example Support", doc: "The display name in `From:`."),
         .init("username", .string, doc: "SMTP login. Default: the channel's `username`."),
-        .init("password", .string, secret: true, doc: "SMTP password (AUTH PLAIN or LOGIN, as the server offers). Default: the channel's `password`."),
+        .init(
+            "password",
+            .string,
+            secret: true,
+            doc: "SMTP password (AUTH PLAIN or LOGIN, as the server offers). Default: the channel's `password`."
+        ),
         .init("bearer_token", .string, secret: true, doc: "OAuth 2.0 access token for XOAUTH2. Default: the channel's `bearer_token`."),
         .init("timeout", .duration, default: "60s", doc: "How long one message may take, connection included."),
     ])
 
     static let spec = ConfigSpec([
-        .init("url", .string, required: true, example: "imaps://mail.example.com/INBOX", doc: "`imap://` or `imaps://`, host, optional port, and the mailbox as the path (default INBOX). Several mailboxes are several channels."),
+        .init(
+            "url",
+            .string,
+            required: true,
+            example: "imaps://mail.example.com/INBOX",
+            doc: "`imap://` or `imaps://`, host, optional port, and the mailbox as the path (default INBOX). Several mailboxes are several channels."
+        ),
         .init("username", .string, required: true, example: "support@example.com", doc: "Login name."),
         .init("password", .string, secret: true, example: "${SUPPORT_MAIL_PASSWORD}", doc: "Password. Give this or `bearer_token`."),
         .init("bearer_token", .string, secret: true, example: "${SUPPORT_MAIL_TOKEN}", doc: "OAuth 2.0 access token, for XOAUTH2/OAUTHBEARER."),
-        .init("tls", .oneOf(["implicit", "starttls", "none"]), doc: "`implicit` (TLS from the first byte; the default for `imaps://`), `starttls` (required upgrade; the default for `imap://`), or `none` (only with `insecure: true`)."),
-        .init("ca_file", .string, example: "/etc/ssl/private-ca.pem", doc: "CA bundle to verify the server with, for a private CA or a self-signed certificate."),
+        .init(
+            "tls",
+            .oneOf(["implicit", "starttls", "none"]),
+            doc:
+                "`implicit` (TLS from the first byte; the default for `imaps://`), `starttls` (required upgrade; the default for `imap://`), or `none` (only with `insecure: true`)."
+        ),
+        .init(
+            "ca_file",
+            .string,
+            example: "/etc/ssl/private-ca.pem",
+            doc: "CA bundle to verify the server with, for a private CA or a self-signed certificate."
+        ),
         .init("insecure", .bool, default: "false", doc: "Allow `tls: none`: password and mail in clear text. Logged as a warning."),
         .init("idle", .bool, default: "true", doc: "Use IMAP IDLE to hear of new mail at once, where the server offers it."),
         .init("poll_interval", .duration, default: "5s", doc: "How often to look for new mail without IDLE."),
-        .init("after_commit", .oneOf(AfterCommit.all.map(\.name)), default: "nothing", doc: "What to do on the server after a message's event is committed: `nothing` (the mailbox is opened read-only), `flag_seen`, or `move` (to `move_to`)."),
+        .init(
+            "after_commit",
+            .oneOf(AfterCommit.all.map(\.name)),
+            default: "nothing",
+            doc:
+                "What to do on the server after a message's event is committed: `nothing` (the mailbox is opened read-only), `flag_seen`, or `move` (to `move_to`)."
+        ),
         .init("move_to", .string, example: "Processed", doc: "The folder `after_commit: move` moves messages to."),
-        .init("backfill", .duration, default: "0s", doc: "On the very first start, also import mail this old (by arrival date). `0s`: nothing older than now."),
+        .init(
+            "backfill",
+            .duration,
+            default: "0s",
+            doc: "On the very first start, also import mail this old (by arrival date). `0s`: nothing older than now."
+        ),
         .init("max_message_size", .byteSize, default: "25MiB", doc: "Larger messages are stored with their headers only, flagged `truncated`."),
         .init("batch_size", .integer, default: "100", doc: "Messages fetched and committed per transaction."),
         .init("timeout", .duration, default: "60s", doc: "Connect and per-command timeout."),
-        .init("smtp", .object(smtpSpec), doc: "Send replies from this mailbox over SMTP (the outbox, a case's question). Uses the channel's `ca_file`."),
+        .init(
+            "smtp",
+            .object(smtpSpec),
+            doc: "Send replies from this mailbox over SMTP (the outbox, a case's question). Uses the channel's `ca_file`."
+        ),
     ])
 
     init(_ config: ConfigValues) throws {
@@ -84,8 +132,10 @@ struct IMAPSettings: Sendable {
         let tls = config.string("tls") ?? (scheme == "imaps" ? "implicit" : "starttls")
         switch (tls, scheme) {
         case ("implicit", "imap"): errors.append(config.invalid("tls", "implicit TLS needs an imaps:// url"))
-        case ("starttls", "imaps"), ("none", "imaps"): errors.append(config.invalid("tls", "an imaps:// url is always implicit TLS; use imap:// for \(tls)"))
-        case ("none", _) where !config.bool("insecure"): errors.append(config.invalid("tls", "tls: none sends the password in clear text; set insecure: true to allow it"))
+        case ("starttls", "imaps"), ("none", "imaps"):
+            errors.append(config.invalid("tls", "an imaps:// url is always implicit TLS; use imap:// for \(tls)"))
+        case ("none", _) where !config.bool("insecure"):
+            errors.append(config.invalid("tls", "tls: none sends the password in clear text; set insecure: true to allow it"))
         default: break
         }
         requireTLS = tls == "starttls"
@@ -118,10 +168,17 @@ struct IMAPSettings: Sendable {
                 errors.append(smtp.invalid("from", "'\(from)' is not a bare email address such as support@example.com (the name goes in from_name)"))
             }
             self.smtp = SMTPSender.Settings(
-                url: url, username: smtp.string("username") ?? username, password: smtp.secret("password") ?? (smtp.secret("bearer_token") == nil ? password : nil),
-                bearerToken: smtp.secret("bearer_token") ?? (smtp.secret("password") == nil ? bearerToken : nil), from: from, fromName: smtp.string("from_name"),
+                url: url,
+                username: smtp.string("username") ?? username,
+                password: smtp.secret("password") ?? (smtp.secret("bearer_token") == nil ? password : nil),
+                bearerToken: smtp.secret("bearer_token") ?? (smtp.secret("password") == nil ? bearerToken : nil),
+                from: from,
+                fromName: smtp.string("from_name"),
                 // STARTTLS is always required on smtp://: a reply carries the customer's words.
-                requireTLS: parts?.scheme?.lowercased() == "smtp", caFile: caFile, timeout: smtp.duration("timeout") ?? .seconds(60))
+                requireTLS: parts?.scheme?.lowercased() == "smtp",
+                caFile: caFile,
+                timeout: smtp.duration("timeout") ?? .seconds(60)
+            )
         }
         if !errors.isEmpty { throw ConfigErrors(errors) }
     }

@@ -32,7 +32,9 @@ struct IMAPSync: Sendable {
 
         init?(_ text: String?) {
             let parts = text?.split(separator: ":") ?? []
-            guard parts.count == 3 || parts.count == 4, parts[0] == "v1", let validity = UInt32(parts[1]), let last = UInt32(parts[2]) else { return nil }
+            guard parts.count == 3 || parts.count == 4, parts[0] == "v1", let validity = UInt32(parts[1]), let last = UInt32(parts[2]) else {
+                return nil
+            }
             let rescan = parts.count == 4 ? UInt32(parts[3]) : nil
             if parts.count == 4, rescan == nil { return nil }
             self.init(uidValidity: validity, lastUID: last, rescanThrough: rescan)
@@ -48,9 +50,15 @@ struct IMAPSync: Sendable {
 
     func run() async throws {
         let options = IMAPConnection.Options(
-            url: settings.serverURL, username: settings.username, password: settings.password?.value, bearerToken: settings.bearerToken?.value,
-            requireTLS: settings.requireTLS, caFile: settings.caFile, connectTimeout: settings.timeout,
-            maxLiteralSize: settings.maxMessageSize + 64 * 1024)
+            url: settings.serverURL,
+            username: settings.username,
+            password: settings.password?.value,
+            bearerToken: settings.bearerToken?.value,
+            requireTLS: settings.requireTLS,
+            caFile: settings.caFile,
+            connectTimeout: settings.timeout,
+            maxLiteralSize: settings.maxMessageSize + 64 * 1024
+        )
         try await worker.run { connection in
             connection = nil
             connection = try IMAPConnection(options)
@@ -66,7 +74,9 @@ struct IMAPSync: Sendable {
         guard let uidValidity = opened.0 else { throw IMAPConnection.Failure(description: "the server did not report UIDVALIDITY for \(mailbox)") }
         let canIdle = settings.idle && opened.2.contains("IDLE")
         context.metrics.healthy(true)
-        context.logger.info("opened \(mailbox) (UIDVALIDITY \(uidValidity)); \(canIdle ? "waiting with IDLE" : "polling every \(settings.pollInterval)")")
+        context.logger.info(
+            "opened \(mailbox) (UIDVALIDITY \(uidValidity)); \(canIdle ? "waiting with IDLE" : "polling every \(settings.pollInterval)")"
+        )
 
         var checkpoint = try await startingPoint(uidValidity: uidValidity, uidNext: opened.1)
         while !isStopping {
@@ -78,7 +88,9 @@ struct IMAPSync: Sendable {
             } else {
                 // Against a deadline, not a sum of steps: each short sleep overshoots a
                 // little, and on a busy machine eight overshoots made a late poll.
-                let deadline = context.clock.now().addingTimeInterval(Double(settings.pollInterval.components.seconds) + Double(settings.pollInterval.components.attoseconds) / 1e18)
+                let deadline = context.clock.now().addingTimeInterval(
+                    Double(settings.pollInterval.components.seconds) + Double(settings.pollInterval.components.attoseconds) / 1e18
+                )
                 while !isStopping {
                     let left = deadline.timeIntervalSince(context.clock.now())
                     if left <= 0 { break }
@@ -97,7 +109,9 @@ struct IMAPSync: Sendable {
         let saved = Checkpoint(try await context.sink.lastCheckpoint())
         if let saved, saved.uidValidity == uidValidity { return saved }
         if let saved {
-            context.logger.warning("UIDVALIDITY of \(settings.mailbox) changed from \(saved.uidValidity) to \(uidValidity); re-reading the mailbox (stored messages are recognised by their dedup keys)")
+            context.logger.warning(
+                "UIDVALIDITY of \(settings.mailbox) changed from \(saved.uidValidity) to \(uidValidity); re-reading the mailbox (stored messages are recognised by their dedup keys)"
+            )
             return Checkpoint(uidValidity: uidValidity, lastUID: 0, rescanThrough: uidNext.map { $0 - 1 } ?? UInt32.max)
         }
         if settings.backfill > .zero {
@@ -107,7 +121,9 @@ struct IMAPSync: Sendable {
             formatter.timeZone = TimeZone(identifier: "UTC")
             formatter.dateFormat = "d-MMM-yyyy"
             let timeout = settings.timeout
-            let uids = try await worker.withConnection { try IMAPSync.search($0, "UID SEARCH SINCE \(formatter.string(from: since))", timeout: timeout) }
+            let uids = try await worker.withConnection {
+                try IMAPSync.search($0, "UID SEARCH SINCE \(formatter.string(from: since))", timeout: timeout)
+            }
             let start = Checkpoint(uidValidity: uidValidity, lastUID: (uids.min() ?? uidNext ?? 1) - 1)
             context.logger.info("first start: importing \(uids.count) message(s) from the last \(settings.backfill)")
             return start
@@ -150,13 +166,17 @@ struct IMAPSync: Sendable {
         // network then overlap instead of taking turns. Only the fetch runs ahead; the
         // checkpoint still moves batch by batch, after each commit.
         let uidValidity = checkpoint.uidValidity
-        var prefetch: Task<[(uid: UInt32, message: InboundMessage)], any Error>? = batches.first.map { first in Task { try await fetch(first, sizes: sizes, uidValidity: uidValidity) } }
+        var prefetch: Task<[(uid: UInt32, message: InboundMessage)], any Error>? = batches.first.map { first in
+            Task { try await fetch(first, sizes: sizes, uidValidity: uidValidity) }
+        }
         do {
             for (index, batch) in batches.enumerated() {
                 if isStopping { break }
                 guard let fetching = prefetch else { break }
                 let messages = try await fetching.value
-                prefetch = index + 1 < batches.count ? Task { [batches] in try await fetch(batches[index + 1], sizes: sizes, uidValidity: uidValidity) } : nil
+                prefetch =
+                    index + 1 < batches.count
+                    ? Task { [batches] in try await fetch(batches[index + 1], sizes: sizes, uidValidity: uidValidity) } : nil
                 current = try await commit(messages, batch: batch, after: current)
             }
         } catch {
@@ -202,7 +222,9 @@ struct IMAPSync: Sendable {
 
     /// Fetches a batch without changing it (BODY.PEEK); oversized messages by header only.
     private func fetch(_ uids: [UInt32], sizes: [UInt32: Int], uidValidity: UInt32) async throws -> [(uid: UInt32, message: InboundMessage)] {
-        let timeout = settings.timeout, limit = settings.maxMessageSize, mailbox = settings.mailbox
+        let timeout = settings.timeout
+        let limit = settings.maxMessageSize
+        let mailbox = settings.mailbox
         let raw = try await worker.withConnection { connection -> [(uid: UInt32, bytes: [UInt8], truncated: Bool)] in
             let small = uids.filter { (sizes[$0] ?? 0) <= limit }
             let large = uids.filter { (sizes[$0] ?? 0) > limit }
@@ -231,7 +253,10 @@ struct IMAPSync: Sendable {
 
     private func afterCommit(_ uids: [UInt32]) async throws {
         guard settings.afterCommit != .nothing, !uids.isEmpty else { return }
-        let timeout = settings.timeout, set = IMAPSync.uidSet(uids), action = settings.afterCommit, folder = settings.moveTo ?? ""
+        let timeout = settings.timeout
+        let set = IMAPSync.uidSet(uids)
+        let action = settings.afterCommit
+        let folder = settings.moveTo ?? ""
         do {
             try await worker.withConnection { connection in
                 if action == .flagSeen {
@@ -246,7 +271,10 @@ struct IMAPSync: Sendable {
             }
         } catch {
             // The events are committed; the action is not retried, so say so plainly.
-            context.logger.error("after_commit \(action.name) failed for UIDs \(set); the messages are stored but were left as they were", metadata: ["error": "\(error)"])
+            context.logger.error(
+                "after_commit \(action.name) failed for UIDs \(set); the messages are stored but were left as they were",
+                metadata: ["error": "\(error)"]
+            )
         }
     }
 
@@ -303,7 +331,9 @@ struct IMAPSync: Sendable {
 
     /// UID, RFC822.SIZE and the body of a `* n FETCH (…)` response.
     static func fetchItems(_ response: IMAPResponse) -> FetchItems? {
-        guard case .data(let values) = response, values.count >= 3, values[1].atom?.uppercased() == "FETCH", case .list(let items) = values[2] else { return nil }
+        guard case .data(let values) = response, values.count >= 3, values[1].atom?.uppercased() == "FETCH", case .list(let items) = values[2] else {
+            return nil
+        }
         var result = FetchItems()
         var index = 0
         while index + 1 < items.count {

@@ -69,7 +69,9 @@ struct MIMEContentType: Sendable, Equatable {
         var bytes: [UInt8] = []
         var iterator = Array(body.utf8).makeIterator()
         while let byte = iterator.next() {
-            if byte == UInt8(ascii: "%"), let high = iterator.next(), let low = iterator.next(), let value = UInt8(String(bytes: [high, low], encoding: .ascii) ?? "", radix: 16) {
+            if byte == UInt8(ascii: "%"), let high = iterator.next(), let low = iterator.next(),
+                let value = UInt8(String(bytes: [high, low], encoding: .ascii) ?? "", radix: 16)
+            {
                 bytes.append(value)
             } else {
                 bytes.append(byte)

@@ -44,7 +44,8 @@ enum MailComposer {
         lines.append("MIME-Version: 1.0")
         lines.append("Content-Type: text/plain; charset=utf-8")
         let text = mail.text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")
-        let plain = text.utf8.allSatisfy { $0 < 0x80 } && text.split(separator: "\n", omittingEmptySubsequences: false).allSatisfy { $0.utf8.count <= 998 }
+        let plain =
+            text.utf8.allSatisfy { $0 < 0x80 } && text.split(separator: "\n", omittingEmptySubsequences: false).allSatisfy { $0.utf8.count <= 998 }
         lines.append("Content-Transfer-Encoding: " + (plain ? "7bit" : "quoted-printable"))
         let body = plain ? text.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "\r\n") : quotedPrintable(text)
         return Array((lines.joined(separator: "\r\n") + "\r\n\r\n" + body + "\r\n").utf8)

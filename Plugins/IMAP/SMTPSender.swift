@@ -30,10 +30,19 @@ struct SMTPSender: Sendable {
         // Events keep message ids without their angle brackets, as the IMAP channel reads them.
         let bracketed = { (id: String) in id.hasPrefix("<") ? id : "<\(id)>" }
         let thread = message.inReplyTo
-        let mail = MailComposer.compose(MailComposer.Mail(
-            from: settings.from, fromName: settings.fromName, to: to, subject: MailComposer.replySubject(message.subject, thread: thread),
-            text: message.text, messageId: messageId, inReplyTo: thread?.messageId.map(bracketed),
-            references: ((thread?.references ?? []) + (thread?.messageId.map { [$0] } ?? [])).map(bracketed), date: Date()))
+        let mail = MailComposer.compose(
+            MailComposer.Mail(
+                from: settings.from,
+                fromName: settings.fromName,
+                to: to,
+                subject: MailComposer.replySubject(message.subject, thread: thread),
+                text: message.text,
+                messageId: messageId,
+                inReplyTo: thread?.messageId.map(bracketed),
+                references: ((thread?.references ?? []) + (thread?.messageId.map { [$0] } ?? [])).map(bracketed),
+                date: Date()
+            )
+        )
         let settings = self.settings
         let result: Result<Void, SendFailure> = await withCheckedContinuation { continuation in
             Thread { continuation.resume(returning: Self.perform(settings, from: settings.from, to: to, mail: mail)) }.start()
@@ -82,16 +91,22 @@ struct SMTPSender: Sendable {
         let upload = Upload(mail)
         let context = Unmanaged.passRetained(upload)
         defer { context.release() }
-        ok = ok && lp_curl_setopt_read(handle, { buffer, size, count, context in
-            guard let buffer, let context else { return 0 }
-            let upload = Unmanaged<Upload>.fromOpaque(context).takeUnretainedValue()
-            let length = min(size * count, upload.bytes.count - upload.offset)
-            upload.bytes.withUnsafeBufferPointer { source in
-                UnsafeMutableRawPointer(buffer).copyMemory(from: source.baseAddress! + upload.offset, byteCount: length)
-            }
-            upload.offset += length
-            return length
-        }, context.toOpaque()) == CURLE_OK
+        ok =
+            ok
+            && lp_curl_setopt_read(
+                handle,
+                { buffer, size, count, context in
+                    guard let buffer, let context else { return 0 }
+                    let upload = Unmanaged<Upload>.fromOpaque(context).takeUnretainedValue()
+                    let length = min(size * count, upload.bytes.count - upload.offset)
+                    upload.bytes.withUnsafeBufferPointer { source in
+                        UnsafeMutableRawPointer(buffer).copyMemory(from: source.baseAddress! + upload.offset, byteCount: length)
+                    }
+                    upload.offset += length
+                    return length
+                },
+                context.toOpaque()
+            ) == CURLE_OK
         errorBuffer.withUnsafeMutableBufferPointer { _ = lp_curl_setopt_errorbuffer(handle, $0.baseAddress) }
         guard ok else { return .failure(SendFailure(.permanent, "libcurl refused an option (is libcurl built with SMTP and TLS?)")) }
         let code = curl_easy_perform(handle)
@@ -99,7 +114,8 @@ struct SMTPSender: Sendable {
         _ = lp_curl_getinfo_response_code(handle, &reply)
         if code == CURLE_OK { return .success(()) }
         let detail = String(cString: errorBuffer)
-        let text = "SMTP \(reply > 0 ? "\(reply) " : "")libcurl error \(code.rawValue) (\(String(cString: curl_easy_strerror(code))))\(detail.isEmpty ? "" : ": \(detail)")"
+        let text =
+            "SMTP \(reply > 0 ? "\(reply) " : "")libcurl error \(code.rawValue) (\(String(cString: curl_easy_strerror(code))))\(detail.isEmpty ? "" : ": \(detail)")"
         // A refused login or TLS is the channel's config, not this message: retry (and dead-letter
         // when the retries run out) rather than drop it now.
         if code == CURLE_LOGIN_DENIED || code == CURLE_USE_SSL_FAILED { return .failure(SendFailure(.retryable, text)) }

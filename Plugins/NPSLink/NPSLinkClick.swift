@@ -21,7 +21,9 @@ struct NPSLinkClick: Equatable {
         for name in ["survey", "email", "t", "score", "sig"] where (fields[name] ?? "").isEmpty {
             return .failure(.malformed("the link has no '\(name)'; it may have been cut short when copied"))
         }
-        let survey = fields["survey"]!, email = fields["email"]!, signature = fields["sig"]!
+        let survey = fields["survey"]!
+        let email = fields["email"]!
+        let signature = fields["sig"]!
         guard let issuedAt = Int(fields["t"]!) else { return .failure(.malformed("'t' must be the send time in Unix seconds")) }
         guard let score = Int(fields["score"]!), (0...10).contains(score) else {
             return .failure(.malformed("'score' must be a whole number from 0 to 10"))
@@ -44,8 +46,11 @@ struct NPSLinkClick: Equatable {
     /// counts each customer once.
     func message(question: String, now: Date) -> InboundMessage {
         var message = InboundMessage(
-            dedupKey: "nps:\(survey):\(email.lowercased()):\(issuedAt)", text: "", occurredAt: now,
-            feedback: Feedback(score: score, survey: survey))
+            dedupKey: "nps:\(survey):\(email.lowercased()):\(issuedAt)",
+            text: "",
+            occurredAt: now,
+            feedback: Feedback(score: score, survey: survey)
+        )
         message.author.email = email
         message.metadata["nps"] = [
             "survey": .string(survey), "question": .string(question), "score": .number(Double(score)),

@@ -9,17 +9,19 @@ enum NPSLinkPage {
     }
 
     static func problem(_ problem: HTTPProblem) -> InboundHTTPResponse {
-        let (title, text) = switch problem.status {
-        case 401: ("Link not valid", "This link is not valid. Please use the link in your email as it is.")
-        case 410: ("Survey closed", "This survey has closed. Thank you for taking a look.")
-        case 503: ("Please try again", "Your answer could not be saved just now. Please click the link again in a minute.")
-        default: ("Link incomplete", "This link is incomplete. Please use the link in your email as it is.")
-        }
+        let (title, text) =
+            switch problem.status {
+            case 401: ("Link not valid", "This link is not valid. Please use the link in your email as it is.")
+            case 410: ("Survey closed", "This survey has closed. Thank you for taking a look.")
+            case 503: ("Please try again", "Your answer could not be saved just now. Please click the link again in a minute.")
+            default: ("Link incomplete", "This link is incomplete. Please use the link in your email as it is.")
+            }
         return page(HTTPResponse.Status(code: problem.status), title: title, text: text)
     }
 
     private static func page(_ status: HTTPResponse.Status, title: String, text: String) -> InboundHTTPResponse {
-        let html = "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>\(escape(title))</title><p>\(escape(text))</p></html>"
+        let html =
+            "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>\(escape(title))</title><p>\(escape(text))</p></html>"
         var fields = HTTPFields()
         fields[.contentType] = "text/html; charset=utf-8"
         fields[.cacheControl] = "no-store"

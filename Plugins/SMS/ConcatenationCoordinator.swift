@@ -43,14 +43,19 @@ final class ConcatenationCoordinator: Sendable {
                 if let restored = ConcatenationAssembler.restore(from: saved) {
                     state = restored
                 } else {
-                    context.logger.error("the saved concatenation state cannot be read; starting empty", metadata: ["checkpoint": "\(saved.prefix(200))"])
+                    context.logger.error(
+                        "the saved concatenation state cannot be read; starting empty",
+                        metadata: ["checkpoint": "\(saved.prefix(200))"]
+                    )
                 }
             }
         } catch {
             context.logger.error("cannot read the saved concatenation state; starting empty", metadata: ["error": "\(error)"])
         }
         if !state.pending.isEmpty {
-            context.logger.info("\(state.pending.values.reduce(0) { $0 + $1.parts.count }) part(s) of concatenated messages are waiting for their siblings")
+            context.logger.info(
+                "\(state.pending.values.reduce(0) { $0 + $1.parts.count }) part(s) of concatenated messages are waiting for their siblings"
+            )
         }
         let timeoutSeconds = Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18
         await withTaskGroup(of: Void.self) { group in

@@ -13,8 +13,16 @@ struct GenericSMSParser: Sendable {
         static let text = Field(name: "text", defaultPointer: "/text", doc: "The message text.")
         static let from = Field(name: "from", defaultPointer: "/from", doc: "The sender's number; normalised to E.164 (see `default_region`).")
         static let to = Field(name: "to", defaultPointer: "/to", doc: "Your number the message was sent to.")
-        static let id = Field(name: "id", defaultPointer: "/id", doc: "The gateway's message id, the dedup key. Without one, the SHA-256 of the body.")
-        static let occurredAt = Field(name: "occurred_at", defaultPointer: "/timestamp", doc: "When it was sent: RFC 3339, or Unix seconds (milliseconds above 10^12).")
+        static let id = Field(
+            name: "id",
+            defaultPointer: "/id",
+            doc: "The gateway's message id, the dedup key. Without one, the SHA-256 of the body."
+        )
+        static let occurredAt = Field(
+            name: "occurred_at",
+            defaultPointer: "/timestamp",
+            doc: "When it was sent: RFC 3339, or Unix seconds (milliseconds above 10^12)."
+        )
         static let all = [text, from, to, id, occurredAt]
     }
 
@@ -70,7 +78,8 @@ struct GenericSMSParser: Sendable {
         guard let from = try string(.from, in: payload) else { throw .malformed("from: \(pointers[.from]!) is missing") }
         var message = InboundMessage(
             dedupKey: try string(.id, in: payload).flatMap { $0.isEmpty ? nil : $0 } ?? "sha256:" + Hex.sha256(request.body),
-            text: try string(.text, in: payload) ?? "")
+            text: try string(.text, in: payload) ?? ""
+        )
         if let phone = PhoneNumber.e164(from, defaultRegion: defaultRegion) {
             message.author.phone = phone
         } else {

@@ -28,11 +28,28 @@ struct GenericSMSSender: Sendable {
     static let spec = ConfigSpec([
         .init("url", .string, required: true, example: "https://sms-gateway.example/api/messages", doc: "Where to POST each message."),
         .init("format", .oneOf(Format.allCases.map(\.rawValue)), default: "json", doc: "The body: a JSON object or a form of the fields."),
-        .init("fields", .stringMap, required: true, example: "{to: \"{{to}}\", message: \"{{text}}\", sender: ListeningPost}", doc: "The body's fields. Values may contain `{{to}}` (E.164), `{{to_digits}}` (without `+`), `{{text}}` and `{{id}}` (the outbox id, also sent as `Idempotency-Key`)."),
+        .init(
+            "fields",
+            .stringMap,
+            required: true,
+            example: "{to: \"{{to}}\", message: \"{{text}}\", sender: ListeningPost}",
+            doc:
+                "The body's fields. Values may contain `{{to}}` (E.164), `{{to_digits}}` (without `+`), `{{text}}` and `{{id}}` (the outbox id, also sent as `Idempotency-Key`)."
+        ),
         .init("token", .string, secret: true, example: "${SMS_GATEWAY_TOKEN}", doc: "A credential sent with each request."),
-        .init("token_header", .string, default: "Authorization", doc: "The header the token goes in: `Authorization` sends `Bearer <token>`, any other header the token as is."),
+        .init(
+            "token_header",
+            .string,
+            default: "Authorization",
+            doc: "The header the token goes in: `Authorization` sends `Bearer <token>`, any other header the token as is."
+        ),
         .init("provider_id", .string, example: "/id", doc: "JSON Pointer to the gateway's message id in its answer."),
-        .init("timeout", .duration, default: "30s", doc: "How long one request may take; then it counts as a retryable failure (sent again with the same `Idempotency-Key`)."),
+        .init(
+            "timeout",
+            .duration,
+            default: "30s",
+            doc: "How long one request may take; then it counts as a retryable failure (sent again with the same `Idempotency-Key`)."
+        ),
     ])
 
     static let placeholders = ["{{to}}", "{{to_digits}}", "{{text}}", "{{id}}"]
@@ -49,7 +66,9 @@ struct GenericSMSSender: Sendable {
         if !fields.contains(where: { $0.value.contains("{{to}}") || $0.value.contains("{{to_digits}}") }) {
             errors.append(section.invalid("fields", "no field carries the recipient: use {{to}} or {{to_digits}}"))
         }
-        if !fields.contains(where: { $0.value.contains("{{text}}") }) { errors.append(section.invalid("fields", "no field carries the message: use {{text}}")) }
+        if !fields.contains(where: { $0.value.contains("{{text}}") }) {
+            errors.append(section.invalid("fields", "no field carries the message: use {{text}}"))
+        }
         for field in fields {
             var rest = field.value
             for placeholder in Self.placeholders { rest = rest.replacingOccurrences(of: placeholder, with: "") }
@@ -64,12 +83,17 @@ struct GenericSMSSender: Sendable {
         timeout = section.duration("timeout") ?? .seconds(30)
         if timeout <= .zero { errors.append(section.invalid("timeout", "must be longer than zero")) }
         providerId = section.string("provider_id").flatMap(JSONPointer.init)
-        if let pointer = section.string("provider_id"), providerId == nil { errors.append(section.invalid("provider_id", "'\(pointer)' is not a JSON Pointer such as /id")) }
+        if let pointer = section.string("provider_id"), providerId == nil {
+            errors.append(section.invalid("provider_id", "'\(pointer)' is not a JSON Pointer such as /id"))
+        }
     }
 
     func request(for message: OutboundMessage) -> (head: HTTPRequest, body: [UInt8]) {
         let phone = message.to.phone ?? ""
-        let values = ["{{to}}": phone, "{{to_digits}}": phone.hasPrefix("+") ? String(phone.dropFirst()) : phone, "{{text}}": message.text, "{{id}}": message.id]
+        let values = [
+            "{{to}}": phone, "{{to_digits}}": phone.hasPrefix("+") ? String(phone.dropFirst()) : phone, "{{text}}": message.text,
+            "{{id}}": message.id,
+        ]
         // One pass per field, so a customer's text that contains "{{id}}" stays as written.
         let rendered = fields.map { field in (name: field.name, value: Self.fill(field.value, values)) }
         let authority = url.port.map { "\(url.host ?? ""):\($0)" } ?? (url.host ?? "")
@@ -111,7 +135,9 @@ struct GenericSMSSender: Sendable {
         let status = response.head.status.code
         let excerpt = String(decoding: response.body.prefix(300), as: UTF8.self)
         if status == 408 || status == 429 || status >= 500 {
-            return .failure(SendFailure(.retryable, "the SMS gateway answered \(status): \(excerpt)", retryAfter: SendFailure.retryAfter(response.head)))
+            return .failure(
+                SendFailure(.retryable, "the SMS gateway answered \(status): \(excerpt)", retryAfter: SendFailure.retryAfter(response.head))
+            )
         }
         guard (200..<300).contains(status) else { return .failure(SendFailure(.permanent, "the SMS gateway answered \(status): \(excerpt)")) }
         let providerId = providerId.flatMap { pointer in (try? JSONValue.parse(response.body)).flatMap { pointer.resolve(in: $0) } }

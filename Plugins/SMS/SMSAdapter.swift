@@ -8,7 +8,8 @@ import ServiceLifecycle
 /// concatenated messages, and answers only after the message is committed.
 public struct SMSAdapter: ChannelAdapter {
     public static let kind = "sms"
-    public static let summary = "Inbound SMS webhooks: Twilio (X-Twilio-Signature, TwiML answer), Vonage (signed `sig`, concatenated parts reassembled) or a generic JSON/form gateway (HMAC header)."
+    public static let summary =
+        "Inbound SMS webhooks: Twilio (X-Twilio-Signature, TwiML answer), Vonage (signed `sig`, concatenated parts reassembled) or a generic JSON/form gateway (HMAC header)."
     public static let configSpec = SMSSettings.spec
 
     public let endpoints: [HTTPEndpoint]
@@ -20,7 +21,8 @@ public struct SMSAdapter: ChannelAdapter {
         let settings = try SMSSettings(config)
         self.settings = settings
         self.context = context
-        let path = settings.path, limit = settings.maxBodySize
+        let path = settings.path
+        let limit = settings.maxBodySize
         if let twilio = settings.twilio {
             concatenation = nil
             let handler: @Sendable (InboundHTTPRequest) async -> InboundHTTPResponse = { request in
@@ -55,8 +57,12 @@ public struct SMSAdapter: ChannelAdapter {
     }
 
     public func run() async throws {
-        if settings.twilio?.authTokens.isEmpty == true || (settings.vonage != nil && settings.vonage?.signature == nil) || (settings.generic != nil && settings.generic?.signature == nil) {
-            context.logger.warning("accepting UNSIGNED \(settings.provider.name) requests on \(settings.path) because insecure: true; anyone who can reach this port can post messages")
+        if settings.twilio?.authTokens.isEmpty == true || (settings.vonage != nil && settings.vonage?.signature == nil)
+            || (settings.generic != nil && settings.generic?.signature == nil)
+        {
+            context.logger.warning(
+                "accepting UNSIGNED \(settings.provider.name) requests on \(settings.path) because insecure: true; anyone who can reach this port can post messages"
+            )
         }
         context.logger.info("\(settings.provider.name) SMS listening on \(settings.path)")
         if let concatenation {
@@ -73,7 +79,9 @@ public struct SMSAdapter: ChannelAdapter {
     /// Stores a parsed message and answers with `success` after commit; answers problems
     /// as they are, counted by reason.
     static func store(
-        _ parsed: Result<InboundMessage, HTTPProblem>, context: AdapterContext, success: (IngestReceipt) -> InboundHTTPResponse
+        _ parsed: Result<InboundMessage, HTTPProblem>,
+        context: AdapterContext,
+        success: (IngestReceipt) -> InboundHTTPResponse
     ) async -> InboundHTTPResponse {
         switch parsed {
         case .failure(let problem): context.reject(problem)

@@ -45,7 +45,9 @@ struct TwilioRequestParser: Sendable {
             }
             let url = signedURL(request)
             guard TwilioSignature.isValid(signature: signature, url: url, parameters: isGET ? [] : parameters, keys: keys) else {
-                throw .badSignature("X-Twilio-Signature does not match \(url); if Twilio is configured with another URL (a proxy in front of the gateway), set twilio.public_url to it")
+                throw .badSignature(
+                    "X-Twilio-Signature does not match \(url); if Twilio is configured with another URL (a proxy in front of the gateway), set twilio.public_url to it"
+                )
             }
         }
         if !isGET, request.body.isEmpty { throw .malformed("the body is empty") }
@@ -69,13 +71,16 @@ struct TwilioRequestParser: Sendable {
         message.conversationId = "sms:\(fromNumber ?? from):\(to ?? "")"
 
         let mediaCount = fields["NumMedia"].map { Int($0) } ?? 0
-        guard let mediaCount, (0...50).contains(mediaCount) else { throw .malformed("NumMedia must be a whole number from 0 to 50, got '\(fields["NumMedia"] ?? "")'") }
+        guard let mediaCount, (0...50).contains(mediaCount) else {
+            throw .malformed("NumMedia must be a whole number from 0 to 50, got '\(fields["NumMedia"] ?? "")'")
+        }
         for index in 0..<mediaCount {
             guard let url = fields["MediaUrl\(index)"] else { throw .malformed("NumMedia is \(mediaCount) but MediaUrl\(index) is missing") }
             message.attachments.append(Attachment(mediaType: fields["MediaContentType\(index)"] ?? "application/octet-stream", url: url))
         }
         metadata.reserveCapacity(fields.count)
-        for (name, value) in fields where name != "Body" && !(name.hasPrefix("Media") && (name.hasPrefix("MediaUrl") || name.hasPrefix("MediaContentType"))) {
+        for (name, value) in fields
+        where name != "Body" && !(name.hasPrefix("Media") && (name.hasPrefix("MediaUrl") || name.hasPrefix("MediaContentType"))) {
             metadata[name] = .string(value)
         }
         message.metadata["twilio"] = .object(metadata)
@@ -91,8 +96,12 @@ struct TwilioRequestParser: Sendable {
             return publicURL.utf8.contains(UInt8(ascii: "?")) || query.isEmpty ? publicURL : publicURL + "?" + query
         }
         let fields = request.head.headerFields
-        let scheme = fields[HTTPField.Name("X-Forwarded-Proto")!]?.split(separator: ",").first.map { $0.trimmingASCIIWhitespace() } ?? request.head.scheme ?? "http"
-        let host = fields[HTTPField.Name("X-Forwarded-Host")!]?.split(separator: ",").first.map { $0.trimmingASCIIWhitespace() } ?? request.head.authority ?? ""
+        let scheme =
+            fields[HTTPField.Name("X-Forwarded-Proto")!]?.split(separator: ",").first.map { $0.trimmingASCIIWhitespace() } ?? request.head.scheme
+            ?? "http"
+        let host =
+            fields[HTTPField.Name("X-Forwarded-Host")!]?.split(separator: ",").first.map { $0.trimmingASCIIWhitespace() } ?? request.head.authority
+            ?? ""
         return "\(scheme)://\(host)\(request.head.path ?? "/")"
     }
 

@@ -30,7 +30,12 @@ struct TwilioSender: Sendable {
         form.append(("Body", message.text))
         let authority = apiURL.port.map { "\(apiURL.host ?? ""):\($0)" } ?? (apiURL.host ?? "")
         let prefix = apiURL.path.hasSuffix("/") ? String(apiURL.path.dropLast()) : apiURL.path
-        var head = HTTPRequest(method: .post, scheme: apiURL.scheme, authority: authority, path: "\(prefix)/2010-04-01/Accounts/\(accountSid)/Messages.json")
+        var head = HTTPRequest(
+            method: .post,
+            scheme: apiURL.scheme,
+            authority: authority,
+            path: "\(prefix)/2010-04-01/Accounts/\(accountSid)/Messages.json"
+        )
         head.headerFields[.authorization] = "Basic " + Data("\(username):\(password)".utf8).base64EncodedString()
         head.headerFields[.contentType] = "application/x-www-form-urlencoded"
         head.headerFields[.accept] = "application/json"

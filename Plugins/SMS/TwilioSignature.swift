@@ -73,7 +73,9 @@ enum TwilioSignature {
         // The port follows the last ":" after any "]" (IPv6 literals) and "@" (userinfo).
         let hostStart = authority.lastIndex(of: "@").map(authority.index(after:)) ?? authority.startIndex
         let host = authority[hostStart...]
-        let portColon = host.lastIndex(of: ":").flatMap { colon in host[host.index(after: colon)...].allSatisfy(\.isNumber) && !host[colon...].contains("]") ? colon : nil }
+        let portColon = host.lastIndex(of: ":").flatMap { colon in
+            host[host.index(after: colon)...].allSatisfy(\.isNumber) && !host[colon...].contains("]") ? colon : nil
+        }
         var variants = [url]
         if let portColon {
             variants.append(String(prefix) + authority[..<portColon] + rest)

@@ -33,7 +33,9 @@ struct VonageRequestParser: Sendable {
             guard let stamp = fields["timestamp"].flatMap(Double.init) else { throw .badSignature("missing or non-numeric timestamp parameter") }
             let skew = abs(now.timeIntervalSince1970 - stamp)
             guard skew <= Double(tolerance.components.seconds) else {
-                throw .badSignature("timestamp \(fields["timestamp"]!) is \(Int(skew)) s from now, outside the \(tolerance.components.seconds) s window")
+                throw .badSignature(
+                    "timestamp \(fields["timestamp"]!) is \(Int(skew)) s from now, outside the \(tolerance.components.seconds) s window"
+                )
             }
         }
         guard let sender = fields["msisdn"], !sender.isEmpty else { throw .malformed("msisdn is missing") }
@@ -53,9 +55,18 @@ struct VonageRequestParser: Sendable {
             guard let number = fields["concat-part"].flatMap(Int.init), (1...total).contains(number) else {
                 throw .malformed("concat-part must be a whole number from 1 to \(total), got '\(fields["concat-part"] ?? "")'")
             }
-            return .part(ConcatenatedPart(
-                sender: sender, reference: reference, total: total, number: number, messageId: messageId,
-                text: fields["text"] ?? "", occurredAt: occurredAt, metadata: metadata))
+            return .part(
+                ConcatenatedPart(
+                    sender: sender,
+                    reference: reference,
+                    total: total,
+                    number: number,
+                    messageId: messageId,
+                    text: fields["text"] ?? "",
+                    occurredAt: occurredAt,
+                    metadata: metadata
+                )
+            )
         }
         var message = InboundMessage(dedupKey: messageId, text: fields["text"] ?? "")
         message.occurredAt = occurredAt

@@ -20,7 +20,8 @@ struct VonageSender: Sendable {
 
     /// GSM 03.38's basic alphabet and extension table: text within it is sent as `text`.
     static let gsmCharacters: Set<Character> = Set(
-        "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà^{}\\[~]|€")
+        "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà^{}\\[~]|€"
+    )
 
     func request(for message: OutboundMessage) -> (head: HTTPRequest, body: [UInt8]) {
         let digits = { (number: String) in number.hasPrefix("+") ? String(number.dropFirst()) : number }

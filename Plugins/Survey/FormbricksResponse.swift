@@ -38,12 +38,14 @@ enum FormbricksResponse {
         }
         let attributes = try data.optionalObject("contactAttributes")
         // `??` takes an untyped-throwing closure, so each fallback is read first.
-        let attributeEmail = try attributes?.string("email"), attributePhone = try attributes?.string("phone")
+        let attributeEmail = try attributes?.string("email")
+        let attributePhone = try attributes?.string("phone")
         let contactUser = try data.optionalObject("contact")?.string("userId")
         message.author.email = try answers.string(settings.identityFields.email) ?? attributeEmail
         message.author.id = try answers.string(settings.identityFields.customerId) ?? contactUser
         if let phone = try answers.string(settings.identityFields.phone) ?? attributePhone { SurveyIdentity.setPhone(phone, on: &message) }
-        let updatedAt = try data.string("updatedAt"), createdAt = try data.string("createdAt")
+        let updatedAt = try data.string("updatedAt")
+        let createdAt = try data.string("createdAt")
         if let finished = updatedAt ?? createdAt {
             guard let date = RFC3339.date(from: finished) else { throw .malformed("body.data.updatedAt: '\(finished)' is not an RFC 3339 time") }
             message.occurredAt = date

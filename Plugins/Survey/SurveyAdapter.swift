@@ -12,7 +12,8 @@ import ServiceLifecycle
 /// stored as a message without feedback.
 public struct SurveyAdapter: ChannelAdapter {
     public static let kind = "survey"
-    public static let summary = "NPS answers from Typeform, Delighted or Formbricks webhooks, verified with each tool's signature; the NPS and reason questions picked by id."
+    public static let summary =
+        "NPS answers from Typeform, Delighted or Formbricks webhooks, verified with each tool's signature; the NPS and reason questions picked by id."
     public static let configSpec = SurveySettings.spec
 
     public let endpoints: [HTTPEndpoint]
@@ -34,14 +35,20 @@ public struct SurveyAdapter: ChannelAdapter {
 
     public func run() async throws {
         if settings.secrets.isEmpty {
-            context.logger.warning("accepting UNSIGNED \(settings.provider.rawValue) deliveries on \(settings.path) because insecure: true; anyone who can reach this port can post answers")
+            context.logger.warning(
+                "accepting UNSIGNED \(settings.provider.rawValue) deliveries on \(settings.path) because insecure: true; anyone who can reach this port can post answers"
+            )
         }
         context.logger.info("\(settings.provider.rawValue) answers received on POST \(settings.path)")
         try? await gracefulShutdown()
     }
 
     static func handle(
-        _ request: InboundHTTPRequest, settings: SurveySettings, signature: SurveySignature?, channel: String, context: AdapterContext
+        _ request: InboundHTTPRequest,
+        settings: SurveySettings,
+        signature: SurveySignature?,
+        channel: String,
+        context: AdapterContext
     ) async -> InboundHTTPResponse {
         let delivery: SurveyDelivery
         do {

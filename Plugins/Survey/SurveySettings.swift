@@ -27,15 +27,57 @@ struct SurveySettings: Sendable {
     }
 
     static let spec = ConfigSpec([
-        .init("provider", .oneOf(Provider.allCases.map(\.rawValue)), required: true, doc: "The survey tool: `typeform` (`form_response` webhooks, `Typeform-Signature`), `delighted` (`survey_response.created`/`.updated`, `X-Delighted-Webhook-Signature`) or `formbricks` (`responseFinished`, Standard Webhooks)."),
-        .init("path", .string, required: true, example: "/hooks/typeform", doc: "URL path the tool POSTs to. Must start with `/` and be unique across channels."),
-        .init("secret", .string, secret: true, example: "${TYPEFORM_WEBHOOK_SECRET}", doc: "Verifies deliveries: Typeform's webhook secret, Delighted's API key (it signs webhooks with it), or Formbricks' `whsec_…` signing secret. Required unless `insecure: true`."),
+        .init(
+            "provider",
+            .oneOf(Provider.allCases.map(\.rawValue)),
+            required: true,
+            doc:
+                "The survey tool: `typeform` (`form_response` webhooks, `Typeform-Signature`), `delighted` (`survey_response.created`/`.updated`, `X-Delighted-Webhook-Signature`) or `formbricks` (`responseFinished`, Standard Webhooks)."
+        ),
+        .init(
+            "path",
+            .string,
+            required: true,
+            example: "/hooks/typeform",
+            doc: "URL path the tool POSTs to. Must start with `/` and be unique across channels."
+        ),
+        .init(
+            "secret",
+            .string,
+            secret: true,
+            example: "${TYPEFORM_WEBHOOK_SECRET}",
+            doc:
+                "Verifies deliveries: Typeform's webhook secret, Delighted's API key (it signs webhooks with it), or Formbricks' `whsec_…` signing secret. Required unless `insecure: true`."
+        ),
         .init("previous_secret", .string, secret: true, doc: "During rotation, the old secret: accepted too until you remove it."),
         .init("insecure", .bool, default: "false", doc: "Accept unsigned deliveries. Logged as a warning at startup."),
-        .init("nps_question", .string, example: "nps", doc: "The NPS question: its field `ref` (Typeform) or question id (Formbricks). Required for those two; Delighted sends the score itself."),
-        .init("reason_question", .string, example: "reason", doc: "The \"main reason for your score\" question, by `ref` (Typeform) or id (Formbricks): becomes `feedback.reason` and the message text. Delighted's comment always is."),
-        .init("survey", .string, example: "relationship-2026q4", doc: "The survey id answers carry (`feedback.survey`). Default: the form id (Typeform), the survey id (Formbricks), the channel id (Delighted)."),
-        .init("identity_fields", .stringMap, example: "{email: email, phone: phone, customer_id: customer_id}", doc: "Which hidden fields (Typeform) or response fields (Formbricks) carry the respondent's `email`, `phone` and `customer_id`. Default: fields of those names."),
+        .init(
+            "nps_question",
+            .string,
+            example: "nps",
+            doc: "The NPS question: its field `ref` (Typeform) or question id (Formbricks). Required for those two; Delighted sends the score itself."
+        ),
+        .init(
+            "reason_question",
+            .string,
+            example: "reason",
+            doc:
+                "The \"main reason for your score\" question, by `ref` (Typeform) or id (Formbricks): becomes `feedback.reason` and the message text. Delighted's comment always is."
+        ),
+        .init(
+            "survey",
+            .string,
+            example: "relationship-2026q4",
+            doc:
+                "The survey id answers carry (`feedback.survey`). Default: the form id (Typeform), the survey id (Formbricks), the channel id (Delighted)."
+        ),
+        .init(
+            "identity_fields",
+            .stringMap,
+            example: "{email: email, phone: phone, customer_id: customer_id}",
+            doc:
+                "Which hidden fields (Typeform) or response fields (Formbricks) carry the respondent's `email`, `phone` and `customer_id`. Default: fields of those names."
+        ),
         .init("max_body_size", .byteSize, default: "1MiB", doc: "Larger bodies get 413 and are not read."),
     ])
 
@@ -50,7 +92,12 @@ struct SurveySettings: Sendable {
         secrets = [config.secret("secret"), config.secret("previous_secret")].compactMap { $0?.value }
         let insecure = config.bool("insecure")
         if secrets.isEmpty, !insecure {
-            errors.append(config.invalid("secret", "is required to verify deliveries from \(provider.rawValue); set it, or set insecure: true to accept unsigned ones"))
+            errors.append(
+                config.invalid(
+                    "secret",
+                    "is required to verify deliveries from \(provider.rawValue); set it, or set insecure: true to accept unsigned ones"
+                )
+            )
         }
         if !secrets.isEmpty, insecure {
             errors.append(config.invalid("insecure", "insecure: true conflicts with a configured secret; remove one of them"))
@@ -68,7 +115,12 @@ struct SurveySettings: Sendable {
         switch provider {
         case .typeform, .formbricks:
             if npsQuestion == nil {
-                errors.append(config.invalid("nps_question", "a \(provider.rawValue) channel needs the NPS question's \(provider == .typeform ? "field ref" : "question id"), such as nps"))
+                errors.append(
+                    config.invalid(
+                        "nps_question",
+                        "a \(provider.rawValue) channel needs the NPS question's \(provider == .typeform ? "field ref" : "question id"), such as nps"
+                    )
+                )
             }
         case .delighted:
             for key in ["nps_question", "reason_question", "identity_fields"] where config.isGiven(key) {

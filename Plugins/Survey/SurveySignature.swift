@@ -47,8 +47,12 @@ struct SurveySignature: Sendable {
         case .formbricks:
             do {
                 try standardWebhooks!.verify(
-                    id: headers[HTTPField.Name("webhook-id")!], timestamp: headers[HTTPField.Name("webhook-timestamp")!],
-                    signatureHeader: headers[HTTPField.Name("webhook-signature")!], body: request.body, now: now)
+                    id: headers[HTTPField.Name("webhook-id")!],
+                    timestamp: headers[HTTPField.Name("webhook-timestamp")!],
+                    signatureHeader: headers[HTTPField.Name("webhook-signature")!],
+                    body: request.body,
+                    now: now
+                )
             } catch {
                 throw .badSignature(error.description)
             }

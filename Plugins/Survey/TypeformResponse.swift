@@ -25,7 +25,8 @@ enum TypeformResponse {
             guard let question else { return nil }
             for answer in answers {
                 guard let field = try answer.optionalObject("field") else { continue }
-                let ref = try field.string("ref"), id = try field.string("id")
+                let ref = try field.string("ref")
+                let id = try field.string("id")
                 if ref == question || id == question { return answer }
             }
             return nil
@@ -40,7 +41,9 @@ enum TypeformResponse {
         if let answer = try answer(for: settings.npsQuestion) {
             let type = try answer.string("type")
             guard type == "number", let number = try answer.number("number") else {
-                throw .malformed("\(answer.path): the NPS question '\(settings.npsQuestion!)' has \(type.map { "a \($0)" } ?? "an untyped") answer; expected a number answer 0–10 (an NPS or opinion scale field)")
+                throw .malformed(
+                    "\(answer.path): the NPS question '\(settings.npsQuestion!)' has \(type.map { "a \($0)" } ?? "an untyped") answer; expected a number answer 0–10 (an NPS or opinion scale field)"
+                )
             }
             message.feedback = try Feedback.surveyScore(number, at: "\(answer.path).number", reason: reason, survey: survey)
             if let fieldType = try answer.optionalObject("field")?.string("type") { details["npsFieldType"] = .string(fieldType) }
@@ -54,12 +57,15 @@ enum TypeformResponse {
         for answer in answers {
             switch try answer.string("type") {
             case "email" where message.author.email == nil: message.author.email = try answer.string("email")
-            case "phone_number" where message.author.phone == nil: if let phone = try answer.string("phone_number") { SurveyIdentity.setPhone(phone, on: &message) }
+            case "phone_number" where message.author.phone == nil:
+                if let phone = try answer.string("phone_number") { SurveyIdentity.setPhone(phone, on: &message) }
             default: break
             }
         }
         if let submitted = try response.string("submitted_at") {
-            guard let date = RFC3339.date(from: submitted) else { throw .malformed("body.form_response.submitted_at: '\(submitted)' is not an RFC 3339 time") }
+            guard let date = RFC3339.date(from: submitted) else {
+                throw .malformed("body.form_response.submitted_at: '\(submitted)' is not an RFC 3339 time")
+            }
             message.occurredAt = date
         }
         if let landed = try response.string("landed_at") { details["landedAt"] = .string(landed) }

@@ -8,7 +8,8 @@ import ServiceLifecycle
 /// header. Answers 202 with the event id only after the event is committed.
 public struct WebhookAdapter: ChannelAdapter {
     public static let kind = "webhook"
-    public static let summary = "Receives JSON or form POSTs on a path; maps fields with JSON Pointers; verifies Standard Webhooks, GitHub-style HMAC or a shared-secret header."
+    public static let summary =
+        "Receives JSON or form POSTs on a path; maps fields with JSON Pointers; verifies Standard Webhooks, GitHub-style HMAC or a shared-secret header."
     public static let configSpec = WebhookSettings.spec
 
     public let endpoints: [HTTPEndpoint]
@@ -29,7 +30,9 @@ public struct WebhookAdapter: ChannelAdapter {
 
     public func run() async throws {
         if settings.signature == nil {
-            context.logger.warning("accepting UNSIGNED requests on \(settings.path) because insecure: true; anyone who can reach this port can post events")
+            context.logger.warning(
+                "accepting UNSIGNED requests on \(settings.path) because insecure: true; anyone who can reach this port can post events"
+            )
         }
         context.logger.info("webhook listening on POST \(settings.path)")
         try? await gracefulShutdown()

@@ -12,20 +12,49 @@ struct WebhookFieldMapping: Sendable {
         static let text = Field(name: "text", defaultPointer: "/text", doc: "The message text (a string; numbers are written out).")
         static let subject = Field(name: "subject", defaultPointer: "/subject", doc: "Subject line.")
         static let authorEmail = Field(name: "author_email", defaultPointer: "/email", doc: "Sender's email address.")
-        static let authorPhone = Field(name: "author_phone", defaultPointer: "/phone", doc: "Sender's phone; normalised to E.164, else kept raw in metadata and flagged `invalid_phone`.")
+        static let authorPhone = Field(
+            name: "author_phone",
+            defaultPointer: "/phone",
+            doc: "Sender's phone; normalised to E.164, else kept raw in metadata and flagged `invalid_phone`."
+        )
         static let authorId = Field(name: "author_id", defaultPointer: "/author_id", doc: "The sender's id at the source.")
         static let authorName = Field(name: "author_name", defaultPointer: "/name", doc: "Sender's display name.")
         static let authorHandle = Field(name: "author_handle", defaultPointer: "/handle", doc: "Sender's handle (forum, chat).")
         static let threadId = Field(name: "thread_id", defaultPointer: "/thread_id", doc: "Conversation id.")
-        static let occurredAt = Field(name: "occurred_at", defaultPointer: "/occurred_at", doc: "When it was sent: RFC 3339 text, or Unix seconds (milliseconds above 10^12).")
-        static let dedupKey = Field(name: "dedup_key", defaultPointer: "/id", doc: "The sender's message id. If not mapped explicitly: the `webhook-id` header, else `X-GitHub-Delivery`, else `/id`, else the SHA-256 of the body.")
+        static let occurredAt = Field(
+            name: "occurred_at",
+            defaultPointer: "/occurred_at",
+            doc: "When it was sent: RFC 3339 text, or Unix seconds (milliseconds above 10^12)."
+        )
+        static let dedupKey = Field(
+            name: "dedup_key",
+            defaultPointer: "/id",
+            doc:
+                "The sender's message id. If not mapped explicitly: the `webhook-id` header, else `X-GitHub-Delivery`, else `/id`, else the SHA-256 of the body."
+        )
 
-        static let score = Field(name: "score", defaultPointer: "/score", doc: "An answer to \"how likely are you to recommend us, 0–10?\" (a number or numeric text). Becomes `feedback` with its NPS category: 0–6 detractor, 7–8 passive, 9–10 promoter. Read only when mapped; anything but a whole number 0–10 is a 400.")
+        static let score = Field(
+            name: "score",
+            defaultPointer: "/score",
+            doc:
+                "An answer to \"how likely are you to recommend us, 0–10?\" (a number or numeric text). Becomes `feedback` with its NPS category: 0–6 detractor, 7–8 passive, 9–10 promoter. Read only when mapped; anything but a whole number 0–10 is a 400."
+        )
 
-        static let reason = Field(name: "reason", defaultPointer: "/reason", doc: "The answer to \"what is the main reason for your score?\" (`feedback.reason`). Read only when mapped, and only with a score.")
-        static let survey = Field(name: "survey", defaultPointer: "/survey", doc: "The survey or campaign id (`feedback.survey`): NPS counts one answer per customer and survey. Read only when mapped, and only with a score.")
+        static let reason = Field(
+            name: "reason",
+            defaultPointer: "/reason",
+            doc: "The answer to \"what is the main reason for your score?\" (`feedback.reason`). Read only when mapped, and only with a score."
+        )
+        static let survey = Field(
+            name: "survey",
+            defaultPointer: "/survey",
+            doc:
+                "The survey or campaign id (`feedback.survey`): NPS counts one answer per customer and survey. Read only when mapped, and only with a score."
+        )
 
-        static let all: [Field] = [text, subject, authorEmail, authorPhone, authorId, authorName, authorHandle, threadId, occurredAt, dedupKey, score, reason, survey]
+        static let all: [Field] = [
+            text, subject, authorEmail, authorPhone, authorId, authorName, authorHandle, threadId, occurredAt, dedupKey, score, reason, survey,
+        ]
     }
 
     var pointers: [Field: JSONPointer]
@@ -40,7 +69,9 @@ struct WebhookFieldMapping: Sendable {
 
     static let defaults = WebhookFieldMapping(
         pointers: Dictionary(uniqueKeysWithValues: Field.all.map { ($0, JSONPointer($0.defaultPointer)!) }),
-        required: [.text], explicitDedupKey: false)
+        required: [.text],
+        explicitDedupKey: false
+    )
 
     init(pointers: [Field: JSONPointer], required: Set<Field>, explicitDedupKey: Bool) {
         self.pointers = pointers
@@ -106,7 +137,9 @@ struct WebhookFieldMapping: Sendable {
         default: number = nil
         }
         guard let number, var feedback = Feedback(score: number) else {
-            throw .malformed("score: \(pointers[.score]!) must be a whole number from 0 to 10, got \(String(decoding: value.compactJSON(), as: UTF8.self))")
+            throw .malformed(
+                "score: \(pointers[.score]!) must be a whole number from 0 to 10, got \(String(decoding: value.compactJSON(), as: UTF8.self))"
+            )
         }
         if explicitReason { feedback.reason = try string(.reason, in: payload).flatMap { $0.isEmpty ? nil : $0 } }
         if explicitSurvey { feedback.survey = try string(.survey, in: payload) }

@@ -9,24 +9,64 @@ struct WebhookSettings: Sendable {
     var includePayload: Bool
 
     static let signatureSpec = ConfigSpec([
-        .init("scheme", .oneOf(["standard_webhooks", "github", "shared_secret"]), required: true, doc: "`standard_webhooks` (webhook-id/-timestamp/-signature), `github` (X-Hub-Signature-256: sha256=hex HMAC of the body) or `shared_secret` (a header carrying the secret itself)."),
-        .init("secret", .string, required: true, secret: true, example: "${SURVEY_WEBHOOK_SECRET}", doc: "The signing secret (`whsec_…` for Standard Webhooks)."),
+        .init(
+            "scheme",
+            .oneOf(["standard_webhooks", "github", "shared_secret"]),
+            required: true,
+            doc:
+                "`standard_webhooks` (webhook-id/-timestamp/-signature), `github` (X-Hub-Signature-256: sha256=hex HMAC of the body) or `shared_secret` (a header carrying the secret itself)."
+        ),
+        .init(
+            "secret",
+            .string,
+            required: true,
+            secret: true,
+            example: "${SURVEY_WEBHOOK_SECRET}",
+            doc: "The signing secret (`whsec_…` for Standard Webhooks)."
+        ),
         .init("previous_secret", .string, secret: true, doc: "During key rotation, the old secret, also accepted until you remove it."),
-        .init("header", .string, doc: "Header carrying the signature or secret. Default: `X-Hub-Signature-256` for `github`, `X-Webhook-Secret` for `shared_secret`."),
+        .init(
+            "header",
+            .string,
+            doc: "Header carrying the signature or secret. Default: `X-Hub-Signature-256` for `github`, `X-Webhook-Secret` for `shared_secret`."
+        ),
         .init("tolerance", .duration, default: "5m", doc: "Standard Webhooks: how far `webhook-timestamp` may be from now, either way."),
     ])
 
-    static let mappingSpec = ConfigSpec(WebhookFieldMapping.Field.all.map { field in
-        ConfigField(field.name, .string, default: field.defaultPointer, doc: field.doc)
-    })
+    static let mappingSpec = ConfigSpec(
+        WebhookFieldMapping.Field.all.map { field in
+            ConfigField(field.name, .string, default: field.defaultPointer, doc: field.doc)
+        }
+    )
 
     static let spec = ConfigSpec([
-        .init("path", .string, required: true, example: "/hooks/survey", doc: "URL path that receives POSTs. Must start with `/` and be unique across channels."),
+        .init(
+            "path",
+            .string,
+            required: true,
+            example: "/hooks/survey",
+            doc: "URL path that receives POSTs. Must start with `/` and be unique across channels."
+        ),
         .init("max_body_size", .byteSize, default: "1MiB", doc: "Larger bodies get 413 and are not read."),
         .init("signature", .object(signatureSpec), doc: "How requests prove they come from the sender. Required unless `insecure: true`."),
-        .init("insecure", .bool, default: "false", doc: "Accept unsigned requests. Logged as a warning at startup; use only behind something that authenticates."),
-        .init("mapping", .object(mappingSpec), doc: "JSON Pointers (RFC 6901) from the payload to message fields. Form bodies are read as a flat object of strings."),
-        .init("required", .stringList, default: nil, example: "[text, author_email]", doc: "Mapping fields that must be present, else 400. Default: `[text]`."),
+        .init(
+            "insecure",
+            .bool,
+            default: "false",
+            doc: "Accept unsigned requests. Logged as a warning at startup; use only behind something that authenticates."
+        ),
+        .init(
+            "mapping",
+            .object(mappingSpec),
+            doc: "JSON Pointers (RFC 6901) from the payload to message fields. Form bodies are read as a flat object of strings."
+        ),
+        .init(
+            "required",
+            .stringList,
+            default: nil,
+            example: "[text, author_email]",
+            doc: "Mapping fields that must be present, else 400. Default: `[text]`."
+        ),
         .init("include_payload", .bool, default: "true", doc: "Copy the whole parsed payload into `data.metadata.payload`."),
     ])
 
@@ -52,7 +92,12 @@ struct WebhookSettings: Sendable {
         } else {
             signature = nil
             if !insecure {
-                errors.append(config.invalid("signature", "no signature check configured: add signature (scheme standard_webhooks, github or shared_secret), or set insecure: true to accept unsigned requests"))
+                errors.append(
+                    config.invalid(
+                        "signature",
+                        "no signature check configured: add signature (scheme standard_webhooks, github or shared_secret), or set insecure: true to accept unsigned requests"
+                    )
+                )
             }
         }
         let mappingConfig = config.object("mapping") ?? ConfigValues(path: "\(config.path).mapping", [:])

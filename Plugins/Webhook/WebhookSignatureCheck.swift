@@ -46,8 +46,13 @@ struct WebhookSignatureCheck: Sendable {
         case .standardWebhooks(let verifier, let tolerance):
             do {
                 try verifier.verify(
-                    id: fields[HTTPField.Name("webhook-id")!], timestamp: fields[HTTPField.Name("webhook-timestamp")!],
-                    signatureHeader: fields[HTTPField.Name("webhook-signature")!], body: request.body, now: now, tolerance: tolerance)
+                    id: fields[HTTPField.Name("webhook-id")!],
+                    timestamp: fields[HTTPField.Name("webhook-timestamp")!],
+                    signatureHeader: fields[HTTPField.Name("webhook-signature")!],
+                    body: request.body,
+                    now: now,
+                    tolerance: tolerance
+                )
             } catch {
                 throw .badSignature(error.description)
             }

@@ -24,7 +24,10 @@ public struct AsyncHTTPOutboundClient: OutboundHTTPClient {
             outbound.headers.add(name: field.name.rawName, value: field.value)
         }
         if !body.isEmpty { outbound.body = .bytes(ByteBuffer(bytes: body)) }
-        let response = try await client.execute(outbound, timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000))
+        let response = try await client.execute(
+            outbound,
+            timeout: .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000)
+        )
         var fields = HTTPFields()
         for header in response.headers {
             if let name = HTTPField.Name(header.name) { fields.append(HTTPField(name: name, value: header.value)) }
@@ -32,7 +35,8 @@ public struct AsyncHTTPOutboundClient: OutboundHTTPClient {
         let bytes = try await response.body.collect(upTo: maxResponseSize)
         return OutboundHTTPResponse(
             head: HTTPResponse(status: .init(code: Int(response.status.code), reasonPhrase: response.status.reasonPhrase), headerFields: fields),
-            body: Array(bytes.readableBytesView))
+            body: Array(bytes.readableBytesView)
+        )
     }
 }
 

@@ -23,7 +23,9 @@ public enum ChannelAssembly {
 
     /// Builds every adapter; throws every problem at once.
     public static func instantiate(
-        _ config: GatewayConfig, registry: AdapterRegistry, makeContext: (ChannelDeclaration) -> AdapterContext
+        _ config: GatewayConfig,
+        registry: AdapterRegistry,
+        makeContext: (ChannelDeclaration) -> AdapterContext
     ) throws(ConfigErrors) -> [Channel] {
         var errors: [ConfigError] = []
         var channels: [Channel] = []
@@ -48,11 +50,23 @@ public enum ChannelAssembly {
                 let position = declaration.values.position(of: "path") ?? declaration.position
                 let path = "channels[\(declaration.id)].path"
                 if reservedPathPrefixes.contains(where: { endpoint.path == $0 || endpoint.path.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") }) {
-                    errors.append(ConfigError(path: path, position: position, message: "\(endpoint.path) is reserved by the gateway (\(reservedPathPrefixes.joined(separator: ", ")))"))
+                    errors.append(
+                        ConfigError(
+                            path: path,
+                            position: position,
+                            message: "\(endpoint.path) is reserved by the gateway (\(reservedPathPrefixes.joined(separator: ", ")))"
+                        )
+                    )
                 }
                 let key = "\(endpoint.method.rawValue) \(endpoint.path)"
                 if let other = routes[key] {
-                    errors.append(ConfigError(path: path, position: position, message: "\(key) is already served by channel '\(other.channel)' (line \(other.line)); give each channel its own path"))
+                    errors.append(
+                        ConfigError(
+                            path: path,
+                            position: position,
+                            message: "\(key) is already served by channel '\(other.channel)' (line \(other.line)); give each channel its own path"
+                        )
+                    )
                 } else {
                     routes[key] = (declaration.id, declaration.position.line)
                 }

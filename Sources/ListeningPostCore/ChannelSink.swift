@@ -19,8 +19,12 @@ public struct ChannelSink: IngestSink {
     ///   - router: enriches each event and picks its streams.
     ///   - effects: what each routed event causes (the loop's notes and dependents).
     public init(
-        channel: ChannelIdentity, log: any EventLog, ids: EventIDGenerator, metrics: ChannelMetrics,
-        router: EventRouter = EventRouter(), effects: any IngestEffects = NoIngestEffects(),
+        channel: ChannelIdentity,
+        log: any EventLog,
+        ids: EventIDGenerator,
+        metrics: ChannelMetrics,
+        router: EventRouter = EventRouter(),
+        effects: any IngestEffects = NoIngestEffects(),
         now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.channel = channel
@@ -44,11 +48,18 @@ public struct ChannelSink: IngestSink {
         let (routed, rules) = router.routeWithRules(events)
         let prepared = routed.map { routed -> PreparedEvent in
             if let id = routed.resolution?.provisionalId { provisional.insert(id) }
-            var prepared = PreparedEvent(id: routed.event.id, dedupKey: routed.event.data.dedupKey, payload: routed.event.jsonBytes(), streams: routed.streams)
+            var prepared = PreparedEvent(
+                id: routed.event.id,
+                dedupKey: routed.event.data.dedupKey,
+                payload: routed.event.jsonBytes(),
+                streams: routed.streams
+            )
             effects.prepare(&prepared, for: routed, rules: rules, ids: ids)
             return prepared
         }
-        let results = try await log.append(AppendRequest(channel: channel.id, events: prepared, checkpoint: checkpoint, provisionalCustomers: provisional))
+        let results = try await log.append(
+            AppendRequest(channel: channel.id, events: prepared, checkpoint: checkpoint, provisionalCustomers: provisional)
+        )
         let duplicates = results.filter(\.duplicate).count
         if results.count > duplicates { metrics.accepted(results.count - duplicates) }
         if duplicates > 0 { metrics.duplicates(duplicates) }

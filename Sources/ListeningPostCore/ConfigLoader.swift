@@ -24,7 +24,10 @@ public struct ConfigLoader: Sendable {
         do {
             text = try String(contentsOfFile: file, encoding: .utf8)
         } catch {
-            throw ConfigFileError(file: file, errors: [ConfigError(path: "", position: nil, message: "cannot read the file: \(error.localizedDescription)")])
+            throw ConfigFileError(
+                file: file,
+                errors: [ConfigError(path: "", position: nil, message: "cannot read the file: \(error.localizedDescription)")]
+            )
         }
         do {
             return try load(text: text)
@@ -80,7 +83,6 @@ public struct ConfigLoader: Sendable {
             if let window = nps.duration(key), window <= .zero { errors.append(nps.invalid(key, "must be longer than zero")) }
         }
 
-
         var channels: [ChannelDeclaration] = []
         if let channelsNode = node["channels"] {
             let (declared, channelErrors) = validateChannels(channelsNode)
@@ -95,22 +97,32 @@ public struct ConfigLoader: Sendable {
         let outbox = Self.outbox(top, channels: channels, errors: &errors)
         let retention = Self.retention(store, npsWindow: nps.duration("window") ?? .seconds(30 * 86_400), errors: &errors)
         let postgres = Self.postgres(store, errors: &errors)
-        errors += ExposureCheck(host: server.string("host") ?? "127.0.0.1", allowWeak: server.bool("allow_weak_secrets")).findings(top: top, channels: channels)
+        errors += ExposureCheck(host: server.string("host") ?? "127.0.0.1", allowWeak: server.bool("allow_weak_secrets")).findings(
+            top: top,
+            channels: channels
+        )
         var cases = routing.cases
         let templates = Self.templates(top, cases: &cases, directory: routing.customers.directory, errors: &errors)
         let fatal = errors.filter { !$0.isWarning }
         guard fatal.isEmpty else { throw ConfigErrors(Self.sorted(errors)) }
         var config = GatewayConfig(
             server: ServerSettings(
-                host: server.string("host") ?? "127.0.0.1", port: server.integer("port") ?? 8080,
-                sseHeartbeat: server.duration("sse_heartbeat") ?? .seconds(15), idleTimeout: server.duration("idle_timeout") ?? .seconds(60),
-                maxConnections: server.integer("max_connections") ?? 10_000),
+                host: server.string("host") ?? "127.0.0.1",
+                port: server.integer("port") ?? 8080,
+                sseHeartbeat: server.duration("sse_heartbeat") ?? .seconds(15),
+                idleTimeout: server.duration("idle_timeout") ?? .seconds(60),
+                maxConnections: server.integer("max_connections") ?? 10_000
+            ),
             store: StoreSettings(dataDirectory: store.string("path") ?? "./data", retention: retention, postgres: postgres),
-            logging: LoggingSettings(level: Logger.Level(rawValue: logging.string("level") ?? "info") ?? .info, format: logging.string("format") ?? "text"),
+            logging: LoggingSettings(
+                level: Logger.Level(rawValue: logging.string("level") ?? "info") ?? .info,
+                format: logging.string("format") ?? "text"
+            ),
             channels: channels,
             warnings: Self.sorted(errors.filter(\.isWarning)),
             // A password written into the URL is as secret as one under `password`.
-            secrets: channels.flatMap(\.values.allSecrets) + top.allSecrets + (postgres?.password.map { [Secret($0)] } ?? []))
+            secrets: channels.flatMap(\.values.allSecrets) + top.allSecrets + (postgres?.password.map { [Secret($0)] } ?? [])
+        )
         config.customers = routing.customers
         config.routing = routing.routing
         config.declaredStreams = routing.declaredStreams
@@ -119,15 +131,23 @@ public struct ConfigLoader: Sendable {
         config.outbox = outbox
         config.templates = templates
         config.nps = NPSSettings(
-            minResponses: nps.integer("min_responses") ?? 30, window: nps.duration("window") ?? .seconds(30 * 86_400),
-            replyWindow: nps.duration("reply_window") ?? .seconds(7 * 86_400), enabled: !nps.isGiven("enabled") || nps.bool("enabled"))
+            minResponses: nps.integer("min_responses") ?? 30,
+            window: nps.duration("window") ?? .seconds(30 * 86_400),
+            replyWindow: nps.duration("reply_window") ?? .seconds(7 * 86_400),
+            enabled: !nps.isGiven("enabled") || nps.bool("enabled")
+        )
         config.operators = operators
         return config
     }
 
     /// `templates:` and `cases.confirmation_question`, parsed, every variable checked against
     /// what a message has (and the directory's attribute columns).
-    static func templates(_ top: ConfigValues, cases: inout CaseSettings, directory: CustomerDirectory, errors: inout [ConfigError]) -> [String: NamedTemplate] {
+    static func templates(
+        _ top: ConfigValues,
+        cases: inout CaseSettings,
+        directory: CustomerDirectory,
+        errors: inout [ConfigError]
+    ) -> [String: NamedTemplate] {
         let known = TemplateVariables.standard(attributeKeys: Set(directory.customers.flatMap(\.attributes.keys)), attributesOpen: false)
         func compile(_ values: ConfigValues, _ key: String) -> MessageTemplate? {
             guard let text = values.string(key) else { return nil }
@@ -139,7 +159,9 @@ public struct ConfigLoader: Sendable {
             }
         }
         if let section = top.object("cases") { cases.confirmationTemplate = compile(section, "confirmation_question") }
-        if cases.confirmationTemplate == nil, let fallback = try? MessageTemplate(cases.confirmationQuestion, known: known) { cases.confirmationTemplate = fallback }
+        if cases.confirmationTemplate == nil, let fallback = try? MessageTemplate(cases.confirmationQuestion, known: known) {
+            cases.confirmationTemplate = fallback
+        }
         var templates: [String: NamedTemplate] = [:]
         for entry in top.objects("templates") {
             guard let name = entry.string("name") else { continue }
@@ -170,7 +192,12 @@ public struct ConfigLoader: Sendable {
             return nil
         }
         if store.object("retention") != nil {
-            errors.append(store.invalid("retention", "is not available with `kind: postgres` yet; remove it (PostgreSQL keeps every message) or use `kind: sqlite`"))
+            errors.append(
+                store.invalid(
+                    "retention",
+                    "is not available with `kind: postgres` yet; remove it (PostgreSQL keeps every message) or use `kind: sqlite`"
+                )
+            )
         }
         guard let url = section.string("url") else { return nil }
         var settings: PostgresSettings
@@ -183,12 +210,24 @@ public struct ConfigLoader: Sendable {
         if let password = section.secret("password") { settings.password = password.value }
         if let size = section.integer("pool_size") {
             if size < 4 {
-                errors.append(section.invalid("pool_size", "must be at least 4: one connection commits, one listens for the other gateways, one keeps the leases, the rest read"))
+                errors.append(
+                    section.invalid(
+                        "pool_size",
+                        "must be at least 4: one connection commits, one listens for the other gateways, one keeps the leases, the rest read"
+                    )
+                )
             }
             settings.poolSize = size
         }
         if let ttl = section.duration("lease_ttl") {
-            if ttl < .seconds(3) { errors.append(section.invalid("lease_ttl", "must be at least 3s: a lease is renewed every third of it, and a renewal needs a round trip to spare")) }
+            if ttl < .seconds(3) {
+                errors.append(
+                    section.invalid(
+                        "lease_ttl",
+                        "must be at least 3s: a lease is renewed every third of it, and a renewal needs a round trip to spare"
+                    )
+                )
+            }
             settings.leaseTTL = ttl
         }
         return settings
@@ -197,18 +236,31 @@ public struct ConfigLoader: Sendable {
     /// `store.retention`, checked against what must survive it.
     static func retention(_ store: ConfigValues, npsWindow: Duration, errors: inout [ConfigError]) -> RetentionPolicy? {
         guard let section = store.object("retention") else { return nil }
-        let policy = RetentionPolicy(maxAge: section.duration("max_age"), maxSize: section.byteSize("max_size"), interval: section.duration("interval") ?? .seconds(60), keptStreams: Set(LoopStreams.all))
+        let policy = RetentionPolicy(
+            maxAge: section.duration("max_age"),
+            maxSize: section.byteSize("max_size"),
+            interval: section.duration("interval") ?? .seconds(60),
+            keptStreams: Set(LoopStreams.all)
+        )
         guard policy.maxAge != nil || policy.maxSize != nil else {
             errors.append(store.invalid("retention", "give max_age, max_size or both; without either, remove `retention` (nothing is deleted)"))
             return nil
         }
         if let age = policy.maxAge, age < npsWindow {
-            errors.append(section.invalid(
-                "max_age",
-                "\(ConfigScalars.format(age)) is shorter than nps.window (\(ConfigScalars.format(npsWindow))): GET /v1/nps and the NPS gauges would lose answers inside their window; raise max_age or shorten nps.window"))
+            errors.append(
+                section.invalid(
+                    "max_age",
+                    "\(ConfigScalars.format(age)) is shorter than nps.window (\(ConfigScalars.format(npsWindow))): GET /v1/nps and the NPS gauges would lose answers inside their window; raise max_age or shorten nps.window"
+                )
+            )
         }
         if let size = policy.maxSize, size < RetentionPolicy.minimumSize {
-            errors.append(section.invalid("max_size", "must be at least 1MiB: the log's own tables and the kept streams (cases, outbox, surveys, suppressions) need room"))
+            errors.append(
+                section.invalid(
+                    "max_size",
+                    "must be at least 1MiB: the log's own tables and the kept streams (cases, outbox, surveys, suppressions) need room"
+                )
+            )
         }
         if policy.interval < .seconds(1) { errors.append(section.invalid("interval", "must be at least 1s")) }
         return policy
@@ -253,17 +305,26 @@ public struct ConfigLoader: Sendable {
             }
             if token.value.count < 16 { errors.append(entry.invalid("token", "is shorter than 16 characters; use a long random token")) }
             if subscriberTokens.contains(token.value) {
-                errors.append(entry.invalid("token", "is also a subscriber's token; give operators tokens of their own, so reading streams never grants more"))
+                errors.append(
+                    entry.invalid("token", "is also a subscriber's token; give operators tokens of their own, so reading streams never grants more")
+                )
             }
             var scopes: Set<OperatorDeclaration.Scope> = []
             for scope in entry.strings("scopes") {
                 if let known = OperatorDeclaration.Scope.all.first(where: { $0.rawValue == scope }) {
                     scopes.insert(known)
                 } else {
-                    errors.append(entry.invalid("scopes", "unknown scope '\(scope)' (scopes: \(OperatorDeclaration.Scope.all.map(\.rawValue).joined(separator: ", ")))"))
+                    errors.append(
+                        entry.invalid(
+                            "scopes",
+                            "unknown scope '\(scope)' (scopes: \(OperatorDeclaration.Scope.all.map(\.rawValue).joined(separator: ", ")))"
+                        )
+                    )
                 }
             }
-            if scopes.isEmpty, entry.strings("scopes").isEmpty { errors.append(entry.invalid("scopes", "name at least one scope, such as [prompts]")) }
+            if scopes.isEmpty, entry.strings("scopes").isEmpty {
+                errors.append(entry.invalid("scopes", "name at least one scope, such as [prompts]"))
+            }
             declarations.append(OperatorDeclaration(name: name, token: token, scopes: scopes))
         }
         return declarations
@@ -292,18 +353,32 @@ public struct ConfigLoader: Sendable {
             let idPosition = element["id"]?.position ?? element.position
             let channelPath = "channels[\(id)]"
             if !Self.isValidName(id) {
-                errors.append(ConfigError(path: "\(path).id", position: idPosition, message: "'\(id)' is not a valid id: use lowercase letters, digits, '-' and '_', starting with a letter or digit"))
+                errors.append(
+                    ConfigError(
+                        path: "\(path).id",
+                        position: idPosition,
+                        message: "'\(id)' is not a valid id: use lowercase letters, digits, '-' and '_', starting with a letter or digit"
+                    )
+                )
             } else if GatewayConfig.reservedStreamNames.contains(id) {
-                errors.append(ConfigError(path: "\(path).id", position: idPosition, message: "'\(id)' is reserved (it names the stream of every event)"))
+                errors.append(
+                    ConfigError(path: "\(path).id", position: idPosition, message: "'\(id)' is reserved (it names the stream of every event)")
+                )
             } else if let first = idPositions[id] {
-                errors.append(ConfigError(path: "\(path).id", position: idPosition, message: "duplicate channel id '\(id)' (first used at line \(first.line))"))
+                errors.append(
+                    ConfigError(path: "\(path).id", position: idPosition, message: "duplicate channel id '\(id)' (first used at line \(first.line))")
+                )
             } else {
                 idPositions[id] = idPosition
             }
             guard let adapter = registry.adapter(kind: kind) else {
-                errors.append(ConfigError(
-                    path: "\(path).type", position: element["type"]?.position ?? element.position,
-                    message: "unknown channel type '\(kind)' (known: \(registry.kinds.joined(separator: ", ")))"))
+                errors.append(
+                    ConfigError(
+                        path: "\(path).type",
+                        position: element["type"]?.position ?? element.position,
+                        message: "unknown channel type '\(kind)' (known: \(registry.kinds.joined(separator: ", ")))"
+                    )
+                )
                 continue
             }
             let (values, valueErrors) = adapter.configSpec.validate(element, path: channelPath, ignoring: ["id", "type"])

@@ -17,7 +17,10 @@ struct EnvironmentInterpolation {
                 return (ConfigNode(.scalar(resolved), at: node.position, isInterpolated: resolved != text), [])
             case .failure(let message):
                 // Still an environment reference, so never reported as an inline secret.
-                return (ConfigNode(node.content, at: node.position, isInterpolated: true), [ConfigError(path: path, position: node.position, message: message.text)])
+                return (
+                    ConfigNode(node.content, at: node.position, isInterpolated: true),
+                    [ConfigError(path: path, position: node.position, message: message.text)]
+                )
             }
         case .mapping(let entries):
             var errors: [ConfigError] = []

@@ -49,11 +49,18 @@ struct ExposureCheck {
     func findings(top: ConfigValues, channels: [ChannelDeclaration]) -> [ConfigError] {
         let exposed = !Self.isLoopback(host)
         var found: [ConfigError] = []
-        func report(_ section: ConfigValues, _ key: String, _ problem: String, remedy: String = "set a random value of \(Self.minimumLength)+ characters") {
+        func report(
+            _ section: ConfigValues,
+            _ key: String,
+            _ problem: String,
+            remedy: String = "set a random value of \(Self.minimumLength)+ characters"
+        ) {
             let fix =
-                if !exposed { "; fine on loopback, refused once server.host is not" }
-                else if allowWeak { "; allowed by server.allow_weak_secrets although server.host \(host) is not loopback: \(remedy)" }
-                else { "; server.host \(host) is not loopback, so this is refused: \(remedy) (or server.allow_weak_secrets: true to run exposed anyway)" }
+                if !exposed { "; fine on loopback, refused once server.host is not" } else if allowWeak {
+                    "; allowed by server.allow_weak_secrets although server.host \(host) is not loopback: \(remedy)"
+                } else {
+                    "; server.host \(host) is not loopback, so this is refused: \(remedy) (or server.allow_weak_secrets: true to run exposed anyway)"
+                }
             let message = problem + fix
             found.append(exposed && !allowWeak ? section.invalid(key, message) : section.warning(key, message))
         }
@@ -67,7 +74,12 @@ struct ExposureCheck {
             }
             // On loopback the adapter's own startup warning says it; exposed, it is refused.
             if exposed, channel.values.bool("insecure") {
-                report(channel.values, "insecure", "accepts unsigned requests from anyone who can reach the port", remedy: "configure the channel's signature secret instead")
+                report(
+                    channel.values,
+                    "insecure",
+                    "accepts unsigned requests from anyone who can reach the port",
+                    remedy: "configure the channel's signature secret instead"
+                )
             }
         }
         return found

@@ -85,7 +85,9 @@ public struct OutboxSettings: Sendable {
     /// Waits before each retry.
     public var retrySchedule: [Duration] = OutboxSettings.defaultRetrySchedule
     /// The waits before each retry when `outbox.retry` is not given.
-    public static let defaultRetrySchedule: [Duration] = [.seconds(5), .seconds(30), .seconds(120), .seconds(600), .seconds(1800), .seconds(3600), .seconds(10_800), .seconds(21_600)]
+    public static let defaultRetrySchedule: [Duration] = [
+        .seconds(5), .seconds(30), .seconds(120), .seconds(600), .seconds(1800), .seconds(3600), .seconds(10_800), .seconds(21_600),
+    ]
     /// Creates settings.
     public init() {}
 }
@@ -165,49 +167,140 @@ extension GatewayConfig {
         .init("server", .object(serverSpec), default: nil, doc: "The HTTP listener for webhooks, streams, health and metrics."),
         .init("store", .object(storeSpec), doc: "The durable log."),
         .init("logging", .object(loggingSpec), doc: "Process logs."),
-        .init("channels", .list(ConfigSpec([])), doc: "The listening posts. Each entry has `id`, `type` and the fields of that type (per type below)."),
+        .init(
+            "channels",
+            .list(ConfigSpec([])),
+            doc: "The listening posts. Each entry has `id`, `type` and the fields of that type (per type below)."
+        ),
         .init("customers", .object(customersSpec), doc: "The customer directory: who a message is from. See docs/routing.md."),
-        .init("segments", .list(segmentSpec), doc: "Ordered segment rules; the first that matches a customer wins. An entry without `when` matches everyone and must come last; without one, unmatched customers are in segment `default`."),
-        .init("streams", .stringList, example: "[escalations, partners]", doc: "Stream names routes may send to, besides `all`, the channel ids and the fallback stream."),
-        .init("routes", .list(routeSpec), doc: "Ordered routing rules. Every event goes to `all` and its channel's stream, plus the streams of every matching route up to the first with `stop: true`."),
+        .init(
+            "segments",
+            .list(segmentSpec),
+            doc:
+                "Ordered segment rules; the first that matches a customer wins. An entry without `when` matches everyone and must come last; without one, unmatched customers are in segment `default`."
+        ),
+        .init(
+            "streams",
+            .stringList,
+            example: "[escalations, partners]",
+            doc: "Stream names routes may send to, besides `all`, the channel ids and the fallback stream."
+        ),
+        .init(
+            "routes",
+            .list(routeSpec),
+            doc:
+                "Ordered routing rules. Every event goes to `all` and its channel's stream, plus the streams of every matching route up to the first with `stop: true`."
+        ),
         .init("fallback_stream", .string, default: "unrouted", doc: "Where an event that matches no route goes, so none goes nowhere."),
-        .init("subscribers", .list(subscriberSpec), doc: "Who may read which streams (bearer tokens), and who gets a stream pushed as signed webhooks."),
-        .init("operators", .list(operatorSpec), doc: "Tokens for the operator API (survey prompts), each with the scopes it may use. A subscriber token never grants these."),
+        .init(
+            "subscribers",
+            .list(subscriberSpec),
+            doc: "Who may read which streams (bearer tokens), and who gets a stream pushed as signed webhooks."
+        ),
+        .init(
+            "operators",
+            .list(operatorSpec),
+            doc: "Tokens for the operator API (survey prompts), each with the scopes it may use. A subscriber token never grants these."
+        ),
         .init("nps", .object(npsSpec), doc: "How NPS is added up for `GET /v1/nps`, the gauges and `listening-post nps` (see docs/nps.md)."),
-        .init("calendars", .list(calendarSpec), doc: "Business hours that case standards count in (see docs/cases.md). `24x7`, every instant, needs no entry."),
-        .init("cases", .object(casesSpec), doc: "When a message opens a case, the standards it is held to, and how the loop closes (see docs/cases.md)."),
+        .init(
+            "calendars",
+            .list(calendarSpec),
+            doc: "Business hours that case standards count in (see docs/cases.md). `24x7`, every instant, needs no entry."
+        ),
+        .init(
+            "cases",
+            .object(casesSpec),
+            doc: "When a message opens a case, the standards it is held to, and how the loop closes (see docs/cases.md)."
+        ),
         .init("outbox", .object(outboxSpec), doc: "How the gateway sends to customers on channels that can send (see docs/outbox.md)."),
-        .init("templates", .list(templateSpec), doc: "Message texts for `POST /v1/outbox` (`\"template\": name`), rendered with Mustache from the customer, the case, its segment and the survey; every variable is checked by `check` (see docs/outbox.md#templates)."),
+        .init(
+            "templates",
+            .list(templateSpec),
+            doc:
+                "Message texts for `POST /v1/outbox` (`\"template\": name`), rendered with Mustache from the customer, the case, its segment and the survey; every variable is checked by `check` (see docs/outbox.md#templates)."
+        ),
     ])
 
     static let templateSpec = ConfigSpec([
         .init("name", .string, required: true, example: "detractor-first-response", doc: "The name `POST /v1/outbox` uses."),
-        .init("text", .string, required: true, example: "\"Hi, this is about case {{case.id}}. What went wrong?\"", doc: "The message. Variables, written in full: `customer.id`, `customer.email`, `customer.phone`, `customer.preferred_channel`, `customer.attributes.<column>`, `segment.name`, `segment.response_target`, `segment.resolution_target`, `case.id`, `case.rule`, `case.state`, `case.channel`, `case.owner`, `case.opened_at`, `case.score`, `case.resolution`, `case.root_cause`, `case.first_response_due`, `case.resolution_due`, `case.first_response_target`, `case.resolution_target`, `survey.id`, `channel.id`. `{{#name}}…{{/name}}` shows a part only when it has a value."),
+        .init(
+            "text",
+            .string,
+            required: true,
+            example: "\"Hi, this is about case {{case.id}}. What went wrong?\"",
+            doc:
+                "The message. Variables, written in full: `customer.id`, `customer.email`, `customer.phone`, `customer.preferred_channel`, `customer.attributes.<column>`, `segment.name`, `segment.response_target`, `segment.resolution_target`, `case.id`, `case.rule`, `case.state`, `case.channel`, `case.owner`, `case.opened_at`, `case.score`, `case.resolution`, `case.root_cause`, `case.first_response_due`, `case.resolution_due`, `case.first_response_target`, `case.resolution_target`, `survey.id`, `channel.id`. `{{#name}}…{{/name}}` shows a part only when it has a value."
+        ),
         .init("subject", .string, example: "\"About your case {{case.id}}\"", doc: "The subject, for email; the same variables."),
     ])
 
     static let outboxSpec = ConfigSpec([
-        .init("rate_limits", .stringMap, example: "{sms-replies: 1/s}", doc: "Per channel id, the most sends per second, minute or hour (`1/s`, `30/m`, `500/h`). A Twilio long code sends about one a second."),
-        .init("retry_schedule", .stringList, example: "[5s, 30s, 2m, 10m]", doc: "Waits before each retry of a retryable failure (each ±10 % jitter, at least the provider's `Retry-After`); after the last the message is dead-lettered. Default: 5s, 30s, 2m, 10m, 30m, 1h, 3h, 6h."),
+        .init(
+            "rate_limits",
+            .stringMap,
+            example: "{sms-replies: 1/s}",
+            doc: "Per channel id, the most sends per second, minute or hour (`1/s`, `30/m`, `500/h`). A Twilio long code sends about one a second."
+        ),
+        .init(
+            "retry_schedule",
+            .stringList,
+            example: "[5s, 30s, 2m, 10m]",
+            doc:
+                "Waits before each retry of a retryable failure (each ±10 % jitter, at least the provider's `Retry-After`); after the last the message is dead-lettered. Default: 5s, 30s, 2m, 10m, 30m, 1h, 3h, 6h."
+        ),
     ])
 
     static let calendarSpec = ConfigSpec([
         .init("name", .string, required: true, example: "london-office", doc: "The name segments and case rules use."),
-        .init("time_zone", .string, required: true, example: "Europe/London", doc: "IANA time zone the hours and holidays are in; due times follow its DST changes."),
-        .init("hours", .stringMap, required: true, example: "{mon-fri: \"09:00-17:30\", sat: \"10:00-14:00\"}", doc: "Opening hours per day (`mon` … `sun`) or run of days (`mon-fri`): `HH:MM-HH:MM`, several separated by commas, or `closed`. Days not named are closed."),
+        .init(
+            "time_zone",
+            .string,
+            required: true,
+            example: "Europe/London",
+            doc: "IANA time zone the hours and holidays are in; due times follow its DST changes."
+        ),
+        .init(
+            "hours",
+            .stringMap,
+            required: true,
+            example: "{mon-fri: \"09:00-17:30\", sat: \"10:00-14:00\"}",
+            doc:
+                "Opening hours per day (`mon` … `sun`) or run of days (`mon-fri`): `HH:MM-HH:MM`, several separated by commas, or `closed`. Days not named are closed."
+        ),
         .init("holidays", .stringList, example: "[2026-12-25, 2026-12-26]", doc: "Closed days, local `yyyy-MM-dd`."),
     ])
 
     static let casesSpec = ConfigSpec([
-        .init("rules", .list(caseRuleSpec), doc: "Every rule a message matches opens a case, unless the customer already has that rule's case open: then the message joins it."),
+        .init(
+            "rules",
+            .list(caseRuleSpec),
+            doc: "Every rule a message matches opens a case, unless the customer already has that rule's case open: then the message joins it."
+        ),
         .init("warning_before", .duration, example: "30m", doc: "`sla_warning` comes this long before a target is due. Absent: no warnings."),
-        .init("confirmation_question", .string, default: "Did you get what you needed? Reply YES or NO.", doc: "What resolving a case asks the customer (`confirmation_requested`); a template with the variables of `templates:` (`{{case.id}}`)."),
-        .init("confirmation_timeout", .duration, default: "7d", doc: "How long the question waits: a case without an answer by then closes `unconfirmed`."),
+        .init(
+            "confirmation_question",
+            .string,
+            default: "Did you get what you needed? Reply YES or NO.",
+            doc: "What resolving a case asks the customer (`confirmation_requested`); a template with the variables of `templates:` (`{{case.id}}`)."
+        ),
+        .init(
+            "confirmation_timeout",
+            .duration,
+            default: "7d",
+            doc: "How long the question waits: a case without an answer by then closes `unconfirmed`."
+        ),
     ])
 
     static let caseRuleSpec = ConfigSpec([
         .init("name", .string, required: true, example: "detractor-follow-up", doc: "The rule's name, on every event of its cases."),
-        .init("when", .custom("condition"), required: true, example: "{feedback: detractor}", doc: "Which messages open a case: the routes' conditions (see docs/routing.md)."),
+        .init(
+            "when",
+            .custom("condition"),
+            required: true,
+            example: "{feedback: detractor}",
+            doc: "Which messages open a case: the routes' conditions (see docs/routing.md)."
+        ),
         .init("first_response", .duration, example: "3h", doc: "First-response standard. Absent: the segment's `response_target`."),
         .init("resolution", .duration, example: "2d", doc: "Resolution standard. Absent: the segment's `resolution_target`."),
         .init("calendar", .string, example: "london-office", doc: "The calendar the standards count in. Absent: the segment's, else `24x7`."),
@@ -215,22 +308,76 @@ extension GatewayConfig {
 
     static let operatorSpec = ConfigSpec([
         .init("name", .string, required: true, example: "mailer", doc: "The operator's name (in logs)."),
-        .init("token", .string, required: true, secret: true, example: "${MAILER_TOKEN}", doc: "Bearer token for the operator API, at least 16 characters, different from every subscriber token."),
-        .init("scopes", .stringList, required: true, example: "[prompts, cases]", doc: "What the token may do: `prompts` (record survey prompts with `POST /v1/survey-prompts`), `cases:read` (read cases and loop metrics), `cases` (read and work cases: assign, respond, resolve), `send` (send to customers with `POST /v1/outbox`, re-drive its dead letters)."),
+        .init(
+            "token",
+            .string,
+            required: true,
+            secret: true,
+            example: "${MAILER_TOKEN}",
+            doc: "Bearer token for the operator API, at least 16 characters, different from every subscriber token."
+        ),
+        .init(
+            "scopes",
+            .stringList,
+            required: true,
+            example: "[prompts, cases]",
+            doc:
+                "What the token may do: `prompts` (record survey prompts with `POST /v1/survey-prompts`), `cases:read` (read cases and loop metrics), `cases` (read and work cases: assign, respond, resolve), `send` (send to customers with `POST /v1/outbox`, re-drive its dead letters)."
+        ),
     ])
 
     static let npsSpec = ConfigSpec([
-        .init("enabled", .bool, default: "true", doc: "Run the NPS projection (`GET /v1/nps`, the gauges, `listening-post nps`). Off, scores are still read at ingest and stored; the figures are rebuilt from the log when it is turned on again."),
-        .init("min_responses", .integer, default: "30", doc: "Below this many answers a cell is marked `insufficient`: its interval is too wide to act on."),
+        .init(
+            "enabled",
+            .bool,
+            default: "true",
+            doc:
+                "Run the NPS projection (`GET /v1/nps`, the gauges, `listening-post nps`). Off, scores are still read at ingest and stored; the figures are rebuilt from the log when it is turned on again."
+        ),
+        .init(
+            "min_responses",
+            .integer,
+            default: "30",
+            doc: "Below this many answers a cell is marked `insufficient`: its interval is too wide to act on."
+        ),
         .init("window", .duration, default: "30d", doc: "The window of the `listening_post_nps` gauges, and of `GET /v1/nps` when it names none."),
-        .init("reply_window", .duration, default: "7d", doc: "How long after a survey prompt (`POST /v1/survey-prompts`) the customer's SMS, email or forum reply on that channel is read for a score (\"9 - great support\")."),
+        .init(
+            "reply_window",
+            .duration,
+            default: "7d",
+            doc:
+                "How long after a survey prompt (`POST /v1/survey-prompts`) the customer's SMS, email or forum reply on that channel is read for a score (\"9 - great support\")."
+        ),
     ])
 
     static let customersSpec = ConfigSpec([
-        .init("file", .string, example: "./customers.csv", doc: "A CSV file of customers (columns: `id`, `emails`, `phones`, `preferred_channel`, `handle:<forum channel>`, `channel_id:<channel>`, anything else is an attribute). Reloaded on SIGHUP and when it changes; a bad file keeps the old directory."),
-        .init("plus_addressing", .oneOf(["strip", "keep"]), default: "strip", doc: "Whether `ann+orders@example.com` is the same customer as `ann@example.com` (`strip`) or not (`keep`)."),
-        .init("default_region", .string, example: "GB", doc: "The region (ISO 3166, such as `GB`, `IT`, `US`) phone numbers written without `+country` are dialled in, as libphonenumber reads them (trunk and international prefixes, Italian leading zeros). Without it such numbers are an error in the directory and unmatched in messages."),
-        .init("default_country_code", .string, example: "44", doc: "The older way to say `default_region`: a calling code, standing for its main region (44 → GB, 1 → US, 39 → IT). Give one of the two."),
+        .init(
+            "file",
+            .string,
+            example: "./customers.csv",
+            doc:
+                "A CSV file of customers (columns: `id`, `emails`, `phones`, `preferred_channel`, `handle:<forum channel>`, `channel_id:<channel>`, anything else is an attribute). Reloaded on SIGHUP and when it changes; a bad file keeps the old directory."
+        ),
+        .init(
+            "plus_addressing",
+            .oneOf(["strip", "keep"]),
+            default: "strip",
+            doc: "Whether `ann+orders@example.com` is the same customer as `ann@example.com` (`strip`) or not (`keep`)."
+        ),
+        .init(
+            "default_region",
+            .string,
+            example: "GB",
+            doc:
+                "The region (ISO 3166, such as `GB`, `IT`, `US`) phone numbers written without `+country` are dialled in, as libphonenumber reads them (trunk and international prefixes, Italian leading zeros). Without it such numbers are an error in the directory and unmatched in messages."
+        ),
+        .init(
+            "default_country_code",
+            .string,
+            example: "44",
+            doc:
+                "The older way to say `default_region`: a calling code, standing for its main region (44 → GB, 1 → US, 39 → IT). Give one of the two."
+        ),
         .init("inline", .list(customerSpec), doc: "Customers written in this file."),
     ])
 
@@ -246,11 +393,26 @@ extension GatewayConfig {
 
     static let segmentSpec = ConfigSpec([
         .init("name", .string, required: true, example: "gold", doc: "The segment name events carry."),
-        .init("when", .custom("condition"), example: "{attribute: {tier: gold}}", doc: "Who belongs (see docs/routing.md for conditions). Absent: everyone."),
+        .init(
+            "when",
+            .custom("condition"),
+            example: "{attribute: {tier: gold}}",
+            doc: "Who belongs (see docs/routing.md for conditions). Absent: everyone."
+        ),
         .init("preferred_channel", .string, doc: "The channel id to answer members on, unless the customer has their own preference."),
-        .init("response_target", .duration, example: "3h", doc: "How soon members should get an answer; events carry it with the due time, and it is the first-response standard of their cases."),
+        .init(
+            "response_target",
+            .duration,
+            example: "3h",
+            doc: "How soon members should get an answer; events carry it with the due time, and it is the first-response standard of their cases."
+        ),
         .init("resolution_target", .duration, example: "2d", doc: "How soon members' cases should be resolved."),
-        .init("calendar", .string, example: "london-office", doc: "The calendar (a `calendars:` name, or `24x7`) their cases' standards count in. Default `24x7`."),
+        .init(
+            "calendar",
+            .string,
+            example: "london-office",
+            doc: "The calendar (a `calendars:` name, or `24x7`) their cases' standards count in. Default `24x7`."
+        ),
     ])
 
     static let routeSpec = ConfigSpec([
@@ -262,44 +424,143 @@ extension GatewayConfig {
 
     static let subscriberSpec = ConfigSpec([
         .init("name", .string, required: true, example: "crm", doc: "The subscriber's name (in URLs, cursors and dead letters)."),
-        .init("token", .string, required: true, secret: true, example: "${CRM_TOKEN}", doc: "Bearer token for the stream, WebSocket and dead-letter endpoints."),
+        .init(
+            "token",
+            .string,
+            required: true,
+            secret: true,
+            example: "${CRM_TOKEN}",
+            doc: "Bearer token for the stream, WebSocket and dead-letter endpoints."
+        ),
         .init("streams", .stringOrList, required: true, example: "[escalations]", doc: "Streams the token may read; `*` for every stream."),
         .init("webhook", .object(pushSpec), doc: "Push one stream to a URL as signed webhooks."),
     ])
 
     static let pushSpec = ConfigSpec([
-        .init("url", .string, required: true, example: "https://crm.example.com/hooks/listening-post", doc: "Where events are POSTed (the CloudEvent JSON as the body)."),
+        .init(
+            "url",
+            .string,
+            required: true,
+            example: "https://crm.example.com/hooks/listening-post",
+            doc: "Where events are POSTed (the CloudEvent JSON as the body)."
+        ),
         .init("stream", .string, example: "escalations", doc: "The stream pushed; may be left out when the subscriber has one stream."),
-        .init("secret", .string, required: true, secret: true, example: "${CRM_WEBHOOK_SECRET}", doc: "Standard Webhooks secret (`whsec_` + base64): requests carry `webhook-id` (the event id), `webhook-timestamp` and `webhook-signature`."),
-        .init("retry_schedule", .stringList, example: "[5s, 5m, 30m, 2h]", doc: "Waits before each retry (each ±10% jitter). After the last retry fails the event is dead-lettered. Default: 5s, 5m, 30m, 2h, 5h, 10h, 10h."),
+        .init(
+            "secret",
+            .string,
+            required: true,
+            secret: true,
+            example: "${CRM_WEBHOOK_SECRET}",
+            doc:
+                "Standard Webhooks secret (`whsec_` + base64): requests carry `webhook-id` (the event id), `webhook-timestamp` and `webhook-signature`."
+        ),
+        .init(
+            "retry_schedule",
+            .stringList,
+            example: "[5s, 5m, 30m, 2h]",
+            doc:
+                "Waits before each retry (each ±10% jitter). After the last retry fails the event is dead-lettered. Default: 5s, 5m, 30m, 2h, 5h, 10h, 10h."
+        ),
         .init("timeout", .duration, default: "10s", doc: "How long one delivery attempt may take."),
     ])
 
     static let serverSpec = ConfigSpec([
-        .init("host", .string, default: "127.0.0.1", example: "0.0.0.0", doc: "Address to bind. Anything but loopback turns on the bootstrap checks: demo, short (under 16 characters) or well-known tokens and signing secrets, and `insecure: true` channels, are refused (see docs/operating.md)."),
-        .init("idle_timeout", .duration, default: "60s", doc: "A connection whose request head or body stops arriving for this long, or that sits idle between requests, is closed (nginx's `client_header_timeout` and `client_body_timeout` are 60 s). Never a connection whose response is being written: SSE and WebSocket subscribers stay."),
-        .init("max_connections", .integer, default: "10000", doc: "Connections beyond this are closed as soon as they are accepted, logged and counted in `listening_post_http_connections_refused_total`; `listening_post_http_connections` is the number open. The gateway raises its open-files limit to the hard limit at start, and warns when this is more than that limit can hold."),
-        .init("allow_weak_secrets", .bool, default: "false", doc: "Run on a non-loopback `host` despite what the bootstrap checks find; each finding is logged as a warning at start. For a closed test network only."),
+        .init(
+            "host",
+            .string,
+            default: "127.0.0.1",
+            example: "0.0.0.0",
+            doc:
+                "Address to bind. Anything but loopback turns on the bootstrap checks: demo, short (under 16 characters) or well-known tokens and signing secrets, and `insecure: true` channels, are refused (see docs/operating.md)."
+        ),
+        .init(
+            "idle_timeout",
+            .duration,
+            default: "60s",
+            doc:
+                "A connection whose request head or body stops arriving for this long, or that sits idle between requests, is closed (nginx's `client_header_timeout` and `client_body_timeout` are 60 s). Never a connection whose response is being written: SSE and WebSocket subscribers stay."
+        ),
+        .init(
+            "max_connections",
+            .integer,
+            default: "10000",
+            doc:
+                "Connections beyond this are closed as soon as they are accepted, logged and counted in `listening_post_http_connections_refused_total`; `listening_post_http_connections` is the number open. The gateway raises its open-files limit to the hard limit at start, and warns when this is more than that limit can hold."
+        ),
+        .init(
+            "allow_weak_secrets",
+            .bool,
+            default: "false",
+            doc:
+                "Run on a non-loopback `host` despite what the bootstrap checks find; each finding is logged as a warning at start. For a closed test network only."
+        ),
         .init("port", .integer, default: "8080", doc: "Port to bind; 0 picks a free port (logged at startup)."),
         .init("sse_heartbeat", .duration, default: "15s", doc: "Idle SSE streams get a comment line this often, so proxies keep them open."),
     ])
 
     static let storeSpec = ConfigSpec([
-        .init("kind", .oneOf(["sqlite", "postgres"]), default: "sqlite", doc: "`sqlite`: the embedded log in `path`, for one gateway. `postgres`: one PostgreSQL database shared by several gateways behind a load balancer (see `postgres`, docs/scaling.md)."),
-        .init("path", .string, default: "./data", example: "/var/lib/listening-post", doc: "Directory for the SQLite log (WAL mode), or with `kind: postgres` for this gateway's own files (its pid lock, the last reload's answer). Created if missing; one gateway per directory."),
+        .init(
+            "kind",
+            .oneOf(["sqlite", "postgres"]),
+            default: "sqlite",
+            doc:
+                "`sqlite`: the embedded log in `path`, for one gateway. `postgres`: one PostgreSQL database shared by several gateways behind a load balancer (see `postgres`, docs/scaling.md)."
+        ),
+        .init(
+            "path",
+            .string,
+            default: "./data",
+            example: "/var/lib/listening-post",
+            doc:
+                "Directory for the SQLite log (WAL mode), or with `kind: postgres` for this gateway's own files (its pid lock, the last reload's answer). Created if missing; one gateway per directory."
+        ),
         .init("postgres", .object(postgresSpec), doc: "The shared database, with `kind: postgres`."),
-        .init("retention", .object(retentionSpec), doc: "Delete old messages in the background. Without it nothing is ever deleted. See docs/operating.md#retention."),
+        .init(
+            "retention",
+            .object(retentionSpec),
+            doc: "Delete old messages in the background. Without it nothing is ever deleted. See docs/operating.md#retention."
+        ),
     ])
 
     static let postgresSpec = ConfigSpec([
-        .init("url", .string, required: true, example: "postgres://gateway@db.internal:5432/listening_post?sslmode=require", doc: "`postgres://user[:password]@host[:port]/database[?sslmode=disable|prefer|require]`. `require` verifies the server's certificate; `prefer` (the default) uses TLS when offered."),
-        .init("password", .string, secret: true, example: "${LP_DATABASE_PASSWORD}", doc: "The password, kept out of the URL (and out of logs and `check`'s output)."),
-        .init("pool_size", .integer, default: "10", doc: "Most connections this gateway opens: one for commits, one for the other gateways' hints, one for leases, the rest for reads (at least 4)."),
-        .init("lease_ttl", .duration, default: "10s", doc: "How long a gateway's lease on an exclusive source (a mailbox or forum it polls, an exec plugin, a push subscriber, an outbox sender, the case timers) lasts unrenewed. After a crash another gateway takes over within about this long; after a clean shutdown, within a second. At least 3s."),
+        .init(
+            "url",
+            .string,
+            required: true,
+            example: "postgres://gateway@db.internal:5432/listening_post?sslmode=require",
+            doc:
+                "`postgres://user[:password]@host[:port]/database[?sslmode=disable|prefer|require]`. `require` verifies the server's certificate; `prefer` (the default) uses TLS when offered."
+        ),
+        .init(
+            "password",
+            .string,
+            secret: true,
+            example: "${LP_DATABASE_PASSWORD}",
+            doc: "The password, kept out of the URL (and out of logs and `check`'s output)."
+        ),
+        .init(
+            "pool_size",
+            .integer,
+            default: "10",
+            doc:
+                "Most connections this gateway opens: one for commits, one for the other gateways' hints, one for leases, the rest for reads (at least 4)."
+        ),
+        .init(
+            "lease_ttl",
+            .duration,
+            default: "10s",
+            doc:
+                "How long a gateway's lease on an exclusive source (a mailbox or forum it polls, an exec plugin, a push subscriber, an outbox sender, the case timers) lasts unrenewed. After a crash another gateway takes over within about this long; after a clean shutdown, within a second. At least 3s."
+        ),
     ])
 
     static let retentionSpec = ConfigSpec([
-        .init("max_age", .duration, example: "90d", doc: "Delete messages received longer ago than this. At least `nps.window`, so NPS over its window keeps every answer."),
+        .init(
+            "max_age",
+            .duration,
+            example: "90d",
+            doc: "Delete messages received longer ago than this. At least `nps.window`, so NPS over its window keeps every answer."
+        ),
         .init("max_size", .byteSize, example: "20GiB", doc: "Delete the oldest messages while the log's pages hold more than this (at least 1MiB)."),
         .init("interval", .duration, default: "1m", doc: "How often retention looks."),
     ])
@@ -311,7 +572,13 @@ extension GatewayConfig {
 
     /// The spec of the keys every channel has, whatever its type.
     public static let channelCommonSpec = ConfigSpec([
-        .init("id", .string, required: true, example: "support-mail", doc: "Unique channel id: lowercase letters, digits, `-` and `_`. Names the channel's stream too."),
+        .init(
+            "id",
+            .string,
+            required: true,
+            example: "support-mail",
+            doc: "Unique channel id: lowercase letters, digits, `-` and `_`. Names the channel's stream too."
+        ),
         .init("type", .string, required: true, example: "webhook", doc: "Which adapter runs the channel (`listening-post plugins` lists them)."),
     ])
 
@@ -358,7 +625,12 @@ public struct CustomerSettings: Sendable {
         var problems: [DirectoryProblem] = []
         for customer in customers {
             if let preferred = customer.preferredChannel, !channelIds.contains(preferred) {
-                problems.append(DirectoryProblem(customer, message: "preferred_channel '\(preferred)' is not a channel id (channels: \(channelIds.sorted().joined(separator: ", ")))"))
+                problems.append(
+                    DirectoryProblem(
+                        customer,
+                        message: "preferred_channel '\(preferred)' is not a channel id (channels: \(channelIds.sorted().joined(separator: ", ")))"
+                    )
+                )
             }
         }
         do {
@@ -403,5 +675,7 @@ public struct PushSettings: Sendable {
 
     /// 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h: about a day of retries, as Standard
     /// Webhooks senders commonly do.
-    public static let defaultRetrySchedule: [Duration] = [.seconds(5), .seconds(300), .seconds(1800), .seconds(7200), .seconds(18000), .seconds(36000), .seconds(36000)]
+    public static let defaultRetrySchedule: [Duration] = [
+        .seconds(5), .seconds(300), .seconds(1800), .seconds(7200), .seconds(18000), .seconds(36000), .seconds(36000),
+    ]
 }

@@ -25,7 +25,9 @@ struct RoutingConfigReader {
         // Streams.
         for (index, name) in top.strings("streams").enumerated() {
             if !ConfigLoader.isValidName(name) {
-                result.errors.append(top.invalid("streams", "'\(name)' (entry \(index + 1)) is not a valid stream name: use lowercase letters, digits, '-' and '_'"))
+                result.errors.append(
+                    top.invalid("streams", "'\(name)' (entry \(index + 1)) is not a valid stream name: use lowercase letters, digits, '-' and '_'")
+                )
             } else if GatewayConfig.reservedStreamNames.contains(name) {
                 result.errors.append(top.invalid("streams", "'\(name)' is reserved; every event is in it already"))
             }
@@ -54,14 +56,31 @@ struct RoutingConfigReader {
                 result.errors += errors
                 condition = parsed
             } else if index < segmentEntries.count - 1 {
-                result.errors.append(entry.invalid("name", "segment '\(name)' has no `when`, so it matches everyone and the segments after it can never match; move it last"))
+                result.errors.append(
+                    entry.invalid(
+                        "name",
+                        "segment '\(name)' has no `when`, so it matches everyone and the segments after it can never match; move it last"
+                    )
+                )
             }
             if let preferred = entry.string("preferred_channel"), !channelIds.contains(preferred) {
-                result.errors.append(entry.invalid("preferred_channel", "'\(preferred)' is not a channel id (channels: \(channelIds.sorted().joined(separator: ", ")))"))
+                result.errors.append(
+                    entry.invalid(
+                        "preferred_channel",
+                        "'\(preferred)' is not a channel id (channels: \(channelIds.sorted().joined(separator: ", ")))"
+                    )
+                )
             }
-            segments.append(Segment(
-                name: name, condition: condition, preferredChannel: entry.string("preferred_channel"), responseTarget: entry.duration("response_target"),
-                resolutionTarget: entry.duration("resolution_target"), calendar: entry.string("calendar")))
+            segments.append(
+                Segment(
+                    name: name,
+                    condition: condition,
+                    preferredChannel: entry.string("preferred_channel"),
+                    responseTarget: entry.duration("response_target"),
+                    resolutionTarget: entry.duration("resolution_target"),
+                    calendar: entry.string("calendar")
+                )
+            )
         }
         let calendars = readCalendars(errors: &result.errors)
         for (index, entry) in segmentEntries.enumerated() where index < segments.count {
@@ -78,7 +97,12 @@ struct RoutingConfigReader {
         for (index, entry) in top.objects("routes").enumerated() {
             let name = entry.string("name") ?? "routes[\(index)]"
             for stream in entry.strings("to") where !knownStreams.contains(stream) {
-                result.errors.append(entry.invalid("to", "unknown stream '\(stream)'; declare it under `streams:` (known: \(knownStreams.sorted().joined(separator: ", ")))"))
+                result.errors.append(
+                    entry.invalid(
+                        "to",
+                        "unknown stream '\(stream)'; declare it under `streams:` (known: \(knownStreams.sorted().joined(separator: ", ")))"
+                    )
+                )
             }
             guard let node = entry.node("when") else { continue }
             let (condition, errors) = routeParser.parse(node, path: "routes[\(name)].when")
@@ -94,15 +118,23 @@ struct RoutingConfigReader {
         if let customers = top.object("customers") {
             var settings = CustomerSettings()
             settings.normalizer = IdentityNormalizer(
-                stripPlusAddressing: customers.string("plus_addressing") != "keep", defaultRegion: customers.defaultPhoneRegion(errors: &result.errors))
+                stripPlusAddressing: customers.string("plus_addressing") != "keep",
+                defaultRegion: customers.defaultPhoneRegion(errors: &result.errors)
+            )
             settings.file = customers.string("file")
             settings.channelIds = channelIds
             settings.inline = customers.objects("inline").map { entry in
                 Customer(
-                    id: entry.string("id") ?? "", emails: entry.strings("emails"), phones: entry.strings("phones"),
-                    handles: entry.stringMap("handles"), channelIds: entry.stringMap("channel_ids"), attributes: entry.stringMap("attributes"),
+                    id: entry.string("id") ?? "",
+                    emails: entry.strings("emails"),
+                    phones: entry.strings("phones"),
+                    handles: entry.stringMap("handles"),
+                    channelIds: entry.stringMap("channel_ids"),
+                    attributes: entry.stringMap("attributes"),
                     preferredChannel: entry.string("preferred_channel"),
-                    origin: "customers.inline[\(entry.string("id") ?? "?")]", position: entry.position)
+                    origin: "customers.inline[\(entry.string("id") ?? "?")]",
+                    position: entry.position
+                )
             }
             do {
                 settings.directory = try settings.loadDirectory()
@@ -151,11 +183,22 @@ struct RoutingConfigReader {
         for entry in top.objects("calendars") {
             guard let name = entry.string("name"), let zone = entry.string("time_zone") else { continue }
             if calendars[name] != nil {
-                errors.append(entry.invalid("name", name == BusinessCalendar.alwaysOpen.name ? "'24x7' is built in; name yours differently" : "calendar '\(name)' is already declared"))
+                errors.append(
+                    entry.invalid(
+                        "name",
+                        name == BusinessCalendar.alwaysOpen.name
+                            ? "'24x7' is built in; name yours differently" : "calendar '\(name)' is already declared"
+                    )
+                )
                 continue
             }
             do {
-                calendars[name] = try BusinessCalendar.parse(name: name, timeZone: zone, hours: entry.stringMap("hours"), holidays: entry.strings("holidays"))
+                calendars[name] = try BusinessCalendar.parse(
+                    name: name,
+                    timeZone: zone,
+                    hours: entry.stringMap("hours"),
+                    holidays: entry.strings("holidays")
+                )
             } catch {
                 errors.append(entry.invalid(error.key, error.description))
             }
@@ -164,7 +207,12 @@ struct RoutingConfigReader {
     }
 
     /// `cases:`: rules with known calendars, standards longer than zero, unique names.
-    private func readCases(segments: [Segment], calendars: [String: BusinessCalendar], parser: ConditionParser, errors: inout [ConfigError]) -> CaseSettings {
+    private func readCases(
+        segments: [Segment],
+        calendars: [String: BusinessCalendar],
+        parser: ConditionParser,
+        errors: inout [ConfigError]
+    ) -> CaseSettings {
         var settings = CaseSettings()
         settings.calendars = calendars
         for segment in segments + [Segment.builtinDefault] where settings.segments[segment.name] == nil { settings.segments[segment.name] = segment }
@@ -193,13 +241,22 @@ struct RoutingConfigReader {
             errors += conditionErrors
             guard let condition else { continue }
             let rule = CaseRule(
-                name: name, condition: condition, firstResponse: entry.duration("first_response"), resolution: entry.duration("resolution"),
-                calendar: entry.string("calendar"))
+                name: name,
+                condition: condition,
+                firstResponse: entry.duration("first_response"),
+                resolution: entry.duration("resolution"),
+                calendar: entry.string("calendar")
+            )
             // Segments a message can be in: `default` only when no catch-all comes last.
             let reachable = segments.last.map { $0.condition != nil } ?? true ? segments + [Segment.builtinDefault] : segments
             let without = reachable.filter { settings.targets(for: rule, segment: $0.name).isEmpty }.map(\.name).sorted()
             if !without.isEmpty {
-                errors.append(entry.warning("first_response", "cases of segment(s) \(without.joined(separator: ", ")) will have no standard and no timer: set `first_response` here or `response_target` on the segment"))
+                errors.append(
+                    entry.warning(
+                        "first_response",
+                        "cases of segment(s) \(without.joined(separator: ", ")) will have no standard and no timer: set `first_response` here or `response_target` on the segment"
+                    )
+                )
             }
             settings.rules.append(rule)
         }
@@ -210,7 +267,12 @@ struct RoutingConfigReader {
         "unknown calendar '\(name)'; declare it under `calendars:` (known: \(calendars.keys.sorted().joined(separator: ", ")))"
     }
 
-    private func readPush(_ webhook: ConfigValues, subscriber: SubscriberDeclaration, knownStreams: Set<String>, errors: inout [ConfigError]) -> PushSettings? {
+    private func readPush(
+        _ webhook: ConfigValues,
+        subscriber: SubscriberDeclaration,
+        knownStreams: Set<String>,
+        errors: inout [ConfigError]
+    ) -> PushSettings? {
         guard let url = webhook.string("url"), let secret = webhook.secret("secret") else { return nil }
         var valid = true
         if !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
@@ -227,7 +289,9 @@ struct RoutingConfigReader {
         if let given = webhook.string("stream") {
             stream = given
             if !subscriber.grants(given) {
-                errors.append(webhook.invalid("stream", "'\(given)' is not one of this subscriber's streams (\(subscriber.streams.joined(separator: ", ")))"))
+                errors.append(
+                    webhook.invalid("stream", "'\(given)' is not one of this subscriber's streams (\(subscriber.streams.joined(separator: ", ")))")
+                )
                 valid = false
             } else if !knownStreams.contains(given) {
                 errors.append(webhook.invalid("stream", "unknown stream '\(given)'"))

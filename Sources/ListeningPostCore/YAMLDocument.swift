@@ -36,7 +36,10 @@ enum YAMLDocument {
         case .mapping(let mapping):
             let entries = mapping.map { pair in
                 ConfigNode.Entry(
-                    key: pair.key.string ?? "\(pair.key)", keyPosition: position(pair.key.mark), value: convert(pair.value))
+                    key: pair.key.string ?? "\(pair.key)",
+                    keyPosition: position(pair.key.mark),
+                    value: convert(pair.value)
+                )
             }
             return ConfigNode(.mapping(entries), at: position(mapping.mark))
         case .sequence(let sequence):

@@ -24,8 +24,12 @@ public struct AdapterContext: Sendable {
 
     /// Creates a context (the gateway does this; tests use `ListeningPostTesting`).
     public init(
-        channel: ChannelIdentity, logger: Logger, metrics: ChannelMetrics, sink: any IngestSink,
-        clock: any AdapterClock = SystemAdapterClock(), http: any OutboundHTTPClient = UnavailableHTTPClient()
+        channel: ChannelIdentity,
+        logger: Logger,
+        metrics: ChannelMetrics,
+        sink: any IngestSink,
+        clock: any AdapterClock = SystemAdapterClock(),
+        http: any OutboundHTTPClient = UnavailableHTTPClient()
     ) {
         self.channel = channel
         self.logger = logger

@@ -116,7 +116,12 @@ public struct SendFailure: Error, Sendable, Equatable, CustomStringConvertible {
 extension OutboundHTTPClient {
     /// Sends one request to a provider's API for ``ChannelSender/send(_:)``: a failure to
     /// reach it at all (connection, timeout) is retryable, in these words.
-    public func sendToProvider(_ request: HTTPRequest, body: [UInt8], timeout: Duration, provider: String) async throws(SendFailure) -> OutboundHTTPResponse {
+    public func sendToProvider(
+        _ request: HTTPRequest,
+        body: [UInt8],
+        timeout: Duration,
+        provider: String
+    ) async throws(SendFailure) -> OutboundHTTPResponse {
         do {
             return try await send(request, body: body, timeout: timeout, maxResponseSize: 1 << 20)
         } catch {

@@ -77,7 +77,9 @@ public struct ConfigNode: Sendable {
     public var canonicalText: String {
         switch content {
         case .scalar(let text): "\"" + text.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"") + "\""
-        case .mapping(let entries): "{" + entries.map { ConfigNode(.scalar($0.key), at: $0.keyPosition).canonicalText + ":" + $0.value.canonicalText }.joined(separator: ",") + "}"
+        case .mapping(let entries):
+            "{" + entries.map { ConfigNode(.scalar($0.key), at: $0.keyPosition).canonicalText + ":" + $0.value.canonicalText }.joined(separator: ",")
+                + "}"
         case .sequence(let items): "[" + items.map(\.canonicalText).joined(separator: ",") + "]"
         case .null: "null"
         }

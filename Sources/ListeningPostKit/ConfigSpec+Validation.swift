@@ -16,7 +16,9 @@ extension ConfigSpec {
         for entry in entries {
             let fieldPath = path.isEmpty ? entry.key : "\(path).\(entry.key)"
             if let first = seen[entry.key] {
-                errors.append(ConfigError(path: fieldPath, position: entry.keyPosition, message: "duplicate key '\(entry.key)' (first at line \(first.line))"))
+                errors.append(
+                    ConfigError(path: fieldPath, position: entry.keyPosition, message: "duplicate key '\(entry.key)' (first at line \(first.line))")
+                )
                 continue
             }
             seen[entry.key] = entry.keyPosition
@@ -38,10 +40,14 @@ extension ConfigSpec {
             }
             errors += warnings
             if field.secret, !entry.value.isInterpolated, entry.value.scalar?.isEmpty == false {
-                errors.append(ConfigError(
-                    path: fieldPath, position: entry.value.position,
-                    message: "secret written inline; prefer an environment reference such as ${\(Self.environmentName(for: fieldPath))}",
-                    isWarning: true))
+                errors.append(
+                    ConfigError(
+                        path: fieldPath,
+                        position: entry.value.position,
+                        message: "secret written inline; prefer an environment reference such as ${\(Self.environmentName(for: fieldPath))}",
+                        isWarning: true
+                    )
+                )
             }
         }
         for field in fields where items[field.name] == nil && seen[field.name] == nil {
@@ -85,7 +91,12 @@ extension ConfigSpec {
 
     /// Decodes one value. Warnings from nested sections (an inline secret two levels down)
     /// go to `warnings` whether or not the value is valid.
-    private static func decode(_ node: ConfigNode, as field: ConfigField, path: String, warnings: inout [ConfigError]) -> Result<ConfigValues.Value, ConfigErrors> {
+    private static func decode(
+        _ node: ConfigNode,
+        as field: ConfigField,
+        path: String,
+        warnings: inout [ConfigError]
+    ) -> Result<ConfigValues.Value, ConfigErrors> {
         func fail(_ message: String) -> Result<ConfigValues.Value, ConfigErrors> {
             .failure(ConfigErrors([ConfigError(path: path, position: node.position, message: message)]))
         }
@@ -115,7 +126,11 @@ extension ConfigSpec {
             var strings: [String] = []
             for element in elements {
                 guard let text = element.scalar else {
-                    return .failure(ConfigErrors([ConfigError(path: path, position: element.position, message: "expected a string, found \(element.kindDescription)")]))
+                    return .failure(
+                        ConfigErrors([
+                            ConfigError(path: path, position: element.position, message: "expected a string, found \(element.kindDescription)")
+                        ])
+                    )
                 }
                 strings.append(text)
             }
@@ -125,14 +140,27 @@ extension ConfigSpec {
             var map: [String: String] = [:]
             for entry in entries {
                 guard let text = entry.value.scalar else {
-                    return .failure(ConfigErrors([ConfigError(path: "\(path).\(entry.key)", position: entry.value.position, message: "expected a string, found \(entry.value.kindDescription)")]))
+                    return .failure(
+                        ConfigErrors([
+                            ConfigError(
+                                path: "\(path).\(entry.key)",
+                                position: entry.value.position,
+                                message: "expected a string, found \(entry.value.kindDescription)"
+                            )
+                        ])
+                    )
                 }
                 map[entry.key] = text
                 if field.secret, !entry.value.isInterpolated, !text.isEmpty {
-                    warnings.append(ConfigError(
-                        path: "\(path).\(entry.key)", position: entry.value.position,
-                        message: "secret written inline; prefer an environment reference such as ${\(Self.environmentName(for: "\(path).\(entry.key)"))}",
-                        isWarning: true))
+                    warnings.append(
+                        ConfigError(
+                            path: "\(path).\(entry.key)",
+                            position: entry.value.position,
+                            message:
+                                "secret written inline; prefer an environment reference such as ${\(Self.environmentName(for: "\(path).\(entry.key)"))}",
+                            isWarning: true
+                        )
+                    )
                 }
             }
             // A secret map's values are redacted like any secret (an exec plugin's API keys).
@@ -187,7 +215,8 @@ public func closestName(to key: String, among names: some Sequence<String>, maxD
 
 /// Levenshtein distance between two names, for "did you mean" suggestions in config errors.
 public func editDistance(_ lhs: String, _ rhs: String) -> Int {
-    let a = Array(lhs), b = Array(rhs)
+    let a = Array(lhs)
+    let b = Array(rhs)
     if a.isEmpty { return b.count }
     if b.isEmpty { return a.count }
     var previous = Array(0...b.count)

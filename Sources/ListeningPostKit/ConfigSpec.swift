@@ -36,8 +36,13 @@ public struct ConfigField: Sendable {
 
     /// Creates a field.
     public init(
-        _ name: String, _ type: ConfigFieldType, required: Bool = false, default defaultValue: String? = nil,
-        secret: Bool = false, example: String? = nil, doc: String
+        _ name: String,
+        _ type: ConfigFieldType,
+        required: Bool = false,
+        default defaultValue: String? = nil,
+        secret: Bool = false,
+        example: String? = nil,
+        doc: String
     ) {
         self.name = name
         self.type = type

@@ -3,7 +3,8 @@
 public enum ConstantTime {
     /// True when both byte sequences are equal. Runs in time proportional to the longer one.
     public static func equals(_ lhs: some Collection<UInt8>, _ rhs: some Collection<UInt8>) -> Bool {
-        let a = Array(lhs), b = Array(rhs)
+        let a = Array(lhs)
+        let b = Array(rhs)
         var difference = UInt8(truncatingIfNeeded: a.count ^ b.count) | (a.count == b.count ? 0 : 1)
         let length = max(a.count, b.count)
         for index in 0..<length {

@@ -34,7 +34,8 @@ public struct Feedback: Sendable, Hashable, Codable {
 
     /// A score from a number as a provider sends it: only a whole number 0–10 is one
     /// (`7.5`, `11`, `-1` are not).
-    public init?(score number: Double, reason: String? = nil, survey: String? = nil, source: FeedbackSource = .structured, supersedes: String? = nil) {
+    public init?(score number: Double, reason: String? = nil, survey: String? = nil, source: FeedbackSource = .structured, supersedes: String? = nil)
+    {
         guard number.isFinite, number == number.rounded(), let whole = Int(exactly: number) else { return nil }
         self.init(score: whole, reason: reason, survey: survey, source: source, supersedes: supersedes)
     }
@@ -51,7 +52,11 @@ public struct Feedback: Sendable, Hashable, Codable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let score = try container.decode(Int.self, forKey: .score)
         guard (0...10).contains(score) else {
-            throw DecodingError.dataCorruptedError(forKey: .score, in: container, debugDescription: "an NPS score is a whole number 0–10, not \(score)")
+            throw DecodingError.dataCorruptedError(
+                forKey: .score,
+                in: container,
+                debugDescription: "an NPS score is a whole number 0–10, not \(score)"
+            )
         }
         self.score = score
         reason = try container.decodeIfPresent(String.self, forKey: .reason)

@@ -14,7 +14,12 @@ public struct HTTPEndpoint: Sendable {
     public var handler: @Sendable (InboundHTTPRequest) async -> InboundHTTPResponse
 
     /// Creates an endpoint.
-    public init(method: HTTPRequest.Method, path: String, maxBodySize: Int, handler: @escaping @Sendable (InboundHTTPRequest) async -> InboundHTTPResponse) {
+    public init(
+        method: HTTPRequest.Method,
+        path: String,
+        maxBodySize: Int,
+        handler: @escaping @Sendable (InboundHTTPRequest) async -> InboundHTTPResponse
+    ) {
         self.method = method
         self.path = path
         self.maxBodySize = maxBodySize

@@ -9,7 +9,9 @@ extension InboundHTTPRequest {
         let isJSON = mediaType == "application/json" || (mediaType.hasPrefix("application/") && mediaType.hasSuffix("+json"))
         let isForm = mediaType == "application/x-www-form-urlencoded"
         guard isJSON || isForm else {
-            throw .unsupportedMediaType("Content-Type must be application/json or application/x-www-form-urlencoded, got '\(mediaType.isEmpty ? "none" : mediaType)'")
+            throw .unsupportedMediaType(
+                "Content-Type must be application/json or application/x-www-form-urlencoded, got '\(mediaType.isEmpty ? "none" : mediaType)'"
+            )
         }
         if isForm {
             var members: [String: JSONValue] = [:]

@@ -100,7 +100,8 @@ public struct Attachment: Sendable, Hashable, Codable {
     public var message: AttachedMessage?
 
     /// Creates attachment metadata.
-    public init(name: String? = nil, mediaType: String, size: Int? = nil, sha256: String? = nil, url: String? = nil, message: AttachedMessage? = nil) {
+    public init(name: String? = nil, mediaType: String, size: Int? = nil, sha256: String? = nil, url: String? = nil, message: AttachedMessage? = nil)
+    {
         self.name = name
         self.mediaType = mediaType
         self.size = size

@@ -12,9 +12,12 @@ public struct JSONPointer: Sendable, Hashable, CustomStringConvertible {
     public init?(_ text: String) {
         guard text.isEmpty || text.hasPrefix("/") else { return nil }
         description = text
-        tokens = text.isEmpty ? [] : text.dropFirst().split(separator: "/", omittingEmptySubsequences: false).map {
-            $0.replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~")
-        }
+        tokens =
+            text.isEmpty
+            ? []
+            : text.dropFirst().split(separator: "/", omittingEmptySubsequences: false).map {
+                $0.replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~")
+            }
     }
 
     /// The value the pointer refers to, or `nil` when it refers to nothing.

@@ -66,7 +66,10 @@ public final class LogThrottle: Sendable {
 
     /// Writes the line through `logger` unless this interval's lines are spent.
     public func log(
-        _ logger: Logger, _ level: Logger.Level, _ message: @autoclosure () -> Logger.Message, metadata: Logger.Metadata = [:]
+        _ logger: Logger,
+        _ level: Logger.Level,
+        _ message: @autoclosure () -> Logger.Message,
+        metadata: Logger.Metadata = [:]
     ) {
         guard logger.logLevel <= level else { return }
         let decision = decide()

@@ -47,7 +47,9 @@ public struct MessageEvent: Sendable, Hashable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case specversion, id, source, type, time, subject, datacontenttype
-        case channel, channelKind = "channelkind", segment, data
+        case channel
+        case channelKind = "channelkind"
+        case segment, data
     }
 
     public init(from decoder: any Decoder) throws {
@@ -55,7 +57,10 @@ public struct MessageEvent: Sendable, Hashable, Codable {
         let version = try container.decode(String.self, forKey: .specversion)
         guard version == Self.specVersion else {
             throw DecodingError.dataCorruptedError(
-                forKey: .specversion, in: container, debugDescription: "unsupported specversion \(version)")
+                forKey: .specversion,
+                in: container,
+                debugDescription: "unsupported specversion \(version)"
+            )
         }
         id = try container.decode(String.self, forKey: .id)
         source = try container.decode(String.self, forKey: .source)

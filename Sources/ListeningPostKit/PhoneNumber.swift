@@ -98,21 +98,29 @@ extension ConfigValues {
     /// (`GB`) or, as configs written before regions say it, `default_country_code` (`44`,
     /// its main region). Problems (an unknown region or code, both keys) are appended.
     public func defaultPhoneRegion(errors: inout [ConfigError]) -> String? {
-        let region = string("default_region"), code = string("default_country_code")
+        let region = string("default_region")
+        let code = string("default_country_code")
         if region != nil, code != nil {
             errors.append(invalid("default_country_code", "give default_region or default_country_code, not both (default_region is the newer one)"))
             return nil
         }
         if let region {
             guard PhoneNumber.isSupportedRegion(region) else {
-                errors.append(invalid("default_region", "'\(region)' is not a region libphonenumber knows; write an ISO 3166 code such as GB, IT or US"))
+                errors.append(
+                    invalid("default_region", "'\(region)' is not a region libphonenumber knows; write an ISO 3166 code such as GB, IT or US")
+                )
                 return nil
             }
             return region
         }
         if let code {
             guard let mapped = PhoneNumber.region(forCallingCode: code) else {
-                errors.append(invalid("default_country_code", "'\(code)' is not a calling code; write 1 to 3 digits without +, such as 44 (or use default_region: GB)"))
+                errors.append(
+                    invalid(
+                        "default_country_code",
+                        "'\(code)' is not a calling code; write 1 to 3 digits without +, such as 44 (or use default_region: GB)"
+                    )
+                )
                 return nil
             }
             return mapped

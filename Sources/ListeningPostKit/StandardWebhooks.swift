@@ -48,7 +48,11 @@ public struct StandardWebhooks: Sendable {
 
     /// Verifies a delivery. Accepts when any `v1,` entry matches any secret.
     public func verify(
-        id: String?, timestamp: String?, signatureHeader: String?, body: some Collection<UInt8>, now: Date,
+        id: String?,
+        timestamp: String?,
+        signatureHeader: String?,
+        body: some Collection<UInt8>,
+        now: Date,
         tolerance: Duration = defaultTolerance
     ) throws(VerificationError) {
         guard let id, !id.isEmpty, let timestamp, let signatureHeader else {
@@ -59,7 +63,9 @@ public struct StandardWebhooks: Sendable {
         }
         let skew = abs(now.timeIntervalSince1970 - Double(seconds))
         guard skew <= Double(tolerance.components.seconds) else {
-            throw VerificationError(description: "webhook-timestamp is \(Int(skew)) s from now, outside the \(tolerance.components.seconds) s tolerance")
+            throw VerificationError(
+                description: "webhook-timestamp is \(Int(skew)) s from now, outside the \(tolerance.components.seconds) s tolerance"
+            )
         }
         let candidates = signatureHeader.split(separator: " ").compactMap { entry -> [UInt8]? in
             let parts = entry.split(separator: ",", maxSplits: 1)

@@ -76,7 +76,9 @@ public struct CaseBook: Sendable {
             let timer = timers.removeMin()
             // A warning found after its target is due (the gateway was down) is moot: the breach says it.
             if case .warn = timer.action, timer.due <= now { continue }
-            guard let record = cases[timer.caseId], record.pendingTimers(warningLead: warningLead).contains(timer), !due.contains(timer) else { continue }
+            guard let record = cases[timer.caseId], record.pendingTimers(warningLead: warningLead).contains(timer), !due.contains(timer) else {
+                continue
+            }
             due.append(timer)
         }
         return due

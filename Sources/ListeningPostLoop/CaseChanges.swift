@@ -32,9 +32,22 @@ public struct CaseChanges: Sendable {
         let planned: [PlannedCaseEvent]
         let customer = record.subject.customer.flatMap { router.directory.customer(id: $0.id) }
         do {
-            planned = try command.events(for: record, settings: projection.settings, by: by, idempotencyKey: key, now: Date(), ids: ids, customer: customer)
+            planned = try command.events(
+                for: record,
+                settings: projection.settings,
+                by: by,
+                idempotencyKey: key,
+                now: Date(),
+                ids: ids,
+                customer: customer
+            )
         } catch {
-            throw HTTPProblem(status: error.status, slug: error.status == 409 ? "case-state" : "malformed", title: error.status == 409 ? "Conflict" : "Bad Request", detail: error.description)
+            throw HTTPProblem(
+                status: error.status,
+                slug: error.status == 409 ? "case-state" : "malformed",
+                title: error.status == 409 ? "Conflict" : "Bad Request",
+                detail: error.description
+            )
         }
         var events = planned.map { CaseProjection.prepared($0.event, dedupKey: $0.dedupKey) }
         if case .resolve = command, let question = planned.lazy.compactMap({ $0.event.details["question"]?.stringValue }).first,
@@ -56,14 +69,27 @@ public struct CaseChanges: Sendable {
     private func confirmationSend(_ record: CaseRecord, question: String, customer: Customer?, key: String) -> PreparedEvent? {
         var given = Author()
         if record.preferredChannel == record.subject.channel {
-            given = Author(email: record.replyTo["email"]?.stringValue, phone: record.replyTo["phone"]?.stringValue, handle: record.replyTo["handle"]?.stringValue)
+            given = Author(
+                email: record.replyTo["email"]?.stringValue,
+                phone: record.replyTo["phone"]?.stringValue,
+                handle: record.replyTo["handle"]?.stringValue
+            )
         }
         guard let (channel, to) = try? addressing.resolve(channel: record.preferredChannel, to: given, customer: customer) else { return nil }
         // A customer who opted out is not asked.
         if suppressions.suppression(for: to) != nil { return nil }
         let event = OutboxAddressing.queued(
-            id: ids.next(), channel: channel, to: to, customer: record.subject.customer?.id, text: question, subject: nil,
-            source: "case:\(record.subject.id)", now: Date(), ids: ids, thread: channel == record.subject.channel ? record.thread : nil)
+            id: ids.next(),
+            channel: channel,
+            to: to,
+            customer: record.subject.customer?.id,
+            text: question,
+            subject: nil,
+            source: "case:\(record.subject.id)",
+            now: Date(),
+            ids: ids,
+            thread: channel == record.subject.channel ? record.thread : nil
+        )
         // Under the case's log channel: the dedup key names the case and cycle it belongs to.
         return OutboxProjection.prepared(event, dedupKey: "case:\(record.subject.id):confirmation-send:\(record.subject.cycle):\(key)")
     }

@@ -34,13 +34,22 @@ public enum CaseCommand: Sendable {
     /// token's name unless the body says otherwise); `idempotencyKey` makes a retry a
     /// duplicate rather than a second change.
     public func events(
-        for record: CaseRecord, settings: CaseSettings, by: String, idempotencyKey: String, now: Date, ids: EventIDGenerator, customer: Customer? = nil
+        for record: CaseRecord,
+        settings: CaseSettings,
+        by: String,
+        idempotencyKey: String,
+        now: Date,
+        ids: EventIDGenerator,
+        customer: Customer? = nil
     ) throws(Refusal)
         -> [PlannedCaseEvent]
     {
         let id = record.subject.id
         guard record.state != .closed else {
-            throw Refusal(status: 409, description: "case \(id) is closed (\(record.outcome ?? "closed")); a new message from the customer opens a new one")
+            throw Refusal(
+                status: 409,
+                description: "case \(id) is closed (\(record.outcome ?? "closed")); a new message from the customer opens a new one"
+            )
         }
         func event(_ kind: CaseEvent.Kind, _ details: [String: JSONValue]) -> CaseEvent {
             CaseEvent(id: ids.next(), kind: kind, time: now, subject: record.subject, details: details)
@@ -48,8 +57,15 @@ public enum CaseCommand: Sendable {
         switch self {
         case .assign(let owner):
             let owner = owner.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !owner.isEmpty, owner.count <= 200 else { throw Refusal(status: 400, description: "owner: required, a name of at most 200 characters") }
-            return [PlannedCaseEvent(event: event(.assigned, ["owner": .string(owner), "by": .string(by)]), dedupKey: "case:\(id):assign:\(idempotencyKey)")]
+            guard !owner.isEmpty, owner.count <= 200 else {
+                throw Refusal(status: 400, description: "owner: required, a name of at most 200 characters")
+            }
+            return [
+                PlannedCaseEvent(
+                    event: event(.assigned, ["owner": .string(owner), "by": .string(by)]),
+                    dedupKey: "case:\(id):assign:\(idempotencyKey)"
+                )
+            ]
         case .respond(let text, let at):
             let at = min(at ?? now, now)
             var details: [String: JSONValue] = ["by": .string(by), "at": .time(at)]
@@ -67,17 +83,25 @@ public enum CaseCommand: Sendable {
             return [PlannedCaseEvent(event: event(.messageAdded, details), dedupKey: key)]
         case .resolve(let rootCause, let resolution):
             guard record.state == .open else {
-                throw Refusal(status: 409, description: "case \(id) is already resolved and waits for the customer's answer; it reopens if they say no")
+                throw Refusal(
+                    status: 409,
+                    description: "case \(id) is already resolved and waits for the customer's answer; it reopens if they say no"
+                )
             }
-            let rootCause = rootCause.trimmingCharacters(in: .whitespacesAndNewlines), resolution = resolution.trimmingCharacters(in: .whitespacesAndNewlines)
+            let rootCause = rootCause.trimmingCharacters(in: .whitespacesAndNewlines)
+            let resolution = resolution.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !rootCause.isEmpty else { throw Refusal(status: 400, description: "root_cause: required, what caused the customer's problem") }
             guard !resolution.isEmpty else { throw Refusal(status: 400, description: "resolution: required, what was done about it") }
             let cycle = record.subject.cycle
             let resolved = event(.resolved, ["rootCause": .string(rootCause), "resolution": .string(resolution), "by": .string(by)])
-            let question = event(.confirmationRequested, [
-                "question": .string(settings.confirmationQuestion(for: record, rootCause: rootCause, resolution: resolution, customer: customer)), "channel": .string(record.preferredChannel), "to": .object(record.replyTo),
-                "expiresAt": .time(now.addingTimeInterval(TimeInterval(settings.confirmationTimeout.components.seconds))),
-            ])
+            let question = event(
+                .confirmationRequested,
+                [
+                    "question": .string(settings.confirmationQuestion(for: record, rootCause: rootCause, resolution: resolution, customer: customer)),
+                    "channel": .string(record.preferredChannel), "to": .object(record.replyTo),
+                    "expiresAt": .time(now.addingTimeInterval(TimeInterval(settings.confirmationTimeout.components.seconds))),
+                ]
+            )
             return [
                 PlannedCaseEvent(event: resolved, dedupKey: "case:\(id):resolve:\(cycle):\(idempotencyKey)"),
                 PlannedCaseEvent(event: question, dedupKey: "case:\(id):confirmation:\(cycle):\(idempotencyKey)"),

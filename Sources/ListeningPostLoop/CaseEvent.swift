@@ -27,7 +27,8 @@ public struct CaseEvent: Sendable, Equatable {
         public static let rescored = Kind(rawValue: "rescored")
         /// Every kind, in the order a case usually meets them.
         public static let all: [Kind] = [
-            .opened, .messageAdded, .assigned, .responded, .slaWarning, .slaBreached, .resolved, .confirmationRequested, .confirmed, .reopened, .closed,
+            .opened, .messageAdded, .assigned, .responded, .slaWarning, .slaBreached, .resolved, .confirmationRequested, .confirmed, .reopened,
+            .closed,
             .rescored,
         ]
 
@@ -64,10 +65,17 @@ public struct CaseEvent: Sendable, Equatable {
     /// The CloudEvent JSON, keys sorted as the gateway writes every event. The segment and
     /// channel are also extension attributes, so brokers can filter on them.
     public func jsonBytes() -> [UInt8] {
-        var extensions: [String: JSONValue] = ["caseid": .string(subject.id), "segment": .string(subject.segment), "channel": .string(subject.channel)]
+        var extensions: [String: JSONValue] = [
+            "caseid": .string(subject.id), "segment": .string(subject.segment), "channel": .string(subject.channel),
+        ]
         if let customer = subject.customer { extensions["customerid"] = .string(customer.id) }
         return GatewayEventEnvelope(
-            id: id, source: "/cases", type: kind.eventType, time: time, subject: subject.id, extensions: extensions,
+            id: id,
+            source: "/cases",
+            type: kind.eventType,
+            time: time,
+            subject: subject.id,
+            extensions: extensions,
             data: ["case": subject.json, "details": .object(details)]
         ).jsonBytes()
     }
@@ -78,8 +86,12 @@ public struct CaseEvent: Sendable, Equatable {
             let subject = envelope.data["case"].flatMap(CaseSubject.init(json:))
         else { return nil }
         self.init(
-            id: envelope.id, kind: Kind(rawValue: envelope.kind(after: "com.listeningpost.case.")), time: envelope.time, subject: subject,
-            details: envelope.data["details"]?.objectValue ?? [:])
+            id: envelope.id,
+            kind: Kind(rawValue: envelope.kind(after: "com.listeningpost.case.")),
+            time: envelope.time,
+            subject: subject,
+            details: envelope.data["details"]?.objectValue ?? [:]
+        )
     }
 }
 
@@ -127,4 +139,3 @@ public struct CaseSubject: Sendable, Equatable {
         self.init(id: id, rule: rule, cycle: Int(cycle), customer: customer, segment: segment, channel: channel)
     }
 }
-

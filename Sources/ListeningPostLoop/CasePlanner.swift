@@ -53,20 +53,32 @@ public struct CasePlanner: Sendable {
                 }
                 for var record in batch.unclosed(customer) {
                     joinedRules.insert(record.subject.rule)
-                    let id = record.subject.id, cycle = record.subject.cycle
+                    let id = record.subject.id
+                    let cycle = record.subject.cycle
                     let answer = record.state == .resolved && !signal.isAutoReply ? ConfirmationReply.read(signal.text) : .unclear
                     switch answer {
                     case .yes:
-                        emit(.confirmed, &record, ["message": .string(signal.eventId), "answer": "yes", "messageChannel": .string(signal.channel)], key: "case:\(id):confirmed:\(cycle)")
+                        emit(
+                            .confirmed,
+                            &record,
+                            ["message": .string(signal.eventId), "answer": "yes", "messageChannel": .string(signal.channel)],
+                            key: "case:\(id):confirmed:\(cycle)"
+                        )
                         emit(.closed, &record, ["outcome": "confirmed", "message": .string(signal.eventId)], key: "case:\(id):closed:\(cycle)")
                     case .no:
                         var subject = record.subject
                         subject.cycle += 1
                         let targets = self.targets(rule: record.subject.rule, segment: record.subject.segment, from: signal.at)
                         emit(
-                            .reopened, &record,
-                            ["message": .string(signal.eventId), "answer": "no", "targets": CaseRecord.targetsJSON(targets), "messageChannel": .string(signal.channel)],
-                            key: "case:\(id):reopened:\(cycle)", subject: subject)
+                            .reopened,
+                            &record,
+                            [
+                                "message": .string(signal.eventId), "answer": "no", "targets": CaseRecord.targetsJSON(targets),
+                                "messageChannel": .string(signal.channel),
+                            ],
+                            key: "case:\(id):reopened:\(cycle)",
+                            subject: subject
+                        )
                     case .unclear:
                         var details: [String: JSONValue] = [
                             "message": .string(signal.eventId), "direction": "inbound", "messageChannel": .string(signal.channel),
@@ -79,10 +91,18 @@ public struct CasePlanner: Sendable {
             }
             for name in signal.matchedRules where !joinedRules.contains(name) {
                 guard let rule = settings.rules.first(where: { $0.name == name }) else { continue }
-                let subject = CaseSubject(id: ids.next(), rule: rule.name, cycle: 1, customer: signal.customer, segment: signal.segment, channel: signal.channel)
+                let subject = CaseSubject(
+                    id: ids.next(),
+                    rule: rule.name,
+                    cycle: 1,
+                    customer: signal.customer,
+                    segment: signal.segment,
+                    channel: signal.channel
+                )
                 var details: [String: JSONValue] = [
                     "message": .string(signal.eventId), "openedAt": .time(signal.at), "preferredChannel": .string(signal.preferredChannel),
-                    "replyTo": .object(SurveyPrompt.identities(signal.author)), "calendar": .string(settings.calendar(for: rule, segment: signal.segment).name),
+                    "replyTo": .object(SurveyPrompt.identities(signal.author)),
+                    "calendar": .string(settings.calendar(for: rule, segment: signal.segment).name),
                     "targets": CaseRecord.targetsJSON(targets(rule: rule.name, segment: signal.segment, from: signal.at)),
                     "excerpt": .string(String(signal.text.prefix(280))),
                 ]

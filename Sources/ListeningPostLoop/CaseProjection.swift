@@ -122,13 +122,25 @@ public final class CaseProjection: Projection, FollowUpPlanner, Sendable {
         let late = max(0, now.timeIntervalSince(timer.at))
         switch timer.action {
         case .warn(let target):
-            return CaseEvent(id: ids.next(), kind: .slaWarning, time: now, subject: record.subject, details: ["target": .string(target), "due": .time(timer.due)])
+            return CaseEvent(
+                id: ids.next(),
+                kind: .slaWarning,
+                time: now,
+                subject: record.subject,
+                details: ["target": .string(target), "due": .time(timer.due)]
+            )
         case .breach(let target):
             var details: [String: JSONValue] = ["target": .string(target), "due": .time(timer.due)]
             if late >= 1 { details["recordedLateSeconds"] = .number(late.rounded()) }
             return CaseEvent(id: ids.next(), kind: .slaBreached, time: now, subject: record.subject, details: details)
         case .expireConfirmation:
-            return CaseEvent(id: ids.next(), kind: .closed, time: now, subject: record.subject, details: ["outcome": "unconfirmed", "expiredAt": .time(timer.at)])
+            return CaseEvent(
+                id: ids.next(),
+                kind: .closed,
+                time: now,
+                subject: record.subject,
+                details: ["outcome": "unconfirmed", "expiredAt": .time(timer.at)]
+            )
         }
     }
 }

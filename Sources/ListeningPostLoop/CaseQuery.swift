@@ -52,7 +52,9 @@ public struct CaseQuery: Sendable, Equatable {
             query.breached = value
         }
         if let text = parameters["limit"] {
-            guard let limit = Int(text), (1...10_000).contains(limit) else { throw CaseQueryError(description: "limit: '\(text)' is not a number from 1 to 10000") }
+            guard let limit = Int(text), (1...10_000).contains(limit) else {
+                throw CaseQueryError(description: "limit: '\(text)' is not a number from 1 to 10000")
+            }
             query.limit = limit
         }
         return query
@@ -60,7 +62,8 @@ public struct CaseQuery: Sendable, Equatable {
 
     /// Whether a case passes the filters.
     public func matches(_ record: CaseRecord) -> Bool {
-        states.contains(record.state) && (segment.map { $0 == record.subject.segment } ?? true) && (channel.map { $0 == record.subject.channel } ?? true)
+        states.contains(record.state) && (segment.map { $0 == record.subject.segment } ?? true)
+            && (channel.map { $0 == record.subject.channel } ?? true)
             && (owner.map { $0 == record.owner } ?? true) && (customer.map { $0 == record.subject.customer?.id } ?? true)
             && (rule.map { $0 == record.subject.rule } ?? true) && (breached.map { $0 == record.breached } ?? true)
     }
@@ -101,13 +104,15 @@ extension CaseRecord {
             "alerts": .array(alerts.sorted().map { .string($0) }),
         ]
         object["customer"] = subject.customer.map { ["id": .string($0.id), "provisional": .bool($0.provisional)] } ?? .null
-        object["targets"] = .array(targets.values.sorted { $0.due < $1.due }.map { target in
-            let left = target.due.timeIntervalSince(now)
-            return [
-                "name": .string(target.name), "seconds": .number(Double(target.seconds)), "due": .time(target.due),
-                "secondsLeft": .number(left.rounded()), "overdue": .bool(left < 0),
-            ]
-        })
+        object["targets"] = .array(
+            targets.values.sorted { $0.due < $1.due }.map { target in
+                let left = target.due.timeIntervalSince(now)
+                return [
+                    "name": .string(target.name), "seconds": .number(Double(target.seconds)), "due": .time(target.due),
+                    "secondsLeft": .number(left.rounded()), "overdue": .bool(left < 0),
+                ]
+            }
+        )
         func put(_ key: String, _ value: JSONValue?) { if let value { object[key] = value } }
         put("owner", owner.map { .string($0) })
         put("openingScore", openingScore.map { .number(Double($0)) })

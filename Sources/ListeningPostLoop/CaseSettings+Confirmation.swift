@@ -10,8 +10,15 @@ extension CaseSettings {
         resolved.rootCause = rootCause
         resolved.resolution = resolution
         resolved.state = .resolved
-        return template.render(.message(
-            customer: customer, customerId: record.subject.customer?.id, case: resolved, segment: segments[record.subject.segment], survey: nil,
-            channel: record.preferredChannel))
+        return template.render(
+            .message(
+                customer: customer,
+                customerId: record.subject.customer?.id,
+                case: resolved,
+                segment: segments[record.subject.segment],
+                survey: nil,
+                channel: record.preferredChannel
+            )
+        )
     }
 }

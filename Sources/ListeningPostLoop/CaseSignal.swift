@@ -46,9 +46,18 @@ extension CaseSettings {
         // Most texts are short: share the event's string rather than copy it.
         let text = data.text.utf8.count <= 2_000 ? data.text : String(data.text.prefix(2_000))
         return CaseSignal(
-            eventId: routed.event.id, customer: data.customer, channel: data.channel.id, segment: data.segment ?? Segment.builtinDefault.name,
-            preferredChannel: data.preferredChannel ?? data.channel.id, at: min(data.occurredAt ?? data.receivedAt, data.receivedAt).wholeMilliseconds,
-            score: data.feedback?.score, text: text, isAutoReply: data.flags.contains(.autoReply), author: data.author,
-            matchedRules: matched, thread: matched.isEmpty ? nil : ThreadReference(message: data))
+            eventId: routed.event.id,
+            customer: data.customer,
+            channel: data.channel.id,
+            segment: data.segment ?? Segment.builtinDefault.name,
+            preferredChannel: data.preferredChannel ?? data.channel.id,
+            at: min(data.occurredAt ?? data.receivedAt, data.receivedAt).wholeMilliseconds,
+            score: data.feedback?.score,
+            text: text,
+            isAutoReply: data.flags.contains(.autoReply),
+            author: data.author,
+            matchedRules: matched,
+            thread: matched.isEmpty ? nil : ThreadReference(message: data)
+        )
     }
 }

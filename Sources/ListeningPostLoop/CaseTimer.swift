@@ -45,9 +45,13 @@ extension CaseRecord {
         let cycle = subject.cycle
         if state == .open {
             for target in targets.values.sorted(by: { $0.name < $1.name }) {
-                if let lead = warningLead, lead > 0, !alerts.contains("warning:\(target.name):\(cycle)"), !alerts.contains("breach:\(target.name):\(cycle)") {
+                if let lead = warningLead, lead > 0, !alerts.contains("warning:\(target.name):\(cycle)"),
+                    !alerts.contains("breach:\(target.name):\(cycle)")
+                {
                     let at = target.due.addingTimeInterval(-lead)
-                    if at > openedAtOfCycle { timers.append(CaseTimer(at: at, caseId: subject.id, cycle: cycle, action: .warn(target: target.name), due: target.due)) }
+                    if at > openedAtOfCycle {
+                        timers.append(CaseTimer(at: at, caseId: subject.id, cycle: cycle, action: .warn(target: target.name), due: target.due))
+                    }
                 }
                 if !alerts.contains("breach:\(target.name):\(cycle)") {
                     timers.append(CaseTimer(at: target.due, caseId: subject.id, cycle: cycle, action: .breach(target: target.name), due: target.due))

@@ -21,7 +21,13 @@ public final class CaseTimers: Service, Sendable {
     private let maximumSleep: Duration
 
     /// Creates the timer loop.
-    public init(projection: CaseProjection, log: any EventLog, logger: Logger, now: @escaping @Sendable () -> Date = Date.init, maximumSleep: Duration = .seconds(30)) {
+    public init(
+        projection: CaseProjection,
+        log: any EventLog,
+        logger: Logger,
+        now: @escaping @Sendable () -> Date = Date.init,
+        maximumSleep: Duration = .seconds(30)
+    ) {
         self.projection = projection
         self.log = log
         self.logger = logger

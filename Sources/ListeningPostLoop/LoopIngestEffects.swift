@@ -18,7 +18,9 @@ public struct LoopIngestEffects: IngestEffects {
 
     /// An SMS that is exactly STOP (or START, …) suppresses (or lifts) its number.
     static func suppression(_ event: MessageEvent, ids: EventIDGenerator) -> [PreparedEvent] {
-        guard event.channelKind == "sms", let phone = event.data.author.phone, let added = SuppressionEvent.keyword(in: event.data.text) else { return [] }
+        guard event.channelKind == "sms", let phone = event.data.author.phone, let added = SuppressionEvent.keyword(in: event.data.text) else {
+            return []
+        }
         let change = SuppressionEvent(id: ids.next(), address: phone, added: added, source: "keyword", by: event.id, time: event.data.receivedAt)
         return [change.prepared(dedupKey: "suppression:\(event.data.dedupKey)")]
     }

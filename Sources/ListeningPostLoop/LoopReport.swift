@@ -61,7 +61,8 @@ public struct LoopReport: Sendable, Equatable {
     /// Computes the report from the case book and the NPS tally rows of the same window
     /// (grouped the same; the survey dimension is ignored).
     public static func compute(book: borrowing CaseBook, npsRows: [NPSTally.Row], groupBy: [NPSQuery.Dimension], from: Date, to: Date) -> LoopReport {
-        let bySegment = groupBy.contains(.segment), byChannel = groupBy.contains(.channel)
+        let bySegment = groupBy.contains(.segment)
+        let byChannel = groupBy.contains(.channel)
         func key(_ segment: String, _ channel: String) -> [String?] { [bySegment ? segment : nil, byChannel ? channel : nil] }
         var rows: [[String?]: Row] = [:]
         func row(_ key: [String?]) -> Row { rows[key] ?? Row(segment: key[0], channel: key[1]) }
@@ -96,25 +97,30 @@ public struct LoopReport: Sendable, Equatable {
         func number(_ value: Double?) -> JSONValue { value.map { .number(($0 * 10_000).rounded() / 10_000) } ?? .null }
         return [
             "from": .time(from), "to": .time(to), "groupBy": .array(groupBy.map { .string($0.rawValue) }),
-            "rows": .array(rows.map { row in
-                var group: [String: JSONValue] = [:]
-                if let segment = row.segment { group["segment"] = .string(segment) }
-                if let channel = row.channel { group["channel"] = .string(channel) }
-                return [
-                    "group": .object(group), "cases": .number(Double(row.cases)), "detractors": .number(Double(row.detractors)),
-                    "detractorCases": .number(Double(row.detractorCases)), "detractorCoverage": number(row.detractorCoverage),
-                    "firstResponse": [
-                        "count": .number(Double(row.firstResponseSeconds.count)), "p50Seconds": number(row.firstResponsePercentile(0.5)),
-                        "p90Seconds": number(row.firstResponsePercentile(0.9)),
-                    ],
-                    "withinTarget": ["decided": .number(Double(row.decidedTarget)), "within": .number(Double(row.withinTarget)), "share": number(row.withinTargetShare)],
-                    "closed": [
-                        "confirmed": .number(Double(row.closedConfirmed)), "unconfirmed": .number(Double(row.closedUnconfirmed)),
-                        "confirmedShare": number(row.confirmedShare),
-                    ],
-                    "recovery": ["count": .number(Double(row.recoveries.count)), "mean": number(row.meanRecovery)],
-                ]
-            }),
+            "rows": .array(
+                rows.map { row in
+                    var group: [String: JSONValue] = [:]
+                    if let segment = row.segment { group["segment"] = .string(segment) }
+                    if let channel = row.channel { group["channel"] = .string(channel) }
+                    return [
+                        "group": .object(group), "cases": .number(Double(row.cases)), "detractors": .number(Double(row.detractors)),
+                        "detractorCases": .number(Double(row.detractorCases)), "detractorCoverage": number(row.detractorCoverage),
+                        "firstResponse": [
+                            "count": .number(Double(row.firstResponseSeconds.count)), "p50Seconds": number(row.firstResponsePercentile(0.5)),
+                            "p90Seconds": number(row.firstResponsePercentile(0.9)),
+                        ],
+                        "withinTarget": [
+                            "decided": .number(Double(row.decidedTarget)), "within": .number(Double(row.withinTarget)),
+                            "share": number(row.withinTargetShare),
+                        ],
+                        "closed": [
+                            "confirmed": .number(Double(row.closedConfirmed)), "unconfirmed": .number(Double(row.closedUnconfirmed)),
+                            "confirmedShare": number(row.confirmedShare),
+                        ],
+                        "recovery": ["count": .number(Double(row.recoveries.count)), "mean": number(row.meanRecovery)],
+                    ]
+                }
+            ),
         ]
     }
 }

@@ -23,7 +23,16 @@ public struct NPSAnswer: Sendable, Hashable {
     public var supersedes: String?
 
     /// Creates an answer.
-    public init(eventId: String, respondent: String, survey: String, segment: String, channel: String, answeredAt: Date, score: Int, supersedes: String? = nil) {
+    public init(
+        eventId: String,
+        respondent: String,
+        survey: String,
+        segment: String,
+        channel: String,
+        answeredAt: Date,
+        score: Int,
+        supersedes: String? = nil
+    ) {
         self.eventId = eventId
         self.respondent = respondent
         self.survey = survey
@@ -45,7 +54,8 @@ public struct NPSAnswer: Sendable, Hashable {
             channel: event.data.channel.id,
             answeredAt: event.data.occurredAt ?? event.data.receivedAt,
             score: feedback.score,
-            supersedes: feedback.supersedes)
+            supersedes: feedback.supersedes
+        )
     }
 
     /// The answer in a stored event's JSON, read with the Kit's JSON reader rather than
@@ -59,9 +69,15 @@ public struct NPSAnswer: Sendable, Hashable {
             let answeredAt = (data["occurredAt"]?.stringValue ?? data["receivedAt"]?.stringValue).flatMap(RFC3339.date(from:))
         else { return nil }
         self.init(
-            eventId: id, respondent: data["customer"]?.objectValue?["id"]?.stringValue ?? "\(channel):\(dedupKey)",
-            survey: feedback["survey"]?.stringValue ?? "", segment: data["segment"]?.stringValue ?? "", channel: channel,
-            answeredAt: answeredAt, score: Int(score), supersedes: feedback["supersedes"]?.stringValue)
+            eventId: id,
+            respondent: data["customer"]?.objectValue?["id"]?.stringValue ?? "\(channel):\(dedupKey)",
+            survey: feedback["survey"]?.stringValue ?? "",
+            segment: data["segment"]?.stringValue ?? "",
+            channel: channel,
+            answeredAt: answeredAt,
+            score: Int(score),
+            supersedes: feedback["supersedes"]?.stringValue
+        )
     }
 
     /// The category of its score.

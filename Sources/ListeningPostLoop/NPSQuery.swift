@@ -45,7 +45,10 @@ public struct NPSQuery: Sendable, Hashable {
         if let list = parameters["group_by"], !list.isEmpty {
             for name in list.split(separator: ",", omittingEmptySubsequences: false).map({ $0.trimmingCharacters(in: .whitespaces) }) {
                 guard let dimension = Dimension(rawValue: name) else {
-                    throw Refusal(parameter: "group_by", description: "group_by: '\(name)' is not a dimension; use any of segment, channel, survey (comma-separated)")
+                    throw Refusal(
+                        parameter: "group_by",
+                        description: "group_by: '\(name)' is not a dimension; use any of segment, channel, survey (comma-separated)"
+                    )
                 }
                 guard !dimensions.contains(dimension) else {
                     throw Refusal(parameter: "group_by", description: "group_by: '\(name)' is named twice")
@@ -53,7 +56,8 @@ public struct NPSQuery: Sendable, Hashable {
                 dimensions.append(dimension)
             }
         }
-        let from: Date, to: Date
+        let from: Date
+        let to: Date
         if let window = parameters["window"] {
             guard parameters["from"] == nil, parameters["to"] == nil else {
                 throw Refusal(parameter: "window", description: "window: give either window or from/to, not both")
@@ -73,7 +77,10 @@ public struct NPSQuery: Sendable, Hashable {
         if let text = parameters["step"] {
             let width = try length(text, parameter: "step")
             guard (to.timeIntervalSince(from) / width).rounded(.up) <= Double(maxBuckets) else {
-                throw Refusal(parameter: "step", description: "step: \(text) makes more than \(maxBuckets) buckets over this range; use a longer step")
+                throw Refusal(
+                    parameter: "step",
+                    description: "step: \(text) makes more than \(maxBuckets) buckets over this range; use a longer step"
+                )
             }
             step = width
         }
@@ -85,7 +92,10 @@ public struct NPSQuery: Sendable, Hashable {
     static func length(_ text: String, parameter: String) throws(Refusal) -> TimeInterval {
         let duration = text.hasSuffix("w") ? Int(text.dropLast()).map { Duration.seconds($0 * 604_800) } : ConfigScalars.duration(text)
         guard let duration, duration > .zero else {
-            throw Refusal(parameter: parameter, description: "\(parameter): '\(text)' is not a length; use a whole number and a unit, such as 30d, 1w, 12h, 90m or 45s")
+            throw Refusal(
+                parameter: parameter,
+                description: "\(parameter): '\(text)' is not a length; use a whole number and a unit, such as 30d, 1w, 12h, 90m or 45s"
+            )
         }
         return Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }

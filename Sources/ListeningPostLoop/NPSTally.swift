@@ -84,7 +84,8 @@ public struct NPSTally: Sendable {
     /// The rows of a query: one per group and bucket that has answers, groups sorted by
     /// their values, buckets oldest first.
     public func rows(for query: NPSQuery) -> [Row] {
-        let start = query.from.timeIntervalSince1970, end = query.to.timeIntervalSince1970
+        let start = query.from.timeIntervalSince1970
+        let end = query.to.timeIntervalSince1970
         let width = query.step ?? (end - start)
         let buckets = max(1, Int((end - start) / width) + ((end - start).truncatingRemainder(dividingBy: width) > 0 ? 1 : 0))
         // Each combination's group, as an index into `groups`.
@@ -114,11 +115,12 @@ public struct NPSTally: Sendable {
                 let bucketEnd = min(end, start + Double(bucket + 1) * width)
                 guard nextAt[index] >= bucketEnd else { continue }
                 let group = groupOfCombination[Int(combination[index])]
-                let category = switch categories[index] {
-                case .detractor: 0
-                case .passive: 1
-                case .promoter: 2
-                }
+                let category =
+                    switch categories[index] {
+                    case .detractor: 0
+                    case .passive: 1
+                    case .promoter: 2
+                    }
                 counts[(group * buckets + bucket) * 3 + category] += 1
             }
         }
@@ -129,9 +131,14 @@ public struct NPSTally: Sendable {
                 let cell = NPSCell(promoters: counts[base + 2], passives: counts[base + 1], detractors: counts[base])
                 guard cell.responses > 0 else { continue }
                 let from = start + Double(bucket) * width
-                rows.append(Row(
-                    group: Dictionary(uniqueKeysWithValues: zip(query.groupBy, groups[group])),
-                    from: Date(timeIntervalSince1970: from), to: Date(timeIntervalSince1970: min(end, from + width)), cell: cell))
+                rows.append(
+                    Row(
+                        group: Dictionary(uniqueKeysWithValues: zip(query.groupBy, groups[group])),
+                        from: Date(timeIntervalSince1970: from),
+                        to: Date(timeIntervalSince1970: min(end, from + width)),
+                        cell: cell
+                    )
+                )
             }
         }
         return rows

@@ -26,8 +26,14 @@ public struct OutboxComposer: Sendable {
 
     /// Creates a composer.
     public init(
-        projection: OutboxProjection, log: any EventLog, router: EventRouter, addressing: OutboxAddressing, suppressions: SuppressionList,
-        cases: CaseProjection, templates: [String: NamedTemplate], refused: Counter
+        projection: OutboxProjection,
+        log: any EventLog,
+        router: EventRouter,
+        addressing: OutboxAddressing,
+        suppressions: SuppressionList,
+        cases: CaseProjection,
+        templates: [String: NamedTemplate],
+        refused: Counter
     ) {
         self.projection = projection
         self.log = log
@@ -56,12 +62,18 @@ public struct OutboxComposer: Sendable {
         if let item = OutboxItem(queuedEvent: event), let (address, suppression) = suppressions.suppression(for: item.to) {
             refused.increment()
             throw HTTPProblem(
-                status: 409, slug: "suppressed", title: "Conflict",
-                detail: "\(address) is suppressed (\(suppression.source == "keyword" ? "the customer texted STOP" : "by \(suppression.by)") at \(RFC3339.string(from: suppression.time))); nothing was queued")
+                status: 409,
+                slug: "suppressed",
+                title: "Conflict",
+                detail:
+                    "\(address) is suppressed (\(suppression.source == "keyword" ? "the customer texted STOP" : "by \(suppression.by)") at \(RFC3339.string(from: suppression.time))); nothing was queued"
+            )
         }
         let receipt: IngestReceipt
         do {
-            receipt = try await log.append(AppendRequest(channel: OutboxEvent.logChannel, events: [OutboxProjection.prepared(event, dedupKey: "outbox:queued:\(key)")]))[0]
+            receipt = try await log.append(
+                AppendRequest(channel: OutboxEvent.logChannel, events: [OutboxProjection.prepared(event, dedupKey: "outbox:queued:\(key)")])
+            )[0]
         } catch {
             throw HTTPProblem.unavailable("the message could not be stored; retry with the same Idempotency-Key")
         }
@@ -78,7 +90,9 @@ public struct OutboxComposer: Sendable {
     /// The `queued` event a body asks for, or the exact problem.
     public func queued(_ body: [UInt8]) async throws -> OutboxEvent {
         guard case .object(let object)? = try? JSONValue.parse(body) else {
-            throw HTTPProblem.malformed("the body must be a JSON object: {\"to\": {\"customer_id\" | \"email\" | \"phone\" | \"handle\": …}, \"text\" | \"template\": …, \"channel\"?: …}")
+            throw HTTPProblem.malformed(
+                "the body must be a JSON object: {\"to\": {\"customer_id\" | \"email\" | \"phone\" | \"handle\": …}, \"text\" | \"template\": …, \"channel\"?: …}"
+            )
         }
         let fields = ["to", "text", "template", "subject", "channel", "case", "survey", "in_reply_to"]
         for key in object.keys.sorted() where !fields.contains(key) {
@@ -112,12 +126,18 @@ public struct OutboxComposer: Sendable {
             (given, customer) = try recipient(to, channel: object["channel"]?.stringValue, directory: directory)
         } else if let record {
             customer = record.subject.customer.flatMap { directory.customer(id: $0.id) }
-            given = Author(email: record.replyTo["email"]?.stringValue, phone: record.replyTo["phone"]?.stringValue, handle: record.replyTo["handle"]?.stringValue)
+            given = Author(
+                email: record.replyTo["email"]?.stringValue,
+                phone: record.replyTo["phone"]?.stringValue,
+                handle: record.replyTo["handle"]?.stringValue
+            )
         } else if let replied {
             given = replied.data.author
             customer = replied.data.customer.flatMap { directory.customer(id: $0.id) }
         } else {
-            throw HTTPProblem.malformed("to: required, an object naming the customer by customer_id, email, phone or handle (or give case or in_reply_to)")
+            throw HTTPProblem.malformed(
+                "to: required, an object naming the customer by customer_id, email, phone or handle (or give case or in_reply_to)"
+            )
         }
         let customerId = customer?.id ?? record?.subject.customer?.id ?? replied?.data.customer?.id
 
@@ -139,15 +159,26 @@ public struct OutboxComposer: Sendable {
 
         var survey: SurveyRequest?
         if let id = object["survey"]?.stringValue {
-            let reference = customer.map { CustomerReference(id: $0.id, provisional: false) } ?? directory.resolve(resolved.to, channel: resolved.channel)?.reference
-            guard let reference else { throw HTTPProblem.malformed("survey: the recipient cannot be told apart from anyone else, so a reply could not be scored") }
+            let reference =
+                customer.map { CustomerReference(id: $0.id, provisional: false) }
+                ?? directory.resolve(resolved.to, channel: resolved.channel)?.reference
+            guard let reference else {
+                throw HTTPProblem.malformed("survey: the recipient cannot be told apart from anyone else, so a reply could not be scored")
+            }
             survey = SurveyRequest(id: id, customer: reference)
         }
         var text = object["text"]?.stringValue ?? ""
         var subject = object["subject"]?.stringValue
         if let template {
             let segment = record.flatMap { record in router.rules.segments.first { $0.name == record.subject.segment } }
-            let values = TemplateValues.message(customer: customer, customerId: customerId, case: record, segment: segment, survey: survey?.id, channel: resolved.channel)
+            let values = TemplateValues.message(
+                customer: customer,
+                customerId: customerId,
+                case: record,
+                segment: segment,
+                survey: survey?.id,
+                channel: resolved.channel
+            )
             text = template.text.render(values)
             subject = subject ?? template.subject?.render(values)
             guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
@@ -161,15 +192,27 @@ public struct OutboxComposer: Sendable {
             thread = record.thread
         }
         return OutboxAddressing.queued(
-            id: ids.next(), channel: resolved.channel, to: resolved.to, customer: customer?.id ?? record?.subject.customer?.id, text: text, subject: subject,
-            source: record.map { "case:\($0.subject.id)" } ?? "api", now: Date(), ids: ids, thread: thread, survey: survey)
+            id: ids.next(),
+            channel: resolved.channel,
+            to: resolved.to,
+            customer: customer?.id ?? record?.subject.customer?.id,
+            text: text,
+            subject: subject,
+            source: record.map { "case:\($0.subject.id)" } ?? "api",
+            now: Date(),
+            ids: ids,
+            thread: thread,
+            survey: survey
+        )
     }
 
     private func namedTemplate(_ object: [String: JSONValue]) throws -> NamedTemplate? {
         guard let name = object["template"]?.stringValue else { return nil }
         if object["text"] != nil { throw HTTPProblem.malformed("text: give text or template, not both") }
         guard let template = templates[name] else {
-            throw HTTPProblem.malformed("template: '\(name)' is not under `templates:` (templates: \(templates.keys.sorted().joined(separator: ", ")))")
+            throw HTTPProblem.malformed(
+                "template: '\(name)' is not under `templates:` (templates: \(templates.keys.sorted().joined(separator: ", ")))"
+            )
         }
         return template
     }
@@ -192,17 +235,23 @@ public struct OutboxComposer: Sendable {
 
     /// `to`: an address and, when the directory knows it, the customer.
     private func recipient(_ value: JSONValue, channel: String?, directory: CustomerDirectory) throws -> (Author, Customer?) {
-        guard case .object(let to) = value else { throw HTTPProblem.malformed("to: an object naming the customer by customer_id, email, phone or handle") }
+        guard case .object(let to) = value else {
+            throw HTTPProblem.malformed("to: an object naming the customer by customer_id, email, phone or handle")
+        }
         for key in to.keys where !["customer_id", "email", "phone", "handle"].contains(key) {
             throw HTTPProblem.malformed("to.\(key): unknown; name the customer by customer_id, email, phone or handle")
         }
         var given = Author(email: to["email"]?.stringValue, handle: to["handle"]?.stringValue)
         if let raw = to["phone"]?.stringValue {
-            guard let phone = PhoneNumber.e164(raw) else { throw HTTPProblem.malformed("to.phone: '\(raw)' is not a phone number that normalises to E.164") }
+            guard let phone = PhoneNumber.e164(raw) else {
+                throw HTTPProblem.malformed("to.phone: '\(raw)' is not a phone number that normalises to E.164")
+            }
             given.phone = phone
         }
         if let id = to["customer_id"]?.stringValue {
-            guard let known = directory.customer(id: id) else { throw HTTPProblem.malformed("to.customer_id: '\(id)' is not in the customer directory") }
+            guard let known = directory.customer(id: id) else {
+                throw HTTPProblem.malformed("to.customer_id: '\(id)' is not in the customer directory")
+            }
             return (given, known)
         }
         guard !given.isAnonymous else { throw HTTPProblem.malformed("to: name the customer by customer_id, email, phone or handle") }

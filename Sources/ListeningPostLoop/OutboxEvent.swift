@@ -58,7 +58,12 @@ public struct OutboxEvent: Sendable, Equatable {
     /// The CloudEvent JSON, keys sorted as the gateway writes every event.
     public func jsonBytes() -> [UInt8] {
         GatewayEventEnvelope(
-            id: id, source: "/outbox", type: kind.eventType, time: time, subject: item, extensions: ["channel": .string(channel)],
+            id: id,
+            source: "/outbox",
+            type: kind.eventType,
+            time: time,
+            subject: item,
+            extensions: ["channel": .string(channel)],
             data: ["item": .string(item), "channel": .string(channel), "details": .object(details)]
         ).jsonBytes()
     }
@@ -69,7 +74,12 @@ public struct OutboxEvent: Sendable, Equatable {
             let item = envelope.data["item"]?.stringValue, let channel = envelope.data["channel"]?.stringValue
         else { return nil }
         self.init(
-            id: envelope.id, kind: Kind(rawValue: envelope.kind(after: "com.listeningpost.outbox.")), time: envelope.time, item: item, channel: channel,
-            details: envelope.data["details"]?.objectValue ?? [:])
+            id: envelope.id,
+            kind: Kind(rawValue: envelope.kind(after: "com.listeningpost.outbox.")),
+            time: envelope.time,
+            item: item,
+            channel: channel,
+            details: envelope.data["details"]?.objectValue ?? [:]
+        )
     }
 }

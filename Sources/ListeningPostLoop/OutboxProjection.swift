@@ -43,7 +43,9 @@ public final class OutboxProjection: Projection, Sendable {
     public var stream: String { OutboxEvent.stream }
 
     public func rebuiltSummary(events: Int64) -> String {
-        let (count, waiting) = book.withLock { book in (book.items.count, book.items.values.filter { $0.state == .queued || $0.state == .attempting }.count) }
+        let (count, waiting) = book.withLock { book in
+            (book.items.count, book.items.values.filter { $0.state == .queued || $0.state == .attempting }.count)
+        }
         return "outbox rebuilt: \(count) message(s), \(waiting) still to send, from \(events) event(s)"
     }
 

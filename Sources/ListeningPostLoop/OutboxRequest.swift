@@ -29,7 +29,9 @@ public struct OutboxAddressing: Sendable {
         }
         guard let kind = sendingChannels[channel] else {
             if channelIds.contains(channel) {
-                throw Refusal(description: "channel: '\(channel)' cannot send (sending channels: \(sendingChannels.keys.sorted().joined(separator: ", ")))")
+                throw Refusal(
+                    description: "channel: '\(channel)' cannot send (sending channels: \(sendingChannels.keys.sorted().joined(separator: ", ")))"
+                )
             }
             throw Refusal(description: "channel: '\(channel)' is not a channel")
         }
@@ -51,15 +53,26 @@ public struct OutboxAddressing: Sendable {
             to.phone = to.phone ?? customer?.phones.first.flatMap { PhoneNumber.e164($0) ?? $0 }
             if let customer, to.handle == nil { to.handle = customer.handles[channel] }
             to.id = to.id ?? customer?.channelIds[channel]
-            if to.email == nil, to.phone == nil, to.handle == nil, to.id == nil { throw Refusal(description: "to: no address for this customer on \(channel)") }
+            if to.email == nil, to.phone == nil, to.handle == nil, to.id == nil {
+                throw Refusal(description: "to: no address for this customer on \(channel)")
+            }
         }
         return (channel, to)
     }
 
     /// The `queued` event for a message.
     public static func queued(
-        id: String, channel: String, to: Author, customer: String?, text: String, subject: String?, source: String, now: Date, ids: EventIDGenerator,
-        thread: ThreadReference? = nil, survey: SurveyRequest? = nil
+        id: String,
+        channel: String,
+        to: Author,
+        customer: String?,
+        text: String,
+        subject: String?,
+        source: String,
+        now: Date,
+        ids: EventIDGenerator,
+        thread: ThreadReference? = nil,
+        survey: SurveyRequest? = nil
     ) -> OutboxEvent {
         var details: [String: JSONValue] = ["to": .object(SurveyPrompt.identities(to)), "text": .string(text), "source": .string(source)]
         if let survey { details["survey"] = survey.json }
@@ -87,8 +100,11 @@ extension ThreadReference {
         var references: [String] = []
         if case .array(let values)? = object["references"] { references = values.compactMap(\.stringValue) }
         self.init(
-            conversationId: object["conversationId"]?.stringValue, messageId: object["messageId"]?.stringValue, subject: object["subject"]?.stringValue,
-            references: references)
+            conversationId: object["conversationId"]?.stringValue,
+            messageId: object["messageId"]?.stringValue,
+            subject: object["subject"]?.stringValue,
+            references: references
+        )
     }
 
     /// The thread of an inbound message: its conversation, its own id and references (email

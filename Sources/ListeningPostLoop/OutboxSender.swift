@@ -35,8 +35,14 @@ public final class OutboxSender: Service, Sendable {
     public static let defaultRetrySchedule: [Duration] = OutboxSettings.defaultRetrySchedule
 
     public init(
-        channel: String, sender: any ChannelSender, projection: OutboxProjection, log: any EventLog, logger: Logger,
-        retrySchedule: [Duration] = OutboxSender.defaultRetrySchedule, rateLimit: SendRateLimit? = nil, suppressions: SuppressionList? = nil
+        channel: String,
+        sender: any ChannelSender,
+        projection: OutboxProjection,
+        log: any EventLog,
+        logger: Logger,
+        retrySchedule: [Duration] = OutboxSender.defaultRetrySchedule,
+        rateLimit: SendRateLimit? = nil,
+        suppressions: SuppressionList? = nil
     ) {
         self.suppressions = suppressions
         self.wakeup = projection.makeWakeup()
@@ -87,15 +93,30 @@ public final class OutboxSender: Service, Sendable {
         // Suppressed after it was queued (the customer texted STOP meanwhile): never sent.
         if let (address, suppression) = suppressions?.suppression(for: item.to) {
             _ = await store(
-                .deadLettered, item,
-                ["attempts": .number(Double(item.attempts)), "reason": "suppressed", "error": .string("\(address) is suppressed (\(suppression.source) at \(RFC3339.string(from: suppression.time)))")],
-                key: "outbox:\(item.id):dead:\(item.totalAttempts):suppressed", retrying: true)
+                .deadLettered,
+                item,
+                [
+                    "attempts": .number(Double(item.attempts)), "reason": "suppressed",
+                    "error": .string("\(address) is suppressed (\(suppression.source) at \(RFC3339.string(from: suppression.time)))"),
+                ],
+                key: "outbox:\(item.id):dead:\(item.totalAttempts):suppressed",
+                retrying: true
+            )
             return
         }
         let total = projection.read { $0.items[item.id]?.totalAttempts ?? 0 } + 1
         // Stored already means another gateway (whose commit this one has not read yet)
         // made this very attempt: it owns the outcome, and sending again would send twice.
-        guard await store(.attempted, item, ["attempt": .number(Double(attempt))], key: "outbox:\(item.id):attempted:\(total)", retrying: false, freshOnly: true) else {
+        guard
+            await store(
+                .attempted,
+                item,
+                ["attempt": .number(Double(attempt))],
+                key: "outbox:\(item.id):attempted:\(total)",
+                retrying: false,
+                freshOnly: true
+            )
+        else {
             try? await Task.sleep(for: .seconds(1))
             return
         }
@@ -107,12 +128,20 @@ public final class OutboxSender: Service, Sendable {
             let prompt = item.survey.map { survey in
                 let prompt = survey.prompt(id: ids.next(), channel: channel, to: item.to, sentAt: Date())
                 return PreparedEvent(
-                    id: prompt.id, dedupKey: "outbox:\(item.id):survey-sent", payload: prompt.jsonBytes(receivedAt: prompt.sentAt),
-                    streams: [RoutingRules.firehose, SurveyPrompt.stream])
+                    id: prompt.id,
+                    dedupKey: "outbox:\(item.id):survey-sent",
+                    payload: prompt.jsonBytes(receivedAt: prompt.sentAt),
+                    streams: [RoutingRules.firehose, SurveyPrompt.stream]
+                )
             }
             _ = await store(
-                .sent, item, ["providerId": .string(receipt.providerId), "attempt": .number(Double(attempt))], key: "outbox:\(item.id):sent", retrying: true,
-                with: prompt.map { [$0] } ?? [])
+                .sent,
+                item,
+                ["providerId": .string(receipt.providerId), "attempt": .number(Double(attempt))],
+                key: "outbox:\(item.id):sent",
+                retrying: true,
+                with: prompt.map { [$0] } ?? []
+            )
         } catch {
             if error.kind == .retryable, attempt <= retrySchedule.count {
                 let base = retrySchedule[attempt - 1]
@@ -121,14 +150,22 @@ public final class OutboxSender: Service, Sendable {
                 let next = Date().addingTimeInterval(wait)
                 logger.warning("send failed, retrying", metadata: ["item": "\(item.id)", "attempt": "\(attempt)", "error": "\(error.message)"])
                 _ = await store(
-                    .retried, item, ["attempt": .number(Double(attempt)), "error": .string(error.message), "nextAttemptAt": .time(next)],
-                    key: "outbox:\(item.id):retried:\(total)", retrying: true)
+                    .retried,
+                    item,
+                    ["attempt": .number(Double(attempt)), "error": .string(error.message), "nextAttemptAt": .time(next)],
+                    key: "outbox:\(item.id):retried:\(total)",
+                    retrying: true
+                )
             } else {
                 let reason = error.kind == .retryable ? "exhausted" : "permanent"
                 logger.error("send dead-lettered", metadata: ["item": "\(item.id)", "reason": "\(reason)", "error": "\(error.message)"])
                 _ = await store(
-                    .deadLettered, item, ["attempts": .number(Double(attempt)), "error": .string(error.message), "reason": .string(reason)],
-                    key: "outbox:\(item.id):dead:\(total)", retrying: true)
+                    .deadLettered,
+                    item,
+                    ["attempts": .number(Double(attempt)), "error": .string(error.message), "reason": .string(reason)],
+                    key: "outbox:\(item.id):dead:\(total)",
+                    retrying: true
+                )
             }
         }
     }
@@ -140,11 +177,16 @@ public final class OutboxSender: Service, Sendable {
             let total = projection.read { $0.items[item.id]?.totalAttempts ?? 0 }
             logger.warning("a send was in flight when the gateway stopped; dead-lettered as in doubt", metadata: ["item": "\(item.id)"])
             _ = await store(
-                .deadLettered, item,
+                .deadLettered,
+                item,
                 [
                     "attempts": .number(Double(item.attempts)), "reason": "in_doubt",
-                    "error": "the gateway stopped while handing this message to the provider, which may or may not have it; re-drive it to send it again",
-                ], key: "outbox:\(item.id):dead:\(total)", retrying: true)
+                    "error":
+                        "the gateway stopped while handing this message to the provider, which may or may not have it; re-drive it to send it again",
+                ],
+                key: "outbox:\(item.id):dead:\(total)",
+                retrying: true
+            )
         }
     }
 
@@ -152,13 +194,20 @@ public final class OutboxSender: Service, Sendable {
     /// losing it would make the send look in doubt. With `freshOnly`, an event that was
     /// stored before (its dedup key taken) counts as not stored.
     private func store(
-        _ kind: OutboxEvent.Kind, _ item: OutboxItem, _ details: [String: JSONValue], key: String, retrying: Bool, freshOnly: Bool = false,
+        _ kind: OutboxEvent.Kind,
+        _ item: OutboxItem,
+        _ details: [String: JSONValue],
+        key: String,
+        retrying: Bool,
+        freshOnly: Bool = false,
         with others: [PreparedEvent] = []
     ) async -> Bool {
         let event = OutboxEvent(id: ids.next(), kind: kind, time: Date(), item: item.id, channel: channel, details: details)
         while true {
             do {
-                let receipts = try await log.append(AppendRequest(channel: OutboxEvent.logChannel, events: [OutboxProjection.prepared(event, dedupKey: key)] + others))
+                let receipts = try await log.append(
+                    AppendRequest(channel: OutboxEvent.logChannel, events: [OutboxProjection.prepared(event, dedupKey: key)] + others)
+                )
                 return !(freshOnly && receipts.first?.duplicate == true)
             } catch {
                 logger.error("could not store the outbox event", metadata: ["kind": "\(kind.rawValue)", "error": "\(error)"])

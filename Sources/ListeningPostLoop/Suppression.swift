@@ -54,21 +54,33 @@ public struct SuppressionEvent: Sendable, Equatable {
 
     public func jsonBytes() -> [UInt8] {
         GatewayEventEnvelope(
-            id: id, source: "/suppressions", type: eventType, time: time, subject: address,
+            id: id,
+            source: "/suppressions",
+            type: eventType,
+            time: time,
+            subject: address,
             data: ["address": .string(address), "source": .string(source), "by": .string(by)]
         ).jsonBytes()
     }
 
     public init?(event bytes: [UInt8]) {
         guard
-            let envelope = GatewayEventEnvelope(event: bytes, accepting: {
-                $0 == "com.listeningpost.suppression.added.v1" || $0 == "com.listeningpost.suppression.removed.v1"
-            }),
+            let envelope = GatewayEventEnvelope(
+                event: bytes,
+                accepting: {
+                    $0 == "com.listeningpost.suppression.added.v1" || $0 == "com.listeningpost.suppression.removed.v1"
+                }
+            ),
             let address = envelope.data["address"]?.stringValue
         else { return nil }
         self.init(
-            id: envelope.id, address: address, added: envelope.type.contains(".added."), source: envelope.data["source"]?.stringValue ?? "api",
-            by: envelope.data["by"]?.stringValue ?? "", time: envelope.time)
+            id: envelope.id,
+            address: address,
+            added: envelope.type.contains(".added."),
+            source: envelope.data["source"]?.stringValue ?? "api",
+            by: envelope.data["by"]?.stringValue ?? "",
+            time: envelope.time
+        )
     }
 
     /// Ready for the log, on `suppressions` and `all`.

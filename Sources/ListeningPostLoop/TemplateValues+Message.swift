@@ -5,7 +5,14 @@ import ListeningPostKit
 extension TemplateValues {
     /// The values of a message to a customer: who they are, the case it is about (with its
     /// segment), the survey it carries and the channel it goes out on.
-    public static func message(customer: Customer?, customerId: String?, case record: CaseRecord?, segment: Segment?, survey: String?, channel: String) -> TemplateValues {
+    public static func message(
+        customer: Customer?,
+        customerId: String?,
+        case record: CaseRecord?,
+        segment: Segment?,
+        survey: String?,
+        channel: String
+    ) -> TemplateValues {
         var values = TemplateValues()
         values["channel.id"] = channel
         values["customer.id"] = customer?.id ?? customerId

@@ -1,4 +1,5 @@
 import ListeningPostStore
+
 /// Hands committed entries on in offset order per stream, without gaps, when several
 /// gateways write one PostgreSQL log.
 ///

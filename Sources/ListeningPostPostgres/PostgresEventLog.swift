@@ -62,7 +62,6 @@ public final class PostgresEventLog: EventLog, Service {
     /// Tells other gateways' notifications from this one's own.
     let instance = UUID().uuidString
 
-
     struct State {
         var pending: [PendingAppend] = []
         var accepting = true
@@ -76,7 +75,8 @@ public final class PostgresEventLog: EventLog, Service {
 
     /// Connects, applies the schema migrations and reads each stream's head.
     public static func open(
-        settings: PostgresSettings, logger: Logger,
+        settings: PostgresSettings,
+        logger: Logger,
         onCommit: @escaping @Sendable ([StreamEntry]) -> Void = { _ in },
         appendLatency: @escaping @Sendable (Duration) -> Void = { _ in },
         followUps: (any FollowUpPlanner)? = nil,
@@ -91,15 +91,26 @@ public final class PostgresEventLog: EventLog, Service {
                 try await links.with { connection in try await PostgresSchema.migrate(connection, logger: logger) }
                 return try await links.with { connection in
                     var heads: [String: Int64] = [:]
-                    for try await (stream, head) in try await connection.query("SELECT stream, head FROM stream_heads", logger: logger).decode((String, Int64).self) {
+                    for try await (stream, head) in try await connection.query("SELECT stream, head FROM stream_heads", logger: logger).decode(
+                        (String, Int64).self
+                    ) {
                         heads[stream] = head
                     }
                     return heads
                 }
             }
             return PostgresEventLog(
-                links: links, lock: lock, settings: settings, logger: logger, heads: heads, onCommit: onCommit, followUps: followUps,
-                appendLatency: appendLatency, pollInterval: pollInterval, listensForHints: listensForHints)
+                links: links,
+                lock: lock,
+                settings: settings,
+                logger: logger,
+                heads: heads,
+                onCommit: onCommit,
+                followUps: followUps,
+                appendLatency: appendLatency,
+                pollInterval: pollInterval,
+                listensForHints: listensForHints
+            )
         } catch {
             await links.close()
             throw EventLogError(description: "cannot open the PostgreSQL log at \(settings.redactedURL): \(Self.describe(error))")
@@ -107,9 +118,16 @@ public final class PostgresEventLog: EventLog, Service {
     }
 
     private init(
-        links: PostgresLinks, lock: DataDirectoryLock?, settings: PostgresSettings, logger: Logger, heads: [String: Int64],
-        onCommit: @escaping @Sendable ([StreamEntry]) -> Void, followUps: (any FollowUpPlanner)?, appendLatency: @escaping @Sendable (Duration) -> Void,
-        pollInterval: Duration, listensForHints: Bool
+        links: PostgresLinks,
+        lock: DataDirectoryLock?,
+        settings: PostgresSettings,
+        logger: Logger,
+        heads: [String: Int64],
+        onCommit: @escaping @Sendable ([StreamEntry]) -> Void,
+        followUps: (any FollowUpPlanner)?,
+        appendLatency: @escaping @Sendable (Duration) -> Void,
+        pollInterval: Duration,
+        listensForHints: Bool
     ) {
         self.links = links
         self.lock = lock
@@ -194,16 +212,22 @@ public final class PostgresEventLog: EventLog, Service {
         binds.append(ranges.map(\.stream))
         binds.append(ranges.map(\.after))
         binds.append(ranges.map(\.through))
-        let rows = try await connection.query(PostgresQuery(unsafeSQL: """
-            SELECT g.stream, r."offset", r.id, r.payload
-            FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS g(stream, after, through)
-            CROSS JOIN LATERAL (
-                SELECT s."offset", e.id, e.payload FROM stream_entries s JOIN events e ON e.seq = s.seq
-                WHERE s.stream = g.stream AND s."offset" > g.after AND s."offset" <= g.through
-                ORDER BY s."offset"
-            ) r
-            ORDER BY g.stream, r."offset"
-            """, binds: binds), logger: Logger(label: "listening-post.postgres"))
+        let rows = try await connection.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT g.stream, r."offset", r.id, r.payload
+                    FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS g(stream, after, through)
+                    CROSS JOIN LATERAL (
+                        SELECT s."offset", e.id, e.payload FROM stream_entries s JOIN events e ON e.seq = s.seq
+                        WHERE s.stream = g.stream AND s."offset" > g.after AND s."offset" <= g.through
+                        ORDER BY s."offset"
+                    ) r
+                    ORDER BY g.stream, r."offset"
+                    """,
+                binds: binds
+            ),
+            logger: Logger(label: "listening-post.postgres")
+        )
         var entries: [StreamEntry] = []
         for try await (stream, offset, id, payload) in rows.decode((String, Int64, String, ByteBuffer).self) {
             entries.append(StreamEntry(stream: stream, offset: offset, eventId: id, payload: Array(payload.readableBytesView)))
@@ -219,7 +243,9 @@ public final class PostgresEventLog: EventLog, Service {
 
     public func checkpoint(channel: String) async throws -> String? {
         try await pooled { connection in
-            for try await token in try await connection.query("SELECT token FROM checkpoints WHERE channel = \(channel)", logger: self.logger).decode(String.self) { return token }
+            for try await token in try await connection.query("SELECT token FROM checkpoints WHERE channel = \(channel)", logger: self.logger).decode(
+                String.self
+            ) { return token }
             return nil
         }
     }
@@ -227,7 +253,10 @@ public final class PostgresEventLog: EventLog, Service {
     public func storedEventIds(channel: String, forDedupKeys dedupKeys: [String]) async throws -> [String: String] {
         try await pooled { connection in
             var found: [String: String] = [:]
-            let rows = try await connection.query("SELECT dedup_key, id FROM events WHERE channel = \(channel) AND dedup_key = ANY(\(dedupKeys))", logger: self.logger)
+            let rows = try await connection.query(
+                "SELECT dedup_key, id FROM events WHERE channel = \(channel) AND dedup_key = ANY(\(dedupKeys))",
+                logger: self.logger
+            )
             for try await (key, id) in rows.decode((String, String).self) { found[key] = id }
             return found
         }
@@ -235,7 +264,9 @@ public final class PostgresEventLog: EventLog, Service {
 
     public func event(id: String) async throws -> [UInt8]? {
         try await pooled { connection in
-            for try await payload in try await connection.query("SELECT payload FROM events WHERE id = \(id) LIMIT 1", logger: self.logger).decode(ByteBuffer.self) {
+            for try await payload in try await connection.query("SELECT payload FROM events WHERE id = \(id) LIMIT 1", logger: self.logger).decode(
+                ByteBuffer.self
+            ) {
                 return Array(payload.readableBytesView)
             }
             return nil
@@ -244,7 +275,10 @@ public final class PostgresEventLog: EventLog, Service {
 
     public func cursor(subscriber: String) async throws -> Int64? {
         try await pooled { connection in
-            for try await offset in try await connection.query("SELECT \"offset\" FROM subscriber_cursors WHERE subscriber = \(subscriber)", logger: self.logger).decode(Int64.self) {
+            for try await offset in try await connection.query(
+                "SELECT \"offset\" FROM subscriber_cursors WHERE subscriber = \(subscriber)",
+                logger: self.logger
+            ).decode(Int64.self) {
                 return offset
             }
             return nil
@@ -260,12 +294,25 @@ public final class PostgresEventLog: EventLog, Service {
             """
             SELECT d.event_id, d.stream, d."offset", d.attempts, d.last_error, d.dead_at, e.payload
             FROM dead_letters d LEFT JOIN events e ON e.id = d.event_id WHERE d.subscriber = \(subscriber) ORDER BY d.dead_at, d."offset"
-            """, logger: logger)
+            """,
+            logger: logger
+        )
         var letters: [DeadLetter] = []
-        for try await (eventId, stream, offset, attempts, lastError, deadAt, payload) in rows.decode((String, String, Int64, Int32, String, Double, ByteBuffer?).self) {
-            letters.append(DeadLetter(
-                subscriber: subscriber, stream: stream, offset: offset, eventId: eventId, attempts: Int(attempts), lastError: lastError,
-                deadAt: Date(timeIntervalSince1970: deadAt), payload: payload.map { Array($0.readableBytesView) } ?? []))
+        for try await (eventId, stream, offset, attempts, lastError, deadAt, payload) in rows.decode(
+            (String, String, Int64, Int32, String, Double, ByteBuffer?).self
+        ) {
+            letters.append(
+                DeadLetter(
+                    subscriber: subscriber,
+                    stream: stream,
+                    offset: offset,
+                    eventId: eventId,
+                    attempts: Int(attempts),
+                    lastError: lastError,
+                    deadAt: Date(timeIntervalSince1970: deadAt),
+                    payload: payload.map { Array($0.readableBytesView) } ?? []
+                )
+            )
         }
         return letters
     }
@@ -273,7 +320,10 @@ public final class PostgresEventLog: EventLog, Service {
     public func unadoptedProvisionalIds(among ids: [String]) async throws -> [String] {
         try await pooled { connection in
             var found: [String] = []
-            let rows = try await connection.query("SELECT id FROM provisional_customers WHERE customer_id IS NULL AND id = ANY(\(ids))", logger: self.logger)
+            let rows = try await connection.query(
+                "SELECT id FROM provisional_customers WHERE customer_id IS NULL AND id = ANY(\(ids))",
+                logger: self.logger
+            )
             for try await id in rows.decode(String.self) { found.append(id) }
             return found
         }
@@ -289,7 +339,12 @@ public final class PostgresEventLog: EventLog, Service {
                 group.addTask { await self.sendHints() }
                 for await _ in wakeups {
                     while let batch = takeBatch() { await commit(batch) }
-                    if state.withLock({ state in defer { state.tailWanted = false }; return state.tailWanted }) { await catchUp() }
+                    if state.withLock({ state in
+                        defer { state.tailWanted = false }
+                        return state.tailWanted
+                    }) {
+                        await catchUp()
+                    }
                     if state.withLock({ !$0.accepting && $0.pending.isEmpty }) { break }
                 }
                 group.cancelAll()
@@ -350,9 +405,13 @@ public final class PostgresEventLog: EventLog, Service {
                 // detail lists the stale leases, one `name<TAB>epoch` per line.
                 let stale = Set((Self.serverError(error)?.serverInfo?[.detail] ?? "").split(separator: "\n").map(String.init))
                 let isStale = { (pending: PendingAppend) in pending.fence.map { stale.contains("\($0.name)\t\($0.epoch)") } ?? false }
-                let refused = batch.filter(isStale), kept = batch.filter { !isStale($0) }
+                let refused = batch.filter(isStale)
+                let kept = batch.filter { !isStale($0) }
                 for pending in refused { pending.continuation.resume(throwing: LeaseLost(name: pending.fence?.name ?? "")) }
-                logger.warning("refused \(refused.count) append(s) made under a lease another gateway has taken over", metadata: ["leases": "\(stale.sorted())"])
+                logger.warning(
+                    "refused \(refused.count) append(s) made under a lease another gateway has taken over",
+                    metadata: ["leases": "\(stale.sorted())"]
+                )
                 guard !kept.isEmpty, !refused.isEmpty else {
                     let failure = EventLogError(description: "commit failed: \(Self.describe(error))")
                     for pending in kept { pending.continuation.resume(throwing: failure) }
@@ -363,8 +422,10 @@ public final class PostgresEventLog: EventLog, Service {
             } catch {
                 let retry = attempt < 6 && Self.isTransient(error)
                 logger.log(
-                    level: retry ? .warning : .error, retry ? "event log commit failed, retrying" : "event log commit failed; \(batch.count) append(s) refused",
-                    metadata: ["error": "\(Self.describe(error))", "attempt": "\(attempt)"])
+                    level: retry ? .warning : .error,
+                    retry ? "event log commit failed, retrying" : "event log commit failed; \(batch.count) append(s) refused",
+                    metadata: ["error": "\(Self.describe(error))", "attempt": "\(attempt)"]
+                )
                 guard retry else {
                     state.withLock { $0.healthy = false }
                     let failure = EventLogError(description: "commit failed: \(Self.describe(error))")
@@ -410,7 +471,9 @@ public final class PostgresEventLog: EventLog, Service {
                     inserted.formUnion(result.events.filter { $0.value.inserted }.map { first + $0.key })
                 }
                 if let followUps {
-                    let signals = plan.newEvents.indices.filter { inserted.contains($0) }.map { plan.newEvents[$0].notes }.filter(followUps.plans(for:))
+                    let signals = plan.newEvents.indices.filter { inserted.contains($0) }.map { plan.newEvents[$0].notes }.filter(
+                        followUps.plans(for:)
+                    )
                     if !signals.isEmpty {
                         try await self.catchUpPlanner(followUps, on: connection)
                         first = plan.newEvents.count
@@ -485,7 +548,9 @@ public final class PostgresEventLog: EventLog, Service {
             let order = state.withLock { $0.order }
             let heads = try await writer.withConnection(timeout: .seconds(10)) { connection in
                 var heads: [(String, Int64)] = []
-                for try await row in try await connection.query("SELECT stream, head FROM stream_heads", logger: self.logger).decode((String, Int64).self) { heads.append(row) }
+                for try await row in try await connection.query("SELECT stream, head FROM stream_heads", logger: self.logger).decode(
+                    (String, Int64).self
+                ) { heads.append(row) }
                 return heads
             }
             for (stream, head) in heads where head > order.head(stream) { behind.append((stream, head)) }
@@ -493,7 +558,9 @@ public final class PostgresEventLog: EventLog, Service {
             for (stream, head) in behind {
                 while state.withLock({ $0.order.head(stream) }) < head {
                     let after = state.withLock { $0.order.head(stream) }
-                    let entries = try await writer.withConnection(timeout: .seconds(10)) { try await Self.read(stream: stream, after: after, limit: 2_000, on: $0) }
+                    let entries = try await writer.withConnection(timeout: .seconds(10)) {
+                        try await Self.read(stream: stream, after: after, limit: 2_000, on: $0)
+                    }
                     if entries.isEmpty { break }
                     ready += state.withLock { $0.order.offer(entries) }
                 }
@@ -539,7 +606,9 @@ public final class PostgresEventLog: EventLog, Service {
     /// notify lock at every commit.
     private func sendHints() async {
         for await _ in hints {
-            _ = try? await pooled { connection in try await connection.query("SELECT pg_notify(\(Self.commitChannel), \(self.instance))", logger: self.logger) }
+            _ = try? await pooled { connection in
+                try await connection.query("SELECT pg_notify(\(Self.commitChannel), \(self.instance))", logger: self.logger)
+            }
             try? await Task.sleep(for: .milliseconds(20))
         }
     }
@@ -603,7 +672,11 @@ extension PostgresEventLog {
     /// One `lp_append` call for `events`, with the batch's checkpoints, cursors, customer and
     /// dead-letter rows when `extras` is given.
     static func call(
-        _ events: ArraySlice<BatchPlan.NewEvent>, extras: BatchPlan?, fences: [(String, Int64)] = [], on connection: PostgresConnection, logger: Logger
+        _ events: ArraySlice<BatchPlan.NewEvent>,
+        extras: BatchPlan?,
+        fences: [(String, Int64)] = [],
+        on connection: PostgresConnection,
+        logger: Logger
     ) async throws -> AppendCallResult {
         var binds = PostgresBindings(capacity: 24)
         binds.append(events.map(\.id))
@@ -648,9 +721,11 @@ extension PostgresEventLog {
         binds.append(fences.map(\.1))
         let sql = "SELECT idx, stored_id, inserted, stream, \"offset\" FROM lp_append(" + (1...24).map { "$\($0)" }.joined(separator: ", ") + ")"
         var result = AppendCallResult()
-        for try await (index, storedId, inserted, stream, offset) in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
-            .decode((Int32, String?, Bool, String?, Int64?).self)
-        {
+        for try await (index, storedId, inserted, stream, offset) in try await connection.query(
+            PostgresQuery(unsafeSQL: sql, binds: binds),
+            logger: logger
+        )
+        .decode((Int32, String?, Bool, String?, Int64?).self) {
             if let stream, let offset {
                 result.entries.append((Int(index) - 1, stream, offset))
             } else {
@@ -675,8 +750,13 @@ extension StoreBackend {
     public static func postgres(settings: PostgresSettings, lock: DataDirectoryLock) -> StoreBackend {
         StoreBackend(description: "PostgreSQL at \(settings.redactedURL)") { hooks, logger in
             try await PostgresEventLog.open(
-                settings: settings, logger: logger, onCommit: hooks.onCommit, appendLatency: hooks.appendLatency, followUps: hooks.followUps,
-                holding: lock)
+                settings: settings,
+                logger: logger,
+                onCommit: hooks.onCommit,
+                appendLatency: hooks.appendLatency,
+                followUps: hooks.followUps,
+                holding: lock
+            )
         }
     }
 }

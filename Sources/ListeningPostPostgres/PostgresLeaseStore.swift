@@ -32,7 +32,9 @@ public final class PostgresLeaseStore: LeaseStore {
                     SET holder = excluded.holder, epoch = l.epoch + 1, expires_at = excluded.expires_at, acquired_at = now()
                     WHERE l.expires_at <= now()
                 RETURNING l.epoch
-                """, logger: logger)
+                """,
+                logger: logger
+            )
             for try await epoch in rows.decode(Int64.self) { return epoch }
             return nil
         }
@@ -48,7 +50,9 @@ public final class PostgresLeaseStore: LeaseStore {
                 UPDATE leases SET expires_at = now() + \(milliseconds) * interval '1 millisecond'
                 WHERE name = \(name) AND holder = \(holder) AND epoch = \(epoch)
                 RETURNING epoch
-                """, logger: logger)
+                """,
+                logger: logger
+            )
             for try await _ in rows.decode(Int64.self) { return true }
             return false
         }
@@ -58,7 +62,9 @@ public final class PostgresLeaseStore: LeaseStore {
         let logger = self.logger
         try await connection.with(timeout: timeout) { connection in
             try await connection.query(
-                "UPDATE leases SET expires_at = now() WHERE name = \(name) AND holder = \(holder) AND epoch = \(epoch)", logger: logger)
+                "UPDATE leases SET expires_at = now() WHERE name = \(name) AND holder = \(holder) AND epoch = \(epoch)",
+                logger: logger
+            )
         }
     }
 

@@ -24,7 +24,10 @@ public actor PostgresLinks {
     public var use: (busy: Int, waiting: Int, size: Int) { (size - idle.count, waiting.count, size) }
 
     /// Runs `body` on a free link's connection, waiting for one if all are busy.
-    nonisolated func with<T: Sendable>(timeout: Duration = .seconds(30), _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+    nonisolated func with<T: Sendable>(
+        timeout: Duration = .seconds(30),
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
         let link = await acquire()
         defer { Task { await self.release(link) } }
         return try await link.withConnection(timeout: timeout, body)

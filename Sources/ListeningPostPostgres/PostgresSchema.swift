@@ -1,3 +1,7 @@
+import ListeningPostStore
+import Logging
+import PostgresNIO
+
 /// The PostgreSQL log's schema: versioned migrations, each applied once, in order, in its
 /// own transaction, under an advisory lock so gateways starting together apply it once.
 ///
@@ -16,59 +20,65 @@ enum PostgresSchema {
     static let migrationLock: Int64 = 0x4C50_4D47
 
     static let migrations: [(version: Int, statements: [String])] = [
-        (1, [
-            """
-            CREATE TABLE events (
-                seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-                id text NOT NULL,
-                channel text NOT NULL,
-                dedup_key text NOT NULL,
-                payload bytea NOT NULL,
-                UNIQUE (channel, dedup_key)
-            )
-            """,
-            "CREATE INDEX events_by_id ON events (id)",
-            "CREATE TABLE stream_heads (stream text PRIMARY KEY, head bigint NOT NULL)",
-            """
-            CREATE TABLE stream_entries (
-                stream text NOT NULL,
-                "offset" bigint NOT NULL,
-                seq bigint NOT NULL,
-                PRIMARY KEY (stream, "offset")
-            )
-            """,
-            "CREATE TABLE checkpoints (channel text PRIMARY KEY, token text NOT NULL)",
-            "CREATE TABLE subscriber_cursors (subscriber text PRIMARY KEY, \"offset\" bigint NOT NULL)",
-            """
-            CREATE TABLE dead_letters (
-                subscriber text NOT NULL,
-                event_id text NOT NULL,
-                stream text NOT NULL,
-                "offset" bigint NOT NULL,
-                attempts integer NOT NULL,
-                last_error text NOT NULL,
-                dead_at double precision NOT NULL,
-                PRIMARY KEY (subscriber, event_id)
-            )
-            """,
-            "CREATE TABLE provisional_customers (id text PRIMARY KEY, customer_id text)",
-        ]),
-        (2, [
-            // Who runs each exclusive source (a mailbox, a push subscriber, the case timers):
-            // `epoch` goes up at every takeover, and appends made under a lease carry it.
-            """
-            CREATE TABLE leases (
-                name text PRIMARY KEY,
-                holder text NOT NULL,
-                epoch bigint NOT NULL,
-                expires_at timestamptz NOT NULL,
-                acquired_at timestamptz NOT NULL
-            )
-            """,
-            // A database first migrated by an earlier build has lp_append without fences.
-            "DROP FUNCTION IF EXISTS lp_append(text[], text[], text[], bytea[], int[], text[], text[], text[], text[], bigint[], text[], text[], text[], text[], text[], text[], bigint[], int[], text[], double precision[], text[], text[])",
-            appendFunction,
-        ]),
+        (
+            1,
+            [
+                """
+                CREATE TABLE events (
+                    seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    id text NOT NULL,
+                    channel text NOT NULL,
+                    dedup_key text NOT NULL,
+                    payload bytea NOT NULL,
+                    UNIQUE (channel, dedup_key)
+                )
+                """,
+                "CREATE INDEX events_by_id ON events (id)",
+                "CREATE TABLE stream_heads (stream text PRIMARY KEY, head bigint NOT NULL)",
+                """
+                CREATE TABLE stream_entries (
+                    stream text NOT NULL,
+                    "offset" bigint NOT NULL,
+                    seq bigint NOT NULL,
+                    PRIMARY KEY (stream, "offset")
+                )
+                """,
+                "CREATE TABLE checkpoints (channel text PRIMARY KEY, token text NOT NULL)",
+                "CREATE TABLE subscriber_cursors (subscriber text PRIMARY KEY, \"offset\" bigint NOT NULL)",
+                """
+                CREATE TABLE dead_letters (
+                    subscriber text NOT NULL,
+                    event_id text NOT NULL,
+                    stream text NOT NULL,
+                    "offset" bigint NOT NULL,
+                    attempts integer NOT NULL,
+                    last_error text NOT NULL,
+                    dead_at double precision NOT NULL,
+                    PRIMARY KEY (subscriber, event_id)
+                )
+                """,
+                "CREATE TABLE provisional_customers (id text PRIMARY KEY, customer_id text)",
+            ]
+        ),
+        (
+            2,
+            [
+                // Who runs each exclusive source (a mailbox, a push subscriber, the case timers):
+                // `epoch` goes up at every takeover, and appends made under a lease carry it.
+                """
+                CREATE TABLE leases (
+                    name text PRIMARY KEY,
+                    holder text NOT NULL,
+                    epoch bigint NOT NULL,
+                    expires_at timestamptz NOT NULL,
+                    acquired_at timestamptz NOT NULL
+                )
+                """,
+                // A database first migrated by an earlier build has lp_append without fences.
+                "DROP FUNCTION IF EXISTS lp_append(text[], text[], text[], bytea[], int[], text[], text[], text[], text[], bigint[], text[], text[], text[], text[], text[], text[], bigint[], int[], text[], double precision[], text[], text[])",
+                appendFunction,
+            ]
+        ),
     ]
 
     /// The SQLSTATE `lp_append` raises when a lease it was given has moved on; the detail
@@ -195,10 +205,6 @@ enum PostgresSchema {
         """
 }
 
-import ListeningPostStore
-import Logging
-import PostgresNIO
-
 extension PostgresSchema {
     /// The schema version this binary writes.
     static var currentVersion: Int { migrations.last?.version ?? 0 }
@@ -208,13 +214,21 @@ extension PostgresSchema {
     static func migrate(_ connection: PostgresConnection, logger: Logger) async throws {
         try await connection.withTransaction(logger: logger) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(migrationLock))", logger: logger)
-            try await connection.query("CREATE TABLE IF NOT EXISTS lp_schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())", logger: logger)
+            try await connection.query(
+                "CREATE TABLE IF NOT EXISTS lp_schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
+                logger: logger
+            )
             var version = 0
-            for try await applied in try await connection.query("SELECT coalesce(max(version), 0) FROM lp_schema_migrations", logger: logger).decode(Int.self) {
+            for try await applied in try await connection.query("SELECT coalesce(max(version), 0) FROM lp_schema_migrations", logger: logger).decode(
+                Int.self
+            ) {
                 version = applied
             }
             guard version <= currentVersion else {
-                throw EventLogError(description: "the database's schema is version \(version), newer than this listening-post knows (\(currentVersion)); run the newer binary")
+                throw EventLogError(
+                    description:
+                        "the database's schema is version \(version), newer than this listening-post knows (\(currentVersion)); run the newer binary"
+                )
             }
             for migration in migrations where migration.version > version {
                 for statement in migration.statements { try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger) }
@@ -227,9 +241,12 @@ extension PostgresSchema {
     /// The version a database is at (0: never migrated), without changing it.
     static func version(_ connection: PostgresConnection, logger: Logger) async throws -> Int {
         var exists = false
-        for try await found in try await connection.query("SELECT to_regclass('lp_schema_migrations') IS NOT NULL", logger: logger).decode(Bool.self) { exists = found }
+        for try await found in try await connection.query("SELECT to_regclass('lp_schema_migrations') IS NOT NULL", logger: logger).decode(Bool.self)
+        { exists = found }
         guard exists else { return 0 }
-        for try await version in try await connection.query("SELECT coalesce(max(version), 0) FROM lp_schema_migrations", logger: logger).decode(Int.self) { return version }
+        for try await version in try await connection.query("SELECT coalesce(max(version), 0) FROM lp_schema_migrations", logger: logger).decode(
+            Int.self
+        ) { return version }
         return 0
     }
 }

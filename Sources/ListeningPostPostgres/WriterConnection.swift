@@ -61,16 +61,29 @@ final class WriterConnection: Sendable {
         case .require: tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
         }
         var configuration = PostgresConnection.Configuration(
-            host: settings.host, port: settings.port, username: settings.username, password: settings.password, database: settings.database, tls: tls)
+            host: settings.host,
+            port: settings.port,
+            username: settings.username,
+            password: settings.password,
+            database: settings.database,
+            tls: tls
+        )
         configuration.options.connectTimeout = .seconds(5)
-        let connection = try await PostgresConnection.connect(configuration: configuration, id: nextID.add(1, ordering: .relaxed).oldValue, logger: logger)
+        let connection = try await PostgresConnection.connect(
+            configuration: configuration,
+            id: nextID.add(1, ordering: .relaxed).oldValue,
+            logger: logger
+        )
         current.withLock { $0 = connection }
         return connection
     }
 
     func close() async {
         // Not awaited past a second: see withConnection(timeout:).
-        if let connection = current.withLock({ state in defer { state = nil }; return state }) {
+        if let connection = current.withLock({ state in
+            defer { state = nil }
+            return state
+        }) {
             _ = try? await abandoning(after: .seconds(1)) { try await connection.close() }
         }
     }

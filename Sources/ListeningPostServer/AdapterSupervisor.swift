@@ -60,7 +60,8 @@ public final class AdapterSupervisor: Service, Sendable {
                 context.metrics.healthy(false)
                 context.logger.error(
                     "channel failed; retrying in \(ConfigScalars.format(delay))",
-                    metadata: ["error": "\(error)", "attempt": "\(attempt)"])
+                    metadata: ["error": "\(error)", "attempt": "\(attempt)"]
+                )
                 do {
                     try await cancelWhenGracefulShutdown { try await self.context.clock.sleep(for: delay) }
                 } catch {

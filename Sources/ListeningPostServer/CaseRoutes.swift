@@ -67,8 +67,12 @@ struct CaseRoutes: Sendable {
         }
         router.post("/v1/cases/{id}/resolve") { request, context in
             try await change(request, context) { body in
-                guard let rootCause = body["root_cause"]?.stringValue else { throw HTTPProblem.malformed("root_cause: required, what caused the customer's problem") }
-                guard let resolution = body["resolution"]?.stringValue else { throw HTTPProblem.malformed("resolution: required, what was done about it") }
+                guard let rootCause = body["root_cause"]?.stringValue else {
+                    throw HTTPProblem.malformed("root_cause: required, what caused the customer's problem")
+                }
+                guard let resolution = body["resolution"]?.stringValue else {
+                    throw HTTPProblem.malformed("resolution: required, what was done about it")
+                }
                 return .resolve(rootCause: rootCause, resolution: resolution)
             }
         }
@@ -84,7 +88,9 @@ struct CaseRoutes: Sendable {
 
     /// Authorises, reads the body, applies the command and answers with the case after commit.
     private func change(
-        _ request: Request, _ context: BasicRequestContext, command: ([String: JSONValue]) throws -> CaseCommand
+        _ request: Request,
+        _ context: BasicRequestContext,
+        command: ([String: JSONValue]) throws -> CaseCommand
     ) async throws -> Response {
         let operatorToken = try authenticator.authorize(request, scope: .cases)
         let record = try self.record(context)
@@ -95,6 +101,12 @@ struct CaseRoutes: Sendable {
         let receipts = try await changes.apply(try command(body), to: record, by: by, idempotencyKey: key)
         let now = Date()
         let updated = projection.read { $0.cases[record.subject.id] } ?? record
-        return Response.json(.ok, ["case": updated.json(now: now), "events": .array(receipts.map { .string($0.eventId) }), "duplicate": .bool(receipts.allSatisfy(\.duplicate))])
+        return Response.json(
+            .ok,
+            [
+                "case": updated.json(now: now), "events": .array(receipts.map { .string($0.eventId) }),
+                "duplicate": .bool(receipts.allSatisfy(\.duplicate)),
+            ]
+        )
     }
 }

@@ -78,7 +78,8 @@ public final class ConfigReloader: Service, Sendable {
         } catch {
             return reject(ConfigFileError(file: file, errors: config.warnings + error.errors), attempt: attempt, reason: reason)
         }
-        let warnings = config.warnings.map { ConfigFileError.line(file: file, $0) }
+        let warnings =
+            config.warnings.map { ConfigFileError.line(file: file, $0) }
             + report.needsRestart.map { "\(file): `\($0)` changed; it is read only at start and takes effect at the next restart" }
         logger.notice("config reloaded (\(reason)): \(report.summary)")
         for warning in warnings { logger.warning("\(warning)") }

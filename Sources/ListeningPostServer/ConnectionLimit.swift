@@ -38,7 +38,8 @@ final class ConnectionLimit: Sendable {
         if decision.write {
             logger.warning(
                 "connection refused: \(maximum) connections are open (server.max_connections)",
-                metadata: decision.suppressedBefore > 0 ? ["suppressed": "\(decision.suppressedBefore)"] : [:])
+                metadata: decision.suppressedBefore > 0 ? ["suppressed": "\(decision.suppressedBefore)"] : [:]
+            )
         }
         channel.close(promise: nil)
     }

@@ -58,9 +58,12 @@ struct DeadLetterRoutes: Sendable {
                     failed.append(["eventId": .string(letter.eventId), "error": .string("\(error)")])
                 }
             }
-            return Response.json(.ok, [
-                "delivered": .array(delivered), "failed": .array(failed), "remaining": .number(Double(matching.count - attempted)),
-            ])
+            return Response.json(
+                .ok,
+                [
+                    "delivered": .array(delivered), "failed": .array(failed), "remaining": .number(Double(matching.count - attempted)),
+                ]
+            )
         }
     }
 
@@ -73,7 +76,12 @@ struct DeadLetterRoutes: Sendable {
         let name = try context.parameters.require("name")
         _ = try authenticator.authorize(request, subscriber: name)
         guard let pusher = pushers[name] else {
-            throw HTTPProblem(status: 404, slug: "no-push", title: "No webhook push", detail: "subscriber '\(name)' has no `webhook:` push, so it has no dead letters")
+            throw HTTPProblem(
+                status: 404,
+                slug: "no-push",
+                title: "No webhook push",
+                detail: "subscriber '\(name)' has no `webhook:` push, so it has no dead letters"
+            )
         }
         return pusher
     }

@@ -25,8 +25,13 @@ public struct DirectoryReloader: Service {
 
     /// Creates a reloader.
     public init(
-        settings: CustomerSettings, router: EventRouter, log: any EventLog, ids: EventIDGenerator, logger: Logger,
-        pollInterval: Duration = .seconds(2), handlesSIGHUP: Bool = true
+        settings: CustomerSettings,
+        router: EventRouter,
+        log: any EventLog,
+        ids: EventIDGenerator,
+        logger: Logger,
+        pollInterval: Duration = .seconds(2),
+        handlesSIGHUP: Bool = true
     ) {
         self.live = LiveValue(settings)
         self.handlesSIGHUP = handlesSIGHUP
@@ -106,7 +111,8 @@ public struct DirectoryReloader: Service {
         } catch {
             logger.error(
                 "customer directory NOT reloaded (\(reason)); keeping the previous one (\(router.directory.customers.count) customers)",
-                metadata: ["problems": "\(error.problems.map(\.description).joined(separator: "; "))"])
+                metadata: ["problems": "\(error.problems.map(\.description).joined(separator: "; "))"]
+            )
             return false
         }
     }

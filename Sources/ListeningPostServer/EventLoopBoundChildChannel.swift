@@ -50,7 +50,9 @@ extension HTTPServerBuilder {
     ///     an SSE stream, is being written).
     ///   - limit: refuses connections beyond `server.max_connections`.
     static func eventLoopBound<WebSocketRouter: HTTPResponderBuilder>(
-        webSocketRouter: WebSocketRouter, idleTimeout: Duration, limit: ConnectionLimit
+        webSocketRouter: WebSocketRouter,
+        idleTimeout: Duration,
+        limit: ConnectionLimit
     ) -> HTTPServerBuilder
     where WebSocketRouter.Responder.Context: WebSocketRequestContext {
         let webSocketResponder = webSocketRouter.buildResponder()
@@ -58,7 +60,9 @@ extension HTTPServerBuilder {
         return HTTPServerBuilder { responder in
             EventLoopBoundChildChannel(
                 base: HTTP1WebSocketUpgradeChannel(responder: responder, webSocketResponder: webSocketResponder, configuration: .init(http1: http1)),
-                headTimeout: idleTimeout, limit: limit)
+                headTimeout: idleTimeout,
+                limit: limit
+            )
         }
     }
 }

@@ -97,7 +97,9 @@ public final class Gateway: Sendable {
     /// Opens the log and builds every adapter. Throws ``ConfigErrors`` for adapter config
     /// problems, or the log's error if the data directory cannot be used.
     public static func assemble(
-        config: GatewayConfig, registry: AdapterRegistry, logger: Logger,
+        config: GatewayConfig,
+        registry: AdapterRegistry,
+        logger: Logger,
         metricsRegistry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
         clock: any AdapterClock = SystemAdapterClock(),
         handlesSIGHUP: Bool = true
@@ -109,13 +111,20 @@ public final class Gateway: Sendable {
             .milliseconds(500), .seconds(1), .seconds(5),
         ]
         let appendTimer = Timer(label: "listening_post_log_append_duration_seconds", factory: factory)
-        let router = EventRouter(rules: config.routing, directory: config.customers.directory, promptWindow: config.nps.replyWindow, cases: config.cases)
+        let router = EventRouter(
+            rules: config.routing,
+            directory: config.customers.directory,
+            promptWindow: config.nps.replyWindow,
+            cases: config.cases
+        )
         let cases = CaseProjection(settings: config.cases)
         let outbox = OutboxProjection()
         let suppressions = SuppressionList()
-        let leaseChanges = Dictionary(uniqueKeysWithValues: [LeaseKeeper.Change.acquired, .lost, .released].map { change in
-            (change, Counter(label: "listening_post_lease_changes_total", dimensions: [("change", change.rawValue)], factory: factory))
-        })
+        let leaseChanges = Dictionary(
+            uniqueKeysWithValues: [LeaseKeeper.Change.acquired, .lost, .released].map { change in
+                (change, Counter(label: "listening_post_lease_changes_total", dimensions: [("change", change.rawValue)], factory: factory))
+            }
+        )
         let backend: StoreBackend =
             if let postgres = config.store.postgres {
                 .postgres(settings: postgres, lock: try DataDirectoryLock(directory: config.store.dataDirectory))
@@ -126,11 +135,15 @@ public final class Gateway: Sendable {
         // Prompts too are rebuilt before any channel starts, and cases, so a message right
         // after a restart joins its customer's open case.
         let store = try await EventStore.open(
-            backend, projections: [cases, outbox, suppressions, SurveyPromptProjection(router: router)], followUps: cases, logger: logger,
+            backend,
+            projections: [cases, outbox, suppressions, SurveyPromptProjection(router: router)],
+            followUps: cases,
+            logger: logger,
             appendLatency: { duration in
                 appendTimer.recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
             },
-            onLeaseChange: { leaseChanges[$0]?.increment() })
+            onLeaseChange: { leaseChanges[$0]?.increment() }
+        )
         let log = store.log
         let hub = store.hub
         let ids = EventIDGenerator()
@@ -138,9 +151,22 @@ public final class Gateway: Sendable {
         let gauges = NPSGauges(factory: factory, window: config.nps.window)
         let nps = NPSProjection(hub: hub, logger: logger, onChange: { gauges.update($0) })
         let gateway = Gateway(
-            config: config, store: store, router: router, directoryReloader: reloader, nps: nps, cases: cases,
-            caseTimers: CaseTimers(projection: cases, log: log, logger: logger), outbox: outbox, suppressions: suppressions,
-            metricsRegistry: metricsRegistry, metricsFactory: factory, logger: logger, registry: registry, clock: clock, ids: ids)
+            config: config,
+            store: store,
+            router: router,
+            directoryReloader: reloader,
+            nps: nps,
+            cases: cases,
+            caseTimers: CaseTimers(projection: cases, log: log, logger: logger),
+            outbox: outbox,
+            suppressions: suppressions,
+            metricsRegistry: metricsRegistry,
+            metricsFactory: factory,
+            logger: logger,
+            registry: registry,
+            clock: clock,
+            ids: ids
+        )
         let first: Generation
         do {
             first = try gateway.build(config, number: 1, previous: nil)
@@ -149,7 +175,9 @@ public final class Gateway: Sendable {
             throw error
         }
         gateway.state.withLock { $0 = first }
-        gateway.streamAccess.replace(with: StreamAccess(streamNames: config.streamNames, authenticator: SubscriberAuthenticator(subscribers: config.subscribers)))
+        gateway.streamAccess.replace(
+            with: StreamAccess(streamNames: config.streamNames, authenticator: SubscriberAuthenticator(subscribers: config.subscribers))
+        )
         for (key, member) in first.members.sorted(by: { $0.key < $1.key }) {
             gateway.fleet.start(key: key, fingerprint: member.fingerprint, services: member.services)
         }
@@ -157,10 +185,21 @@ public final class Gateway: Sendable {
     }
 
     private init(
-        config: GatewayConfig, store: EventStore, router: EventRouter, directoryReloader: DirectoryReloader, nps: NPSProjection,
-        cases: CaseProjection, caseTimers: CaseTimers, outbox: OutboxProjection, suppressions: SuppressionList,
-        metricsRegistry: PrometheusCollectorRegistry, metricsFactory: PrometheusMetricsFactory, logger: Logger,
-        registry: AdapterRegistry, clock: any AdapterClock, ids: EventIDGenerator
+        config: GatewayConfig,
+        store: EventStore,
+        router: EventRouter,
+        directoryReloader: DirectoryReloader,
+        nps: NPSProjection,
+        cases: CaseProjection,
+        caseTimers: CaseTimers,
+        outbox: OutboxProjection,
+        suppressions: SuppressionList,
+        metricsRegistry: PrometheusCollectorRegistry,
+        metricsFactory: PrometheusMetricsFactory,
+        logger: Logger,
+        registry: AdapterRegistry,
+        clock: any AdapterClock,
+        ids: EventIDGenerator
     ) {
         self.store = store
         self.router = router
@@ -177,7 +216,9 @@ public final class Gateway: Sendable {
         self.clock = clock
         self.ids = ids
         self.fleet = ServiceFleet(logger: logger)
-        self.state = Mutex(Generation(number: 0, appliedAt: Date(), config: config, channels: [], supervisors: [], senders: [], pushers: [:], members: [:]))
+        self.state = Mutex(
+            Generation(number: 0, appliedAt: Date(), config: config, channels: [], supervisors: [], senders: [], pushers: [:], members: [:])
+        )
         self.streamAccess = LiveValue(StreamAccess(streamNames: [], authenticator: SubscriberAuthenticator(subscribers: [])))
     }
 
@@ -185,13 +226,25 @@ public final class Gateway: Sendable {
     /// pusher whose settings did not change (so it keeps running untouched). Throws every
     /// problem only the built adapters reveal, exactly as `check` does.
     private func build(_ config: GatewayConfig, number: Int, previous: Generation?) throws(ConfigErrors) -> Generation {
-        let log = self.log, ids = self.ids, router = self.router, clock = self.clock, logger = self.logger, factory = self.metricsFactory
+        let log = self.log
+        let ids = self.ids
+        let router = self.router
+        let clock = self.clock
+        let logger = self.logger
+        let factory = self.metricsFactory
         let built = try ChannelAssembly.instantiate(config, registry: registry) { declaration in
             var channelLogger = logger
             channelLogger[metadataKey: "channel"] = "\(declaration.id)"
             let metrics = ChannelMetrics(channel: declaration.id, factory: factory)
             let sink = ChannelSink(channel: declaration.identity, log: log, ids: ids, metrics: metrics, router: router, effects: LoopIngestEffects())
-            return AdapterContext(channel: declaration.identity, logger: channelLogger, metrics: metrics, sink: sink, clock: clock, http: AsyncHTTPOutboundClient())
+            return AdapterContext(
+                channel: declaration.identity,
+                logger: channelLogger,
+                metrics: metrics,
+                sink: sink,
+                clock: clock,
+                http: AsyncHTTPOutboundClient()
+            )
         }
         var members: [String: (fingerprint: String, services: [any Service])] = [:]
         var channels: [ChannelAssembly.Channel] = []
@@ -201,21 +254,33 @@ public final class Gateway: Sendable {
             let index = previous?.channels.firstIndex { $0.declaration.id == id && $0.declaration.fingerprint == candidate.declaration.fingerprint }
             // An unchanged channel keeps its running adapter; the one just built only proved the config.
             let channel = index.map { previous!.channels[$0] } ?? candidate
-            let supervisor = index.map { previous!.supervisors[$0] } ?? AdapterSupervisor(channel: id, adapter: channel.adapter, context: channel.context)
+            let supervisor =
+                index.map { previous!.supervisors[$0] } ?? AdapterSupervisor(channel: id, adapter: channel.adapter, context: channel.context)
             channels.append(channel)
             supervisors.append(supervisor)
-            members[Self.channelKey(id)] = (channel.declaration.fingerprint, [channel.adapter.runsOnOneGateway ? leased(supervisor, Self.channelKey(id)) : supervisor])
+            members[Self.channelKey(id)] = (
+                channel.declaration.fingerprint, [channel.adapter.runsOnOneGateway ? leased(supervisor, Self.channelKey(id)) : supervisor]
+            )
         }
         var senders: [OutboxSender] = []
         for channel in channels {
             guard let sender = channel.adapter as? any ChannelSender, sender.canSend else { continue }
             let id = channel.declaration.id
             let key = Self.senderKey(id)
-            let fingerprint = "\(channel.declaration.fingerprint) retry=\(config.outbox.retrySchedule) rate=\(String(describing: config.outbox.rateLimits[id]))"
-            let outboxSender = previous?.members[key].flatMap { $0.fingerprint == fingerprint ? $0.services.first?.unleased as? OutboxSender : nil }
+            let fingerprint =
+                "\(channel.declaration.fingerprint) retry=\(config.outbox.retrySchedule) rate=\(String(describing: config.outbox.rateLimits[id]))"
+            let outboxSender =
+                previous?.members[key].flatMap { $0.fingerprint == fingerprint ? $0.services.first?.unleased as? OutboxSender : nil }
                 ?? OutboxSender(
-                    channel: id, sender: sender, projection: outbox, log: log, logger: logger, retrySchedule: config.outbox.retrySchedule,
-                    rateLimit: config.outbox.rateLimits[id], suppressions: suppressions)
+                    channel: id,
+                    sender: sender,
+                    projection: outbox,
+                    log: log,
+                    logger: logger,
+                    retrySchedule: config.outbox.retrySchedule,
+                    rateLimit: config.outbox.rateLimits[id],
+                    suppressions: suppressions
+                )
             senders.append(outboxSender)
             members[key] = (fingerprint, [leased(outboxSender, key)])
         }
@@ -225,12 +290,20 @@ public final class Gateway: Sendable {
             guard let push = subscriber.push else { continue }
             let key = Self.pushKey(subscriber.name)
             let fingerprint = "\(push.url) \(push.stream) \(push.secret.value) \(push.retrySchedule) \(push.timeout)"
-            if let running = previous?.members[key], running.fingerprint == fingerprint, let pusher = running.services.first?.unleased as? WebhookPusher {
+            if let running = previous?.members[key], running.fingerprint == fingerprint,
+                let pusher = running.services.first?.unleased as? WebhookPusher
+            {
                 pushers[subscriber.name] = pusher
             } else {
                 do {
                     pushers[subscriber.name] = try WebhookPusher(
-                        subscriber: subscriber, hub: hub, log: log, http: AsyncHTTPOutboundClient(), logger: logger, metricsFactory: factory)
+                        subscriber: subscriber,
+                        hub: hub,
+                        log: log,
+                        http: AsyncHTTPOutboundClient(),
+                        logger: logger,
+                        metricsFactory: factory
+                    )
                 } catch {
                     errors.append(ConfigError(path: "subscribers[\(subscriber.name)].webhook", position: subscriber.position, message: "\(error)"))
                     continue
@@ -240,8 +313,15 @@ public final class Gateway: Sendable {
         }
         if !errors.isEmpty { throw ConfigErrors(errors) }
         return Generation(
-            number: number, appliedAt: Date(), config: config, channels: channels, supervisors: supervisors, senders: senders,
-            pushers: pushers, members: members)
+            number: number,
+            appliedAt: Date(),
+            config: config,
+            channels: channels,
+            supervisors: supervisors,
+            senders: senders,
+            pushers: pushers,
+            members: members
+        )
     }
 
     /// The service under the lease `name` when gateways share the log; else itself.
@@ -283,7 +363,9 @@ public final class Gateway: Sendable {
             router.replace(directory: config.customers.directory)
             cases.replace(settings: config.cases)
             directoryReloader.replace(settings: config.customers)
-            streamAccess.replace(with: StreamAccess(streamNames: config.streamNames, authenticator: SubscriberAuthenticator(subscribers: config.subscribers)))
+            streamAccess.replace(
+                with: StreamAccess(streamNames: config.streamNames, authenticator: SubscriberAuthenticator(subscribers: config.subscribers))
+            )
             responder.withLock { $0?.replace(with: makeRouter(next).buildResponder()) }
             // Idle streams check their token now, not at their next heartbeat.
             for stream in old.config.streamNames { hub.interruptWaiters(stream: stream) }
@@ -292,7 +374,8 @@ public final class Gateway: Sendable {
             }
             await directoryReloader.adopt(config.customers.directory)
 
-            let oldIds = Set(old.channels.map(\.declaration.id)), newIds = Set(next.channels.map(\.declaration.id))
+            let oldIds = Set(old.channels.map(\.declaration.id))
+            let newIds = Set(next.channels.map(\.declaration.id))
             let restarted = next.channels.map(\.declaration.id).filter { oldIds.contains($0) && stale.contains(Self.channelKey($0)) }
             return ReloadReport(
                 generation: next.number,
@@ -300,7 +383,8 @@ public final class Gateway: Sendable {
                 removed: old.channels.map(\.declaration.id).filter { !newIds.contains($0) },
                 restarted: restarted,
                 unchanged: next.channels.map(\.declaration.id).filter { oldIds.contains($0) && !restarted.contains($0) },
-                needsRestart: needsRestart)
+                needsRestart: needsRestart
+            )
         }
     }
 
@@ -331,15 +415,23 @@ public final class Gateway: Sendable {
         let authenticator = SubscriberAuthenticator(subscribers: config.subscribers)
         let factory = self.metricsFactory
         let streams = StreamEventsResponder(
-            hub: hub, access: streamAccess, heartbeat: config.server.sseHeartbeat,
-            subscribers: { stream in Meter(label: "listening_post_subscribers", dimensions: [("stream", stream), ("transport", "sse")], factory: factory) })
+            hub: hub,
+            access: streamAccess,
+            heartbeat: config.server.sseHeartbeat,
+            subscribers: { stream in
+                Meter(label: "listening_post_subscribers", dimensions: [("stream", stream), ("transport", "sse")], factory: factory)
+            }
+        )
         router.get("/v1/streams/{stream}/events", use: streams.respond)
         let hub = self.hub
         router.get("/v1/streams") { request, _ in
             let subscriber = try authenticator.authenticate(request)
             var list: [JSONValue] = []
             for name in streamNames.sorted() where subscriber.grants(name) {
-                list.append(["name": .string(name), "head": .number(Double(try await hub.head(stream: name))), "oldest": .number(Double(hub.oldest(stream: name)))])
+                list.append([
+                    "name": .string(name), "head": .number(Double(try await hub.head(stream: name))),
+                    "oldest": .number(Double(hub.oldest(stream: name))),
+                ])
             }
             return Response.json(.ok, ["streams": .array(list)])
         }
@@ -349,17 +441,31 @@ public final class Gateway: Sendable {
         }
         let operators = OperatorAuthenticator(operators: config.operators)
         let addressing = OutboxAddressing(
-            sendingChannels: Dictionary(uniqueKeysWithValues: senders.map { sender in (sender.channel, channels.first { $0.declaration.id == sender.channel }?.declaration.kind ?? "") }),
-            channelIds: Set(channels.map(\.declaration.id)))
+            sendingChannels: Dictionary(
+                uniqueKeysWithValues: senders.map { sender in
+                    (sender.channel, channels.first { $0.declaration.id == sender.channel }?.declaration.kind ?? "")
+                }
+            ),
+            channelIds: Set(channels.map(\.declaration.id))
+        )
         SurveyPromptRoutes(log: log, router: self.router, authenticator: operators, channels: config.channels).register(on: router)
         let changes = CaseChanges(projection: cases, log: log, addressing: addressing, router: self.router, suppressions: suppressions)
         CaseRoutes(projection: cases, log: log, authenticator: operators, changes: changes).register(on: router)
         let composer = OutboxComposer(
-            projection: outbox, log: log, router: self.router, addressing: addressing, suppressions: suppressions, cases: cases,
-            templates: config.templates, refused: Counter(label: "listening_post_outbox_refused_total", dimensions: [("reason", "suppressed")], factory: factory))
+            projection: outbox,
+            log: log,
+            router: self.router,
+            addressing: addressing,
+            suppressions: suppressions,
+            cases: cases,
+            templates: config.templates,
+            refused: Counter(label: "listening_post_outbox_refused_total", dimensions: [("reason", "suppressed")], factory: factory)
+        )
         OutboxRoutes(projection: outbox, log: log, authenticator: operators, composer: composer).register(on: router)
         SuppressionRoutes(list: suppressions, log: log, authenticator: operators).register(on: router)
-        LoopRoutes(cases: cases, nps: config.nps.enabled ? nps : nil, hub: hub, authenticator: operators, defaultWindow: config.nps.window).register(on: router)
+        LoopRoutes(cases: cases, nps: config.nps.enabled ? nps : nil, hub: hub, authenticator: operators, defaultWindow: config.nps.window).register(
+            on: router
+        )
         HealthRoutes(gateway: self).register(on: router)
         ConsoleRoutes().register(on: router)
         return router
@@ -368,7 +474,8 @@ public final class Gateway: Sendable {
     /// The HTTP application with the log and adapters as its services.
     /// - Parameter onServerRunning: called with the bound port once listening.
     public func application(
-        extraServices: [any Service] = [], onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+        extraServices: [any Service] = [],
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let generation = self.generation
         let config = generation.config
@@ -380,8 +487,13 @@ public final class Gateway: Sendable {
         let webSocketRouter = Router(context: BasicWebSocketRequestContext.self)
         webSocketRouter.add(middleware: ProblemMiddleware())
         StreamWebSocketResponder(
-            hub: hub, log: log, access: streamAccess, heartbeat: config.server.sseHeartbeat,
-            subscribers: { stream in Meter(label: "listening_post_subscribers", dimensions: [("stream", stream), ("transport", "websocket")], factory: factory) }
+            hub: hub,
+            log: log,
+            access: streamAccess,
+            heartbeat: config.server.sseHeartbeat,
+            subscribers: { stream in
+                Meter(label: "listening_post_subscribers", dimensions: [("stream", stream), ("transport", "websocket")], factory: factory)
+            }
         ).register(on: webSocketRouter)
 
         let logger = self.logger
@@ -391,17 +503,24 @@ public final class Gateway: Sendable {
         var retention: [any Service] = []
         if let policy = config.store.retention,
             let service = store.retention(
-                policy, logger: logger, metricsFactory: metricsFactory,
-                pushCursors: { self.generation.pushers.values.map { ($0.push.stream, $0.cursorKey) } })
+                policy,
+                logger: logger,
+                metricsFactory: metricsFactory,
+                pushCursors: { self.generation.pushers.values.map { ($0.push.stream, $0.cursorKey) } }
+            )
         {
             retention.append(service)
         }
-        let services: [any Service] = [log] + (config.nps.enabled ? [nps] : []) + [leased(caseTimers, "case-timers"), loopGauges, directoryReloader] + retention + extraServices + [fleet]
+        let services: [any Service] =
+            [log] + (config.nps.enabled ? [nps] : []) + [leased(caseTimers, "case-timers"), loopGauges, directoryReloader] + retention + extraServices
+            + [fleet]
         return Application(
             responder: http,
             server: .eventLoopBound(
-                webSocketRouter: webSocketRouter, idleTimeout: config.server.idleTimeout,
-                limit: ConnectionLimit(maximum: config.server.maxConnections, factory: factory, logger: logger)),
+                webSocketRouter: webSocketRouter,
+                idleTimeout: config.server.idleTimeout,
+                limit: ConnectionLimit(maximum: config.server.maxConnections, factory: factory, logger: logger)
+            ),
             configuration: .init(address: .hostname(config.server.host, port: config.server.port), serverName: "listening-post"),
             services: services,
             onServerRunning: { channel in
@@ -409,6 +528,7 @@ public final class Gateway: Sendable {
                 logger.info("listening on http://\(config.server.host):\(port)")
                 await onServerRunning(port)
             },
-            logger: logger)
+            logger: logger
+        )
     }
 }

@@ -37,7 +37,9 @@ struct HealthRoutes: Sendable {
             if let bytes = measured.bytesOnDisk { logSize.record(Double(bytes)) }
             // And each stream's oldest offset, from memory: what retention has left.
             for (stream, oldest) in measured.oldestOffsets {
-                Gauge(label: "listening_post_stream_oldest_offset", dimensions: [("stream", stream)], factory: gateway.metricsFactory).record(Double(oldest))
+                Gauge(label: "listening_post_stream_oldest_offset", dimensions: [("stream", stream)], factory: gateway.metricsFactory).record(
+                    Double(oldest)
+                )
             }
             if let use = measured.readConnections {
                 readLinksBusy.record(Double(use.busy))
@@ -46,8 +48,10 @@ struct HealthRoutes: Sendable {
                 leasesHeld.record(Double(gateway.leases?.standingByName.values.filter { $0 != .standby }.count ?? 0))
             }
             return Response(
-                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(bytes: self.gateway.metricsRegistry.emitToBuffer())))
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: self.gateway.metricsRegistry.emitToBuffer()))
+            )
         }
     }
 
@@ -85,7 +89,8 @@ struct HealthRoutes: Sendable {
         let generation = gateway.generation
         let config: JSONValue = ["generation": .number(Double(generation.number)), "applied_at": .string(RFC3339.string(from: generation.appliedAt))]
         var body: [String: JSONValue] = [
-            "status": .string(status), "log": .string(writable ? "writable" : "unwritable"), "store": .string(gateway.log is PostgresEventLog ? "postgres" : "sqlite"),
+            "status": .string(status), "log": .string(writable ? "writable" : "unwritable"),
+            "store": .string(gateway.log is PostgresEventLog ? "postgres" : "sqlite"),
             "channels": .object(channels), "config": config,
         ]
         if let keeper = gateway.leases {

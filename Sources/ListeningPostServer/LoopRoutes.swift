@@ -21,7 +21,12 @@ struct LoopRoutes: Sendable {
             var parameters: [String: String] = [:]
             for (name, value) in request.uri.queryParameters { parameters[String(name)] = String(value) }
             for name in parameters.keys where !["window", "from", "to", "group_by"].contains(name) {
-                throw HTTPProblem(status: 400, slug: "bad-query", title: "Bad query parameter", detail: "unknown parameter '\(name)' (parameters: window, from, to, group_by)")
+                throw HTTPProblem(
+                    status: 400,
+                    slug: "bad-query",
+                    title: "Bad query parameter",
+                    detail: "unknown parameter '\(name)' (parameters: window, from, to, group_by)"
+                )
             }
             if parameters["window"] == nil, parameters["from"] == nil, parameters["to"] == nil {
                 parameters["window"] = "\(defaultWindow.components.seconds)s"
@@ -33,12 +38,23 @@ struct LoopRoutes: Sendable {
                 throw HTTPProblem(status: 400, slug: "bad-query", title: "Bad query parameter", detail: "\(error)")
             }
             if query.groupBy.contains(.survey) {
-                throw HTTPProblem(status: 400, slug: "bad-query", title: "Bad query parameter", detail: "group_by: cases group by segment and channel, not survey")
+                throw HTTPProblem(
+                    status: 400,
+                    slug: "bad-query",
+                    title: "Bad query parameter",
+                    detail: "group_by: cases group by segment and channel, not survey"
+                )
             }
             var npsRows: [NPSTally.Row] = []
             if let nps {
                 let head = try await hub.head(stream: RoutingRules.firehose)
-                guard let rows = await nps.rows(for: NPSQuery(groupBy: query.groupBy, from: query.from, to: query.to), through: head, timeout: .seconds(10)) else {
+                guard
+                    let rows = await nps.rows(
+                        for: NPSQuery(groupBy: query.groupBy, from: query.from, to: query.to),
+                        through: head,
+                        timeout: .seconds(10)
+                    )
+                else {
                     throw HTTPProblem.unavailable("the NPS projection is still reading the log; retry shortly")
                 }
                 npsRows = rows

@@ -30,7 +30,9 @@ struct NPSRoutes: Sendable {
             }
             let head = try await hub.head(stream: RoutingRules.firehose)
             guard let rows = await projection.rows(for: query, through: head, timeout: .seconds(10)) else {
-                throw HTTPProblem.unavailable("the NPS projection is still reading the log (at offset \(projection.offset) of \(head)); retry shortly")
+                throw HTTPProblem.unavailable(
+                    "the NPS projection is still reading the log (at offset \(projection.offset) of \(head)); retry shortly"
+                )
             }
             return Response.json(.ok, NPSReport.json(query: query, rows: rows, minResponses: settings.minResponses))
         }

@@ -19,7 +19,9 @@ struct OperatorAuthenticator: Sendable {
         for candidate in operators where ConstantTime.equals(candidate.token.value, token) {
             match = candidate
         }
-        guard let match else { throw SubscriberAuthenticator.unauthorized("the token is not one of this gateway's operator tokens (see `operators:`)") }
+        guard let match else {
+            throw SubscriberAuthenticator.unauthorized("the token is not one of this gateway's operator tokens (see `operators:`)")
+        }
         guard scopes.contains(where: match.scopes.contains) else {
             let names = scopes.map { "'\($0.rawValue)'" }.joined(separator: " or ")
             throw HTTPProblem(status: 403, slug: "forbidden-scope", title: "Forbidden", detail: "operator '\(match.name)' lacks the scope \(names)")

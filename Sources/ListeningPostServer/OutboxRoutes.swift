@@ -31,21 +31,34 @@ struct OutboxRoutes: Sendable {
             _ = try authenticator.authorize(request, scope: .send)
             let body = Array(try await request.body.collect(upTo: 64 * 1024).readableBytesView)
             let queued = try await composer.queue(body, idempotencyKey: request.idempotencyKey(body: body))
-            return Response.json(.accepted, [
-                "id": .string(queued.id), "duplicate": .bool(queued.duplicate),
-                "channel": .string(queued.event.channel), "to": queued.event.details["to"] ?? .null,
-            ])
+            return Response.json(
+                .accepted,
+                [
+                    "id": .string(queued.id), "duplicate": .bool(queued.duplicate),
+                    "channel": .string(queued.event.channel), "to": queued.event.details["to"] ?? .null,
+                ]
+            )
         }
         routes.get("/v1/outbox") { request, _ in
             _ = try authenticator.authorize(request, scope: .send)
             let state: String? = request.uri.queryParameters.get("state").map { String($0) }
             if let state, OutboxItem.State(rawValue: state) == nil {
-                throw HTTPProblem(status: 400, slug: "bad-query", title: "Bad query parameter", detail: "state: '\(state)' is not queued, attempting, sent or dead_lettered")
+                throw HTTPProblem(
+                    status: 400,
+                    slug: "bad-query",
+                    title: "Bad query parameter",
+                    detail: "state: '\(state)' is not queued, attempting, sent or dead_lettered"
+                )
             }
             var limit = 1_000
             if let text = request.uri.queryParameters.get("limit") {
                 guard let value = Int(text), (0...100_000).contains(value) else {
-                    throw HTTPProblem(status: 400, slug: "bad-query", title: "Bad query parameter", detail: "limit: '\(text)' is not a number from 0 to 100000")
+                    throw HTTPProblem(
+                        status: 400,
+                        slug: "bad-query",
+                        title: "Bad query parameter",
+                        detail: "limit: '\(text)' is not a number from 0 to 100000"
+                    )
                 }
                 limit = value
             }
@@ -62,11 +75,21 @@ struct OutboxRoutes: Sendable {
                 throw HTTPProblem(status: 404, slug: "unknown-message", title: "Not Found", detail: "no outbox message '\(id)'")
             }
             guard item.state == .deadLettered else {
-                throw HTTPProblem(status: 409, slug: "outbox-state", title: "Conflict", detail: "message \(id) is \(item.state.rawValue); only dead letters are re-driven")
+                throw HTTPProblem(
+                    status: 409,
+                    slug: "outbox-state",
+                    title: "Conflict",
+                    detail: "message \(id) is \(item.state.rawValue); only dead letters are re-driven"
+                )
             }
             let event = OutboxEvent(id: ids.next(), kind: .requeued, time: Date(), item: id, channel: item.channel)
             do {
-                _ = try await log.append(AppendRequest(channel: OutboxEvent.logChannel, events: [OutboxProjection.prepared(event, dedupKey: "outbox:\(id):requeued:\(item.totalAttempts)")]))
+                _ = try await log.append(
+                    AppendRequest(
+                        channel: OutboxEvent.logChannel,
+                        events: [OutboxProjection.prepared(event, dedupKey: "outbox:\(id):requeued:\(item.totalAttempts)")]
+                    )
+                )
             } catch {
                 throw HTTPProblem.unavailable("the re-drive could not be stored; retry")
             }
@@ -76,7 +99,8 @@ struct OutboxRoutes: Sendable {
 
     static func json(_ item: OutboxItem) -> JSONValue {
         var object: [String: JSONValue] = [
-            "id": .string(item.id), "channel": .string(item.channel), "to": .object(SurveyPrompt.identities(item.to)), "state": .string(item.state.rawValue),
+            "id": .string(item.id), "channel": .string(item.channel), "to": .object(SurveyPrompt.identities(item.to)),
+            "state": .string(item.state.rawValue),
             "source": .string(item.source), "queuedAt": .time(item.queuedAt), "attempts": .number(Double(item.attempts)),
         ]
         if let customer = item.customer { object["customer"] = .string(customer) }

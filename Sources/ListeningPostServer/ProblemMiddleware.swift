@@ -13,11 +13,26 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             let problem: HTTPProblem
             switch error.status {
             case .notFound:
-                problem = HTTPProblem(status: 404, slug: "not-found", title: "Not found", detail: "nothing is served at \(request.method) \(request.uri.path)")
+                problem = HTTPProblem(
+                    status: 404,
+                    slug: "not-found",
+                    title: "Not found",
+                    detail: "nothing is served at \(request.method) \(request.uri.path)"
+                )
             case .contentTooLarge:
-                problem = HTTPProblem(status: 413, slug: "payload-too-large", title: "Payload too large", detail: error.body ?? "the body is too large")
+                problem = HTTPProblem(
+                    status: 413,
+                    slug: "payload-too-large",
+                    title: "Payload too large",
+                    detail: error.body ?? "the body is too large"
+                )
             default:
-                problem = HTTPProblem(status: error.status.code, slug: "http-\(error.status.code)", title: error.status.reasonPhrase, detail: error.body ?? error.status.reasonPhrase)
+                problem = HTTPProblem(
+                    status: error.status.code,
+                    slug: "http-\(error.status.code)",
+                    title: error.status.reasonPhrase,
+                    detail: error.body ?? error.status.reasonPhrase
+                )
             }
             return Response.problem(problem)
         }

@@ -41,7 +41,8 @@ public final class ServiceFleet: Service, Sendable {
     /// a programming error: stop the member first.
     public func start(key: String, fingerprint: String, services: [any Service]) {
         let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(services: services.map { .init(service: $0) }, logger: logger))
+            configuration: ServiceGroupConfiguration(services: services.map { .init(service: $0) }, logger: logger)
+        )
         let (finished, markFinished) = AsyncStream.makeStream(of: Void.self)
         let member = Member(key: key, fingerprint: fingerprint, group: group, finished: finished, markFinished: markFinished)
         members.withLock { members in

@@ -29,7 +29,9 @@ struct StreamEventsResponder: Sendable {
         let access = self.access
         let start = try await startOffset(request, stream: stream)
         try Self.refuseDeleted(start, stream: stream, hub: hub)
-        let hub = self.hub, heartbeat = self.heartbeat, batchSize = self.batchSize
+        let hub = self.hub
+        let heartbeat = self.heartbeat
+        let batchSize = self.batchSize
         let meter = subscribers(stream)
         // The connection's task prefers its event loop (EventLoopBoundChildChannel), so a
         // wake-up resumes there and each write needs no hop from the shared pool, which
@@ -74,7 +76,8 @@ struct StreamEventsResponder: Sendable {
                     hub.interruptWaiters(stream: stream)
                 }
                 try await writer.finish(nil)
-            })
+            }
+        )
     }
 
     /// 410 for a start before the oldest offset retention kept: the client learns where to
@@ -82,7 +85,12 @@ struct StreamEventsResponder: Sendable {
     static func refuseDeleted(_ start: Int64, stream: String, hub: StreamHub) throws(HTTPProblem) {
         let oldest = hub.oldest(stream: stream)
         guard start + 1 < oldest else { return }
-        throw HTTPProblem(status: 410, slug: "offsets-deleted", title: "Offsets deleted", detail: OffsetsDeleted(stream: stream, oldest: oldest).description)
+        throw HTTPProblem(
+            status: 410,
+            slug: "offsets-deleted",
+            title: "Offsets deleted",
+            detail: OffsetsDeleted(stream: stream, oldest: oldest).description
+        )
     }
 
     /// `Last-Event-ID` wins over `?after=` (it is what a reconnecting client sends); with

@@ -53,7 +53,13 @@ struct StreamWebSocketResponder: Sendable {
             let sent = SentOffset(start)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
-                    try await send(stream: stream, from: start, to: outbound, sent: sent, watch: LiveValue.Watch(self.access, subscriber: subscriber, stream: stream))
+                    try await send(
+                        stream: stream,
+                        from: start,
+                        to: outbound,
+                        sent: sent,
+                        watch: LiveValue.Watch(self.access, subscriber: subscriber, stream: stream)
+                    )
                 }
                 group.addTask {
                     try await receiveAcks(inbound, key: key, sent: sent, outbound: outbound)
@@ -66,7 +72,13 @@ struct StreamWebSocketResponder: Sendable {
     }
 
     /// Sends until the client goes, or a reload revokes its token or removes its stream.
-    private func send(stream: String, from start: Int64, to outbound: WebSocketOutboundWriter, sent: SentOffset, watch: LiveValue<StreamAccess>.Watch) async throws {
+    private func send(
+        stream: String,
+        from start: Int64,
+        to outbound: WebSocketOutboundWriter,
+        sent: SentOffset,
+        watch: LiveValue<StreamAccess>.Watch
+    ) async throws {
         var cursor = start
         var watch = watch
         while !Task.isCancelled, watch.stillGranted() {
@@ -75,7 +87,15 @@ struct StreamWebSocketResponder: Sendable {
                 entries = try await hub.entries(stream: stream, after: cursor, limit: batchSize)
             } catch let deleted as OffsetsDeleted {
                 // Retention overtook this reader (or its last ack): say so and close.
-                try await outbound.write(.text(String(decoding: JSONValue.object(["error": .string(deleted.description), "oldest": .number(Double(deleted.oldest))]).compactJSON(), as: UTF8.self)))
+                try await outbound.write(
+                    .text(
+                        String(
+                            decoding: JSONValue.object(["error": .string(deleted.description), "oldest": .number(Double(deleted.oldest))])
+                                .compactJSON(),
+                            as: UTF8.self
+                        )
+                    )
+                )
                 return
             }
             for entry in entries {

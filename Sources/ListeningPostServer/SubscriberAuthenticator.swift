@@ -34,10 +34,20 @@ struct SubscriberAuthenticator: Sendable {
         let subscriber = try authenticate(request)
         guard existing.contains(stream) else {
             let visible = existing.filter(subscriber.grants).sorted().joined(separator: ", ")
-            throw HTTPProblem(status: 404, slug: "unknown-stream", title: "Unknown stream", detail: "no stream named '\(stream)' (your streams: \(visible))")
+            throw HTTPProblem(
+                status: 404,
+                slug: "unknown-stream",
+                title: "Unknown stream",
+                detail: "no stream named '\(stream)' (your streams: \(visible))"
+            )
         }
         guard subscriber.grants(stream) else {
-            throw HTTPProblem(status: 403, slug: "forbidden-stream", title: "Forbidden", detail: "subscriber '\(subscriber.name)' may not read stream '\(stream)'")
+            throw HTTPProblem(
+                status: 403,
+                slug: "forbidden-stream",
+                title: "Forbidden",
+                detail: "subscriber '\(subscriber.name)' may not read stream '\(stream)'"
+            )
         }
         return subscriber
     }
@@ -46,7 +56,12 @@ struct SubscriberAuthenticator: Sendable {
     func authorize(_ request: Request, subscriber name: String) throws(HTTPProblem) -> SubscriberDeclaration {
         let subscriber = try authenticate(request)
         guard subscriber.name == name else {
-            throw HTTPProblem(status: 403, slug: "forbidden-subscriber", title: "Forbidden", detail: "this token belongs to another subscriber than '\(name)'")
+            throw HTTPProblem(
+                status: 403,
+                slug: "forbidden-subscriber",
+                title: "Forbidden",
+                detail: "this token belongs to another subscriber than '\(name)'"
+            )
         }
         return subscriber
     }

@@ -26,12 +26,16 @@ struct SuppressionRoutes: Sendable {
         router.post("/v1/suppressions") { request, _ in
             let operatorToken = try authenticator.authorize(request, scope: .send)
             let bytes = Array(try await request.body.collect(upTo: 16 * 1024).readableBytesView)
-            guard case .object(let body)? = try? JSONValue.parse(bytes) else { throw HTTPProblem.malformed("the body must be a JSON object: {\"email\": …} or {\"phone\": …}") }
+            guard case .object(let body)? = try? JSONValue.parse(bytes) else {
+                throw HTTPProblem.malformed("the body must be a JSON object: {\"email\": …} or {\"phone\": …}")
+            }
             let address: String
             if let email = body["email"]?.stringValue, email.contains("@") {
                 address = email.lowercased()
             } else if let raw = body["phone"]?.stringValue {
-                guard let phone = PhoneNumber.e164(raw) else { throw HTTPProblem.malformed("phone: '\(raw)' is not a phone number that normalises to E.164") }
+                guard let phone = PhoneNumber.e164(raw) else {
+                    throw HTTPProblem.malformed("phone: '\(raw)' is not a phone number that normalises to E.164")
+                }
                 address = phone
             } else {
                 throw HTTPProblem.malformed("give email or phone")
@@ -60,6 +64,9 @@ struct SuppressionRoutes: Sendable {
     }
 
     static func json(_ event: SuppressionEvent) -> JSONValue {
-        ["address": .string(event.address), "suppressed": .bool(event.added), "source": .string(event.source), "by": .string(event.by), "since": .time(event.time)]
+        [
+            "address": .string(event.address), "suppressed": .bool(event.added), "source": .string(event.source), "by": .string(event.by),
+            "since": .time(event.time),
+        ]
     }
 }

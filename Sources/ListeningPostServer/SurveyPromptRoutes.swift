@@ -30,28 +30,41 @@ struct SurveyPromptRoutes: Sendable {
             let prompt = try read(body, now: Date())
             let key = request.idempotencyKey(body: body, headerPrefix: "idempotency:")
             let event = PreparedEvent(
-                id: prompt.id, dedupKey: key, payload: prompt.jsonBytes(receivedAt: Date()), streams: [RoutingRules.firehose, SurveyPrompt.stream])
+                id: prompt.id,
+                dedupKey: key,
+                payload: prompt.jsonBytes(receivedAt: Date()),
+                streams: [RoutingRules.firehose, SurveyPrompt.stream]
+            )
             let receipt: IngestReceipt
             do {
                 receipt = try await log.append(AppendRequest(channel: SurveyPrompt.logChannel, events: [event]))[0]
             } catch {
                 throw HTTPProblem.unavailable("the prompt could not be stored; retry later")
             }
-            return Response.json(.accepted, ["id": .string(receipt.eventId), "duplicate": .bool(receipt.duplicate), "customer": .string(prompt.customer.id)])
+            return Response.json(
+                .accepted,
+                ["id": .string(receipt.eventId), "duplicate": .bool(receipt.duplicate), "customer": .string(prompt.customer.id)]
+            )
         }
     }
 
     /// The prompt a body asks for, or the exact problem.
     func read(_ body: [UInt8], now: Date) throws(HTTPProblem) -> SurveyPrompt {
         guard case .object(let object)? = try? JSONValue.parse(body) else {
-            throw .malformed("the body must be a JSON object: {\"channel\": …, \"survey\": …, \"to\": {\"email\" | \"phone\" | \"handle\" | \"customer_id\": …}}")
+            throw .malformed(
+                "the body must be a JSON object: {\"channel\": …, \"survey\": …, \"to\": {\"email\" | \"phone\" | \"handle\" | \"customer_id\": …}}"
+            )
         }
-        guard let channelId = object["channel"]?.stringValue, !channelId.isEmpty else { throw .malformed("channel: required (the channel id the survey went out on)") }
+        guard let channelId = object["channel"]?.stringValue, !channelId.isEmpty else {
+            throw .malformed("channel: required (the channel id the survey went out on)")
+        }
         guard let channel = channels.first(where: { $0.id == channelId }) else {
             throw .malformed("channel: '\(channelId)' is not a channel (channels: \(channels.map(\.id).joined(separator: ", ")))")
         }
         guard let survey = object["survey"]?.stringValue, !survey.isEmpty else { throw .malformed("survey: required (the survey or campaign id)") }
-        guard case .object(let to)? = object["to"] else { throw .malformed("to: required, an object naming the customer by customer_id, email, phone or handle") }
+        guard case .object(let to)? = object["to"] else {
+            throw .malformed("to: required, an object naming the customer by customer_id, email, phone or handle")
+        }
         for key in to.keys where !["customer_id", "email", "phone", "handle"].contains(key) {
             throw .malformed("to.\(key): unknown; name the customer by customer_id, email, phone or handle")
         }

@@ -39,7 +39,11 @@ public final class WebhookPusher: Service {
 
     /// Creates a pusher; the subscriber must have `webhook` settings.
     public init(
-        subscriber: SubscriberDeclaration, hub: StreamHub, log: any EventLog, http: any OutboundHTTPClient, logger: Logger,
+        subscriber: SubscriberDeclaration,
+        hub: StreamHub,
+        log: any EventLog,
+        http: any OutboundHTTPClient,
+        logger: Logger,
         metricsFactory: any MetricsFactory = MetricsSystem.factory,
         sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
     ) throws {
@@ -61,7 +65,11 @@ public final class WebhookPusher: Service {
         self.request = HTTPRequest(method: .post, scheme: scheme, authority: authority, path: path)
         self.sleep = sleep
         func counter(_ outcome: String) -> Counter {
-            Counter(label: "listening_post_push_deliveries_total", dimensions: [("subscriber", subscriber.name), ("outcome", outcome)], factory: metricsFactory)
+            Counter(
+                label: "listening_post_push_deliveries_total",
+                dimensions: [("subscriber", subscriber.name), ("outcome", outcome)],
+                factory: metricsFactory
+            )
         }
         self.outcomes = (counter("delivered"), counter("retried"), counter("dead_lettered"))
     }
@@ -128,10 +136,19 @@ public final class WebhookPusher: Service {
             } catch {
                 guard attempt <= push.retrySchedule.count else {
                     outcomes.deadLettered.increment()
-                    logger.error("giving up on event \(entry.eventId) (offset \(entry.offset)) after \(attempt) attempts; it is in the dead letters", metadata: ["error": "\(error)"])
+                    logger.error(
+                        "giving up on event \(entry.eventId) (offset \(entry.offset)) after \(attempt) attempts; it is in the dead letters",
+                        metadata: ["error": "\(error)"]
+                    )
                     return DeadLetter(
-                        subscriber: subscriber.name, stream: push.stream, offset: entry.offset, eventId: entry.eventId, attempts: attempt,
-                        lastError: "\(error)", deadAt: Date())
+                        subscriber: subscriber.name,
+                        stream: push.stream,
+                        offset: entry.offset,
+                        eventId: entry.eventId,
+                        attempts: attempt,
+                        lastError: "\(error)",
+                        deadAt: Date()
+                    )
                 }
                 outcomes.retried.increment()
                 let wait = Self.jittered(push.retrySchedule[attempt - 1])

@@ -55,9 +55,18 @@ package struct BatchPlan: Sendable {
             }
             firstIndex[identity] = newEvents.count
             requestSlots.append(newEvents.count)
-            newEvents.append(NewEvent(
-                seq: nextSeq, id: event.id, channel: request.channel, dedupKey: event.dedupKey, payload: event.payload, streams: event.streams,
-                notes: event.notes, dependents: event.dependents))
+            newEvents.append(
+                NewEvent(
+                    seq: nextSeq,
+                    id: event.id,
+                    channel: request.channel,
+                    dedupKey: event.dedupKey,
+                    payload: event.payload,
+                    streams: event.streams,
+                    notes: event.notes,
+                    dependents: event.dependents
+                )
+            )
             nextSeq += 1
         }
         slots.append(requestSlots)
@@ -76,7 +85,9 @@ package struct BatchPlan: Sendable {
             let identity = DedupIdentity(channel: channel, dedupKey: event.dedupKey)
             guard firstIndex[identity] == nil else { continue }
             firstIndex[identity] = newEvents.count
-            newEvents.append(NewEvent(seq: nextSeq, id: event.id, channel: channel, dedupKey: event.dedupKey, payload: event.payload, streams: event.streams))
+            newEvents.append(
+                NewEvent(seq: nextSeq, id: event.id, channel: channel, dedupKey: event.dedupKey, payload: event.payload, streams: event.streams)
+            )
             nextSeq += 1
         }
     }
@@ -91,7 +102,9 @@ package struct BatchPlan: Sendable {
                 for stream in Set(event.streams).sorted() {
                     let offset = (heads[stream] ?? 0) + 1
                     heads[stream] = offset
-                    entries.append((StreamEntry(stream: stream, offset: offset, eventId: event.id, payload: event.payload, notes: event.notes), event.seq))
+                    entries.append(
+                        (StreamEntry(stream: stream, offset: offset, eventId: event.id, payload: event.payload, notes: event.notes), event.seq)
+                    )
                 }
                 outcome.append(IngestReceipt(eventId: event.id, duplicate: false))
             } else {

@@ -56,7 +56,12 @@ public final class DataDirectoryLock: Sendable {
     /// Lets the directory go, so another process (or a reopened log) can take it; the
     /// lock is also released when this is freed or the process ends.
     public func release() {
-        guard let descriptor = descriptor.withLock({ state in defer { state = nil }; return state }) else { return }
+        guard
+            let descriptor = descriptor.withLock({ state in
+                defer { state = nil }
+                return state
+            })
+        else { return }
         flock(descriptor, LOCK_UN)
         close(descriptor)
     }

@@ -22,7 +22,9 @@ public protocol DurableEventLog: EventLog, Service {
     func measurements() async -> StoreMeasurements
     /// The service deleting old messages under `policy`, or `nil` where the backend has none.
     func retentionService(
-        policy: RetentionPolicy, logger: Logger, metricsFactory: any MetricsFactory,
+        policy: RetentionPolicy,
+        logger: Logger,
+        metricsFactory: any MetricsFactory,
         pushCursors: @escaping @Sendable () -> [(stream: String, cursorKey: String)]
     ) -> (any Service)?
 }
@@ -32,7 +34,9 @@ extension DurableEventLog {
     public var sharedLeases: (store: any LeaseStore, ttl: Duration)? { nil }
     public func measurements() async -> StoreMeasurements { StoreMeasurements() }
     public func retentionService(
-        policy: RetentionPolicy, logger: Logger, metricsFactory: any MetricsFactory,
+        policy: RetentionPolicy,
+        logger: Logger,
+        metricsFactory: any MetricsFactory,
         pushCursors: @escaping @Sendable () -> [(stream: String, cursorKey: String)]
     ) -> (any Service)? { nil }
 }
@@ -60,7 +64,9 @@ extension SQLiteEventLog: DurableEventLog {
     }
 
     public func retentionService(
-        policy: RetentionPolicy, logger: Logger, metricsFactory: any MetricsFactory,
+        policy: RetentionPolicy,
+        logger: Logger,
+        metricsFactory: any MetricsFactory,
         pushCursors: @escaping @Sendable () -> [(stream: String, cursorKey: String)]
     ) -> (any Service)? {
         LogRetention(log: self, policy: policy, logger: logger, metricsFactory: metricsFactory, pushCursors: pushCursors)

@@ -84,8 +84,14 @@ public struct AppendRequest: Sendable {
 
     /// Creates a request.
     public init(
-        channel: String, events: [PreparedEvent], checkpoint: String? = nil, cursors: [String: Int64] = [:],
-        provisionalCustomers: Set<String> = [], adoptions: [String: String] = [:], deadLetters: [DeadLetter] = [], clearedDeadLetters: [DeadLetterKey] = []
+        channel: String,
+        events: [PreparedEvent],
+        checkpoint: String? = nil,
+        cursors: [String: Int64] = [:],
+        provisionalCustomers: Set<String> = [],
+        adoptions: [String: String] = [:],
+        deadLetters: [DeadLetter] = [],
+        clearedDeadLetters: [DeadLetterKey] = []
     ) {
         self.channel = channel
         self.events = events
@@ -124,7 +130,16 @@ public struct DeadLetter: Sendable, Hashable {
     public var payload: [UInt8]
 
     /// Creates a dead letter.
-    public init(subscriber: String, stream: String, offset: Int64, eventId: String, attempts: Int, lastError: String, deadAt: Date, payload: [UInt8] = []) {
+    public init(
+        subscriber: String,
+        stream: String,
+        offset: Int64,
+        eventId: String,
+        attempts: Int,
+        lastError: String,
+        deadAt: Date,
+        payload: [UInt8] = []
+    ) {
         self.subscriber = subscriber
         self.stream = stream
         self.offset = offset
@@ -171,7 +186,8 @@ public struct PreparedEvent: Sendable {
     public var dependents: [PreparedEvent]
 
     /// Creates a prepared event.
-    public init(id: String, dedupKey: String, payload: [UInt8], streams: [String], notes: EventNotes = EventNotes(), dependents: [PreparedEvent] = []) {
+    public init(id: String, dedupKey: String, payload: [UInt8], streams: [String], notes: EventNotes = EventNotes(), dependents: [PreparedEvent] = [])
+    {
         self.id = id
         self.dedupKey = dedupKey
         self.payload = payload

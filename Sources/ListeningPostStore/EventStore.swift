@@ -33,7 +33,10 @@ public final class EventStore: Sendable {
     ///   - followUps: plans, inside each transaction, what newly stored events cause.
     ///   - onLeaseChange: counts lease changes (a shared log only).
     public static func open(
-        _ backend: StoreBackend, projections: [any Projection] = [], followUps: (any FollowUpPlanner)? = nil, logger: Logger,
+        _ backend: StoreBackend,
+        projections: [any Projection] = [],
+        followUps: (any FollowUpPlanner)? = nil,
+        logger: Logger,
         appendLatency: @escaping @Sendable (Duration) -> Void = { _ in },
         onLeaseChange: @escaping @Sendable (LeaseKeeper.Change) -> Void = { _ in }
     ) async throws -> EventStore {
@@ -64,7 +67,9 @@ public final class EventStore: Sendable {
     /// The service that deletes old messages under `policy`, when the backend supports
     /// retention; `nil` otherwise (`check` refuses retention where it is unsupported).
     public func retention(
-        _ policy: RetentionPolicy, logger: Logger, metricsFactory: any MetricsFactory,
+        _ policy: RetentionPolicy,
+        logger: Logger,
+        metricsFactory: any MetricsFactory,
         pushCursors: @escaping @Sendable () -> [(stream: String, cursorKey: String)]
     ) -> (any Service)? {
         log.retentionService(policy: policy, logger: logger, metricsFactory: metricsFactory, pushCursors: pushCursors)

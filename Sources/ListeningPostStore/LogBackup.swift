@@ -76,7 +76,11 @@ public enum LogBackup {
 
     package static func withConnection<T: Sendable>(_ file: String, logger: Logger, _ body: (SQLiteConnection) async throws -> T) async throws -> T {
         let connection = try await SQLiteConnection.open(
-            storage: .file(path: file), threadPool: NIOThreadPool.singleton, logger: logger, on: MultiThreadedEventLoopGroup.singleton.any())
+            storage: .file(path: file),
+            threadPool: NIOThreadPool.singleton,
+            logger: logger,
+            on: MultiThreadedEventLoopGroup.singleton.any()
+        )
         do {
             let result = try await body(connection)
             try await connection.close()

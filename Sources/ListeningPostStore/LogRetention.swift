@@ -29,8 +29,12 @@ public struct LogRetention: Service {
 
     /// Creates the service.
     public init(
-        log: SQLiteEventLog, policy: RetentionPolicy, logger: Logger, metricsFactory: any MetricsFactory = MetricsSystem.factory,
-        pushCursors: @escaping @Sendable () -> [(stream: String, cursorKey: String)] = { [] }, now: @escaping @Sendable () -> Date = Date.init
+        log: SQLiteEventLog,
+        policy: RetentionPolicy,
+        logger: Logger,
+        metricsFactory: any MetricsFactory = MetricsSystem.factory,
+        pushCursors: @escaping @Sendable () -> [(stream: String, cursorKey: String)] = { [] },
+        now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.log = log
         self.policy = policy
@@ -67,7 +71,9 @@ public struct LogRetention: Service {
         for (stream, low) in try await log.deadLetterFloors() { protectedFrom[stream] = (low, "a dead letter") }
         for (stream, key) in pushCursors() {
             let next = (try await log.cursor(subscriber: key) ?? 0) + 1
-            if next < protectedFrom[stream]?.offset ?? .max { protectedFrom[stream] = (next, "push subscriber \(key.dropFirst("push:".count))'s cursor") }
+            if next < protectedFrom[stream]?.offset ?? .max {
+                protectedFrom[stream] = (next, "push subscriber \(key.dropFirst("push:".count))'s cursor")
+            }
         }
         // How far each stream may go.
         var targets: [(stream: String, through: Int64)] = []
@@ -118,7 +124,8 @@ public struct LogRetention: Service {
             let limit = now().addingTimeInterval(-Double(maxAge.components.seconds))
             // The first event young enough to keep; `time` grows with `seq` (it is when the
             // gateway received the message, or wrote its own event).
-            var low = bounds.lowerBound, high = bounds.upperBound + 1
+            var low = bounds.lowerBound
+            var high = bounds.upperBound + 1
             while low < high {
                 let middle = low + (high - low) / 2
                 guard let found = try await log.eventTime(atOrAfter: middle) else {
@@ -147,7 +154,9 @@ public struct LogRetention: Service {
     /// The largest offset of `stream` whose event is at or before `seq`: offsets grow with
     /// `seq` within a stream, so a binary search over point lookups finds it.
     func lastOffset(stream: String, range: ClosedRange<Int64>, atOrBefore seq: Int64) async throws -> Int64? {
-        var low = range.lowerBound, high = range.upperBound, found: Int64?
+        var low = range.lowerBound
+        var high = range.upperBound
+        var found: Int64?
         while low <= high {
             let middle = low + (high - low) / 2
             guard let entry = try await log.seq(stream: stream, offset: middle) else { break }

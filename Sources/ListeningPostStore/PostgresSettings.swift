@@ -41,9 +41,13 @@ public struct PostgresSettings: Sendable, Equatable {
             return .failure(URLProblem(description: "expected postgres://user:password@host:port/database"))
         }
         guard let host = components.host, !host.isEmpty else { return .failure(URLProblem(description: "the URL names no host")) }
-        guard let user = components.user, !user.isEmpty else { return .failure(URLProblem(description: "the URL names no user (postgres://USER@host/database)")) }
+        guard let user = components.user, !user.isEmpty else {
+            return .failure(URLProblem(description: "the URL names no user (postgres://USER@host/database)"))
+        }
         let database = String(components.path.drop { $0 == "/" })
-        guard !database.isEmpty, !database.contains("/") else { return .failure(URLProblem(description: "the URL names no database (postgres://user@host/DATABASE)")) }
+        guard !database.isEmpty, !database.contains("/") else {
+            return .failure(URLProblem(description: "the URL names no database (postgres://user@host/DATABASE)"))
+        }
         var settings = PostgresSettings(host: host, port: components.port ?? 5432, username: user, password: components.password, database: database)
         for item in components.queryItems ?? [] {
             switch item.name {

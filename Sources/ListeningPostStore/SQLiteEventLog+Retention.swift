@@ -75,7 +75,9 @@ extension SQLiteEventLog {
                     """
                     DELETE FROM events WHERE seq IN (SELECT seq FROM stream_entries WHERE stream = ?1 AND offset BETWEEN ?2 AND ?3)
                     AND NOT EXISTS (SELECT 1 FROM stream_entries s WHERE s.seq = events.seq AND NOT (s.stream = ?1 AND s.offset BETWEEN ?2 AND ?3))
-                    """, range)
+                    """,
+                    range
+                )
                 let events = try await writer.query("SELECT changes() AS n", []).first?.column("n")?.integer ?? 0
                 _ = try await writer.query("DELETE FROM stream_entries WHERE stream = ?1 AND offset BETWEEN ?2 AND ?3", range)
                 let entries = try await writer.query("SELECT changes() AS n", []).first?.column("n")?.integer ?? 0

@@ -42,7 +42,6 @@ public final class SQLiteEventLog: EventLog, Service {
     let wake: AsyncStream<Void>.Continuation
     private let appendLatency: @Sendable (Duration) -> Void
 
-
     /// A deletion of a stream's oldest entries (``deleteEntries(stream:through:)``), run by
     /// the commit loop between two commits so it never holds the write lock for long.
     struct Pruning {
@@ -70,7 +69,8 @@ public final class SQLiteEventLog: EventLog, Service {
     ///   - appendLatency: observes the time from enqueue to commit of each append.
     ///   - followUps: derives further events inside each transaction (the case planner).
     public static func open(
-        directory: String, logger: Logger,
+        directory: String,
+        logger: Logger,
         onCommit: @escaping @Sendable ([StreamEntry]) -> Void = { _ in },
         appendLatency: @escaping @Sendable (Duration) -> Void = { _ in },
         followUps: (any FollowUpPlanner)? = nil
@@ -106,19 +106,39 @@ public final class SQLiteEventLog: EventLog, Service {
             throw EventLogError(description: "cannot open \(path): \(error)")
         }
         var state = State()
-        state.nextSeq = (try await writer.query("SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM events", []).first?.column("next")?.integer).map(Int64.init) ?? 1
+        state.nextSeq =
+            (try await writer.query("SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM events", []).first?.column("next")?.integer).map(Int64.init) ?? 1
         for row in try await writer.query("SELECT stream, MIN(offset) AS oldest, MAX(offset) AS head FROM stream_entries GROUP BY stream", []) {
             if let stream = row.column("stream")?.string, let head = row.column("head")?.integer {
                 state.heads[stream] = Int64(head)
                 state.oldest[stream] = Int64(row.column("oldest")?.integer ?? 1)
             }
         }
-        return SQLiteEventLog(writer: writer, writerThread: writerThread, writerPool: writerPool, reader: reader, lock: lock, logger: logger, state: state, onCommit: onCommit, followUps: followUps, appendLatency: appendLatency)
+        return SQLiteEventLog(
+            writer: writer,
+            writerThread: writerThread,
+            writerPool: writerPool,
+            reader: reader,
+            lock: lock,
+            logger: logger,
+            state: state,
+            onCommit: onCommit,
+            followUps: followUps,
+            appendLatency: appendLatency
+        )
     }
 
     private init(
-        writer: SQLiteConnection, writerThread: MultiThreadedEventLoopGroup, writerPool: NIOThreadPool, reader: SQLiteConnection, lock: DataDirectoryLock, logger: Logger, state: State,
-        onCommit: @escaping @Sendable ([StreamEntry]) -> Void, followUps: (any FollowUpPlanner)?, appendLatency: @escaping @Sendable (Duration) -> Void
+        writer: SQLiteConnection,
+        writerThread: MultiThreadedEventLoopGroup,
+        writerPool: NIOThreadPool,
+        reader: SQLiteConnection,
+        lock: DataDirectoryLock,
+        logger: Logger,
+        state: State,
+        onCommit: @escaping @Sendable ([StreamEntry]) -> Void,
+        followUps: (any FollowUpPlanner)?,
+        appendLatency: @escaping @Sendable (Duration) -> Void
     ) {
         self.writer = writer
         self.writerThread = writerThread
@@ -140,7 +160,10 @@ public final class SQLiteEventLog: EventLog, Service {
         // A newer gateway wrote this log: reading it with an older schema could lose what
         // the newer one keeps (an index retention relies on, a table this one ignores).
         guard version <= known else {
-            throw EventLogError(description: "the log's schema is version \(version), newer than this listening-post knows (\(known)); run the newer binary, or restore a backup made before the upgrade")
+            throw EventLogError(
+                description:
+                    "the log's schema is version \(version), newer than this listening-post knows (\(known)); run the newer binary, or restore a backup made before the upgrade"
+            )
         }
         for (target, statements) in Self.migrations where version < target {
             _ = try await connection.query("BEGIN IMMEDIATE", [])
@@ -152,43 +175,49 @@ public final class SQLiteEventLog: EventLog, Service {
 
     /// Schema versions, each applied once in its own transaction.
     private static let migrations: [(Int, [String])] = [
-        (1, [
-            """
-            CREATE TABLE IF NOT EXISTS events (
-                seq INTEGER PRIMARY KEY,
-                id TEXT NOT NULL,
-                channel TEXT NOT NULL,
-                dedup_key TEXT NOT NULL,
-                payload BLOB NOT NULL,
-                UNIQUE (channel, dedup_key)
-            )
-            """,
-            """
-            CREATE TABLE IF NOT EXISTS stream_entries (
-                stream TEXT NOT NULL,
-                offset INTEGER NOT NULL,
-                seq INTEGER NOT NULL REFERENCES events(seq),
-                PRIMARY KEY (stream, offset)
-            ) WITHOUT ROWID
-            """,
-            "CREATE TABLE IF NOT EXISTS checkpoints (channel TEXT PRIMARY KEY, token TEXT NOT NULL) WITHOUT ROWID",
-            "CREATE TABLE IF NOT EXISTS subscriber_cursors (subscriber TEXT PRIMARY KEY, offset INTEGER NOT NULL) WITHOUT ROWID",
-        ]),
-        (2, [
-            """
-            CREATE TABLE IF NOT EXISTS dead_letters (
-                subscriber TEXT NOT NULL,
-                event_id TEXT NOT NULL,
-                stream TEXT NOT NULL,
-                offset INTEGER NOT NULL,
-                attempts INTEGER NOT NULL,
-                last_error TEXT NOT NULL,
-                dead_at REAL NOT NULL,
-                PRIMARY KEY (subscriber, event_id)
-            ) WITHOUT ROWID
-            """,
-            "CREATE TABLE IF NOT EXISTS provisional_customers (id TEXT PRIMARY KEY, customer_id TEXT) WITHOUT ROWID",
-        ]),
+        (
+            1,
+            [
+                """
+                CREATE TABLE IF NOT EXISTS events (
+                    seq INTEGER PRIMARY KEY,
+                    id TEXT NOT NULL,
+                    channel TEXT NOT NULL,
+                    dedup_key TEXT NOT NULL,
+                    payload BLOB NOT NULL,
+                    UNIQUE (channel, dedup_key)
+                )
+                """,
+                """
+                CREATE TABLE IF NOT EXISTS stream_entries (
+                    stream TEXT NOT NULL,
+                    offset INTEGER NOT NULL,
+                    seq INTEGER NOT NULL REFERENCES events(seq),
+                    PRIMARY KEY (stream, offset)
+                ) WITHOUT ROWID
+                """,
+                "CREATE TABLE IF NOT EXISTS checkpoints (channel TEXT PRIMARY KEY, token TEXT NOT NULL) WITHOUT ROWID",
+                "CREATE TABLE IF NOT EXISTS subscriber_cursors (subscriber TEXT PRIMARY KEY, offset INTEGER NOT NULL) WITHOUT ROWID",
+            ]
+        ),
+        (
+            2,
+            [
+                """
+                CREATE TABLE IF NOT EXISTS dead_letters (
+                    subscriber TEXT NOT NULL,
+                    event_id TEXT NOT NULL,
+                    stream TEXT NOT NULL,
+                    offset INTEGER NOT NULL,
+                    attempts INTEGER NOT NULL,
+                    last_error TEXT NOT NULL,
+                    dead_at REAL NOT NULL,
+                    PRIMARY KEY (subscriber, event_id)
+                ) WITHOUT ROWID
+                """,
+                "CREATE TABLE IF NOT EXISTS provisional_customers (id TEXT PRIMARY KEY, customer_id TEXT) WITHOUT ROWID",
+            ]
+        ),
         // For `in_reply_to` and other lookups of one event by its id.
         (3, ["CREATE INDEX IF NOT EXISTS events_by_id ON events(id)"]),
         // For retention: whether an event still has an entry in any stream. Keys grow with
@@ -233,11 +262,16 @@ public final class SQLiteEventLog: EventLog, Service {
             """
             SELECT s.offset AS offset, e.id AS id, e.payload AS payload FROM stream_entries s
             JOIN events e ON e.seq = s.seq WHERE s.stream = ? AND s.offset > ? ORDER BY s.offset LIMIT ?
-            """, [.text(stream), .integer(Int(offset)), .integer(limit)])
+            """,
+            [.text(stream), .integer(Int(offset)), .integer(limit)]
+        )
         return rows.map { row in
             StreamEntry(
-                stream: stream, offset: Int64(row.column("offset")?.integer ?? 0), eventId: row.column("id")?.string ?? "",
-                payload: row.column("payload")?.blob.map { Array($0.readableBytesView) } ?? [])
+                stream: stream,
+                offset: Int64(row.column("offset")?.integer ?? 0),
+                eventId: row.column("id")?.string ?? "",
+                payload: row.column("payload")?.blob.map { Array($0.readableBytesView) } ?? []
+            )
         }
     }
 
@@ -252,7 +286,9 @@ public final class SQLiteEventLog: EventLog, Service {
     public func storedEventIds(channel: String, forDedupKeys dedupKeys: [String]) async throws -> [String: String] {
         var found: [String: String] = [:]
         for chunk in dedupKeys.chunked(by: 500) {
-            let sql = "SELECT dedup_key, id FROM events WHERE channel = ? AND dedup_key IN (" + Array(repeating: "?", count: chunk.count).joined(separator: ", ") + ")"
+            let sql =
+                "SELECT dedup_key, id FROM events WHERE channel = ? AND dedup_key IN ("
+                + Array(repeating: "?", count: chunk.count).joined(separator: ", ") + ")"
             for row in try await reader.query(sql, [.text(channel)] + chunk.map { .text($0) }) {
                 if let key = row.column("dedup_key")?.string, let id = row.column("id")?.string { found[key] = id }
             }
@@ -261,7 +297,9 @@ public final class SQLiteEventLog: EventLog, Service {
     }
 
     public func event(id: String) async throws -> [UInt8]? {
-        try await reader.query("SELECT payload FROM events WHERE id = ? LIMIT 1", [.text(id)]).first?.column("payload")?.blob.map { Array($0.readableBytesView) }
+        try await reader.query("SELECT payload FROM events WHERE id = ? LIMIT 1", [.text(id)]).first?.column("payload")?.blob.map {
+            Array($0.readableBytesView)
+        }
     }
 
     public func cursor(subscriber: String) async throws -> Int64? {
@@ -275,20 +313,29 @@ public final class SQLiteEventLog: EventLog, Service {
             SELECT d.event_id AS event_id, d.stream AS stream, d.offset AS offset, d.attempts AS attempts, d.last_error AS last_error,
                 d.dead_at AS dead_at, e.payload AS payload
             FROM dead_letters d LEFT JOIN events e ON e.id = d.event_id WHERE d.subscriber = ? ORDER BY d.dead_at, d.offset
-            """, [.text(subscriber)])
+            """,
+            [.text(subscriber)]
+        )
         return rows.map { row in
             DeadLetter(
-                subscriber: subscriber, stream: row.column("stream")?.string ?? "", offset: Int64(row.column("offset")?.integer ?? 0),
-                eventId: row.column("event_id")?.string ?? "", attempts: row.column("attempts")?.integer ?? 0,
-                lastError: row.column("last_error")?.string ?? "", deadAt: Date(timeIntervalSince1970: row.column("dead_at")?.double ?? 0),
-                payload: row.column("payload")?.blob.map { Array($0.readableBytesView) } ?? [])
+                subscriber: subscriber,
+                stream: row.column("stream")?.string ?? "",
+                offset: Int64(row.column("offset")?.integer ?? 0),
+                eventId: row.column("event_id")?.string ?? "",
+                attempts: row.column("attempts")?.integer ?? 0,
+                lastError: row.column("last_error")?.string ?? "",
+                deadAt: Date(timeIntervalSince1970: row.column("dead_at")?.double ?? 0),
+                payload: row.column("payload")?.blob.map { Array($0.readableBytesView) } ?? []
+            )
         }
     }
 
     public func unadoptedProvisionalIds(among ids: [String]) async throws -> [String] {
         var found: [String] = []
         for chunk in ids.chunked(by: 500) {
-            let sql = "SELECT id FROM provisional_customers WHERE customer_id IS NULL AND id IN (" + Array(repeating: "?", count: chunk.count).joined(separator: ", ") + ")"
+            let sql =
+                "SELECT id FROM provisional_customers WHERE customer_id IS NULL AND id IN ("
+                + Array(repeating: "?", count: chunk.count).joined(separator: ", ") + ")"
             found += try await reader.query(sql, chunk.map { .text($0) }).compactMap { $0.column("id")?.string }
         }
         return found
@@ -338,7 +385,10 @@ public final class SQLiteEventLog: EventLog, Service {
         state.withLock { $0.accepting = false }
         // A detached task: closing must happen even when the caller is being cancelled
         // (the thread pool refuses work from a cancelled task).
-        let writer = self.writer, reader = self.reader, writerThread = self.writerThread, writerPool = self.writerPool
+        let writer = self.writer
+        let reader = self.reader
+        let writerThread = self.writerThread
+        let writerPool = self.writerPool
         await Task.detached {
             try? await writer.close()
             try? await reader.close()
@@ -383,7 +433,8 @@ public final class SQLiteEventLog: EventLog, Service {
                 let existing = plan.newEvents.filter { !inserted.contains($0.seq) }
                 var storedIds: [DedupIdentity: String] = [:]
                 for chunk in existing.chunked(by: 200) {
-                    let sql = "SELECT channel, dedup_key, id FROM events WHERE (channel, dedup_key) IN (VALUES "
+                    let sql =
+                        "SELECT channel, dedup_key, id FROM events WHERE (channel, dedup_key) IN (VALUES "
                         + Array(repeating: "(?, ?)", count: chunk.count).joined(separator: ", ") + ")"
                     for row in try await writer.query(sql, chunk.flatMap { [.text($0.channel), .text($0.dedupKey)] }) {
                         if let channel = row.column("channel")?.string, let key = row.column("dedup_key")?.string, let id = row.column("id")?.string {
@@ -394,17 +445,22 @@ public final class SQLiteEventLog: EventLog, Service {
                 let entries = plan.resolve(inserted: inserted, storedIds: storedIds)
                 for chunk in entries.chunked(by: 2 * maxBatchEvents) {
                     let sql = insertEntriesSQL(count: chunk.count)
-                    _ = try await writer.query(sql, chunk.flatMap { [.text($0.entry.stream), .integer(Int($0.entry.offset)), .integer(Int($0.seq))] })
+                    _ = try await writer.query(
+                        sql,
+                        chunk.flatMap { [.text($0.entry.stream), .integer(Int($0.entry.offset)), .integer(Int($0.seq))] }
+                    )
                 }
                 for (channel, token) in plan.checkpoints {
                     _ = try await writer.query(
                         "INSERT INTO checkpoints (channel, token) VALUES (?, ?) ON CONFLICT (channel) DO UPDATE SET token = excluded.token",
-                        [.text(channel), .text(token)])
+                        [.text(channel), .text(token)]
+                    )
                 }
                 for (subscriber, offset) in plan.cursors {
                     _ = try await writer.query(
                         "INSERT INTO subscriber_cursors (subscriber, offset) VALUES (?, ?) ON CONFLICT (subscriber) DO UPDATE SET offset = excluded.offset",
-                        [.text(subscriber), .integer(Int(offset))])
+                        [.text(subscriber), .integer(Int(offset))]
+                    )
                 }
                 try await commitSubscriberAndCustomerRows(plan)
                 _ = try await writer.query("COMMIT", [])
@@ -451,7 +507,9 @@ extension SQLiteEventLog {
                 inserted.formUnion(chunk.map(\.seq))
             } else if changes > 0 {
                 let rows = try await writer.query(
-                    "SELECT seq FROM events WHERE seq BETWEEN ? AND ?", [.integer(Int(chunk.first!.seq)), .integer(Int(chunk.last!.seq))])
+                    "SELECT seq FROM events WHERE seq BETWEEN ? AND ?",
+                    [.integer(Int(chunk.first!.seq)), .integer(Int(chunk.last!.seq))]
+                )
                 for row in rows {
                     if let seq = row.column("seq")?.integer { inserted.insert(Int64(seq)) }
                 }
@@ -466,13 +524,15 @@ extension SQLiteEventLog {
             for chunk in plan.provisionalCustomers.sorted().chunked(by: 500) {
                 _ = try await writer.query(
                     "INSERT INTO provisional_customers (id) VALUES " + placeholders(row: "(?)", count: chunk.count) + " ON CONFLICT (id) DO NOTHING",
-                    chunk.map { .text($0) })
+                    chunk.map { .text($0) }
+                )
             }
         }
         for (provisional, customer) in plan.adoptions {
             _ = try await writer.query(
                 "INSERT INTO provisional_customers (id, customer_id) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET customer_id = excluded.customer_id",
-                [.text(provisional), .text(customer)])
+                [.text(provisional), .text(customer)]
+            )
         }
         for letter in plan.deadLetters {
             _ = try await writer.query(
@@ -480,8 +540,11 @@ extension SQLiteEventLog {
                 INSERT INTO dead_letters (subscriber, event_id, stream, offset, attempts, last_error, dead_at) VALUES (?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (subscriber, event_id) DO UPDATE SET attempts = excluded.attempts, last_error = excluded.last_error, dead_at = excluded.dead_at
                 """,
-                [.text(letter.subscriber), .text(letter.eventId), .text(letter.stream), .integer(Int(letter.offset)), .integer(letter.attempts),
-                 .text(letter.lastError), .float(letter.deadAt.timeIntervalSince1970)])
+                [
+                    .text(letter.subscriber), .text(letter.eventId), .text(letter.stream), .integer(Int(letter.offset)), .integer(letter.attempts),
+                    .text(letter.lastError), .float(letter.deadAt.timeIntervalSince1970),
+                ]
+            )
         }
         for key in plan.clearedDeadLetters {
             _ = try await writer.query("DELETE FROM dead_letters WHERE subscriber = ? AND event_id = ?", [.text(key.subscriber), .text(key.eventId)])

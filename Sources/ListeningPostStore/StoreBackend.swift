@@ -15,7 +15,8 @@ public struct StoreBackend: Sendable {
 
         /// Creates hooks.
         public init(
-            onCommit: @escaping @Sendable ([StreamEntry]) -> Void = { _ in }, appendLatency: @escaping @Sendable (Duration) -> Void = { _ in },
+            onCommit: @escaping @Sendable ([StreamEntry]) -> Void = { _ in },
+            appendLatency: @escaping @Sendable (Duration) -> Void = { _ in },
             followUps: (any FollowUpPlanner)? = nil
         ) {
             self.onCommit = onCommit
@@ -39,7 +40,12 @@ public struct StoreBackend: Sendable {
     public static func sqlite(directory: String) -> StoreBackend {
         StoreBackend(description: "SQLite in \(directory)") { hooks, logger in
             try await SQLiteEventLog.open(
-                directory: directory, logger: logger, onCommit: hooks.onCommit, appendLatency: hooks.appendLatency, followUps: hooks.followUps)
+                directory: directory,
+                logger: logger,
+                onCommit: hooks.onCommit,
+                appendLatency: hooks.appendLatency,
+                followUps: hooks.followUps
+            )
         }
     }
 }

@@ -69,7 +69,13 @@ public final class StreamHub: Sendable {
             for item in recent {
                 // Mutate in place: copying a StreamState out of the dictionary would copy
                 // its whole window per entry.
-                if Self.append(item, to: &state.streams[item.entry.stream, default: StreamState()], capacity: recentCapacity, woken: &woken, coalesceAbove: coalesceAbove) {
+                if Self.append(
+                    item,
+                    to: &state.streams[item.entry.stream, default: StreamState()],
+                    capacity: recentCapacity,
+                    woken: &woken,
+                    coalesceAbove: coalesceAbove
+                ) {
                     coalesced.append((item.entry.stream, state.streams[item.entry.stream]?.waiters.count ?? 0))
                 }
             }
@@ -95,7 +101,11 @@ public final class StreamHub: Sendable {
 
     /// Returns true when a coalesced wake-up must be scheduled for the stream.
     private static func append(
-        _ item: Recent, to stream: inout StreamState, capacity: Int, woken: inout [CheckedContinuation<Void, Never>], coalesceAbove: Int
+        _ item: Recent,
+        to stream: inout StreamState,
+        capacity: Int,
+        woken: inout [CheckedContinuation<Void, Never>],
+        coalesceAbove: Int
     ) -> Bool {
         stream.recent.append(item)
         if stream.recent.count > capacity { stream.recent.removeFirst() }

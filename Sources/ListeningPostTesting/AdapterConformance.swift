@@ -121,7 +121,9 @@ public struct AdapterConformance<Harness: ConformanceHarness>: Sendable {
         let keys = try await withRunning(first) { adapter in
             let keys = try await harness.offer(3, to: adapter)
             guard await sink.wait(timeout: harness.deliveryTimeout, until: { $0.attemptedKeys.isSuperset(of: keys) }) else {
-                throw ConformanceFailure.single("offered \(keys) but the adapter submitted only \(sink.attemptedKeys.sorted()) within \(harness.deliveryTimeout)")
+                throw ConformanceFailure.single(
+                    "offered \(keys) but the adapter submitted only \(sink.attemptedKeys.sorted()) within \(harness.deliveryTimeout)"
+                )
             }
             return keys
         }
@@ -193,8 +195,11 @@ public struct AdapterConformance<Harness: ConformanceHarness>: Sendable {
                 var channelLogger = logger
                 channelLogger[metadataKey: "channel"] = "\(declaration.id)"
                 return AdapterContext(
-                    channel: declaration.identity, logger: channelLogger,
-                    metrics: ChannelMetrics(channel: declaration.id, factory: metrics), sink: sink)
+                    channel: declaration.identity,
+                    logger: channelLogger,
+                    metrics: ChannelMetrics(channel: declaration.id, factory: metrics),
+                    sink: sink
+                )
             }
             guard let adapter = channels.first?.adapter as? Harness.Adapter else {
                 return .failure(ConfigErrors([ConfigError(path: "channels", position: nil, message: "no adapter was built")]))
@@ -211,7 +216,10 @@ public struct AdapterConformance<Harness: ConformanceHarness>: Sendable {
 
     /// Runs the adapter as the gateway's supervisor does (again after a throw) while
     /// `body` runs, then shuts it down gracefully and checks it returned in time.
-    private func withRunning<T: Sendable>(_ adapter: Harness.Adapter, _ body: @escaping @Sendable (Harness.Adapter) async throws -> T) async throws -> T {
+    private func withRunning<T: Sendable>(
+        _ adapter: Harness.Adapter,
+        _ body: @escaping @Sendable (Harness.Adapter) async throws -> T
+    ) async throws -> T {
         let stopping = StopFlag()
         let runErrors = self.runErrors
         let bound = shutdownBound

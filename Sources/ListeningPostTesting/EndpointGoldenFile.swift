@@ -52,12 +52,20 @@ public struct EndpointGoldenFile: Sendable {
         while let line = lines.first, !line.isEmpty {
             lines.removeFirst()
             let pair = line.split(separator: ":", maxSplits: 1)
-            fields.append(HTTPField(name: HTTPField.Name(String(pair[0]))!, value: pair.count > 1 ? pair[1].trimmingCharacters(in: .whitespaces) : ""))
+            fields.append(
+                HTTPField(name: HTTPField.Name(String(pair[0]))!, value: pair.count > 1 ? pair[1].trimmingCharacters(in: .whitespaces) : "")
+            )
         }
         let body = Array(lines.dropFirst().joined(separator: "\n").utf8)
         let method = HTTPRequest.Method(String(requestLine[0]))!
         let target = String(requestLine[1])
-        let head = HTTPRequest(method: method, scheme: "http", authority: fields[HTTPField.Name("Host")!] ?? "gateway", path: target, headerFields: fields)
+        let head = HTTPRequest(
+            method: method,
+            scheme: "http",
+            authority: fields[HTTPField.Name("Host")!] ?? "gateway",
+            path: target,
+            headerFields: fields
+        )
 
         let sink = RecordingSink()
         let clock = ManualClock(now: Date(timeIntervalSince1970: now))

@@ -17,7 +17,10 @@ public final class PushDelivery: Sendable {
     public func send(_ request: InboundHTTPRequest, to adapter: some ChannelAdapter) async throws -> InboundHTTPResponse {
         let path = request.head.path.map { String($0.prefix { $0 != "?" }) } ?? ""
         guard let endpoint = adapter.endpoints.first(where: { $0.method == request.head.method && $0.path == path }) else {
-            throw PushDeliveryError(description: "no endpoint serves \(request.head.method) \(path); the adapter serves \(adapter.endpoints.map { "\($0.method) \($0.path)" })")
+            throw PushDeliveryError(
+                description:
+                    "no endpoint serves \(request.head.method) \(path); the adapter serves \(adapter.endpoints.map { "\($0.method) \($0.path)" })"
+            )
         }
         let response = await endpoint.handler(request)
         if !(200..<300).contains(response.status.code) {

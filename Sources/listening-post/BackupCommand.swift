@@ -7,7 +7,9 @@ import Logging
 /// `listening-post backup --to FILE`: a consistent copy of the log while the gateway runs.
 struct BackupCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "backup", abstract: "Copy the log (store.path) to a new file, consistently, while the gateway runs.")
+        commandName: "backup",
+        abstract: "Copy the log (store.path) to a new file, consistently, while the gateway runs."
+    )
 
     @OptionGroup var options: ConfigOption
 
@@ -32,7 +34,12 @@ extension BackupCommand {
     /// own tools, which see every gateway's writes.
     static func refusePostgres(_ config: GatewayConfig, _ verb: String) throws {
         guard let postgres = config.store.postgres else { return }
-        FileHandle.standardError.write(Data("listening-post: \(verb) works on the SQLite log; this config uses PostgreSQL (\(postgres.redactedURL)): use pg_dump / pg_restore or your database's backups (docs/scaling.md)\n".utf8))
+        FileHandle.standardError.write(
+            Data(
+                "listening-post: \(verb) works on the SQLite log; this config uses PostgreSQL (\(postgres.redactedURL)): use pg_dump / pg_restore or your database's backups (docs/scaling.md)\n"
+                    .utf8
+            )
+        )
         throw ExitCode(2)
     }
 }
@@ -40,7 +47,9 @@ extension BackupCommand {
 /// `listening-post restore --from FILE`: put a backup in place, with no gateway running.
 struct RestoreCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "restore", abstract: "Replace the log (store.path) with a backup; the gateway must be stopped. The old log is kept beside it.")
+        commandName: "restore",
+        abstract: "Replace the log (store.path) with a backup; the gateway must be stopped. The old log is kept beside it."
+    )
 
     @OptionGroup var options: ConfigOption
 
@@ -51,7 +60,11 @@ struct RestoreCommand: AsyncParsableCommand {
         let config = try ConfigReport.load(options.config)
         try BackupCommand.refusePostgres(config, "restore")
         do {
-            let events = try await LogBackup.restore(from: from, directory: config.store.dataDirectory, logger: Logger(label: "listening-post.restore"))
+            let events = try await LogBackup.restore(
+                from: from,
+                directory: config.store.dataDirectory,
+                logger: Logger(label: "listening-post.restore")
+            )
             print("restored \(events) events from \(from) into \(config.store.dataDirectory); start the gateway to resume from them")
         } catch {
             FileHandle.standardError.write(Data("listening-post: restore failed: \(error)\n".utf8))

@@ -9,7 +9,9 @@ import NIOHTTP1
 /// `GET /v1/cases` (an operator token with `cases:read` or `cases`).
 struct CasesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "cases", abstract: "List cases with their clocks (time left, or overdue), soonest due first.")
+        commandName: "cases",
+        abstract: "List cases with their clocks (time left, or overdue), soonest due first."
+    )
 
     @OptionGroup var options: ConfigOption
 
@@ -67,7 +69,9 @@ struct CasesCommand: AsyncParsableCommand {
         var total = cases.count
         if case .number(let count)? = fields["total"] { total = Int(count) }
         return rows.map { row in
-            zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+            zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ").trimmingCharacters(
+                in: .whitespaces
+            )
         }.joined(separator: "\n") + "\n\(cases.count) of \(total) case(s)\n"
     }
 
@@ -89,7 +93,9 @@ struct CasesCommand: AsyncParsableCommand {
     /// `2h13m`, `45s`, `3d4h`.
     static func duration(_ seconds: Double) -> String {
         let total = Int(seconds.rounded())
-        let days = total / 86_400, hours = total % 86_400 / 3600, minutes = total % 3600 / 60
+        let days = total / 86_400
+        let hours = total % 86_400 / 3600
+        let minutes = total % 3600 / 60
         if days > 0 { return "\(days)d\(hours)h" }
         if hours > 0 { return "\(hours)h\(minutes)m" }
         if minutes > 0 { return "\(minutes)m" }

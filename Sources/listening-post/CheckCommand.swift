@@ -10,7 +10,9 @@ import Metrics
 /// `listening-post check`: everything `serve` would verify, without starting anything.
 struct CheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "check", abstract: "Validate a config; print each problem as file:line:column: message.")
+        commandName: "check",
+        abstract: "Validate a config; print each problem as file:line:column: message."
+    )
 
     @OptionGroup var options: ConfigOption
 
@@ -20,8 +22,11 @@ struct CheckCommand: AsyncParsableCommand {
         do {
             _ = try ChannelAssembly.instantiate(config, registry: .builtin) { declaration in
                 AdapterContext(
-                    channel: declaration.identity, logger: Logger(label: "check", factory: { _ in SwiftLogNoOpLogHandler() }),
-                    metrics: ChannelMetrics(channel: declaration.id, factory: NOOPMetricsHandler.instance), sink: InertSink())
+                    channel: declaration.identity,
+                    logger: Logger(label: "check", factory: { _ in SwiftLogNoOpLogHandler() }),
+                    metrics: ChannelMetrics(channel: declaration.id, factory: NOOPMetricsHandler.instance),
+                    sink: InertSink()
+                )
             }
         } catch {
             ConfigReport.printErrors(ConfigFileError(file: options.config, errors: config.warnings + error.errors), redactor: redactor)
@@ -36,10 +41,16 @@ struct CheckCommand: AsyncParsableCommand {
             do {
                 let versions = try await PostgresDatabaseCheck.versions(postgres)
                 guard versions.database <= versions.binary else {
-                    FileHandle.standardError.write(Data("\(options.config): store.postgres: the database's schema is version \(versions.database), newer than this listening-post knows (\(versions.binary)); run the newer binary\n".utf8))
+                    FileHandle.standardError.write(
+                        Data(
+                            "\(options.config): store.postgres: the database's schema is version \(versions.database), newer than this listening-post knows (\(versions.binary)); run the newer binary\n"
+                                .utf8
+                        )
+                    )
                     throw ExitCode(2)
                 }
-                store = versions.database == versions.binary
+                store =
+                    versions.database == versions.binary
                     ? "; PostgreSQL reachable, schema version \(versions.database)"
                     : "; PostgreSQL reachable, schema version \(versions.database), migrated to \(versions.binary) at start or by `listening-post migrate`"
             } catch let error as EventLogError {

@@ -16,7 +16,8 @@ struct CopyLogCommand: AsyncParsableCommand {
             with events.sqlite), then run this once with the gateway stopped. Every event keeps \
             its id and every stream entry its offset, so subscribers resume with their \
             Last-Event-ID and mailboxes at their checkpoints. See docs/scaling.md.
-            """)
+            """
+    )
 
     @OptionGroup var options: ConfigOption
 
@@ -26,7 +27,9 @@ struct CopyLogCommand: AsyncParsableCommand {
     func run() async throws {
         let config = try ConfigReport.load(options.config)
         guard let postgres = config.store.postgres else {
-            FileHandle.standardError.write(Data("listening-post: \(options.config) has store.kind: sqlite; set store.kind: postgres and store.postgres first\n".utf8))
+            FileHandle.standardError.write(
+                Data("listening-post: \(options.config) has store.kind: sqlite; set store.kind: postgres and store.postgres first\n".utf8)
+            )
             throw ExitCode(2)
         }
         let directory = from ?? config.store.dataDirectory

@@ -8,8 +8,12 @@ struct ListeningPostCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "listening-post",
         abstract: "Listens to every place customers speak and turns each message into one CloudEvent stream.",
-        subcommands: [ServeCommand.self, CheckCommand.self, TailCommand.self, NPSCommand.self, CasesCommand.self, RouteCommand.self, PluginsCommand.self, ReloadCommand.self, BackupCommand.self, RestoreCommand.self, MigrateCommand.self, CopyLogCommand.self],
-        defaultSubcommand: ServeCommand.self)
+        subcommands: [
+            ServeCommand.self, CheckCommand.self, TailCommand.self, NPSCommand.self, CasesCommand.self, RouteCommand.self, PluginsCommand.self,
+            ReloadCommand.self, BackupCommand.self, RestoreCommand.self, MigrateCommand.self, CopyLogCommand.self,
+        ],
+        defaultSubcommand: ServeCommand.self
+    )
 }
 
 /// The option every command that reads the config takes.
@@ -26,7 +30,10 @@ struct GatewayClientOptions: ParsableArguments {
     func bearerToken(command: String, operatorToken: Bool = false) throws -> String {
         let variable = operatorToken ? "LISTENING_POST_OPERATOR_TOKEN" : "LISTENING_POST_TOKEN"
         guard let token = token ?? ProcessInfo.processInfo.environment[variable], !token.isEmpty else {
-            let kind = operatorToken ? "an operator token with --token or \(variable) (see `operators:`" : "a subscriber token with --token or \(variable) (see `subscribers:`"
+            let kind =
+                operatorToken
+                ? "an operator token with --token or \(variable) (see `operators:`"
+                : "a subscriber token with --token or \(variable) (see `subscribers:`"
             FileHandle.standardError.write(Data("listening-post \(command): give \(kind) in the config)\n".utf8))
             throw ExitCode(2)
         }

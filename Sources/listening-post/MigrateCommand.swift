@@ -9,7 +9,9 @@ import Logging
 /// the gateways (each gateway also applies them at start, under the same lock).
 struct MigrateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "migrate", abstract: "Bring the PostgreSQL log's schema (store.kind: postgres) to this binary's version.")
+        commandName: "migrate",
+        abstract: "Bring the PostgreSQL log's schema (store.kind: postgres) to this binary's version."
+    )
 
     @OptionGroup var options: ConfigOption
 
@@ -21,7 +23,11 @@ struct MigrateCommand: AsyncParsableCommand {
         }
         do {
             let (from, to) = try await PostgresDatabaseCheck.migrate(postgres, logger: Logger(label: "listening-post.migrate"))
-            print(from == to ? "\(postgres.redactedURL): schema already at version \(to)" : "\(postgres.redactedURL): schema migrated from version \(from) to \(to)")
+            print(
+                from == to
+                    ? "\(postgres.redactedURL): schema already at version \(to)"
+                    : "\(postgres.redactedURL): schema migrated from version \(from) to \(to)"
+            )
         } catch {
             FileHandle.standardError.write(Data("listening-post: migrate failed: \(error)\n".utf8))
             throw ExitCode(1)

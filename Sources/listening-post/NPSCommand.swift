@@ -9,7 +9,9 @@ import NIOHTTP1
 /// `GET /v1/nps`.
 struct NPSCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "nps", abstract: "Print NPS by segment, channel or survey, with its 95 % interval.")
+        commandName: "nps",
+        abstract: "Print NPS by segment, channel or survey, with its 95 % interval."
+    )
 
     @OptionGroup var options: ConfigOption
 
@@ -26,7 +28,6 @@ struct NPSCommand: AsyncParsableCommand {
 
     @Flag(help: "Print the API's JSON instead of a table.")
     var json = false
-
 
     func run() async throws {
         let base = try client.url ?? options.gatewayURL()
@@ -68,11 +69,14 @@ struct NPSCommand: AsyncParsableCommand {
             let insufficient = values["insufficient"] == .bool(true) ? "insufficient" : ""
             rows.append(
                 dimensions.map { values[$0]?.stringValue ?? "" } + (trend ? [String((values["from"]?.stringValue ?? "").prefix(10))] : [])
-                    + [number("responses"), number("promoters"), number("passives"), number("detractors"), number("nps"), interval, insufficient])
+                    + [number("responses"), number("promoters"), number("passives"), number("detractors"), number("nps"), interval, insufficient]
+            )
         }
         let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
         return rows.map { row in
-            zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
+            zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ").trimmingCharacters(
+                in: .whitespaces
+            )
         }.joined(separator: "\n") + "\n"
     }
 }

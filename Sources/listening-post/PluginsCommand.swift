@@ -7,7 +7,9 @@ import ListeningPostKit
 /// config spec (the same spec that validates `channels.yaml`).
 struct PluginsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "plugins", abstract: "List channel adapters with their config fields, types, defaults and secrets.")
+        commandName: "plugins",
+        abstract: "List channel adapters with their config fields, types, defaults and secrets."
+    )
 
     @Flag(help: "Write the config reference as Markdown (docs/channels.md is generated this way).")
     var markdown = false

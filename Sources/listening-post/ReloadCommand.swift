@@ -12,7 +12,8 @@ struct ReloadCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reload",
         abstract: "Make the running gateway re-read its config; print what changed, or each problem as file:line:column.",
-        discussion: "A file with any problem changes nothing. Exit status: 0 applied, 2 rejected, 1 no gateway or no answer.")
+        discussion: "A file with any problem changes nothing. Exit status: 0 applied, 2 rejected, 1 no gateway or no answer."
+    )
 
     @OptionGroup var options: ConfigOption
 
@@ -54,7 +55,9 @@ struct ReloadCommand: AsyncParsableCommand {
         let problems = (status["problems"]?.arrayValue ?? []).compactMap(\.stringValue)
         for line in problems { printError(line) }
         let count = Int(status["count"]?.numberValue ?? Double(problems.count))
-        printError("\(file): \(count) problem\(count == 1 ? "" : "s"); nothing was changed (still generation \(Int(status["generation"]?.numberValue ?? 0)))")
+        printError(
+            "\(file): \(count) problem\(count == 1 ? "" : "s"); nothing was changed (still generation \(Int(status["generation"]?.numberValue ?? 0)))"
+        )
         Foundation.exit(2)
     }
 

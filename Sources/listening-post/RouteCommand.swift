@@ -11,7 +11,8 @@ struct RouteCommand: ParsableCommand {
             The sample is a CloudEvent as `tail` prints it, or the short form
             {"channel": "sms-replies", "author": {"phone": "+447700900123"}, "text": "…", "score": 3}.
             Nothing is stored.
-            """)
+            """
+    )
 
     @OptionGroup var options: ConfigOption
 
@@ -23,7 +24,9 @@ struct RouteCommand: ParsableCommand {
 
     func run() throws {
         guard dryRun else {
-            FileHandle.standardError.write(Data("listening-post route: only --dry-run exists; routing happens when the gateway receives a message\n".utf8))
+            FileHandle.standardError.write(
+                Data("listening-post route: only --dry-run exists; routing happens when the gateway receives a message\n".utf8)
+            )
             throw ExitCode(2)
         }
         let config = try ConfigReport.load(options.config)

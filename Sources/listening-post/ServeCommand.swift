@@ -9,7 +9,9 @@ import ServiceLifecycle
 /// `listening-post serve`: validate the config, then run the gateway until SIGTERM/SIGINT.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "serve", abstract: "Run the gateway. A config with any problem is refused before anything starts.")
+        commandName: "serve",
+        abstract: "Run the gateway. A config with any problem is refused before anything starts."
+    )
 
     @OptionGroup var options: ConfigOption
 
@@ -52,7 +54,8 @@ struct ServeCommand: AsyncParsableCommand {
         let reserve = 256
         if UInt64(connections + reserve) > UInt64(limit.rlim_cur) {
             logger.warning(
-                "server.max_connections is \(connections) but the open-files limit is \(limit.rlim_cur); connections past about \(Int(limit.rlim_cur) - reserve) will fail to be accepted. Raise the limit (ulimit -n, LimitNOFILE=) or lower max_connections.")
+                "server.max_connections is \(connections) but the open-files limit is \(limit.rlim_cur); connections past about \(Int(limit.rlim_cur) - reserve) will fail to be accepted. Raise the limit (ulimit -n, LimitNOFILE=) or lower max_connections."
+            )
         }
     }
 }

@@ -9,7 +9,9 @@ import NIOHTTP1
 /// JSON line. Reconnects with `Last-Event-ID`, so nothing is missed or repeated.
 struct TailCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "tail", abstract: "Print a stream's events as JSON lines, following new ones.")
+        commandName: "tail",
+        abstract: "Print a stream's events as JSON lines, following new ones."
+    )
 
     @OptionGroup var options: ConfigOption
 
@@ -23,7 +25,6 @@ struct TailCommand: AsyncParsableCommand {
 
     @Option(help: "Exit after printing this many events.")
     var limit: Int?
-
 
     func run() async throws {
         let base = try client.url ?? options.gatewayURL()

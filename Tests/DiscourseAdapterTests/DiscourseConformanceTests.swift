@@ -1,9 +1,9 @@
+import DiscourseAdapter
 import Foundation
 import HTTPTypes
 import ListeningPostKit
 import ListeningPostTesting
 import Testing
-import DiscourseAdapter
 
 /// The Discourse channel passes the shared adapter conformance suite, as a forum's
 /// webhook calls it.
@@ -53,7 +53,10 @@ struct DiscourseHarness: ConformanceHarness {
     }
 
     private func request(post id: Int, signedWith secret: String) -> InboundHTTPRequest {
-        let body = Array(#"{"post":{"id":\#(id),"username":"ana_l","name":"Ana Lima","created_at":"2026-11-20T10:15:02.123Z","raw":"Post \#(id)","cooked":"<p>Post \#(id)</p>","post_number":3,"topic_id":311,"topic_title":"CSV export","topic_slug":"csv-export"}}"#.utf8)
+        let body = Array(
+            #"{"post":{"id":\#(id),"username":"ana_l","name":"Ana Lima","created_at":"2026-11-20T10:15:02.123Z","raw":"Post \#(id)","cooked":"<p>Post \#(id)</p>","post_number":3,"topic_id":311,"topic_title":"CSV export","topic_slug":"csv-export"}}"#
+                .utf8
+        )
         var head = HTTPRequest(method: .post, scheme: "https", authority: "gateway", path: "/hooks/discourse")
         head.headerFields[.contentType] = "application/json"
         head.headerFields[HTTPField.Name("X-Discourse-Instance")!] = "https://forum.example.com"

@@ -13,7 +13,10 @@ import Testing
     func matchesGolden(_ fixture: URL) async throws {
         let golden = try EndpointGoldenFile(contentsOf: fixture)
         let actual = try await golden.run(DiscourseAdapter.self)
-        try golden.updateIfRequested(actual: actual, sourceDirectory: URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/discourse"))
+        try golden.updateIfRequested(
+            actual: actual,
+            sourceDirectory: URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/discourse")
+        )
         #expect(actual == golden.expected, "\(fixture.lastPathComponent)")
     }
 }

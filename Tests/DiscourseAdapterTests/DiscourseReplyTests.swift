@@ -7,8 +7,8 @@ import ListeningPostKit
 import ListeningPostTesting
 import NIOCore
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 /// Answering on the forum over real HTTP, against a local Discourse that checks each
 /// request as the API documents it (`POST /posts.json`, `Api-Key`, `Api-Username`, JSON
@@ -25,15 +25,29 @@ import TestSupport
                     request.headers[.contentType] == "application/json"
                 else {
                     self.refusedHeaders.withLock { $0 += 1 }
-                    return Self.json(.forbidden, ["errors": ["You are not permitted to view the requested resource."], "error_type": "invalid_access"])
+                    return Self.json(
+                        .forbidden,
+                        ["errors": ["You are not permitted to view the requested resource."], "error_type": "invalid_access"]
+                    )
                 }
                 let body = try await request.body.collect(upTo: 1 << 20)
                 let object = (try? JSONValue.parse(Array(body.readableBytesView)))?.objectValue ?? [:]
                 let raw = object["raw"]?.stringValue ?? ""
-                if raw.count < 20 { return Self.json(.unprocessableContent, ["errors": ["Body is too short (minimum is 20 characters)"], "error_type": "invalid_parameters"]) }
+                if raw.count < 20 {
+                    return Self.json(
+                        .unprocessableContent,
+                        ["errors": ["Body is too short (minimum is 20 characters)"], "error_type": "invalid_parameters"]
+                    )
+                }
                 if raw.hasPrefix("slow down") && self.posts.withLock({ $0.isEmpty }) {
                     self.posts.withLock { $0.append(["throttled": true]) }
-                    return Self.json(.tooManyRequests, ["errors": ["You’ve performed this action too many times. Please wait 3 seconds before trying again."], "error_type": "rate_limit", "extras": ["wait_seconds": 3]])
+                    return Self.json(
+                        .tooManyRequests,
+                        [
+                            "errors": ["You’ve performed this action too many times. Please wait 3 seconds before trying again."],
+                            "error_type": "rate_limit", "extras": ["wait_seconds": 3],
+                        ]
+                    )
                 }
                 let id = self.posts.withLock { posts -> Int in
                     posts.append(object)
@@ -71,14 +85,27 @@ import TestSupport
         try await LocalServer.serve(forum.router()) { port in
             let sender = try Self.sender(port: port)
             #expect(sender.canSend)
-            let reply = try await sender.send(OutboundMessage(
-                id: "o1", to: Author(handle: "ann_l"), text: "Sorry about the double charge, it is refunded.", inReplyTo: ThreadReference(conversationId: "420")))
+            let reply = try await sender.send(
+                OutboundMessage(
+                    id: "o1",
+                    to: Author(handle: "ann_l"),
+                    text: "Sorry about the double charge, it is refunded.",
+                    inReplyTo: ThreadReference(conversationId: "420")
+                )
+            )
             #expect(reply.providerId == "post:501")
-            let direct = try await sender.send(OutboundMessage(id: "o2", to: Author(handle: "ann_l"), text: "Did you get what you needed? Reply YES or NO.", subject: "Your refund"))
+            let direct = try await sender.send(
+                OutboundMessage(id: "o2", to: Author(handle: "ann_l"), text: "Did you get what you needed? Reply YES or NO.", subject: "Your refund")
+            )
             #expect(direct.providerId == "post:502")
             let posts = forum.posts.withLock { $0 }
             #expect(posts[0] == ["topic_id": 420, "raw": "Sorry about the double charge, it is refunded."])
-            #expect(posts[1] == ["archetype": "private_message", "target_recipients": "ann_l", "title": "Your refund", "raw": "Did you get what you needed? Reply YES or NO."])
+            #expect(
+                posts[1] == [
+                    "archetype": "private_message", "target_recipients": "ann_l", "title": "Your refund",
+                    "raw": "Did you get what you needed? Reply YES or NO.",
+                ]
+            )
             #expect(forum.refusedHeaders.withLock { $0 } == 0)
         }
     }
@@ -88,21 +115,32 @@ import TestSupport
         try await LocalServer.serve(forum.router()) { port in
             let sender = try Self.sender(port: port)
             do {
-                _ = try await sender.send(OutboundMessage(id: "o1", to: Author(handle: "ann_l"), text: "too short", inReplyTo: ThreadReference(conversationId: "420")))
+                _ = try await sender.send(
+                    OutboundMessage(id: "o1", to: Author(handle: "ann_l"), text: "too short", inReplyTo: ThreadReference(conversationId: "420"))
+                )
                 Issue.record("a 422 was taken as sent")
             } catch let error as SendFailure {
                 #expect(error.kind == .permanent)
                 #expect(error.message == "Discourse answered 422: Body is too short (minimum is 20 characters)")
             }
             do {
-                _ = try await sender.send(OutboundMessage(id: "o2", to: Author(handle: "ann_l"), text: "slow down, this is long enough", inReplyTo: ThreadReference(conversationId: "420")))
+                _ = try await sender.send(
+                    OutboundMessage(
+                        id: "o2",
+                        to: Author(handle: "ann_l"),
+                        text: "slow down, this is long enough",
+                        inReplyTo: ThreadReference(conversationId: "420")
+                    )
+                )
                 Issue.record("a 429 was taken as sent")
             } catch let error as SendFailure {
                 #expect(error.kind == .retryable)
                 #expect(error.retryAfter == .seconds(3), "extras.wait_seconds")
             }
             do {
-                _ = try await sender.send(OutboundMessage(id: "o3", to: Author(email: "ann@example.com"), text: "no handle and no topic to answer in"))
+                _ = try await sender.send(
+                    OutboundMessage(id: "o3", to: Author(email: "ann@example.com"), text: "no handle and no topic to answer in")
+                )
                 Issue.record("a message with nowhere to go was sent")
             } catch let error as SendFailure {
                 #expect(error.kind == .permanent)

@@ -1,8 +1,8 @@
 import Foundation
 import Hummingbird
-import TestSupport
 import NIOCore
 import Synchronization
+import TestSupport
 
 /// A local forum serving `GET /posts.json` in Discourse's shape: newest first, 50 a page,
 /// `before=` paging. Scripted failures (a status with a body, optionally a Retry-After)
@@ -51,7 +51,11 @@ final class FakeForum: Sendable {
                 let posts = ids.map { id in
                     #"{"id":\#(id),"topic_id":\#(1000 + id / 10),"post_number":\#(id % 10 + 1),"username":"user\#(id)","name":"User \#(id)","user_id":\#(id),"cooked":"<p>Post number \#(id)</p>","created_at":"\#(self.createdAt(id))","updated_at":"\#(self.createdAt(id))","topic_title":"Topic \#(1000 + id / 10)","category_id":4,"post_type":1,"yours":false}"#
                 }
-                return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"latest_posts":[\#(posts.joined(separator: ","))]}"#)))
+                return Response(
+                    status: .ok,
+                    headers: [.contentType: "application/json"],
+                    body: .init(byteBuffer: ByteBuffer(string: #"{"latest_posts":[\#(posts.joined(separator: ","))]}"#))
+                )
             }
         }
         return try await LocalServer.serve(router, body)

@@ -1,5 +1,6 @@
-@testable import ExecAdapter
 import Testing
+
+@testable import ExecAdapter
 
 /// Lines split across reads, CRLF, blank lines, an oversized line skipped up to its
 /// newline, and a half-written last line.

@@ -1,7 +1,8 @@
-@testable import ExecAdapter
 import Foundation
 import ListeningPostKit
 import Testing
+
+@testable import ExecAdapter
 
 /// Golden files for exec protocol v1: each line of `Fixtures/plugin-lines.jsonl` decoded
 /// to the message the gateway would store, or the error the plugin would get, one result
@@ -26,12 +27,21 @@ struct ExecProtocolGoldenTests {
     }
 
     @Test func gatewayLinesAreOneCompactObjectEach() {
-        #expect(String(decoding: ExecGatewayLine.hello(channel: "nps", checkpoint: nil), as: UTF8.self)
-            == #"{"channel":"nps","checkpoint":null,"type":"hello","v":1}"# + "\n")
-        #expect(String(decoding: ExecGatewayLine.ack(line: 3, ref: "r-3", receipt: IngestReceipt(eventId: "e1", duplicate: true), checkpoint: "42"), as: UTF8.self)
-            == #"{"checkpoint":"42","duplicate":true,"id":"e1","line":3,"ref":"r-3","type":"ack"}"# + "\n")
-        #expect(String(decoding: ExecGatewayLine.error(line: 4, ref: nil, code: "malformed", message: "not JSON"), as: UTF8.self)
-            == #"{"code":"malformed","error":"not JSON","line":4,"type":"error"}"# + "\n")
+        #expect(
+            String(decoding: ExecGatewayLine.hello(channel: "nps", checkpoint: nil), as: UTF8.self)
+                == #"{"channel":"nps","checkpoint":null,"type":"hello","v":1}"# + "\n"
+        )
+        #expect(
+            String(
+                decoding: ExecGatewayLine.ack(line: 3, ref: "r-3", receipt: IngestReceipt(eventId: "e1", duplicate: true), checkpoint: "42"),
+                as: UTF8.self
+            )
+                == #"{"checkpoint":"42","duplicate":true,"id":"e1","line":3,"ref":"r-3","type":"ack"}"# + "\n"
+        )
+        #expect(
+            String(decoding: ExecGatewayLine.error(line: 4, ref: nil, code: "malformed", message: "not JSON"), as: UTF8.self)
+                == #"{"code":"malformed","error":"not JSON","line":4,"type":"error"}"# + "\n"
+        )
     }
 
     /// Bytes that are not UTF-8 (a plugin writing a legacy charset) are refused with an
@@ -53,7 +63,10 @@ struct ExecProtocolGoldenTests {
             case .checkpoint: object["kind"] = "checkpoint"
             case .sent(let id, let providerId): object["sent"] = ["id": .string(id), "providerId": .string(providerId)]
             case .sendFailed(let id, let error, let retryable, let retryAfter):
-                object["sendFailed"] = ["id": .string(id), "error": .string(error), "retryable": .bool(retryable), "retryAfter": retryAfter.map { .number(Double($0)) } ?? .null]
+                object["sendFailed"] = [
+                    "id": .string(id), "error": .string(error), "retryable": .bool(retryable),
+                    "retryAfter": retryAfter.map { .number(Double($0)) } ?? .null,
+                ]
             case .message(let message):
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

@@ -4,7 +4,9 @@ import Hummingbird
 import IMAPAdapter
 import ListeningPostCore
 import ListeningPostKit
+import ListeningPostLoop
 import ListeningPostServer
+import ListeningPostStore
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -12,8 +14,6 @@ import TestSupport
 import Testing
 
 @testable import SMSAdapter
-import ListeningPostLoop
-import ListeningPostStore
 
 /// The whole loop for one customer, end to end: a survey goes out by SMS, her detractor
 /// reply (signed as Twilio signs) opens a case, a person records a response and resolves
@@ -89,16 +89,29 @@ import ListeningPostStore
             let port = try #require(await iterator.next())
 
             // 1. The survey went out by SMS; her reply scores 3.
-            let prompt = try await Self.call(port, .POST, "/v1/survey-prompts", ["channel": "sms-replies", "survey": "q4", "to": ["phone": "+447700900123"]])
+            let prompt = try await Self.call(
+                port,
+                .POST,
+                "/v1/survey-prompts",
+                ["channel": "sms-replies", "survey": "q4", "to": ["phone": "+447700900123"]]
+            )
             #expect(prompt.status == 202)
             let parameters = [
                 ("MessageSid", "SMloop00000000000000000000000000001"), ("AccountSid", "AC0123456789abcdef0123456789abcdef"),
                 ("From", "+447700900123"), ("To", "+14155550100"), ("Body", "3 - charged twice and nobody called back"), ("NumMedia", "0"),
             ]
             let form = parameters.map { "\($0.0)=\(CustomerJourneyTests.formEscape($0.1))" }.joined(separator: "&")
-            let signature = TwilioSignature.sign(url: "https://sms.example.com/hooks/twilio", parameters: parameters.map { (name: $0.0, value: $0.1) }, authToken: Self.twilioToken)
+            let signature = TwilioSignature.sign(
+                url: "https://sms.example.com/hooks/twilio",
+                parameters: parameters.map { (name: $0.0, value: $0.1) },
+                authToken: Self.twilioToken
+            )
             let sms = try await CustomerJourneyTests.post(
-                port, "/hooks/twilio", body: Array(form.utf8), headers: [("Content-Type", "application/x-www-form-urlencoded"), ("X-Twilio-Signature", signature)])
+                port,
+                "/hooks/twilio",
+                body: Array(form.utf8),
+                headers: [("Content-Type", "application/x-www-form-urlencoded"), ("X-Twilio-Signature", signature)]
+            )
             #expect(sms == 200)
 
             // 2. Its case is open, acknowledged together with the message.
@@ -115,10 +128,24 @@ import ListeningPostStore
 
             // 3. Maria takes it, answers, resolves.
             #expect(try await Self.call(port, .POST, "/v1/cases/\(id)/assign", ["owner": "maria"]).status == 200)
-            let responded = try await Self.call(port, .POST, "/v1/cases/\(id)/responses", ["text": "Sorry Ann, refunding the second charge now."], key: "resp-1")
+            let responded = try await Self.call(
+                port,
+                .POST,
+                "/v1/cases/\(id)/responses",
+                ["text": "Sorry Ann, refunding the second charge now."],
+                key: "resp-1"
+            )
             #expect(responded.json?["case"]?.objectValue?["firstResponseWithinTarget"] == .bool(true))
-            #expect(try await Self.call(port, .POST, "/v1/cases/\(id)/responses", ["text": "Sorry Ann, refunding the second charge now."], key: "resp-1").json?["duplicate"] == .bool(true))
-            let resolved = try await Self.call(port, .POST, "/v1/cases/\(id)/resolve", ["root_cause": "payment retried twice", "resolution": "refunded the duplicate"])
+            #expect(
+                try await Self.call(port, .POST, "/v1/cases/\(id)/responses", ["text": "Sorry Ann, refunding the second charge now."], key: "resp-1")
+                    .json?["duplicate"] == .bool(true)
+            )
+            let resolved = try await Self.call(
+                port,
+                .POST,
+                "/v1/cases/\(id)/resolve",
+                ["root_cause": "payment retried twice", "resolution": "refunded the duplicate"]
+            )
             #expect(resolved.json?["case"]?.objectValue?["state"] == "resolved")
 
             // 4. The question is on the `cases` stream for a sender, on her preferred channel.
@@ -128,7 +155,13 @@ import ListeningPostStore
             #expect(question.details["question"] == .string(config.cases.confirmationQuestion))
 
             // 5. She answers by email.
-            try dovecot.deliver(to: "loop", messageId: "loop-yes-1@example.com", subject: "Re: your refund", body: "Yes, got the refund, thanks!\n\nOn Tue, Support wrote:\n> Did you get what you needed?", from: "Ann <ann@example.com>")
+            try dovecot.deliver(
+                to: "loop",
+                messageId: "loop-yes-1@example.com",
+                subject: "Re: your refund",
+                body: "Yes, got the refund, thanks!\n\nOn Tue, Support wrote:\n> Did you get what you needed?",
+                from: "Ann <ann@example.com>"
+            )
             let deadline = ContinuousClock.now + .seconds(15)
             var state: JSONValue?
             while ContinuousClock.now < deadline {
@@ -140,7 +173,12 @@ import ListeningPostStore
             #expect(detail.json?["state"] == "closed")
             #expect(detail.json?["outcome"] == "confirmed")
             let types = detail.json?["timeline"]?.arrayValue?.compactMap { $0.objectValue?["type"]?.stringValue } ?? []
-            #expect(types == ["opened", "assigned", "responded", "resolved", "confirmation_requested", "confirmed", "closed"].map { "com.listeningpost.case.\($0).v1" })
+            #expect(
+                types
+                    == ["opened", "assigned", "responded", "resolved", "confirmation_requested", "confirmed", "closed"].map {
+                        "com.listeningpost.case.\($0).v1"
+                    }
+            )
             let confirmed = detail.json?["timeline"]?.arrayValue?.first { $0.objectValue?["type"] == "com.listeningpost.case.confirmed.v1" }
             #expect(confirmed?.objectValue?["data"]?.objectValue?["details"]?.objectValue?["messageChannel"] == "support-mail")
 
@@ -159,7 +197,12 @@ import ListeningPostStore
 
     /// A JSON call with the desk's token (or another), answered with the status and object.
     static func call(
-        _ port: Int, _ method: HTTPMethod, _ path: String, _ body: JSONValue? = nil, token: String = deskToken, key: String? = nil
+        _ port: Int,
+        _ method: HTTPMethod,
+        _ path: String,
+        _ body: JSONValue? = nil,
+        token: String = deskToken,
+        key: String? = nil
     ) async throws -> (status: Int, json: [String: JSONValue]?) {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
         request.method = method

@@ -6,6 +6,7 @@ import IMAPAdapter
 import ListeningPostCore
 import ListeningPostKit
 import ListeningPostServer
+import ListeningPostStore
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -13,7 +14,6 @@ import TestSupport
 import Testing
 
 @testable import SMSAdapter
-import ListeningPostStore
 
 /// One customer through three listening posts: an email into a real Dovecot, then an SMS
 /// from their phone (signed as Twilio signs), then a forum post with their handle (signed
@@ -96,7 +96,9 @@ import ListeningPostStore
         let receiver = try WebhookReceiver(secret: Self.pushSecret, failFirst: 3)
         try await receiver.serve { receiverPort in
             let registry = AdapterRegistry([IMAPAdapter.self, SMSAdapter.self, DiscourseAdapter.self])
-            let config = try ConfigLoader(registry: registry, environment: [:]).load(text: Self.yaml(dovecot: dovecot, data: data, receiverPort: receiverPort))
+            let config = try ConfigLoader(registry: registry, environment: [:]).load(
+                text: Self.yaml(dovecot: dovecot, data: data, receiverPort: receiverPort)
+            )
             let gateway = try await Gateway.assemble(config: config, registry: registry, logger: Logger(label: "journey"))
             let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -106,7 +108,13 @@ import ListeningPostStore
                 let port = try #require(await iterator.next())
 
                 // 1. An email.
-                try dovecot.deliver(to: "journey", messageId: "journey-1@example.com", subject: "Invoice question", body: "Why was I charged twice?", from: "Ann.Lee <Ann@Example.com>")
+                try dovecot.deliver(
+                    to: "journey",
+                    messageId: "journey-1@example.com",
+                    subject: "Invoice question",
+                    body: "Why was I charged twice?",
+                    from: "Ann.Lee <Ann@Example.com>"
+                )
                 try await Self.waitForHead(gateway, stream: "gold-sms", atLeast: 1)
 
                 // 2. An SMS from her phone.
@@ -115,17 +123,32 @@ import ListeningPostStore
                     ("From", "+447700900123"), ("To", "+14155550100"), ("Body", "Still charged twice, please call me"), ("NumMedia", "0"),
                 ]
                 let form = parameters.map { "\($0.0)=\(Self.formEscape($0.1))" }.joined(separator: "&")
-                let signature = TwilioSignature.sign(url: "https://sms.example.com/hooks/twilio", parameters: parameters.map { (name: $0.0, value: $0.1) }, authToken: Self.twilioToken)
-                let sms = try await Self.post(port, "/hooks/twilio", body: Array(form.utf8), headers: [("Content-Type", "application/x-www-form-urlencoded"), ("X-Twilio-Signature", signature)])
+                let signature = TwilioSignature.sign(
+                    url: "https://sms.example.com/hooks/twilio",
+                    parameters: parameters.map { (name: $0.0, value: $0.1) },
+                    authToken: Self.twilioToken
+                )
+                let sms = try await Self.post(
+                    port,
+                    "/hooks/twilio",
+                    body: Array(form.utf8),
+                    headers: [("Content-Type", "application/x-www-form-urlencoded"), ("X-Twilio-Signature", signature)]
+                )
                 #expect(sms == 200)
                 try await Self.waitForHead(gateway, stream: "gold-sms", atLeast: 2)
 
                 // 3. A forum post with her handle.
-                let post = #"{"post":{"id":9001,"username":"Ann_L","name":"Ann Lee","user_id":77,"created_at":"2026-11-23T09:00:00.000Z","updated_at":"2026-11-23T09:00:00.000Z","cooked":"<p>Is double billing a known bug?</p>","post_number":1,"topic_id":420,"topic_title":"Double billing","category_id":4}}"#
-                let forum = try await Self.post(port, "/hooks/discourse", body: Array(post.utf8), headers: [
-                    ("Content-Type", "application/json"), ("X-Discourse-Event", "post_created"), ("X-Discourse-Event-Type", "post"),
-                    ("X-Discourse-Event-Signature", "sha256=" + HMACSignature.sha256Hex(secret: Self.discourseSecret, body: Array(post.utf8))),
-                ])
+                let post =
+                    #"{"post":{"id":9001,"username":"Ann_L","name":"Ann Lee","user_id":77,"created_at":"2026-11-23T09:00:00.000Z","updated_at":"2026-11-23T09:00:00.000Z","cooked":"<p>Is double billing a known bug?</p>","post_number":1,"topic_id":420,"topic_title":"Double billing","category_id":4}}"#
+                let forum = try await Self.post(
+                    port,
+                    "/hooks/discourse",
+                    body: Array(post.utf8),
+                    headers: [
+                        ("Content-Type", "application/json"), ("X-Discourse-Event", "post_created"), ("X-Discourse-Event-Type", "post"),
+                        ("X-Discourse-Event-Signature", "sha256=" + HMACSignature.sha256Hex(secret: Self.discourseSecret, body: Array(post.utf8))),
+                    ]
+                )
                 #expect(forum == 200)
                 try await Self.waitForHead(gateway, stream: "gold-sms", atLeast: 3)
 
@@ -164,7 +187,8 @@ import ListeningPostStore
     /// Every stream the event is in (each stream's entries are small here).
     static func streams(of eventId: String, in gateway: Gateway) async throws -> [String] {
         var found: [String] = []
-        for stream in gateway.streamNames.sorted() where try await gateway.hub.entries(stream: stream, after: 0, limit: 100).contains(where: { $0.eventId == eventId }) {
+        for stream in gateway.streamNames.sorted()
+        where try await gateway.hub.entries(stream: stream, after: 0, limit: 100).contains(where: { $0.eventId == eventId }) {
             found.append(stream)
         }
         return found

@@ -66,17 +66,30 @@ import Testing
             let port = try #require(await iterator.next())
 
             // Her mail opens a case.
-            try dovecot.deliver(to: "mailloop", messageId: "ann-refund-1@example.com", subject: "Refund for order 1187", body: "Please refund the second charge.", from: "Ann Lee <ann@example.com>")
+            try dovecot.deliver(
+                to: "mailloop",
+                messageId: "ann-refund-1@example.com",
+                subject: "Refund for order 1187",
+                body: "Please refund the second charge.",
+                from: "Ann Lee <ann@example.com>"
+            )
             var caseId: String?
             let deadline = ContinuousClock.now + .seconds(15)
             while caseId == nil, ContinuousClock.now < deadline {
-                caseId = try await CaseLoopJourneyTests.call(port, .GET, "/v1/cases", token: Self.deskToken).json?["cases"]?.arrayValue?.first?.objectValue?["id"]?.stringValue
+                caseId = try await CaseLoopJourneyTests.call(port, .GET, "/v1/cases", token: Self.deskToken).json?["cases"]?.arrayValue?.first?
+                    .objectValue?["id"]?.stringValue
                 if caseId == nil { try await Task.sleep(for: .milliseconds(50)) }
             }
             let id = try #require(caseId)
 
             // Resolving sends the question by email, in her thread.
-            let resolved = try await CaseLoopJourneyTests.call(port, .POST, "/v1/cases/\(id)/resolve", ["root_cause": "double charge", "resolution": "refunded"], token: Self.deskToken)
+            let resolved = try await CaseLoopJourneyTests.call(
+                port,
+                .POST,
+                "/v1/cases/\(id)/resolve",
+                ["root_cause": "double charge", "resolution": "refunded"],
+                token: Self.deskToken
+            )
             #expect(resolved.status == 200)
             let sent = try await smtp.waitFor(1)
             let mail = try #require(sent.first)
@@ -111,21 +124,26 @@ import Testing
             #expect(delivered.contains("Message-ID: \(messageId)"))
 
             // Her answer, in the thread, comes back through IMAP and closes the case.
-            try dovecot.deliverRaw(to: "mailloop", bytes: Array("""
-                From: Ann Lee <ann@example.com>\r
-                To: support@example.com\r
-                Subject: Re: Re: Refund for order 1187\r
-                Message-ID: <ann-refund-2@example.com>\r
-                In-Reply-To: \(messageId)\r
-                References: <ann-refund-1@example.com> \(messageId)\r
-                Date: Tue, 01 Dec 2026 12:00:00 +0000\r
-                Content-Type: text/plain; charset=utf-8\r
-                \r
-                Yes, the refund arrived. Thanks!\r
-                \r
-                > Did you get what you needed?\r
+            try dovecot.deliverRaw(
+                to: "mailloop",
+                bytes: Array(
+                    """
+                    From: Ann Lee <ann@example.com>\r
+                    To: support@example.com\r
+                    Subject: Re: Re: Refund for order 1187\r
+                    Message-ID: <ann-refund-2@example.com>\r
+                    In-Reply-To: \(messageId)\r
+                    References: <ann-refund-1@example.com> \(messageId)\r
+                    Date: Tue, 01 Dec 2026 12:00:00 +0000\r
+                    Content-Type: text/plain; charset=utf-8\r
+                    \r
+                    Yes, the refund arrived. Thanks!\r
+                    \r
+                    > Did you get what you needed?\r
 
-                """.utf8))
+                    """.utf8
+                )
+            )
             var state: JSONValue?
             let closing = ContinuousClock.now + .seconds(15)
             while state != "closed", ContinuousClock.now < closing {
@@ -154,11 +172,17 @@ import Testing
             let port = try #require(await iterator.next())
             func send(_ to: String) async throws -> String {
                 let answer = try await CaseLoopJourneyTests.call(
-                    port, .POST, "/v1/outbox", ["to": ["email": .string(to)], "channel": "support-mail", "text": "Hello", "subject": "Your order"],
-                    token: Self.deskToken, key: to)
+                    port,
+                    .POST,
+                    "/v1/outbox",
+                    ["to": ["email": .string(to)], "channel": "support-mail", "text": "Hello", "subject": "Your order"],
+                    token: Self.deskToken,
+                    key: to
+                )
                 return try #require(answer.json?["id"]?.stringValue)
             }
-            let rejected = try await send("reject@example.org"), deferred = try await send("later@example.org")
+            let rejected = try await send("reject@example.org")
+            let deferred = try await send("later@example.org")
             func state(_ id: String) async throws -> [String: JSONValue] {
                 let list = try await CaseLoopJourneyTests.call(port, .GET, "/v1/outbox", token: Self.deskToken).json?["messages"]?.arrayValue ?? []
                 return list.compactMap(\.objectValue).first { $0["id"]?.stringValue == id } ?? [:]

@@ -2,8 +2,8 @@ import Foundation
 import IMAPAdapter
 import ListeningPostKit
 import ListeningPostTesting
-import Testing
 import TestSupport
+import Testing
 
 /// The IMAP channel passes the shared adapter conformance suite against the real Dovecot.
 struct IMAPConformanceTests {

@@ -1,4 +1,3 @@
-import TestSupport
 import Foundation
 import ListeningPostCore
 import ListeningPostKit
@@ -6,6 +5,7 @@ import ListeningPostTesting
 import Logging
 import ServiceLifecycle
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import IMAPAdapter
@@ -16,7 +16,11 @@ import Testing
 @Suite(.serialized) struct IMAPIntegrationTests {
     let dovecot = DovecotFixture.shared
 
-    static func adapter(_ yaml: String, sink: RecordingSink, logger: Logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })) throws -> any ChannelAdapter {
+    static func adapter(
+        _ yaml: String,
+        sink: RecordingSink,
+        logger: Logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) throws -> any ChannelAdapter {
         let registry = AdapterRegistry([IMAPAdapter.self])
         let config = try ConfigLoader(registry: registry, environment: [:]).load(text: yaml)
         return try ChannelAssembly.instantiate(config, registry: registry) {
@@ -144,9 +148,18 @@ import Testing
     }
 
     func connection(for user: String) throws -> IMAPConnection {
-        try IMAPConnection(.init(
-            url: "imap://127.0.0.1:\(dovecot.port)/", username: user, password: "\(user)-pw", bearerToken: nil, requireTLS: false, caFile: nil,
-            connectTimeout: .seconds(10), maxLiteralSize: 1 << 20))
+        try IMAPConnection(
+            .init(
+                url: "imap://127.0.0.1:\(dovecot.port)/",
+                username: user,
+                password: "\(user)-pw",
+                bearerToken: nil,
+                requireTLS: false,
+                caFile: nil,
+                connectTimeout: .seconds(10),
+                maxLiteralSize: 1 << 20
+            )
+        )
     }
 
     /// APPENDs without flags (a non-synchronising literal, RFC 7888), so the mail is unseen.
@@ -191,7 +204,8 @@ import Testing
     /// with the fixture's introspection endpoint; an unknown token fails clearly, and the
     /// same adapter logs in once the token is granted (a refreshed token in production).
     @Test func aBearerTokenLogsInWithOAuth2() async throws {
-        let yaml = "channels:\n  - id: mail\n    type: imap\n    url: imap://127.0.0.1:\(dovecot.port)/INBOX\n    username: oauth\n    bearer_token: ya29.test-token-0123\n    tls: none\n    insecure: true\n"
+        let yaml =
+            "channels:\n  - id: mail\n    type: imap\n    url: imap://127.0.0.1:\(dovecot.port)/INBOX\n    username: oauth\n    bearer_token: ya29.test-token-0123\n    tls: none\n    insecure: true\n"
         let sink = RecordingSink()
         let adapter = try Self.adapter(yaml, sink: sink)
         do {
@@ -211,7 +225,8 @@ import Testing
     }
 
     @Test func imapsWithAPrivateCA() async throws {
-        let base = "channels:\n  - id: mail\n    type: imap\n    url: imaps://127.0.0.1:\(dovecot.tlsPort)/INBOX\n    username: tls\n    password: tls-pw\n"
+        let base =
+            "channels:\n  - id: mail\n    type: imap\n    url: imaps://127.0.0.1:\(dovecot.tlsPort)/INBOX\n    username: tls\n    password: tls-pw\n"
         // Without the CA the certificate is refused.
         do {
             try await Self.runExpectingFailure(Self.adapter(base, sink: RecordingSink()))

@@ -4,28 +4,35 @@ import Testing
 
 /// The framer and tokenizer, fed whole and byte by byte.
 struct IMAPResponseParserTests {
-    static let session: [UInt8] = Array((
-        "* OK [CAPABILITY IMAP4rev1 IDLE] Dovecot ready.\r\n"
+    static let session: [UInt8] = Array(
+        ("* OK [CAPABILITY IMAP4rev1 IDLE] Dovecot ready.\r\n"
             + "* 3 EXISTS\r\n"
             + "* OK [UIDVALIDITY 1795000000] UIDs valid\r\n"
             + "* 1 FETCH (UID 7 RFC822.SIZE 11 FLAGS (\\Seen $Forwarded) BODY[] {12}\r\nHello\r\nWorld)\r\n"
             + "* 2 FETCH (UID 8 BODY[HEADER.FIELDS (SUBJECT)] {0}\r\n INTERNALDATE \"23-Nov-2026 09:15:02 +0000\")\r\n"
             + "* SEARCH 7 8 9\r\n"
             + "+ idling\r\n"
-            + "A2 OK [READ-ONLY] Fetch completed (0.001 + 0.000 secs).\r\n"
-    ).utf8)
+            + "A2 OK [READ-ONLY] Fetch completed (0.001 + 0.000 secs).\r\n").utf8
+    )
 
     static let expected: [IMAPResponse] = [
         .status(status: "OK", text: "[CAPABILITY IMAP4rev1 IDLE] Dovecot ready."),
         .data([.atom("3"), .atom("EXISTS")]),
         .status(status: "OK", text: "[UIDVALIDITY 1795000000] UIDs valid"),
-        .data([.atom("1"), .atom("FETCH"), .list([
-            .atom("UID"), .atom("7"), .atom("RFC822.SIZE"), .atom("11"), .atom("FLAGS"), .list([.atom("\\Seen"), .atom("$Forwarded")]),
-            .atom("BODY[]"), .bytes(Array("Hello\r\nWorld".utf8)),
-        ])]),
-        .data([.atom("2"), .atom("FETCH"), .list([
-            .atom("UID"), .atom("8"), .atom("BODY[HEADER.FIELDS (SUBJECT)]"), .bytes([]), .atom("INTERNALDATE"), .bytes(Array("23-Nov-2026 09:15:02 +0000".utf8)),
-        ])]),
+        .data([
+            .atom("1"), .atom("FETCH"),
+            .list([
+                .atom("UID"), .atom("7"), .atom("RFC822.SIZE"), .atom("11"), .atom("FLAGS"), .list([.atom("\\Seen"), .atom("$Forwarded")]),
+                .atom("BODY[]"), .bytes(Array("Hello\r\nWorld".utf8)),
+            ]),
+        ]),
+        .data([
+            .atom("2"), .atom("FETCH"),
+            .list([
+                .atom("UID"), .atom("8"), .atom("BODY[HEADER.FIELDS (SUBJECT)]"), .bytes([]), .atom("INTERNALDATE"),
+                .bytes(Array("23-Nov-2026 09:15:02 +0000".utf8)),
+            ]),
+        ]),
         .data([.atom("SEARCH"), .atom("7"), .atom("8"), .atom("9")]),
         .continuation("idling"),
         .tagged(tag: "A2", status: "OK", text: "[READ-ONLY] Fetch completed (0.001 + 0.000 secs)."),

@@ -16,13 +16,18 @@ import Testing
         let content = try Data(contentsOf: fixture)
         let separator = Array("\n----------\n".utf8)
         let bytes = Array(content)
-        guard let split = bytes.firstRange(of: separator) else { Issue.record("no ---------- line"); return }
+        guard let split = bytes.firstRange(of: separator) else {
+            Issue.record("no ---------- line")
+            return
+        }
         let eml = Self.crlf(Array(bytes[..<split.lowerBound]))
         let expected = String(decoding: bytes[split.upperBound...], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         let message = EmailMessageMapper.message(from: eml, at: .init(mailbox: "INBOX", uidValidity: 7, uid: 42))
         let actual = Self.render(message)
         if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" {
-            let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/mime/\(fixture.lastPathComponent)")
+            let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+                "Fixtures/mime/\(fixture.lastPathComponent)"
+            )
             try Data(bytes[..<split.upperBound] + Array((actual + "\n").utf8)).write(to: source)
         }
         #expect(actual == expected, "\(fixture.lastPathComponent)")

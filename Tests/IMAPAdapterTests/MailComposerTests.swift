@@ -10,33 +10,47 @@ import Testing
 
     static func mail(subject: String = "Re: Refund", text: String = "Hello Ann", fromName: String? = nil) -> MailComposer.Mail {
         MailComposer.Mail(
-            from: "support@example.com", fromName: fromName, to: "ann@example.com", subject: subject, text: text,
-            messageId: MailComposer.messageId(outboxId: "0193", from: "support@example.com"), inReplyTo: "<a1@example.com>",
-            references: ["<a0@example.com>", "<a1@example.com>"], date: date)
+            from: "support@example.com",
+            fromName: fromName,
+            to: "ann@example.com",
+            subject: subject,
+            text: text,
+            messageId: MailComposer.messageId(outboxId: "0193", from: "support@example.com"),
+            inReplyTo: "<a1@example.com>",
+            references: ["<a0@example.com>", "<a1@example.com>"],
+            date: date
+        )
     }
 
     @Test func anASCIIReplyIsSevenBitWithItsThread() {
         let text = String(decoding: MailComposer.compose(Self.mail(text: "Hello Ann,\nall sorted.")), as: UTF8.self)
-        #expect(text == """
-            Date: Wed, 18 Nov 2026 11:06:40 +0000\r
-            From: <support@example.com>\r
-            To: <ann@example.com>\r
-            Subject: Re: Refund\r
-            Message-ID: <outbox.0193@example.com>\r
-            In-Reply-To: <a1@example.com>\r
-            References: <a0@example.com> <a1@example.com>\r
-            MIME-Version: 1.0\r
-            Content-Type: text/plain; charset=utf-8\r
-            Content-Transfer-Encoding: 7bit\r
-            \r
-            Hello Ann,\r
-            all sorted.\r
+        #expect(
+            text == """
+                Date: Wed, 18 Nov 2026 11:06:40 +0000\r
+                From: <support@example.com>\r
+                To: <ann@example.com>\r
+                Subject: Re: Refund\r
+                Message-ID: <outbox.0193@example.com>\r
+                In-Reply-To: <a1@example.com>\r
+                References: <a0@example.com> <a1@example.com>\r
+                MIME-Version: 1.0\r
+                Content-Type: text/plain; charset=utf-8\r
+                Content-Transfer-Encoding: 7bit\r
+                \r
+                Hello Ann,\r
+                all sorted.\r
 
-            """)
+                """
+        )
     }
 
     @Test func nonASCIIGoesQuotedPrintableAndSubjectsAsEncodedWords() {
-        let composed = String(decoding: MailComposer.compose(Self.mail(subject: "Re: Rückerstattung für Bestellung 1187 — danke schön, wirklich", text: "Grüße = 100 %", fromName: "Zoë Support")), as: UTF8.self)
+        let composed = String(
+            decoding: MailComposer.compose(
+                Self.mail(subject: "Re: Rückerstattung für Bestellung 1187 — danke schön, wirklich", text: "Grüße = 100 %", fromName: "Zoë Support")
+            ),
+            as: UTF8.self
+        )
         #expect(composed.contains("From: =?utf-8?B?Wm/DqyBTdXBwb3J0?= <support@example.com>\r\n"))
         #expect(composed.contains("Subject: =?utf-8?B?"))
         #expect(composed.contains("\r\n =?utf-8?B?"), "a long encoded subject is folded")

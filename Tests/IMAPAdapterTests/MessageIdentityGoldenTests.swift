@@ -50,7 +50,9 @@ import Testing
         var keys: [String: String] = [:]
         for (uid, mail) in fixture.mails.enumerated() {
             // Each copy at another UID and UIDVALIDITY: where it sits must not matter.
-            keys[mail.name] = EmailMessageMapper.message(from: mail.bytes, at: .init(mailbox: "INBOX", uidValidity: UInt32(7 + uid), uid: UInt32(42 + uid))).dedupKey
+            keys[mail.name] =
+                EmailMessageMapper.message(from: mail.bytes, at: .init(mailbox: "INBOX", uidValidity: UInt32(7 + uid), uid: UInt32(42 + uid)))
+                .dedupKey
         }
         for group in fixture.same {
             #expect(Set(group.map { keys[$0] ?? "missing \($0)" }).count == 1, "\(url.lastPathComponent): \(group) must share one key")

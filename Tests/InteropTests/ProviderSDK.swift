@@ -24,7 +24,9 @@ struct ProviderSDK {
     private static func signBlocking(_ requests: [JSONValue]) throws -> [JSONValue] {
         let python = root.appendingPathComponent(".venv-interop/bin/python")
         let v3 = root.appendingPathComponent(".venv-interop-v3/bin/python")
-        guard FileManager.default.isExecutableFile(atPath: python.path), FileManager.default.isExecutableFile(atPath: v3.path) else { throw Missing() }
+        guard FileManager.default.isExecutableFile(atPath: python.path), FileManager.default.isExecutableFile(atPath: v3.path) else {
+            throw Missing()
+        }
         let process = Process()
         process.executableURL = python
         process.arguments = [root.appendingPathComponent("Tests/Interop/sign.py").path]
@@ -33,12 +35,17 @@ struct ProviderSDK {
         // that daemonizes) can inherit a pipe's write end, and then sign.py never sees the
         // end of its input and this never sees the end of its output. A CI run hung so.
         let directory = URL(fileURLWithPath: TemporaryDirectory.make("lp-sign"))
-        let inputURL = directory.appendingPathComponent("requests.jsonl"), outputURL = directory.appendingPathComponent("signed.jsonl")
+        let inputURL = directory.appendingPathComponent("requests.jsonl")
+        let outputURL = directory.appendingPathComponent("signed.jsonl")
         let lines = requests.map { String(decoding: $0.compactJSON(), as: UTF8.self) }.joined(separator: "\n") + "\n"
         try Data(lines.utf8).write(to: inputURL)
         FileManager.default.createFile(atPath: outputURL.path, contents: nil)
-        let input = try FileHandle(forReadingFrom: inputURL), output = try FileHandle(forWritingTo: outputURL)
-        defer { try? input.close(); try? output.close() }
+        let input = try FileHandle(forReadingFrom: inputURL)
+        let output = try FileHandle(forWritingTo: outputURL)
+        defer {
+            try? input.close()
+            try? output.close()
+        }
         process.standardInput = input
         process.standardOutput = output
         try process.run()

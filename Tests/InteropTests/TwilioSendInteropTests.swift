@@ -1,8 +1,8 @@
 import Foundation
 import HTTPTypes
 import ListeningPostKit
-import Testing
 import ListeningPostTesting
+import Testing
 
 @testable import SMSAdapter
 
@@ -11,11 +11,17 @@ import ListeningPostTesting
 /// leaves): method, URL, Basic auth, form fields in order and their encoding, headers.
 @Suite struct TwilioSendInteropTests {
     @Test func ourSendIsTheRequestTwiliosSDKBuilds() async throws {
-        let accountSid = "AC0123456789abcdef0123456789abcdef", token = "tok-" + UUID().uuidString
+        let accountSid = "AC0123456789abcdef0123456789abcdef"
+        let token = "tok-" + UUID().uuidString
         var messages: [(OutboundMessage, String?)] = []
         for index in 0..<12 {
             let text = index == 0 ? "Did you get what you needed? Reply YES or NO." : InteropTests.randomText() + " £12 & 50% off +more"
-            messages.append((OutboundMessage(id: "o\(index)", to: Author(phone: "+4477009001\(10 + index)"), text: text), index % 2 == 0 ? "https://sms.example.com/status?x=\(index)" : nil))
+            messages.append(
+                (
+                    OutboundMessage(id: "o\(index)", to: Author(phone: "+4477009001\(10 + index)"), text: text),
+                    index % 2 == 0 ? "https://sms.example.com/status?x=\(index)" : nil
+                )
+            )
         }
         let requests: [JSONValue] = messages.map { message, callback in
             var request: [String: JSONValue] = [
@@ -28,8 +34,14 @@ import ListeningPostTesting
         let built = try await ProviderSDK.sign(requests)
         for ((message, callback), sdk) in zip(messages, built) {
             let sender = TwilioSender(
-                accountSid: accountSid, username: accountSid, password: token, from: "+14155550100", messagingServiceSid: nil, statusCallback: callback,
-                apiURL: URL(string: "https://api.twilio.com")!)
+                accountSid: accountSid,
+                username: accountSid,
+                password: token,
+                from: "+14155550100",
+                messagingServiceSid: nil,
+                statusCallback: callback,
+                apiURL: URL(string: "https://api.twilio.com")!
+            )
             let (head, body) = sender.request(for: message)
             let expected = try #require(sdk.objectValue)
             #expect(head.method.rawValue == expected["method"]?.stringValue)
@@ -51,9 +63,17 @@ import ListeningPostTesting
 @Suite struct VonageSendInteropTests {
     @Test func ourSendIsTheRequestVonagesSDKBuilds() async throws {
         let secret = "secret-" + UUID().uuidString.prefix(8)
-        let texts = ["Did you get what you needed? Reply YES or NO.", "Grüße — £12 refunded 😀", "a+b=c & 100% {ok}"] + (0..<6).map { _ in InteropTests.randomText() }
+        let texts =
+            ["Did you get what you needed? Reply YES or NO.", "Grüße — £12 refunded 😀", "a+b=c & 100% {ok}"]
+            + (0..<6).map { _ in InteropTests.randomText() }
         let messages = texts.enumerated().map { OutboundMessage(id: "outbox-\($0.offset)", to: Author(phone: "+447700900123"), text: $0.element) }
-        let sender = VonageSender(apiKey: "abc123", apiSecret: Secret(String(secret)), from: "+447700900000", callback: nil, apiURL: URL(string: "https://rest.nexmo.com")!)
+        let sender = VonageSender(
+            apiKey: "abc123",
+            apiSecret: Secret(String(secret)),
+            from: "+447700900000",
+            callback: nil,
+            apiURL: URL(string: "https://rest.nexmo.com")!
+        )
         let requests: [JSONValue] = messages.map { message in
             var request: [String: JSONValue] = [
                 "scheme": "vonage_send", "api_key": "abc123", "api_secret": .string(String(secret)), "to": "447700900123", "from": "447700900000",
@@ -76,9 +96,13 @@ import ListeningPostTesting
         func answer(_ status: HTTPResponse.Status = .ok, body: String) -> OutboundHTTPResponse {
             OutboundHTTPResponse(head: HTTPResponse(status: status), body: Array(body.utf8))
         }
-        let sent = VonageSender.outcome(answer(body: #"{"message-count":"1","messages":[{"to":"447700900123","message-id":"0A0000001234ABCD","status":"0"}]}"#))
+        let sent = VonageSender.outcome(
+            answer(body: #"{"message-count":"1","messages":[{"to":"447700900123","message-id":"0A0000001234ABCD","status":"0"}]}"#)
+        )
         #expect(try sent.get().providerId == "0A0000001234ABCD")
-        let throttled = VonageSender.outcome(answer(body: #"{"message-count":"1","messages":[{"status":"1","error-text":"Throughput Rate Exceeded - please wait [ 30 ] and retry"}]}"#))
+        let throttled = VonageSender.outcome(
+            answer(body: #"{"message-count":"1","messages":[{"status":"1","error-text":"Throughput Rate Exceeded - please wait [ 30 ] and retry"}]}"#)
+        )
         #expect(throttled.failure?.kind == .retryable)
         let invalid = VonageSender.outcome(answer(body: #"{"message-count":"1","messages":[{"status":"3","error-text":"Invalid to Number"}]}"#))
         #expect(invalid.failure == SendFailure(.permanent, "Vonage status 3: Invalid to Number"))

@@ -7,9 +7,17 @@ import Testing
 /// would read off the office clock, then converted, so a mistake in either direction shows.
 @Suite struct BusinessCalendarTests {
     static let london = try! BusinessCalendar.parse(
-        name: "london", timeZone: "Europe/London", hours: ["mon-fri": "09:00-17:00"], holidays: ["2026-12-25", "2026-12-28"])
+        name: "london",
+        timeZone: "Europe/London",
+        hours: ["mon-fri": "09:00-17:00"],
+        holidays: ["2026-12-25", "2026-12-28"]
+    )
     static let newYork = try! BusinessCalendar.parse(
-        name: "new-york", timeZone: "America/New_York", hours: ["mon-fri": "08:00-12:00, 13:00-18:00", "sat": "10:00-14:00"], holidays: [])
+        name: "new-york",
+        timeZone: "America/New_York",
+        hours: ["mon-fri": "08:00-12:00, 13:00-18:00", "sat": "10:00-14:00"],
+        holidays: []
+    )
 
     /// A local wall-clock time in a zone.
     static func local(_ text: String, _ zone: String) -> Date {
@@ -37,7 +45,9 @@ import Testing
         let due = Self.london.adding(Self.hours(1), to: Self.local("2026-11-28 23:30", "Europe/London"))
         #expect(due == Self.local("2026-11-30 10:00", "Europe/London"))
         // Before opening on a weekday.
-        #expect(Self.london.adding(Self.hours(2), to: Self.local("2026-12-01 06:00", "Europe/London")) == Self.local("2026-12-01 11:00", "Europe/London"))
+        #expect(
+            Self.london.adding(Self.hours(2), to: Self.local("2026-12-01 06:00", "Europe/London")) == Self.local("2026-12-01 11:00", "Europe/London")
+        )
     }
 
     @Test func holidaysAreSkipped() {
@@ -72,15 +82,26 @@ import Testing
 
     @Test func splitDaysAndSaturdaysCountOnlyOpenTime() {
         // Friday 11:00 + 4h: 1h to noon, lunch closed, 3h from 13:00 → 16:00.
-        #expect(Self.newYork.adding(Self.hours(4), to: Self.local("2026-12-04 11:00", "America/New_York")) == Self.local("2026-12-04 16:00", "America/New_York"))
+        #expect(
+            Self.newYork.adding(Self.hours(4), to: Self.local("2026-12-04 11:00", "America/New_York"))
+                == Self.local("2026-12-04 16:00", "America/New_York")
+        )
         // Friday 17:00 + 3h: 1h Friday, 2h Saturday from 10:00 → Saturday 12:00.
-        #expect(Self.newYork.adding(Self.hours(3), to: Self.local("2026-12-04 17:00", "America/New_York")) == Self.local("2026-12-05 12:00", "America/New_York"))
+        #expect(
+            Self.newYork.adding(Self.hours(3), to: Self.local("2026-12-04 17:00", "America/New_York"))
+                == Self.local("2026-12-05 12:00", "America/New_York")
+        )
         // Saturday 13:00 + 2h: 1h Saturday, Sunday closed, 1h Monday from 08:00 → 09:00.
-        #expect(Self.newYork.adding(Self.hours(2), to: Self.local("2026-12-05 13:00", "America/New_York")) == Self.local("2026-12-07 09:00", "America/New_York"))
+        #expect(
+            Self.newYork.adding(Self.hours(2), to: Self.local("2026-12-05 13:00", "America/New_York"))
+                == Self.local("2026-12-07 09:00", "America/New_York")
+        )
     }
 
     @Test func aTargetEndingExactlyAtClosingIsDueAtClosing() {
-        #expect(Self.london.adding(Self.hours(8), to: Self.local("2026-12-01 09:00", "Europe/London")) == Self.local("2026-12-01 17:00", "Europe/London"))
+        #expect(
+            Self.london.adding(Self.hours(8), to: Self.local("2026-12-01 09:00", "Europe/London")) == Self.local("2026-12-01 17:00", "Europe/London")
+        )
     }
 
     @Test func badCalendarsAreRefusedWithTheirReason() {

@@ -12,18 +12,31 @@ import Testing
 /// transaction, a duplicate delivery plans nothing, and a restart rebuilds the same case table.
 @Suite struct CaseLogTests {
     static func withSink<T: Sendable>(
-        _ backend: LogBackend, place: String, pollInterval: Duration = .seconds(1), listensForHints: Bool = true,
+        _ backend: LogBackend,
+        place: String,
+        pollInterval: Duration = .seconds(1),
+        listensForHints: Bool = true,
         _ body: @Sendable (ChannelSink, any DurableEventLog, CaseProjection) async throws -> T
     ) async throws -> T {
         let config = try ConfigLoader(registry: AdapterRegistry([EchoAdapter.self]), environment: [:]).load(text: CaseLoopTests.yaml)
         let projection = CaseProjection(settings: config.cases)
-        let log = try await backend.open(place, onCommit: { projection.committed($0) }, followUps: projection, pollInterval: pollInterval, listensForHints: listensForHints)
+        let log = try await backend.open(
+            place,
+            onCommit: { projection.committed($0) },
+            followUps: projection,
+            pollInterval: pollInterval,
+            listensForHints: listensForHints
+        )
         try await projection.rebuild(from: log, logger: Logger(label: "test"))
         let router = EventRouter(rules: config.routing, directory: config.customers.directory, cases: config.cases)
         let sink = ChannelSink(
-            channel: ChannelIdentity(id: "mail", kind: "echo"), log: log, ids: EventIDGenerator(),
-            metrics: ChannelMetrics(channel: "mail", factory: NOOPMetricsHandler.instance), router: router,
-            effects: LoopIngestEffects())
+            channel: ChannelIdentity(id: "mail", kind: "echo"),
+            log: log,
+            ids: EventIDGenerator(),
+            metrics: ChannelMetrics(channel: "mail", factory: NOOPMetricsHandler.instance),
+            router: router,
+            effects: LoopIngestEffects()
+        )
         return try await LogBackend.running(log) { log in try await body(sink, log, projection) }
     }
 
@@ -75,7 +88,9 @@ import Testing
                 #expect(projectionB.read { $0.cases.count } == 0)
                 _ = try await sinkB.submit([Self.detractor("b1", score: 4)], checkpoint: nil)
                 let kinds = try await log.read(stream: CaseEvent.stream, after: 0, limit: 10).map(\.eventType)
-                #expect(kinds == ["com.listeningpost.case.opened.v1", "com.listeningpost.case.rescored.v1", "com.listeningpost.case.message_added.v1"])
+                #expect(
+                    kinds == ["com.listeningpost.case.opened.v1", "com.listeningpost.case.rescored.v1", "com.listeningpost.case.message_added.v1"]
+                )
                 #expect(projectionB.read { $0.cases.count } == 1)
                 // And back: A's next message joins the case B last changed.
                 _ = try await sinkA.submit([Self.detractor("a2", score: 3)], checkpoint: nil)

@@ -86,8 +86,21 @@ import Testing
 
         /// A message from someone, routed and planned; returns the kinds of case events it caused.
         @discardableResult
-        func receive(_ author: Author, on channel: String = "mail", text: String = "hello", score: Int? = nil, flags: Set<MessageFlag> = []) -> [String] {
-            let message = InboundMessage(dedupKey: UUID().uuidString, author: author, text: text, occurredAt: now, flags: flags, feedback: score.flatMap { Feedback(score: $0) })
+        func receive(
+            _ author: Author,
+            on channel: String = "mail",
+            text: String = "hello",
+            score: Int? = nil,
+            flags: Set<MessageFlag> = []
+        ) -> [String] {
+            let message = InboundMessage(
+                dedupKey: UUID().uuidString,
+                author: author,
+                text: text,
+                occurredAt: now,
+                flags: flags,
+                feedback: score.flatMap { Feedback(score: $0) }
+            )
             let event = MessageEvent(id: UUID().uuidString, channel: ChannelIdentity(id: channel, kind: "echo"), message: message, receivedAt: now)
             let routed = config.routing.apply(to: event, directory: config.customers.directory)
             guard let signal = config.cases.signal(for: routed) else { return [] }
@@ -150,8 +163,19 @@ import Testing
     @Test func twoDetractorsInOneBatchOpenOneCase() throws {
         let desk = try Desk(at: Self.tuesday10)
         let signals = [2, 4].map { score -> CaseSignal in
-            let message = InboundMessage(dedupKey: UUID().uuidString, author: Self.ann, text: "bad", occurredAt: desk.now, feedback: Feedback(score: score))
-            let event = MessageEvent(id: UUID().uuidString, channel: ChannelIdentity(id: "mail", kind: "echo"), message: message, receivedAt: desk.now)
+            let message = InboundMessage(
+                dedupKey: UUID().uuidString,
+                author: Self.ann,
+                text: "bad",
+                occurredAt: desk.now,
+                feedback: Feedback(score: score)
+            )
+            let event = MessageEvent(
+                id: UUID().uuidString,
+                channel: ChannelIdentity(id: "mail", kind: "echo"),
+                message: message,
+                receivedAt: desk.now
+            )
             return desk.config.cases.signal(for: desk.config.routing.apply(to: event, directory: desk.config.customers.directory))!
         }
         #expect(desk.commit(desk.projection.followUps(to: signals)).map(\.kind.rawValue) == ["opened", "rescored", "message_added"])
@@ -197,7 +221,9 @@ import Testing
         let replay = CaseProjection(settings: desk.config.cases, now: { due.addingTimeInterval(3600) })
         var entries: [StreamEntry] = []
         for (index, stored) in desk.stored.withLock({ $0 }).enumerated() {
-            entries.append(StreamEntry(stream: CaseEvent.stream, offset: Int64(index + 1), eventId: stored.event.id, payload: stored.event.jsonBytes()))
+            entries.append(
+                StreamEntry(stream: CaseEvent.stream, offset: Int64(index + 1), eventId: stored.event.id, payload: stored.event.jsonBytes())
+            )
         }
         replay.committed(entries)
         #expect(replay.dueTimerEvents(now: due.addingTimeInterval(3600)).isEmpty)
@@ -286,9 +312,16 @@ import Testing
         desk.set(Self.tuesday10.addingTimeInterval(86_400))
         desk.tick()
         let rebuilt = CaseProjection(settings: desk.config.cases)
-        rebuilt.committed(desk.stored.withLock { $0 }.enumerated().map {
-            StreamEntry(stream: CaseEvent.stream, offset: Int64($0.offset + 1), eventId: $0.element.event.id, payload: $0.element.event.jsonBytes())
-        })
+        rebuilt.committed(
+            desk.stored.withLock { $0 }.enumerated().map {
+                StreamEntry(
+                    stream: CaseEvent.stream,
+                    offset: Int64($0.offset + 1),
+                    eventId: $0.element.event.id,
+                    payload: $0.element.event.jsonBytes()
+                )
+            }
+        )
         // Equal as the API shows them: dates to the millisecond the events store.
         let now = desk.now
         let shown = { (projection: CaseProjection) in projection.read { $0.cases.mapValues { $0.json(now: now) } } }

@@ -1,7 +1,8 @@
+import Testing
+
 @testable import ListeningPostCore
 @testable import ListeningPostPostgres
 @testable import ListeningPostStore
-import Testing
 
 /// The ordering a gateway applies to its own and other gateways' commits.
 @Suite struct CommitOrderTests {

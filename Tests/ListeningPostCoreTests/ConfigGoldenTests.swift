@@ -23,7 +23,9 @@ import Testing
         let actual = Self.check(parts[0])
         if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1", actual != expected {
             // The bundle holds a copy; write the source file (Tests/…/Fixtures/config).
-            let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/config/\(fixture.lastPathComponent)")
+            let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+                "Fixtures/config/\(fixture.lastPathComponent)"
+            )
             try (parts[0] + "\n----------\n" + actual + "\n").write(to: source, atomically: true, encoding: .utf8)
         }
         #expect(actual == expected, "\(fixture.lastPathComponent)")

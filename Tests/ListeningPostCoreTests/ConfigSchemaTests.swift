@@ -22,7 +22,8 @@ import Testing
 
     @Test func eachChannelIsCheckedAgainstItsAdaptersSpec() throws {
         #expect(at(["properties", "channels", "items", "properties", "type", "enum"]) == ["echo"])
-        guard case .array(let rules)? = at(["properties", "channels", "items", "allOf"]), let echo = rules.first?.objectValue?["then"]?.objectValue else {
+        guard case .array(let rules)? = at(["properties", "channels", "items", "allOf"]), let echo = rules.first?.objectValue?["then"]?.objectValue
+        else {
             Issue.record("no per-type rule")
             return
         }

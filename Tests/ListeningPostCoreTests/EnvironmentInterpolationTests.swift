@@ -1,5 +1,6 @@
-@testable import ListeningPostCore
 import Testing
+
+@testable import ListeningPostCore
 
 @Suite struct EnvironmentInterpolationTests {
     let interpolation = EnvironmentInterpolation(environment: ["HOST": "db.local", "EMPTY": "", "PORT": "5432"])

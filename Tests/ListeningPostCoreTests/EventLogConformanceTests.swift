@@ -95,7 +95,9 @@ import Testing
             #expect(stored.first?.payload == Self.event("d1").payload)
             #expect(stored.first?.lastError == "HTTP 500")
             #expect(stored.first?.deadAt == when)
-            _ = try await log.append(AppendRequest(channel: "web", events: [], clearedDeadLetters: [DeadLetterKey(subscriber: "crm", eventId: "id-d1")]))
+            _ = try await log.append(
+                AppendRequest(channel: "web", events: [], clearedDeadLetters: [DeadLetterKey(subscriber: "crm", eventId: "id-d1")])
+            )
             #expect(try await log.deadLetters(subscriber: "crm").map(\.eventId) == ["id-d2"])
         }
     }

@@ -76,7 +76,11 @@ import Testing
                 for index in 0..<8 {
                     group.addTask {
                         let fenced = index.isMultiple(of: 2)
-                        let request = AppendRequest(channel: fenced ? "mail" : "web", events: [event("k\(index)")], checkpoint: fenced ? "uid-stale-\(index)" : nil)
+                        let request = AppendRequest(
+                            channel: fenced ? "mail" : "web",
+                            events: [event("k\(index)")],
+                            checkpoint: fenced ? "uid-stale-\(index)" : nil
+                        )
                         do {
                             _ = try await HeldLease.$current.withValue(fenced ? old : nil) { try await log.append(request) }
                             return ("k\(index)", true)
@@ -87,7 +91,10 @@ import Testing
                 }
                 return await group.reduce(into: [String: Bool]()) { $0[$1.0] = $1.1 }
             }
-            #expect(outcomes.filter { !$0.value }.keys.sorted() == ["k0", "k2", "k4", "k6"], "every append under the old epoch fails with LeaseLost, and only those")
+            #expect(
+                outcomes.filter { !$0.value }.keys.sorted() == ["k0", "k2", "k4", "k6"],
+                "every append under the old epoch fails with LeaseLost, and only those"
+            )
             #expect(try await log.checkpoint(channel: "mail") == "uid-1")
             #expect(try await log.storedEventIds(channel: "mail", forDedupKeys: ["k0", "k2", "k4", "k6"]).isEmpty)
             #expect(try await log.storedEventIds(channel: "web", forDedupKeys: ["k1", "k3", "k5", "k7"]).count == 4)

@@ -25,8 +25,11 @@ enum LogBackend: String, CaseIterable, CustomTestStringConvertible, Sendable {
     }
 
     func open(
-        _ place: String, onCommit: @escaping @Sendable ([StreamEntry]) -> Void = { _ in }, followUps: (any FollowUpPlanner)? = nil,
-        pollInterval: Duration = .seconds(1), listensForHints: Bool = true
+        _ place: String,
+        onCommit: @escaping @Sendable ([StreamEntry]) -> Void = { _ in },
+        followUps: (any FollowUpPlanner)? = nil,
+        pollInterval: Duration = .seconds(1),
+        listensForHints: Bool = true
     ) async throws -> any DurableEventLog {
         switch self {
         case .sqlite:
@@ -35,13 +38,22 @@ enum LogBackend: String, CaseIterable, CustomTestStringConvertible, Sendable {
             let settings = try PostgresSettings.parse(url: place).get()
             var logger = Logger(label: "test")
             if let level = ProcessInfo.processInfo.environment["LP_TEST_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) { logger.logLevel = level }
-            return try await PostgresEventLog.open(settings: settings, logger: logger, onCommit: onCommit, followUps: followUps, pollInterval: pollInterval, listensForHints: listensForHints)
+            return try await PostgresEventLog.open(
+                settings: settings,
+                logger: logger,
+                onCommit: onCommit,
+                followUps: followUps,
+                pollInterval: pollInterval,
+                listensForHints: listensForHints
+            )
         }
     }
 
     /// Opens a log at `place`, runs it around `body`, then shuts it down gracefully.
     func withLog<T: Sendable>(
-        _ place: String, onCommit: @escaping @Sendable ([StreamEntry]) -> Void = { _ in }, followUps: (any FollowUpPlanner)? = nil,
+        _ place: String,
+        onCommit: @escaping @Sendable ([StreamEntry]) -> Void = { _ in },
+        followUps: (any FollowUpPlanner)? = nil,
         _ body: @Sendable (any DurableEventLog) async throws -> T
     ) async throws -> T {
         let log = try await open(place, onCommit: onCommit, followUps: followUps)

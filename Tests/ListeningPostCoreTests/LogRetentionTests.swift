@@ -18,14 +18,22 @@ import Testing
         let time = RFC3339.string(from: now.addingTimeInterval(-daysAgo * 86_400))
         let text = String(repeating: "x", count: padding)
         return PreparedEvent(
-            id: "m\(index)", dedupKey: "k\(index)", payload: Array("{\"id\":\"m\(index)\",\"time\":\"\(time)\",\"text\":\"\(text)\"}".utf8),
-            streams: ["all", "web"] + (vip ? ["vip"] : []))
+            id: "m\(index)",
+            dedupKey: "k\(index)",
+            payload: Array("{\"id\":\"m\(index)\",\"time\":\"\(time)\",\"text\":\"\(text)\"}".utf8),
+            streams: ["all", "web"] + (vip ? ["vip"] : [])
+        )
     }
 
     /// A case event, on `all` and `cases` as the gateway writes them.
     static func caseEvent(_ index: Int, daysAgo: Double) -> PreparedEvent {
         let time = RFC3339.string(from: now.addingTimeInterval(-daysAgo * 86_400))
-        return PreparedEvent(id: "c\(index)", dedupKey: "case-\(index)", payload: Array("{\"id\":\"c\(index)\",\"time\":\"\(time)\"}".utf8), streams: ["all", "cases"])
+        return PreparedEvent(
+            id: "c\(index)",
+            dedupKey: "case-\(index)",
+            payload: Array("{\"id\":\"c\(index)\",\"time\":\"\(time)\"}".utf8),
+            streams: ["all", "cases"]
+        )
     }
 
     static func retention(_ log: SQLiteEventLog, _ policy: RetentionPolicy, push: [(stream: String, cursorKey: String)] = []) -> LogRetention {
@@ -71,9 +79,16 @@ import Testing
                 _ = try await log.append(AppendRequest(channel: "web", events: [Self.message(day, daysAgo: Double(day), vip: true)]))
             }
             // A push subscriber of `web` has had offsets 1…10; one of `vip` dead-lettered offset 5.
-            _ = try await log.append(AppendRequest(
-                channel: "", events: [], cursors: ["push:crm": 10],
-                deadLetters: [DeadLetter(subscriber: "pager", stream: "vip", offset: 5, eventId: "m55", attempts: 7, lastError: "503", deadAt: Self.now)]))
+            _ = try await log.append(
+                AppendRequest(
+                    channel: "",
+                    events: [],
+                    cursors: ["push:crm": 10],
+                    deadLetters: [
+                        DeadLetter(subscriber: "pager", stream: "vip", offset: 5, eventId: "m55", attempts: 7, lastError: "503", deadAt: Self.now)
+                    ]
+                )
+            )
             let deleted = try await Self.retention(log, RetentionPolicy(maxAge: .seconds(7 * 86_400)), push: [("web", "push:crm")]).sweep()
             #expect(deleted["web"]?.entries == 10, "web keeps what the push subscriber has not had")
             #expect(log.oldestOffset(stream: "web") == 11)

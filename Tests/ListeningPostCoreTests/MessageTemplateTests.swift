@@ -12,7 +12,8 @@ struct MessageTemplateTests {
     @Test func rendersTheCustomerTheCaseAndTheSegmentAsPlainText() throws {
         let template = try MessageTemplate(
             "Hi {{customer.attributes.name}} & co, case {{case.id}}{{#case.owner}} is with {{case.owner}}{{/case.owner}}{{^case.owner}} waits for someone{{/case.owner}}; we answer within {{segment.response_target}}.",
-            known: Self.known)
+            known: Self.known
+        )
         var values = TemplateValues(["customer.attributes.name": "Ann <ann@example.com>", "case.id": "cas_1", "segment.response_target": "3 hours"])
         #expect(template.render(values) == "Hi Ann <ann@example.com> & co, case cas_1 waits for someone; we answer within 3 hours.")
         values["case.owner"] = "maria"
@@ -29,8 +30,14 @@ struct MessageTemplateTests {
 
     @Test func refusesWhatCouldNotRenderWithWhere() {
         let cases: [(String, String)] = [
-            ("Hi {{customer.name}}", "line 1, column 4: unknown variable 'customer.name' (known: customer.attributes.name, customer.email, customer.id, customer.phone, customer.preferred_channel)"),
-            ("line one\n  {{ticket}}", "line 2, column 3: unknown variable 'ticket' (variables are grouped under case, channel, customer, segment, survey, written in full such as {{customer.id}})"),
+            (
+                "Hi {{customer.name}}",
+                "line 1, column 4: unknown variable 'customer.name' (known: customer.attributes.name, customer.email, customer.id, customer.phone, customer.preferred_channel)"
+            ),
+            (
+                "line one\n  {{ticket}}",
+                "line 2, column 3: unknown variable 'ticket' (variables are grouped under case, channel, customer, segment, survey, written in full such as {{customer.id}})"
+            ),
             ("{{#case.owner}}x", "line 1, column 17: a section is opened ({{#…}} or {{^…}}) and never closed ({{/…}})"),
             ("{{> footer}}", "line 1, column 1: partials and blocks ({{>…}}) are not supported in message templates"),
             ("{{=<% %>=}}", "line 1, column 1: changing the delimiters ({{=…=}}) is not supported in message templates"),
@@ -48,11 +55,19 @@ struct MessageTemplateTests {
     }
 
     @Test func spokenDurationsReadAsACustomerWouldSayThem() {
-        let cases: [(Duration, String)] = [(.seconds(10_800), "3 hours"), (.seconds(86_400 + 4 * 3600), "1 day 4 hours"), (.seconds(90), "1 minute 30 seconds"), (.seconds(1), "1 second")]
+        let cases: [(Duration, String)] = [
+            (.seconds(10_800), "3 hours"), (.seconds(86_400 + 4 * 3600), "1 day 4 hours"), (.seconds(90), "1 minute 30 seconds"),
+            (.seconds(1), "1 second"),
+        ]
         for (duration, expected) in cases {
             let values = TemplateValues.message(
-                customer: nil, customerId: "cus_1", case: nil, segment: Segment(name: "gold", condition: nil, preferredChannel: nil, responseTarget: duration), survey: nil,
-                channel: "sms")
+                customer: nil,
+                customerId: "cus_1",
+                case: nil,
+                segment: Segment(name: "gold", condition: nil, preferredChannel: nil, responseTarget: duration),
+                survey: nil,
+                channel: "sms"
+            )
             #expect(values["segment.response_target"] == expected)
         }
     }

@@ -35,8 +35,26 @@ import Testing
     static let day: TimeInterval = 86_400
     static let start = Date(timeIntervalSince1970: 1_793_491_200)  // 2026-11-01
 
-    static func answer(_ id: String, _ who: String, _ score: Int, day: Double, segment: String = "gold", channel: String = "sms", survey: String = "q4", supersedes: String? = nil) -> NPSAnswer {
-        NPSAnswer(eventId: id, respondent: who, survey: survey, segment: segment, channel: channel, answeredAt: start.addingTimeInterval(day * Self.day), score: score, supersedes: supersedes)
+    static func answer(
+        _ id: String,
+        _ who: String,
+        _ score: Int,
+        day: Double,
+        segment: String = "gold",
+        channel: String = "sms",
+        survey: String = "q4",
+        supersedes: String? = nil
+    ) -> NPSAnswer {
+        NPSAnswer(
+            eventId: id,
+            respondent: who,
+            survey: survey,
+            segment: segment,
+            channel: channel,
+            answeredAt: start.addingTimeInterval(day * Self.day),
+            score: score,
+            supersedes: supersedes
+        )
     }
 
     @Test func theLatestAnswerPerRespondentAndSurveyCounts() {
@@ -70,17 +88,29 @@ import Testing
         for index in 0..<2_000 {
             let supersedes = index > 10 && random.next() % 10 == 0 ? all[Int(random.next() % UInt64(all.count))].eventId : nil
             let answer = Self.answer(
-                "e\(index)", "c\(random.next() % 150)", Int(random.next() % 11), day: Double(random.next() % 9_000) / 100,
-                segment: ["gold", "standard", "partners"][Int(random.next() % 3)], channel: ["sms", "mail", "web"][Int(random.next() % 3)],
-                survey: ["q4", "onboarding"][Int(random.next() % 2)], supersedes: supersedes)
+                "e\(index)",
+                "c\(random.next() % 150)",
+                Int(random.next() % 11),
+                day: Double(random.next() % 9_000) / 100,
+                segment: ["gold", "standard", "partners"][Int(random.next() % 3)],
+                channel: ["sms", "mail", "web"][Int(random.next() % 3)],
+                survey: ["q4", "onboarding"][Int(random.next() % 2)],
+                supersedes: supersedes
+            )
             tally.add(answer)
             all.append(answer)
         }
-        let query = NPSQuery(groupBy: [.segment, .channel], from: Self.start.addingTimeInterval(7 * Self.day), to: Self.start.addingTimeInterval(70 * Self.day), step: 7 * Self.day)
+        let query = NPSQuery(
+            groupBy: [.segment, .channel],
+            from: Self.start.addingTimeInterval(7 * Self.day),
+            to: Self.start.addingTimeInterval(70 * Self.day),
+            step: 7 * Self.day
+        )
         var expected: [String: NPSCell] = [:]
         let superseded = Set(all.compactMap(\.supersedes))
         for bucket in 0..<9 {
-            let from = query.from.addingTimeInterval(Double(bucket) * 7 * Self.day), to = from.addingTimeInterval(7 * Self.day)
+            let from = query.from.addingTimeInterval(Double(bucket) * 7 * Self.day)
+            let to = from.addingTimeInterval(7 * Self.day)
             // Per respondent and survey, the latest answer in the bucket (on a tie the later
             // in the log), whichever channel or segment it came from; it counts unless a
             // correction superseded it.
@@ -105,7 +135,12 @@ import Testing
     @Test func answerReadFromBytesMatchesTheDecodedEvent() throws {
         var message = InboundMessage(dedupKey: "r-1", text: "slow", occurredAt: Self.start)
         message.feedback = Feedback(score: 4, reason: "slow", survey: "q4", source: .reply, supersedes: "e0")
-        var event = MessageEvent(id: "e1", channel: ChannelIdentity(id: "sms", kind: "sms"), message: message, receivedAt: Self.start.addingTimeInterval(60))
+        var event = MessageEvent(
+            id: "e1",
+            channel: ChannelIdentity(id: "sms", kind: "sms"),
+            message: message,
+            receivedAt: Self.start.addingTimeInterval(60)
+        )
         event.data.customer = CustomerReference(id: "cus_ann", provisional: false)
         event.data.segment = "gold"
         let bytes = event.jsonBytes()

@@ -26,8 +26,11 @@ import Testing
         let projection = OutboxProjection()
         let directory = TemporaryDirectory.make("lp-outbox")
         let log = try await SQLiteEventLog.open(directory: directory, logger: Logger(label: "t"), onCommit: { projection.committed($0) })
-        let mail = Recorder(), sms = Recorder()
-        let senders = [("mail", mail), ("sms", sms)].map { OutboxSender(channel: $0.0, sender: $0.1, projection: projection, log: log, logger: Logger(label: "t")) }
+        let mail = Recorder()
+        let sms = Recorder()
+        let senders = [("mail", mail), ("sms", sms)].map {
+            OutboxSender(channel: $0.0, sender: $0.1, projection: projection, log: log, logger: Logger(label: "t"))
+        }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await log.run() }
             for sender in senders { group.addTask { try await sender.run() } }
@@ -37,8 +40,20 @@ import Testing
             let ids = EventIDGenerator()
             for (index, channel) in ["mail", "sms", "mail", "sms"].enumerated() {
                 let to = channel == "sms" ? Author(phone: "+44770090012\(index)") : Author(email: "c\(index)@example.org")
-                let event = OutboxAddressing.queued(id: ids.next(), channel: channel, to: to, customer: nil, text: "\(channel) \(index)", subject: nil, source: "api", now: Date(), ids: ids)
-                _ = try await log.append(AppendRequest(channel: OutboxEvent.logChannel, events: [OutboxProjection.prepared(event, dedupKey: "k\(index)")]))
+                let event = OutboxAddressing.queued(
+                    id: ids.next(),
+                    channel: channel,
+                    to: to,
+                    customer: nil,
+                    text: "\(channel) \(index)",
+                    subject: nil,
+                    source: "api",
+                    now: Date(),
+                    ids: ids
+                )
+                _ = try await log.append(
+                    AppendRequest(channel: OutboxEvent.logChannel, events: [OutboxProjection.prepared(event, dedupKey: "k\(index)")])
+                )
             }
             // Sent means the outcome is committed too, a moment after the provider's answer.
             let allSent = { projection.read { book in book.items.count == 4 && book.items.values.allSatisfy { $0.state == .sent } } }

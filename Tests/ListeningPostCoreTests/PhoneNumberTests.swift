@@ -20,7 +20,12 @@ import Testing
             guard !line.hasPrefix("#") else { return nil }
             let parts = line.split(separator: "|", maxSplits: 2, omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
             guard parts.count == 3 else { return nil }
-            return Row(expected: parts[0] == "invalid_phone" ? nil : parts[0], region: parts[1] == "-" ? nil : parts[1], raw: parts[2], line: index + 1)
+            return Row(
+                expected: parts[0] == "invalid_phone" ? nil : parts[0],
+                region: parts[1] == "-" ? nil : parts[1],
+                raw: parts[2],
+                line: index + 1
+            )
         }
     }()
 
@@ -31,9 +36,11 @@ import Testing
 
     @Test func theTableCoversCountriesAndNotations() {
         #expect(Self.rows.count >= 40)
-        let countries = Set(Self.rows.compactMap(\.expected).compactMap { number in
-            ["1", "44", "39", "49", "33", "34", "31", "54", "55", "91", "81", "61", "52"].first { number.hasPrefix("+" + $0) }
-        })
+        let countries = Set(
+            Self.rows.compactMap(\.expected).compactMap { number in
+                ["1", "44", "39", "49", "33", "34", "31", "54", "55", "91", "81", "61", "52"].first { number.hasPrefix("+" + $0) }
+            }
+        )
         #expect(countries.count >= 10, "\(countries)")
     }
 

@@ -1,6 +1,7 @@
 import Foundation
-@testable import ListeningPostCore
 import Testing
+
+@testable import ListeningPostCore
 
 /// The golden table of replies in Fixtures/reply-scores.txt: each real-looking reply with
 /// the score, ambiguity or nothing it must give.

@@ -66,10 +66,15 @@ import Testing
         return try! ConfigLoader(registry: AdapterRegistry([EchoAdapter.self]), environment: [:]).load(text: yaml)
     }()
 
-    static func route(_ author: Author, on channel: String, text: String = "hello", feedback: Feedback? = nil, occurredAt: Date? = nil) -> RoutedEvent {
+    static func route(_ author: Author, on channel: String, text: String = "hello", feedback: Feedback? = nil, occurredAt: Date? = nil) -> RoutedEvent
+    {
         let message = InboundMessage(dedupKey: UUID().uuidString, author: author, text: text, occurredAt: occurredAt, feedback: feedback)
         let event = MessageEvent(
-            id: "e1", channel: ChannelIdentity(id: channel, kind: "echo"), message: message, receivedAt: Date(timeIntervalSince1970: 1_790_000_000))
+            id: "e1",
+            channel: ChannelIdentity(id: channel, kind: "echo"),
+            message: message,
+            receivedAt: Date(timeIntervalSince1970: 1_790_000_000)
+        )
         return config.routing.apply(to: event, directory: config.customers.directory)
     }
 
@@ -89,7 +94,12 @@ import Testing
         .init(name: "phone in E.164", author: Author(phone: "+447700900123"), channel: "sms-replies", customer: "cus_ann"),
         .init(name: "handle on its forum, other case", author: Author(handle: "annl"), channel: "community", customer: "cus_ann"),
         .init(name: "channel id on its channel", author: Author(id: "R-77"), channel: "nps-survey", customer: "cus_bob"),
-        .init(name: "unknown email falls through to known phone", author: Author(email: "new@else.com", phone: "+447700900123"), channel: "sms-replies", customer: "cus_ann"),
+        .init(
+            name: "unknown email falls through to known phone",
+            author: Author(email: "new@else.com", phone: "+447700900123"),
+            channel: "sms-replies",
+            customer: "cus_ann"
+        ),
         .init(name: "handle on another channel is not that person", author: Author(handle: "annl"), channel: "support-mail", customer: "provisional"),
         .init(name: "channel id on another channel is not that person", author: Author(id: "R-77"), channel: "community", customer: "provisional"),
         .init(name: "unknown phone", author: Author(phone: "+14155550100"), channel: "sms-replies", customer: "provisional"),
@@ -136,14 +146,38 @@ import Testing
 
     static let segmentCases: [SegmentCase] = [
         // Ann's own preference (SMS) beats her segment's (mail).
-        .init(author: Author(email: "ann.lee@example.com"), channel: "support-mail", segment: "gold", preferredChannel: "sms-replies", targetSeconds: 10800),
+        .init(
+            author: Author(email: "ann.lee@example.com"),
+            channel: "support-mail",
+            segment: "gold",
+            preferredChannel: "sms-replies",
+            targetSeconds: 10800
+        ),
         // Bob has no preference of his own: his segment's applies.
-        .init(author: Author(email: "bob@bigcorp.com"), channel: "nps-survey", segment: "enterprise", preferredChannel: "support-mail", targetSeconds: 86400),
+        .init(
+            author: Author(email: "bob@bigcorp.com"),
+            channel: "nps-survey",
+            segment: "enterprise",
+            preferredChannel: "support-mail",
+            targetSeconds: 86400
+        ),
         // An unknown sender at bigcorp matches by email domain too.
-        .init(author: Author(email: "someone@bigcorp.com"), channel: "community", segment: "enterprise", preferredChannel: "support-mail", targetSeconds: 86400),
+        .init(
+            author: Author(email: "someone@bigcorp.com"),
+            channel: "community",
+            segment: "enterprise",
+            preferredChannel: "support-mail",
+            targetSeconds: 86400
+        ),
         // Neither customer nor segment prefers: answer where they wrote.
         .init(author: Author(handle: "cy"), channel: "community", segment: "apac", preferredChannel: "community", targetSeconds: nil),
-        .init(author: Author(phone: "+14155550100"), channel: "sms-replies", segment: "standard", preferredChannel: "sms-replies", targetSeconds: 172800),
+        .init(
+            author: Author(phone: "+14155550100"),
+            channel: "sms-replies",
+            segment: "standard",
+            preferredChannel: "sms-replies",
+            targetSeconds: 172800
+        ),
     ]
 
     @Test(arguments: segmentCases)
@@ -160,16 +194,26 @@ import Testing
         let routed = Self.route(Author(email: "ann.lee@example.com"), on: "support-mail", occurredAt: sent)
         #expect(routed.event.data.responseTarget == ResponseTarget(seconds: 10800, due: sent.addingTimeInterval(10800)))
         let unsent = Self.route(Author(email: "ann.lee@example.com"), on: "support-mail")
-        #expect(unsent.event.data.responseTarget?.due == Date(timeIntervalSince1970: 1_790_000_000 + 10800), "received time when the source gives none")
+        #expect(
+            unsent.event.data.responseTarget?.due == Date(timeIntervalSince1970: 1_790_000_000 + 10800),
+            "received time when the source gives none"
+        )
     }
 
     @Test func withoutACatchAllUnmatchedCustomersAreInTheDefaultSegment() throws {
-        let config = try ConfigLoader(registry: AdapterRegistry([EchoAdapter.self]), environment: [:]).load(text: """
-            channels: [{id: mail, type: echo, path: /m}]
-            segments: [{name: gold, when: {attribute: {tier: gold}}}]
-            routes: [{when: {segment: default}, to: mail}]
-            """)
-        let event = MessageEvent(id: "e", channel: ChannelIdentity(id: "mail", kind: "echo"), message: InboundMessage(dedupKey: "k", text: "t"), receivedAt: Date())
+        let config = try ConfigLoader(registry: AdapterRegistry([EchoAdapter.self]), environment: [:]).load(
+            text: """
+                channels: [{id: mail, type: echo, path: /m}]
+                segments: [{name: gold, when: {attribute: {tier: gold}}}]
+                routes: [{when: {segment: default}, to: mail}]
+                """
+        )
+        let event = MessageEvent(
+            id: "e",
+            channel: ChannelIdentity(id: "mail", kind: "echo"),
+            message: InboundMessage(dedupKey: "k", text: "t"),
+            receivedAt: Date()
+        )
         let routed = config.routing.apply(to: event, directory: config.customers.directory)
         #expect(routed.event.segment == "default")
         #expect(routed.matchedRoutes == ["routes[0]"])
@@ -189,21 +233,70 @@ import Testing
     }
 
     static let routeCases: [RouteCase] = [
-        .init(name: "nothing matches: fallback", author: Author(email: "bob@bigcorp.com"), channel: "support-mail", streams: ["all", "support-mail", "unrouted"], routes: []),
-        .init(name: "gold detractor who prefers SMS: two routes", author: Author(phone: "+447700900123"), channel: "sms-replies", score: 3,
-              streams: ["all", "sms-replies", "escalations", "gold-sms"], routes: ["detractors", "gold-by-sms"]),
-        .init(name: "gold passive: only the preference route", author: Author(email: "ann.lee@example.com"), channel: "support-mail", score: 8,
-              streams: ["all", "support-mail", "gold-sms"], routes: ["gold-by-sms"]),
-        .init(name: "partner on the forum stops routing", author: Author(handle: "cy"), channel: "community", text: "about our refund", score: 2,
-              streams: ["all", "community", "escalations", "partners"], routes: ["detractors", "partner-forum"]),
-        .init(name: "partner by mail is not a forum post", author: Author(email: "cy@partner.example"), channel: "support-mail", text: "about our refund",
-              streams: ["all", "support-mail", "refunds"], routes: ["refunds"]),
-        .init(name: "regex, case-insensitive", author: Author(email: "x@y.com"), channel: "support-mail", text: "I want my MONEY   back",
-              streams: ["all", "support-mail", "refunds"], routes: ["refunds"]),
-        .init(name: "not: a non-gold detractor", author: Author(email: "bob@bigcorp.com"), channel: "nps-survey", score: 0,
-              streams: ["all", "nps-survey", "escalations", "refunds"], routes: ["detractors", "not-gold-detractors"]),
-        .init(name: "promoter is no escalation", author: Author(email: "bob@bigcorp.com"), channel: "nps-survey", score: 10,
-              streams: ["all", "nps-survey", "unrouted"], routes: []),
+        .init(
+            name: "nothing matches: fallback",
+            author: Author(email: "bob@bigcorp.com"),
+            channel: "support-mail",
+            streams: ["all", "support-mail", "unrouted"],
+            routes: []
+        ),
+        .init(
+            name: "gold detractor who prefers SMS: two routes",
+            author: Author(phone: "+447700900123"),
+            channel: "sms-replies",
+            score: 3,
+            streams: ["all", "sms-replies", "escalations", "gold-sms"],
+            routes: ["detractors", "gold-by-sms"]
+        ),
+        .init(
+            name: "gold passive: only the preference route",
+            author: Author(email: "ann.lee@example.com"),
+            channel: "support-mail",
+            score: 8,
+            streams: ["all", "support-mail", "gold-sms"],
+            routes: ["gold-by-sms"]
+        ),
+        .init(
+            name: "partner on the forum stops routing",
+            author: Author(handle: "cy"),
+            channel: "community",
+            text: "about our refund",
+            score: 2,
+            streams: ["all", "community", "escalations", "partners"],
+            routes: ["detractors", "partner-forum"]
+        ),
+        .init(
+            name: "partner by mail is not a forum post",
+            author: Author(email: "cy@partner.example"),
+            channel: "support-mail",
+            text: "about our refund",
+            streams: ["all", "support-mail", "refunds"],
+            routes: ["refunds"]
+        ),
+        .init(
+            name: "regex, case-insensitive",
+            author: Author(email: "x@y.com"),
+            channel: "support-mail",
+            text: "I want my MONEY   back",
+            streams: ["all", "support-mail", "refunds"],
+            routes: ["refunds"]
+        ),
+        .init(
+            name: "not: a non-gold detractor",
+            author: Author(email: "bob@bigcorp.com"),
+            channel: "nps-survey",
+            score: 0,
+            streams: ["all", "nps-survey", "escalations", "refunds"],
+            routes: ["detractors", "not-gold-detractors"]
+        ),
+        .init(
+            name: "promoter is no escalation",
+            author: Author(email: "bob@bigcorp.com"),
+            channel: "nps-survey",
+            score: 10,
+            streams: ["all", "nps-survey", "unrouted"],
+            routes: []
+        ),
     ]
 
     @Test(arguments: routeCases)
@@ -214,7 +307,11 @@ import Testing
     }
 
     @Test func netPromoterCategories() {
-        #expect((0...10).map { Feedback(score: $0)!.category.rawValue } == Array(repeating: "detractor", count: 7) + ["passive", "passive", "promoter", "promoter"])
+        #expect(
+            (0...10).map { Feedback(score: $0)!.category.rawValue } == Array(repeating: "detractor", count: 7) + [
+                "passive", "passive", "promoter", "promoter",
+            ]
+        )
         // Only a whole number 0–10 is a score.
         for notAScore in [11.0, -1, 7.5, .nan, .infinity, 1e300] { #expect(Feedback(score: notAScore) == nil, "\(notAScore)") }
         #expect(Feedback(score: 10.0)?.score == 10)

@@ -36,7 +36,11 @@ import Testing
     @Test func aLogFromANewerSchemaIsRefusedNamingBothVersions() async throws {
         let directory = Self.temporaryDirectory()
         try await Self.withLog(directory: directory) { _ in }
-        let raw = try await SQLiteConnection.open(storage: .file(path: directory + "/events.sqlite"), threadPool: .singleton, on: MultiThreadedEventLoopGroup.singleton.any())
+        let raw = try await SQLiteConnection.open(
+            storage: .file(path: directory + "/events.sqlite"),
+            threadPool: .singleton,
+            on: MultiThreadedEventLoopGroup.singleton.any()
+        )
         _ = try await raw.query("PRAGMA user_version = 99", [])
         try await raw.close()
         do {

@@ -12,11 +12,13 @@ import Testing
         for start in stride(from: 0, to: stream.count, by: chunkSize) {
             events += parser.feed(stream[start..<min(stream.count, start + chunkSize)])
         }
-        #expect(events == [
-            .init(type: "message", data: "YHOO\n+2\n10", lastEventId: ""),
-            .init(type: "message", data: "test", lastEventId: ""),
-            .init(type: "add", data: "a\n", lastEventId: "42"),
-        ])
+        #expect(
+            events == [
+                .init(type: "message", data: "YHOO\n+2\n10", lastEventId: ""),
+                .init(type: "message", data: "test", lastEventId: ""),
+                .init(type: "add", data: "a\n", lastEventId: "42"),
+            ]
+        )
     }
 
     @Test func roundTripsFramesTheServerWrites() {

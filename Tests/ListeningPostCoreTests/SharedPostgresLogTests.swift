@@ -12,12 +12,18 @@ import Testing
 /// (two gateways) appending at once, with redeliveries and connections cut mid-append.
 @Suite struct SharedPostgresLogTests {
     static func event(_ key: String) -> PreparedEvent {
-        PreparedEvent(id: "id-\(key)-\(UUID().uuidString.prefix(6))", dedupKey: key, payload: Array("{\"key\":\"\(key)\"}".utf8), streams: ["all", "web"])
+        PreparedEvent(
+            id: "id-\(key)-\(UUID().uuidString.prefix(6))",
+            dedupKey: key,
+            payload: Array("{\"key\":\"\(key)\"}".utf8),
+            streams: ["all", "web"]
+        )
     }
 
     /// Runs two logs on one database around `body`.
     static func withTwoGateways(
-        _ url: String, _ body: @Sendable (any DurableEventLog, CommittedEntries, any DurableEventLog, CommittedEntries) async throws -> Void
+        _ url: String,
+        _ body: @Sendable (any DurableEventLog, CommittedEntries, any DurableEventLog, CommittedEntries) async throws -> Void
     ) async throws {
         let (seenA, seenB) = (CommittedEntries(), CommittedEntries())
         let a = try await LogBackend.postgres.open(url, onCommit: seenA.record, pollInterval: .milliseconds(200))
@@ -81,7 +87,8 @@ import Testing
             // A shell loop, not a task: psql blocks, and the cooperative pool has two threads.
             let cutter = PostgresFixture.shared.repeatedly(
                 every: .milliseconds(30),
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '\(database)' AND pid <> pg_backend_pid()")
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '\(database)' AND pid <> pg_backend_pid()"
+            )
             defer { kill(cutter.processIdentifier, SIGKILL) }
             let keys = (0..<300).map { "k\($0)" }
             try await withThrowingTaskGroup(of: Void.self) { group in

@@ -10,9 +10,13 @@ import Testing
     @Test func subscriberBehindTheMemoryWindowReadsTheLogAndMissesNothing() async throws {
         let directory = SQLiteEventLogTests.temporaryDirectory()
         let box = Mutex<StreamHub?>(nil)
-        let log = try await SQLiteEventLog.open(directory: directory, logger: Logger(label: "t"), onCommit: { entries in
-            box.withLock { $0 }?.publish(entries)
-        })
+        let log = try await SQLiteEventLog.open(
+            directory: directory,
+            logger: Logger(label: "t"),
+            onCommit: { entries in
+                box.withLock { $0 }?.publish(entries)
+            }
+        )
         let hub = StreamHub(log: log, recentCapacity: 10)
         box.withLock { $0 = hub }
         let runner = Task { try await log.run() }

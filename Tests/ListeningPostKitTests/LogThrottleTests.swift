@@ -27,21 +27,25 @@ import Testing
     }
 
     @Test func aFloodCostsAFewLines() {
-        let clock = Clock(), capture = CapturedLog()
+        let clock = Clock()
+        let capture = CapturedLog()
         let logger = capture.logger(label: "test")
         let throttle = LogThrottle(burst: 2, per: .seconds(60), now: { clock.now })
         for number in 1...10_000 { throttle.log(logger, .notice, "refused \(number)") }
         clock.advance(61)
         throttle.log(logger, .notice, "refused again")
-        #expect(capture.all.map { $0.prefix { $0 != "[" } } == [
-            "notice refused 1  ",
-            "notice refused 2 (more like this in the next 60.0 seconds are left out of the log)  ",
-            "notice refused again left_out_before=9998 ",
-        ])
+        #expect(
+            capture.all.map { $0.prefix { $0 != "[" } } == [
+                "notice refused 1  ",
+                "notice refused 2 (more like this in the next 60.0 seconds are left out of the log)  ",
+                "notice refused again left_out_before=9998 ",
+            ]
+        )
     }
 
     @Test func linesBelowTheLogLevelAreNotCounted() {
-        let clock = Clock(), capture = CapturedLog()
+        let clock = Clock()
+        let capture = CapturedLog()
         var logger = capture.logger(label: "test")
         logger.logLevel = .warning
         let throttle = LogThrottle(burst: 1, per: .seconds(60), now: { clock.now })

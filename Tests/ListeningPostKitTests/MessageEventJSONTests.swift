@@ -10,7 +10,12 @@ struct MessageEventJSONTests {
 
     static var events: [MessageEvent] {
         let channel = ChannelIdentity(id: "support-mail", kind: "imap")
-        var bare = MessageEvent(id: "019a0000-0000-7000-8000-000000000001", channel: channel, message: InboundMessage(dedupKey: "k1", text: ""), receivedAt: receivedAt)
+        var bare = MessageEvent(
+            id: "019a0000-0000-7000-8000-000000000001",
+            channel: channel,
+            message: InboundMessage(dedupKey: "k1", text: ""),
+            receivedAt: receivedAt
+        )
         bare.data.metadata = [:]
 
         var message = InboundMessage(dedupKey: "<a/b@example.com>", text: "Line one\nTab\there \"quoted\" back\\slash / slash\u{01} é 😀")
@@ -18,10 +23,24 @@ struct MessageEventJSONTests {
         message.conversationId = "thread-9"
         message.subject = "Re: order #42"
         message.attachments = [
-            Attachment(name: "photo.jpg", mediaType: "image/jpeg", size: 1234, sha256: String(repeating: "ab", count: 32), url: "https://example.com/m/1"),
+            Attachment(
+                name: "photo.jpg",
+                mediaType: "image/jpeg",
+                size: 1234,
+                sha256: String(repeating: "ab", count: 32),
+                url: "https://example.com/m/1"
+            ),
             Attachment(mediaType: "text/plain"),
-            Attachment(mediaType: "message/rfc822", size: 311, message: AttachedMessage(
-                from: "dana@example.org", subject: "Late", date: Date(timeIntervalSince1970: 1_794_998_000), messageId: "inner-1@example.org")),
+            Attachment(
+                mediaType: "message/rfc822",
+                size: 311,
+                message: AttachedMessage(
+                    from: "dana@example.org",
+                    subject: "Late",
+                    date: Date(timeIntervalSince1970: 1_794_998_000),
+                    messageId: "inner-1@example.org"
+                )
+            ),
         ]
         message.occurredAt = Date(timeIntervalSince1970: 1_794_999_000)
         message.flags = [.invalidPhone, .autoReply]
@@ -31,7 +50,13 @@ struct MessageEventJSONTests {
         full.data.segment = "gold"
         full.data.customer = CustomerReference(id: "cus_1", provisional: false)
         full.data.preferredChannel = "sms"
-        full.data.feedback = Feedback(score: 9, reason: "Quick \"answer\"", survey: "q4", source: .reply, supersedes: "019a0000-0000-7000-8000-000000000001")
+        full.data.feedback = Feedback(
+            score: 9,
+            reason: "Quick \"answer\"",
+            survey: "q4",
+            source: .reply,
+            supersedes: "019a0000-0000-7000-8000-000000000001"
+        )
         return [bare, full]
     }
 

@@ -24,12 +24,17 @@ import Testing
         let gateway = try await GatewayProcess.start(config: config, logFile: directory + "/gateway.log")
         defer { gateway.signal(SIGKILL) }
         for index in 0..<100 {
-            #expect(try await GatewayHarness.post(gateway.port, "/hooks/in", body: GatewayHarness.json(["id": .string("m\(index)"), "text": "before"])).status == 202)
+            #expect(
+                try await GatewayHarness.post(gateway.port, "/hooks/in", body: GatewayHarness.json(["id": .string("m\(index)"), "text": "before"]))
+                    .status == 202
+            )
         }
         // Writes keep coming while the copy is taken.
         let port = gateway.port
         let writer = Task {
-            for index in 100..<400 { _ = try? await GatewayHarness.post(port, "/hooks/in", body: GatewayHarness.json(["id": .string("m\(index)"), "text": "during"])) }
+            for index in 100..<400 {
+                _ = try? await GatewayHarness.post(port, "/hooks/in", body: GatewayHarness.json(["id": .string("m\(index)"), "text": "during"]))
+            }
         }
         let backup = directory + "/copy.sqlite"
         let run = try Self.cli(["backup", "--config", config, "--to", backup])
@@ -53,7 +58,9 @@ import Testing
         let stored = try await GatewayHarness.readEvents(second.port, stream: "all", query: "?after=0", count: Int(head))
         #expect(stored.map(\.lastEventId) == (1...Int(head)).map { String($0) })
         let metrics = try await GatewayHarness.get(second.port, "/metrics", token: nil).body
-        let size = metrics.split(separator: "\n").first { $0.hasPrefix("listening_post_log_size_bytes") }.flatMap { Double($0.split(separator: " ").last ?? "") }
+        let size = metrics.split(separator: "\n").first { $0.hasPrefix("listening_post_log_size_bytes") }.flatMap {
+            Double($0.split(separator: " ").last ?? "")
+        }
         let copyBytes = (try FileManager.default.attributesOfItem(atPath: backup)[.size] as? Int) ?? 0
         #expect(size.map { $0 >= Double(copyBytes) } == true, "the log's size on disk is reported: \(size ?? -1) for a \(copyBytes)-byte copy")
         let again = try await GatewayHarness.post(second.port, "/hooks/in", body: GatewayHarness.json(["id": "m0", "text": "before"]))

@@ -6,21 +6,33 @@ import Testing
 /// every demo secret and unsigned channel by file:line:column, unless the operator writes
 /// `server.allow_weak_secrets: true`.
 @Suite struct BootstrapCheckTests {
-    struct Run { var status: Int32; var stdout: String; var stderr: String }
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
 
     static func run(_ arguments: [String]) throws -> Run {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: GatewayProcess.binary)
         process.arguments = arguments
         // The example's defaults apply only when these are unset.
-        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("LISTENING_POST_") && !$0.key.contains("SECRET") && !$0.key.contains("TOKEN") }
-        let out = Pipe(), err = Pipe()
+        process.environment = ProcessInfo.processInfo.environment.filter {
+            !$0.key.hasPrefix("LISTENING_POST_") && !$0.key.contains("SECRET") && !$0.key.contains("TOKEN")
+        }
+        let out = Pipe()
+        let err = Pipe()
         process.standardOutput = out
         process.standardError = err
         try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile(), stderr = err.fileHandleForReading.readDataToEndOfFile()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+        return Run(
+            status: process.terminationStatus,
+            stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: stderr, as: UTF8.self)
+        )
     }
 
     /// The example with its host changed, written where the test can run it.
@@ -36,10 +48,13 @@ import Testing
     /// Line numbers (1-based) of every secret the example defaults with `${VAR:-…}`, and
     /// of every `insecure: true`.
     static func findings(in lines: [String]) -> (secrets: [Int], insecure: [Int]) {
-        var secrets: [Int] = [], insecure: [Int] = []
+        var secrets: [Int] = []
+        var insecure: [Int] = []
         for (index, line) in lines.enumerated() {
             let key = line.trimmingCharacters(in: .whitespaces).split(separator: ":").first.map(String.init) ?? ""
-            if line.contains(":-"), ["secret", "auth_token", "token"].contains(key.replacingOccurrences(of: "- ", with: "")) { secrets.append(index + 1) }
+            if line.contains(":-"), ["secret", "auth_token", "token"].contains(key.replacingOccurrences(of: "- ", with: "")) {
+                secrets.append(index + 1)
+            }
             if line.trimmingCharacters(in: .whitespaces) == "insecure: true" { insecure.append(index + 1) }
         }
         return (secrets, insecure)
@@ -69,6 +84,9 @@ import Testing
         let (path, _) = try Self.example(host: "0.0.0.0", extra: "  allow_weak_secrets: true\n")
         let run = try Self.run(["check", "--config", path])
         #expect(run.status == 0, "\(run.stderr)")
-        #expect(run.stderr.components(separatedBy: "\n").filter { $0.contains("warning:") && $0.contains("allowed by server.allow_weak_secrets") }.count == 8)
+        #expect(
+            run.stderr.components(separatedBy: "\n").filter { $0.contains("warning:") && $0.contains("allowed by server.allow_weak_secrets") }.count
+                == 8
+        )
     }
 }

@@ -13,32 +13,41 @@ import Testing
     static let operatorToken = "desk-token-0123456789"
 
     static func config(_ directory: String, firstResponse: String) throws -> String {
-        try ExecPluginTests.config(directory, channel: """
-              - id: survey
-                type: webhook
-                path: /hooks/survey
-                insecure: true
-                mapping:
-                  dedup_key: /id
-                  text: /reason
-                  author_email: /email
-                  score: /score
-                  reason: /reason
-            """, streams: "\"*\"", extra: """
-            cases:
-              rules:
-                - name: detractors
-                  when: {feedback: detractor}
-                  first_response: \(firstResponse)
-            operators:
-              - name: desk
-                token: \(Self.operatorToken)
-                scopes: [cases]
-            """)
+        try ExecPluginTests.config(
+            directory,
+            channel: """
+                  - id: survey
+                    type: webhook
+                    path: /hooks/survey
+                    insecure: true
+                    mapping:
+                      dedup_key: /id
+                      text: /reason
+                      author_email: /email
+                      score: /score
+                      reason: /reason
+                """,
+            streams: "\"*\"",
+            extra: """
+                cases:
+                  rules:
+                    - name: detractors
+                      when: {feedback: detractor}
+                      first_response: \(firstResponse)
+                operators:
+                  - name: desk
+                    token: \(Self.operatorToken)
+                    scopes: [cases]
+                """
+        )
     }
 
     static func detractor(_ port: Int, id: String, email: String) async throws -> (status: Int, json: JSONValue?) {
-        try await GatewayHarness.post(port, "/hooks/survey", body: GatewayHarness.json(["id": .string(id), "email": .string(email), "score": 2, "reason": "slow"]))
+        try await GatewayHarness.post(
+            port,
+            "/hooks/survey",
+            body: GatewayHarness.json(["id": .string(id), "email": .string(email), "score": 2, "reason": "slow"])
+        )
     }
 
     /// Every case event stored, decoded.
@@ -142,11 +151,15 @@ import Testing
         let second = try await GatewayProcess.start(config: configPath, logFile: directory + "/second.log")
         defer { second.signal(SIGKILL) }
         let head = try await CrashSafetyTests.head(port: second.port, stream: "survey")
-        let messages = try await GatewayHarness.readEvents(second.port, stream: "survey", query: "?after=0", count: Int(head)).map { try MessageEvent.decode(Array($0.data.utf8)) }
+        let messages = try await GatewayHarness.readEvents(second.port, stream: "survey", query: "?after=0", count: Int(head)).map {
+            try MessageEvent.decode(Array($0.data.utf8))
+        }
         let opened = try await Self.caseEvents(second.port).filter { $0.kind == .opened }
         let caseFor = Dictionary(grouping: opened) { $0.details["message"]?.stringValue ?? "" }
         // Every stored detractor has exactly one case; every case has its message.
-        for message in messages { #expect(caseFor[message.id]?.count == 1, "\(message.data.dedupKey) has \(caseFor[message.id]?.count ?? 0) case(s)") }
+        for message in messages {
+            #expect(caseFor[message.id]?.count == 1, "\(message.data.dedupKey) has \(caseFor[message.id]?.count ?? 0) case(s)")
+        }
         #expect(Set(caseFor.keys) == Set(messages.map(\.id)), "a case without its message")
         // Every acknowledged detractor is stored, with the id it was acknowledged with.
         let stored = Dictionary(uniqueKeysWithValues: messages.map { ($0.data.dedupKey, $0.id) })

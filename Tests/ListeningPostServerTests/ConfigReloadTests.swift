@@ -100,17 +100,17 @@ import Testing
     static func writeTicker(directory: String) throws {
         let script = directory + "/ticker.sh"
         try """
-            #!/usr/bin/env bash
-            IFS= read -r hello || exit 0
-            printf '%s\\n' "$hello" >> "$OUT/hellos"
-            start=$(printf '%s' "$hello" | sed -n 's/.*"checkpoint":"\\([0-9]*\\)".*/\\1/p')
-            start=${start:-0}
-            for i in $(seq $((start + 1)) $((start + 40))); do
-              printf '{"v":1,"type":"message","dedupKey":"tick-%d","text":"tick %d %s","checkpoint":"%d"}\\n' "$i" "$i" "$LABEL" "$i"
-              sleep 0.02
-            done
-            while IFS= read -r reply; do :; done
-            """.write(toFile: script, atomically: true, encoding: .utf8)
+        #!/usr/bin/env bash
+        IFS= read -r hello || exit 0
+        printf '%s\\n' "$hello" >> "$OUT/hellos"
+        start=$(printf '%s' "$hello" | sed -n 's/.*"checkpoint":"\\([0-9]*\\)".*/\\1/p')
+        start=${start:-0}
+        for i in $(seq $((start + 1)) $((start + 40))); do
+          printf '{"v":1,"type":"message","dedupKey":"tick-%d","text":"tick %d %s","checkpoint":"%d"}\\n' "$i" "$i" "$LABEL" "$i"
+          sleep 0.02
+        done
+        while IFS= read -r reply; do :; done
+        """.write(toFile: script, atomically: true, encoding: .utf8)
         chmod(script, 0o755)
     }
 
@@ -156,7 +156,12 @@ import Testing
                         while !tally.stopped {
                             index += 1
                             let key = "load-\(client)-\(index)"
-                            let status = (try? await GatewayHarness.post(port, "/hooks/form", body: GatewayHarness.json(["id": .string(key), "text": "hello"])).status) ?? -1
+                            let status =
+                                (try? await GatewayHarness.post(
+                                    port,
+                                    "/hooks/form",
+                                    body: GatewayHarness.json(["id": .string(key), "text": "hello"])
+                                ).status) ?? -1
                             tally.record(key, status: status)
                         }
                     }
@@ -182,7 +187,10 @@ import Testing
         #expect(run.stderr.contains("channels.yaml:17:11: channels[2].type: unknown channel type 'carrier-pigeon'"), "\(run.stderr)")
         #expect(run.stderr.contains("channels.yaml:23:28: routes[nowhere].when.sentiment: unknown condition 'sentiment'"), "\(run.stderr)")
         #expect(run.stderr.contains("channels.yaml:23:51: routes[0].to: unknown stream 'nowhere'"), "\(run.stderr)")
-        #expect(run.stderr.contains("channels.yaml: 3 problems; nothing was changed (still generation 1)"), "warnings are not problems: \(run.stderr)")
+        #expect(
+            run.stderr.contains("channels.yaml: 3 problems; nothing was changed (still generation 1)"),
+            "warnings are not problems: \(run.stderr)"
+        )
         #expect(try await Self.metric(port, "listening_post_config_last_reload_successful") == 0)
         // An endpoint clash is found only once the adapters are built: still nothing changes.
         variant.broken = """
@@ -209,7 +217,11 @@ import Testing
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("reloaded (generation 2: added extra; 2 channels unchanged)"), "\(run.stdout)")
         #expect(try await GatewayHarness.post(port, "/hooks/extra", body: GatewayHarness.json(["id": "e1", "text": "new channel"])).status == 202)
-        let gold = try await GatewayHarness.post(port, "/hooks/form", body: GatewayHarness.json(["id": "ann-1", "text": "awful", "email": "ann@example.com", "score": 2]))
+        let gold = try await GatewayHarness.post(
+            port,
+            "/hooks/form",
+            body: GatewayHarness.json(["id": "ann-1", "text": "awful", "email": "ann@example.com", "score": 2])
+        )
         #expect(gold.status == 202)
         let vip = try await GatewayHarness.readEvents(port, stream: "vip", query: "?after=0", count: 1, token: Self.newReaderToken)
         let routed = try MessageEvent.decode(Array(try #require(vip.first).data.utf8))
@@ -242,7 +254,10 @@ import Testing
         #expect(try await GatewayHarness.get(port, "/v1/streams").status == 401, "the removed token no longer reads")
         #expect(try await GatewayHarness.get(port, "/v1/streams", token: Self.newReaderToken).status == 200)
         let seen = try await watched.value
-        #expect(!seen.isEmpty && seen == (1...seen.count).map(String.init), "the revoked subscriber's stream ran gapless through three reloads, then ended")
+        #expect(
+            !seen.isEmpty && seen == (1...seen.count).map(String.init),
+            "the revoked subscriber's stream ran gapless through three reloads, then ended"
+        )
 
         try await Task.sleep(for: .milliseconds(300))
         tally.stop()
@@ -264,7 +279,10 @@ import Testing
         let log = try String(contentsOfFile: directory + "/gateway.log", encoding: .utf8)
         #expect(log.contains("config NOT reloaded (SIGHUP): 3 problems"), "the log says it too")
         #expect(log.components(separatedBy: "webhook listening on POST /hooks/form").count == 2, "the untouched channel started once")
-        #expect(try String(contentsOfFile: directory + "/hellos", encoding: .utf8).split(separator: "\n").count == 2, "the plugin started twice: at start and when changed")
+        #expect(
+            try String(contentsOfFile: directory + "/hellos", encoding: .utf8).split(separator: "\n").count == 2,
+            "the plugin started twice: at start and when changed"
+        )
     }
 
     @Test func reloadWithoutARunningGatewaySaysSo() throws {

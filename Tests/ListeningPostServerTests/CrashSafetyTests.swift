@@ -5,8 +5,8 @@ import ListeningPostKit
 import NIOCore
 import NIOHTTP1
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 /// The gateway as a child process under load: killed with SIGKILL (or stopped with SIGTERM)
 /// mid-load and restarted, every acknowledged event is in the log exactly once, and every
@@ -22,14 +22,17 @@ import TestSupport
 
     static func loadThenStop(signal: Int32) async throws {
         let directory = try ExecPluginTests.workspace("crash")
-        let configPath = try ExecPluginTests.config(directory, channel: """
-              - id: load
-                type: webhook
-                path: /hooks/load
-                insecure: true
-                mapping:
-                  dedup_key: /key
-            """)
+        let configPath = try ExecPluginTests.config(
+            directory,
+            channel: """
+                  - id: load
+                    type: webhook
+                    path: /hooks/load
+                    insecure: true
+                    mapping:
+                      dedup_key: /key
+                """
+        )
 
         let first = try await GatewayProcess.start(config: configPath, logFile: directory + "/first.log")
         let load = LoadRecord()
@@ -41,7 +44,13 @@ import TestSupport
                         let key = "w\(worker)-\(index)"
                         index += 1
                         load.attempt(key)
-                        guard let answer = try? await GatewayHarness.post(first.port, "/hooks/load", body: GatewayHarness.json(["key": .string(key), "text": .string("message \(key)")])) else {
+                        guard
+                            let answer = try? await GatewayHarness.post(
+                                first.port,
+                                "/hooks/load",
+                                body: GatewayHarness.json(["key": .string(key), "text": .string("message \(key)")])
+                            )
+                        else {
                             return  // the gateway went away
                         }
                         if answer.status == 202, let id = answer.json?.objectValue?["id"]?.stringValue {
@@ -79,7 +88,11 @@ import TestSupport
         }
         // Redelivering everything that was attempted stores nothing twice.
         for key in load.attempted.sorted() {
-            let answer = try await GatewayHarness.post(second.port, "/hooks/load", body: GatewayHarness.json(["key": .string(key), "text": .string("message \(key)")]))
+            let answer = try await GatewayHarness.post(
+                second.port,
+                "/hooks/load",
+                body: GatewayHarness.json(["key": .string(key), "text": .string("message \(key)")])
+            )
             #expect(answer.status == 202)
             if let id = acknowledged[key] ?? stored[key] {
                 #expect(answer.json?.objectValue?["id"]?.stringValue == id)

@@ -15,14 +15,14 @@ import Testing
         try "id,emails\ncus_a,hup@example.com\n".write(toFile: csv, atomically: false, encoding: .utf8)
         let stamp = try FileManager.default.attributesOfItem(atPath: csv)[.modificationDate] as! Date
         try """
-            server: {port: 0}
-            store: {path: \(directory)/data}
-            channels:
-              - {id: form, type: webhook, path: /hooks/form, insecure: true, mapping: {dedup_key: /id}}
-            customers: {file: \(csv)}
-            subscribers:
-              - {name: reader, token: \(GatewayHarness.readerToken), streams: "*"}
-            """.write(toFile: directory + "/channels.yaml", atomically: true, encoding: .utf8)
+        server: {port: 0}
+        store: {path: \(directory)/data}
+        channels:
+          - {id: form, type: webhook, path: /hooks/form, insecure: true, mapping: {dedup_key: /id}}
+        customers: {file: \(csv)}
+        subscribers:
+          - {name: reader, token: \(GatewayHarness.readerToken), streams: "*"}
+        """.write(toFile: directory + "/channels.yaml", atomically: true, encoding: .utf8)
         let gateway = try await GatewayProcess.start(config: directory + "/channels.yaml", logFile: directory + "/gateway.log")
         defer { gateway.signal(SIGKILL) }
 
@@ -39,7 +39,11 @@ import Testing
         // SIGHUP re-reads the whole config, and the customer file with it.
         #expect(log.contains("config reloaded (SIGHUP): generation 2: no channel changed; 1 channel unchanged"))
 
-        let answer = try await GatewayHarness.post(gateway.port, "/hooks/form", body: GatewayHarness.json(["id": "h1", "text": "hi", "email": "hup@example.com"]))
+        let answer = try await GatewayHarness.post(
+            gateway.port,
+            "/hooks/form",
+            body: GatewayHarness.json(["id": "h1", "text": "hi", "email": "hup@example.com"])
+        )
         #expect(answer.status == 202)
         let events = try await GatewayHarness.readEvents(gateway.port, stream: "form", query: "?after=0", count: 1)
         #expect(try MessageEvent.decode(Array(events[0].data.utf8)).data.customer?.id == "cus_b")
@@ -50,11 +54,11 @@ import Testing
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try """
-            server: {port: 0}
-            store: {path: \(directory)/data}
-            channels:
-              - {id: form, type: webhook, path: /hooks/form, insecure: true}
-            """.write(toFile: directory + "/channels.yaml", atomically: true, encoding: .utf8)
+        server: {port: 0}
+        store: {path: \(directory)/data}
+        channels:
+          - {id: form, type: webhook, path: /hooks/form, insecure: true}
+        """.write(toFile: directory + "/channels.yaml", atomically: true, encoding: .utf8)
         let gateway = try await GatewayProcess.start(config: directory + "/channels.yaml", logFile: directory + "/gateway.log")
         defer { gateway.signal(SIGKILL) }
         try await Task.sleep(for: .milliseconds(300))

@@ -2,8 +2,8 @@ import Foundation
 import ListeningPostCore
 import ListeningPostKit
 import ListeningPostTesting
-import Testing
 import TestSupport
+import Testing
 
 /// The exec protocol proven by the example plugins under the real binary: each runs as a
 /// `type: exec` channel while its input grows, is killed with SIGKILL mid-stream, then the
@@ -17,12 +17,15 @@ import TestSupport
         let directory = try Self.workspace("exec-csv")
         let export = directory + "/nps.csv"
         try "response_id,submitted_at,email,phone,score,reason\n".write(toFile: export, atomically: true, encoding: .utf8)
-        let config = try Self.config(directory, channel: """
-              - id: nps-export
-                type: exec
-                command: python3
-                args: [\(Self.root)/Plugins/examples/csv-survey/csv_survey.py, --file, \(export), --poll, "0.05"]
-            """)
+        let config = try Self.config(
+            directory,
+            channel: """
+                  - id: nps-export
+                    type: exec
+                    command: python3
+                    args: [\(Self.root)/Plugins/examples/csv-survey/csv_survey.py, --file, \(export), --poll, "0.05"]
+                """
+        )
         let rows = 3000
         var gateway = try await GatewayProcess.start(config: config, logFile: directory + "/first.log")
         // Whichever gateway is running when the test ends, even by a failure, goes with it.
@@ -65,13 +68,16 @@ import TestSupport
         let directory = try Self.workspace("exec-eml")
         let inbox = directory + "/inbox"
         try FileManager.default.createDirectory(atPath: inbox, withIntermediateDirectories: true)
-        let config = try Self.config(directory, channel: """
-              - id: dropbox
-                type: exec
-                command: \(Self.root)/Plugins/examples/eml-drop/eml_drop.sh
-                args: [\(inbox)]
-                env: {EML_DROP_BATCH: "10"}
-            """)
+        let config = try Self.config(
+            directory,
+            channel: """
+                  - id: dropbox
+                    type: exec
+                    command: \(Self.root)/Plugins/examples/eml-drop/eml_drop.sh
+                    args: [\(inbox)]
+                    env: {EML_DROP_BATCH: "10"}
+                """
+        )
         try Self.drop(0..<120, into: inbox)
         var gateway = try await GatewayProcess.start(config: config, logFile: directory + "/first.log")
         defer { gateway.signal(SIGKILL) }
@@ -99,24 +105,27 @@ import TestSupport
         let script = directory + "/plugin.sh"
         // Writes six lines, then records every reply and keeps running.
         try """
-            #!/usr/bin/env bash
-            read -r hello
-            echo "calling the survey API with key $SURVEY_API_KEY" >&2
-            printf '%s\\n' "$hello" > \(directory)/replies
-            printf '%s\\n' 'not json' '{"v":3,"type":"message","dedupKey":"a","text":"x","ref":"future"}' \\
-              '{"v":1,"type":"message","dedupKey":"ok-1","text":"fine","checkpoint":"c1"}' \\
-              "{\\"v\\":1,\\"type\\":\\"message\\",\\"dedupKey\\":\\"big\\",\\"text\\":\\"$(head -c 3000 /dev/zero | tr '\\0' x)\\"}" \\
-              '{"v":1,"type":"message","dedupKey":"ok-1","text":"again"}' '{"v":1,"type":"checkpoint","checkpoint":"c2"}'
-            while read -r reply; do printf '%s\\n' "$reply" >> \(directory)/replies; done
-            """.write(toFile: script, atomically: true, encoding: .utf8)
+        #!/usr/bin/env bash
+        read -r hello
+        echo "calling the survey API with key $SURVEY_API_KEY" >&2
+        printf '%s\\n' "$hello" > \(directory)/replies
+        printf '%s\\n' 'not json' '{"v":3,"type":"message","dedupKey":"a","text":"x","ref":"future"}' \\
+          '{"v":1,"type":"message","dedupKey":"ok-1","text":"fine","checkpoint":"c1"}' \\
+          "{\\"v\\":1,\\"type\\":\\"message\\",\\"dedupKey\\":\\"big\\",\\"text\\":\\"$(head -c 3000 /dev/zero | tr '\\0' x)\\"}" \\
+          '{"v":1,"type":"message","dedupKey":"ok-1","text":"again"}' '{"v":1,"type":"checkpoint","checkpoint":"c2"}'
+        while read -r reply; do printf '%s\\n' "$reply" >> \(directory)/replies; done
+        """.write(toFile: script, atomically: true, encoding: .utf8)
         chmod(script, 0o755)
-        let config = try Self.config(directory, channel: """
-              - id: picky
-                type: exec
-                command: \(script)
-                max_line_size: 2KiB
-                secret_env: {SURVEY_API_KEY: sk-live-0123456789abcdef}
-            """)
+        let config = try Self.config(
+            directory,
+            channel: """
+                  - id: picky
+                    type: exec
+                    command: \(script)
+                    max_line_size: 2KiB
+                    secret_env: {SURVEY_API_KEY: sk-live-0123456789abcdef}
+                """
+        )
         let gateway = try await GatewayProcess.start(config: config, logFile: directory + "/gateway.log")
         defer { gateway.signal(SIGKILL) }
         let deadline = ContinuousClock.now + .seconds(20)
@@ -154,17 +163,17 @@ import TestSupport
     static func config(_ directory: String, channel: String, streams: String = "[all]", extra: String = "") throws -> String {
         let path = directory + "/channels.yaml"
         try """
-            server:
-              port: 0
-            store:
-              path: \(directory)/data
-            channels:
-            \(channel)
-            subscribers:
-              - name: checker
-                token: \(GatewayHarness.readerToken)
-                streams: \(streams)
-            """.appending("\n" + extra).write(toFile: path, atomically: true, encoding: .utf8)
+        server:
+          port: 0
+        store:
+          path: \(directory)/data
+        channels:
+        \(channel)
+        subscribers:
+          - name: checker
+            token: \(GatewayHarness.readerToken)
+            streams: \(streams)
+        """.appending("\n" + extra).write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
 
@@ -188,7 +197,8 @@ import TestSupport
 
     static func drop(_ range: Range<Int>, into inbox: String) throws {
         for index in range {
-            let mail = "From: Customer \(index) <c\(index)@example.com>\r\nSubject: Order \(index)\r\nMessage-ID: <m\(index)@example.com>\r\nDate: Mon, 23 Nov 2026 10:00:00 +0000\r\n\r\nWhere is order \(index)?\r\n"
+            let mail =
+                "From: Customer \(index) <c\(index)@example.com>\r\nSubject: Order \(index)\r\nMessage-ID: <m\(index)@example.com>\r\nDate: Mon, 23 Nov 2026 10:00:00 +0000\r\n\r\nWhere is order \(index)?\r\n"
             let name = String(format: "%05d.eml", index)
             // Written aside and renamed in, as a mail drop does, so no half file is read.
             try mail.write(toFile: inbox + "/." + name, atomically: false, encoding: .utf8)

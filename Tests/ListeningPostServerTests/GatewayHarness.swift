@@ -52,22 +52,39 @@ enum GatewayHarness {
     ///   or, starting at column 0, more top-level sections.
     /// - Parameter store: more lines of `store:` (indented two spaces), such as a PostgreSQL
     ///   log's `kind` and `postgres`.
-    static func gateway(dataDirectory: String = temporaryDirectory(), heartbeat: String = "15s", store: String = "", extra: String = "") async throws -> Gateway {
+    static func gateway(
+        dataDirectory: String = temporaryDirectory(),
+        heartbeat: String = "15s",
+        store: String = "",
+        extra: String = ""
+    ) async throws -> Gateway {
         let yaml = "server:\n  port: 0\n  sse_heartbeat: \(heartbeat)\nstore:\n  path: \(dataDirectory)\n" + store + channels + "\n" + extra
         let registry = AdapterRegistry([WebhookAdapter.self])
-        let config = try ConfigLoader(registry: registry, environment: ["SIGNED_SECRET": standardSecret, "READER_TOKEN": readerToken, "SURVEY_TOKEN": surveyToken]).load(text: yaml)
+        let config = try ConfigLoader(
+            registry: registry,
+            environment: ["SIGNED_SECRET": standardSecret, "READER_TOKEN": readerToken, "SURVEY_TOKEN": surveyToken]
+        ).load(text: yaml)
         return try await Gateway.assemble(config: config, registry: registry, logger: Logger(label: "test"))
     }
 
     /// Runs the gateway on a real socket for the duration of `body`.
-    static func withLiveGateway(heartbeat: String = "15s", extra: String = "", _ body: @escaping @Sendable (Gateway, Int) async throws -> Void) async throws {
+    static func withLiveGateway(
+        heartbeat: String = "15s",
+        extra: String = "",
+        _ body: @escaping @Sendable (Gateway, Int) async throws -> Void
+    ) async throws {
         let gateway = try await gateway(heartbeat: heartbeat, extra: extra)
         try await gateway.application().test(.live) { client in
             try await body(gateway, client.port!)
         }
     }
 
-    static func post(_ port: Int, _ path: String, body: [UInt8], headers: [(String, String)] = [("Content-Type", "application/json")]) async throws -> (status: Int, json: JSONValue?) {
+    static func post(
+        _ port: Int,
+        _ path: String,
+        body: [UInt8],
+        headers: [(String, String)] = [("Content-Type", "application/json")]
+    ) async throws -> (status: Int, json: JSONValue?) {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
         request.method = .POST
         for (name, value) in headers { request.headers.add(name: name, value: value) }
@@ -84,7 +101,14 @@ enum GatewayHarness {
     }
 
     /// Reads `count` SSE events from a stream, then disconnects.
-    static func readEvents(_ port: Int, stream: String, lastEventId: Int64? = nil, query: String = "", count: Int, token: String = readerToken) async throws -> [ServerSentEventParser.Event] {
+    static func readEvents(
+        _ port: Int,
+        stream: String,
+        lastEventId: Int64? = nil,
+        query: String = "",
+        count: Int,
+        token: String = readerToken
+    ) async throws -> [ServerSentEventParser.Event] {
         var request = HTTPClientRequestBuilder.get(port, "/v1/streams/\(stream)/events\(query)", token: token)
         request.headers.add(name: "Accept", value: "text/event-stream")
         if let lastEventId { request.headers.add(name: "Last-Event-ID", value: String(lastEventId)) }

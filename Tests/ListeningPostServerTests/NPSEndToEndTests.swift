@@ -28,19 +28,23 @@ import Testing
                   survey: /survey
             """
         }
-        return try ExecPluginTests.config(directory, channel: channel("web") + "\n" + channel("sms"), extra: """
-            nps:
-              min_responses: 5
-            customers:
-              inline:
-                - {id: c-gold-1, emails: [g1@example.com], attributes: {tier: gold}}
-                - {id: c-gold-2, emails: [g2@example.com], attributes: {tier: gold}}
-                - {id: c-part-1, emails: [p1@partner.example]}
-            segments:
-              - {name: gold, when: {attribute: {tier: gold}}}
-              - {name: partners, when: {email_domain: partner.example}}
-              - {name: standard}
-            """)
+        return try ExecPluginTests.config(
+            directory,
+            channel: channel("web") + "\n" + channel("sms"),
+            extra: """
+                nps:
+                  min_responses: 5
+                customers:
+                  inline:
+                    - {id: c-gold-1, emails: [g1@example.com], attributes: {tier: gold}}
+                    - {id: c-gold-2, emails: [g2@example.com], attributes: {tier: gold}}
+                    - {id: c-part-1, emails: [p1@partner.example]}
+                segments:
+                  - {name: gold, when: {attribute: {tier: gold}}}
+                  - {name: partners, when: {email_domain: partner.example}}
+                  - {name: standard}
+                """
+        )
     }
 
     @Test func npsMatchesACountOverTheStoredEventsBeforeAndAfterKillDashNine() async throws {
@@ -78,7 +82,10 @@ import Testing
         #expect(Self.cells(after) == expected, "the rebuilt projection gives the same figures")
 
         // Every cell below min_responses says so; the interval brackets the score.
-        guard case .array(let cells)? = after.objectValue?["cells"] else { Issue.record("no cells"); return }
+        guard case .array(let cells)? = after.objectValue?["cells"] else {
+            Issue.record("no cells")
+            return
+        }
         for cell in cells {
             let fields = cell.objectValue ?? [:]
             guard case .number(let responses)? = fields["responses"], case .bool(let insufficient)? = fields["insufficient"],
@@ -98,8 +105,14 @@ import Testing
         let gateway = try await GatewayProcess.start(config: try Self.config(directory), logFile: directory + "/gateway.log")
         defer { gateway.signal(SIGKILL) }
         let cases: [(String, String?, Int, String)] = [
-            ("/v1/nps?group_by=region", GatewayHarness.readerToken, 400, "group_by: 'region' is not a dimension; use any of segment, channel, survey (comma-separated)"),
-            ("/v1/nps?window=soon", GatewayHarness.readerToken, 400, "window: 'soon' is not a length; use a whole number and a unit, such as 30d, 1w, 12h, 90m or 45s"),
+            (
+                "/v1/nps?group_by=region", GatewayHarness.readerToken, 400,
+                "group_by: 'region' is not a dimension; use any of segment, channel, survey (comma-separated)"
+            ),
+            (
+                "/v1/nps?window=soon", GatewayHarness.readerToken, 400,
+                "window: 'soon' is not a length; use a whole number and a unit, such as 30d, 1w, 12h, 90m or 45s"
+            ),
             ("/v1/nps", nil, 401, "Authorization: Bearer"),
             ("/v1/nps", "not-a-token-at-all", 401, "the token is not one of this gateway's subscriber tokens"),
         ]

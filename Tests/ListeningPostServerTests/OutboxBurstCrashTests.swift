@@ -5,8 +5,8 @@ import ListeningPostCore
 import ListeningPostKit
 import NIOCore
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 /// `kill -9` in the middle of a burst of sends to an SMS gateway that sometimes stalls
 /// past the send timeout. The gateway honours `Idempotency-Key` as a provider that has one
@@ -31,7 +31,9 @@ import TestSupport
             let router = Router(context: BasicRequestContext.self)
             router.post("/send") { request, _ -> Response in
                 let bytes = Array(try await request.body.collect(upTo: 1 << 20).readableBytesView)
-                guard let key = request.headers[HTTPField.Name("Idempotency-Key")!], let to = (try? JSONValue.parse(bytes))?.objectValue?["to"]?.stringValue else {
+                guard let key = request.headers[HTTPField.Name("Idempotency-Key")!],
+                    let to = (try? JSONValue.parse(bytes))?.objectValue?["to"]?.stringValue
+                else {
                     return Response(status: .badRequest)
                 }
                 let (distinct, seenBefore) = self.state.withLock { state -> (Int, Bool) in
@@ -52,33 +54,42 @@ import TestSupport
                     try await Task.sleep(for: .seconds(distinct == 5 ? 6 : 10))
                     self.state.withLock { $0.stalling -= 1 }
                 }
-                return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"id":"\#(key)"}"#)))
+                return Response(
+                    status: .ok,
+                    headers: [.contentType: "application/json"],
+                    body: .init(byteBuffer: ByteBuffer(string: #"{"id":"\#(key)"}"#))
+                )
             }
             return router
         }
     }
 
     static func config(_ directory: String, port: Int) throws -> String {
-        try ExecPluginTests.config(directory, channel: """
-              - id: texts
-                type: sms
-                provider: generic
-                path: /hooks/texts
-                insecure: true
-                generic:
-                  send:
-                    url: http://127.0.0.1:\(port)/send
-                    fields: {to: "{{to}}", text: "{{text}}"}
-                    provider_id: /id
-                    timeout: 4s
-            """, streams: "\"*\"", extra: """
-            outbox:
-              retry_schedule: [1s, 1s, 1s]
-            operators:
-              - name: mailer
-                token: \(Self.senderToken)
-                scopes: [send]
-            """)
+        try ExecPluginTests.config(
+            directory,
+            channel: """
+                  - id: texts
+                    type: sms
+                    provider: generic
+                    path: /hooks/texts
+                    insecure: true
+                    generic:
+                      send:
+                        url: http://127.0.0.1:\(port)/send
+                        fields: {to: "{{to}}", text: "{{text}}"}
+                        provider_id: /id
+                        timeout: 4s
+                """,
+            streams: "\"*\"",
+            extra: """
+                outbox:
+                  retry_schedule: [1s, 1s, 1s]
+                operators:
+                  - name: mailer
+                    token: \(Self.senderToken)
+                    scopes: [send]
+                """
+        )
     }
 
     static func outbox(_ port: Int) async throws -> [[String: JSONValue]] {
@@ -96,15 +107,23 @@ import TestSupport
             var accepted: [String] = []
             for index in 0..<40 {
                 let answer = try await GatewayHarness.post(
-                    first.port, "/v1/outbox",
-                    body: GatewayHarness.json(["to": ["phone": .string(String(format: "+4477009%05d", index))], "channel": "texts", "text": .string("message \(index)")]),
-                    headers: [("Content-Type", "application/json"), ("Authorization", "Bearer \(Self.senderToken)"), ("Idempotency-Key", "burst-\(index)")])
+                    first.port,
+                    "/v1/outbox",
+                    body: GatewayHarness.json([
+                        "to": ["phone": .string(String(format: "+4477009%05d", index))], "channel": "texts", "text": .string("message \(index)"),
+                    ]),
+                    headers: [
+                        ("Content-Type", "application/json"), ("Authorization", "Bearer \(Self.senderToken)"), ("Idempotency-Key", "burst-\(index)"),
+                    ]
+                )
                 #expect(answer.status == 202)
                 if let id = answer.json?.objectValue?["id"]?.stringValue { accepted.append(id) }
             }
             // Mid-burst, while the provider holds a request it has accepted: the window.
             let deadline = ContinuousClock.now + .seconds(20)
-            while provider.state.withLock({ $0.delivered.count < 16 || $0.stalling == 0 }), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(5)) }
+            while provider.state.withLock({ $0.delivered.count < 16 || $0.stalling == 0 }), ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(5))
+            }
             first.signal(SIGKILL)
             _ = await first.waitForExit()
             let deliveredAtKill = provider.state.withLock { $0.delivered.count }
@@ -123,7 +142,12 @@ import TestSupport
             #expect(messages.filter { $0["state"] == "dead_lettered" }.count == inDoubt.count, "nothing else is given up on")
             // The operator re-drives it; the provider's idempotency makes that safe.
             for id in inDoubt {
-                let redrive = try await GatewayHarness.post(second.port, "/v1/outbox/\(id)/redrive", body: [], headers: [("Authorization", "Bearer \(Self.senderToken)")])
+                let redrive = try await GatewayHarness.post(
+                    second.port,
+                    "/v1/outbox/\(id)/redrive",
+                    body: [],
+                    headers: [("Authorization", "Bearer \(Self.senderToken)")]
+                )
                 #expect(redrive.status == 202)
                 #expect(try await OutboxTwilioTests.waitFor(second.port, id, state: "sent", token: Self.senderToken)["state"] == "sent")
             }

@@ -5,8 +5,8 @@ import ListeningPostCore
 import ListeningPostKit
 import NIOCore
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 /// The outbox's other roads, against the binary: a template rendered with the case and its
 /// segment; a survey sent through the outbox becoming the prompt her reply is scored
@@ -20,7 +20,12 @@ import TestSupport
     /// A local SMS gateway: takes JSON `{to, body, ref}` with a bearer token, answers
     /// `{"message_id": …}`; a number it fails once with 503.
     final class FakeGateway: Sendable {
-        struct Seen: Sendable, Equatable { var to: String; var body: String; var ref: String; var idempotencyKey: String? }
+        struct Seen: Sendable, Equatable {
+            var to: String
+            var body: String
+            var ref: String
+            var idempotencyKey: String?
+        }
         let seen = Mutex<[Seen]>([])
         let malformed = Mutex<[String]>([])
         let unavailableOnce = Mutex<Set<String>>(["+447700900777"])
@@ -28,7 +33,9 @@ import TestSupport
         func router() -> Router<BasicRequestContext> {
             let router = Router(context: BasicRequestContext.self)
             router.post("/api/send") { request, _ -> Response in
-                guard request.headers[.authorization] == "Bearer \(OutboxPathsTests.gatewayToken)", request.headers[.contentType] == "application/json" else {
+                guard request.headers[.authorization] == "Bearer \(OutboxPathsTests.gatewayToken)",
+                    request.headers[.contentType] == "application/json"
+                else {
                     self.malformed.withLock { $0.append("auth or type") }
                     return Response(status: .unauthorized)
                 }
@@ -44,60 +51,69 @@ import TestSupport
                     seen.append(Seen(to: to, body: text, ref: ref, idempotencyKey: request.headers[HTTPField.Name("Idempotency-Key")!]))
                     return seen.count
                 }
-                return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"message_id":"gw-\#(count)"}"#)))
+                return Response(
+                    status: .ok,
+                    headers: [.contentType: "application/json"],
+                    body: .init(byteBuffer: ByteBuffer(string: #"{"message_id":"gw-\#(count)"}"#))
+                )
             }
             return router
         }
     }
 
     static func config(_ directory: String, gatewayPort: Int) throws -> String {
-        try ExecPluginTests.config(directory, channel: """
-              - id: texts
-                type: sms
-                provider: generic
-                path: /hooks/texts
-                insecure: true
-                generic:
-                  send:
-                    url: http://127.0.0.1:\(gatewayPort)/api/send
-                    fields: {to: "{{to}}", body: "{{text}}", ref: "{{id}}"}
-                    token: \(Self.gatewayToken)
-                    provider_id: /message_id
-              - id: mail-drop
-                type: exec
-                command: python3
-                args: [\(ExecPluginTests.root)/Plugins/examples/mail-drop/mail_drop.py, --spool, \(directory)/spool.jsonl]
-                send: true
-                send_timeout: 5s
-              - id: survey
-                type: webhook
-                path: /hooks/survey
-                insecure: true
-                mapping: {dedup_key: /id, text: /reason, author_email: /email, score: /score}
-            """, streams: "\"*\"", extra: """
-            customers:
-              inline:
-                - {id: cus_ann, emails: [ann@example.com], phones: ["+447700900123"], preferred_channel: texts, attributes: {name: Ann, tier: gold}}
-                - {id: cus_bob, phones: ["+447700900456"]}
-                - {id: cus_cat, phones: ["+447700900777"]}
-            segments:
-              - {name: gold, when: {attribute: {tier: gold}}, response_target: 3h}
-              - {name: standard}
-            cases:
-              rules:
-                - {name: detractors, when: {feedback: detractor}}
-            templates:
-              - name: first-response
-                text: "Hi {{customer.attributes.name}}, this is about case {{case.id}}: as a {{segment.name}} customer you hear from us within {{segment.response_target}}."
-              - name: nps
-                text: "How likely are you to recommend us, 0-10? ({{survey.id}})"
-            outbox:
-              retry_schedule: [1s, 1s]
-            operators:
-              - name: mailer
-                token: \(Self.senderToken)
-                scopes: [send, cases]
-            """)
+        try ExecPluginTests.config(
+            directory,
+            channel: """
+                  - id: texts
+                    type: sms
+                    provider: generic
+                    path: /hooks/texts
+                    insecure: true
+                    generic:
+                      send:
+                        url: http://127.0.0.1:\(gatewayPort)/api/send
+                        fields: {to: "{{to}}", body: "{{text}}", ref: "{{id}}"}
+                        token: \(Self.gatewayToken)
+                        provider_id: /message_id
+                  - id: mail-drop
+                    type: exec
+                    command: python3
+                    args: [\(ExecPluginTests.root)/Plugins/examples/mail-drop/mail_drop.py, --spool, \(directory)/spool.jsonl]
+                    send: true
+                    send_timeout: 5s
+                  - id: survey
+                    type: webhook
+                    path: /hooks/survey
+                    insecure: true
+                    mapping: {dedup_key: /id, text: /reason, author_email: /email, score: /score}
+                """,
+            streams: "\"*\"",
+            extra: """
+                customers:
+                  inline:
+                    - {id: cus_ann, emails: [ann@example.com], phones: ["+447700900123"], preferred_channel: texts, attributes: {name: Ann, tier: gold}}
+                    - {id: cus_bob, phones: ["+447700900456"]}
+                    - {id: cus_cat, phones: ["+447700900777"]}
+                segments:
+                  - {name: gold, when: {attribute: {tier: gold}}, response_target: 3h}
+                  - {name: standard}
+                cases:
+                  rules:
+                    - {name: detractors, when: {feedback: detractor}}
+                templates:
+                  - name: first-response
+                    text: "Hi {{customer.attributes.name}}, this is about case {{case.id}}: as a {{segment.name}} customer you hear from us within {{segment.response_target}}."
+                  - name: nps
+                    text: "How likely are you to recommend us, 0-10? ({{survey.id}})"
+                outbox:
+                  retry_schedule: [1s, 1s]
+                operators:
+                  - name: mailer
+                    token: \(Self.senderToken)
+                    scopes: [send, cases]
+                """
+        )
     }
 
     static func send(_ port: Int, _ body: JSONValue, key: String) async throws -> (status: Int, json: JSONValue?) {
@@ -112,7 +128,11 @@ import TestSupport
     }
 
     static func sms(_ port: Int, id: String, from: String, text: String) async throws -> String? {
-        let answer = try await GatewayHarness.post(port, "/hooks/texts", body: GatewayHarness.json(["id": .string(id), "from": .string(from), "text": .string(text)]))
+        let answer = try await GatewayHarness.post(
+            port,
+            "/hooks/texts",
+            body: GatewayHarness.json(["id": .string(id), "from": .string(from), "text": .string(text)])
+        )
         #expect(answer.status == 202)
         return answer.json?.objectValue?["id"]?.stringValue
     }
@@ -121,12 +141,21 @@ import TestSupport
         let fake = FakeGateway()
         try await LocalServer.serve(fake.router()) { gatewayPort in
             let directory = try ExecPluginTests.workspace("outbox-paths")
-            let gateway = try await GatewayProcess.start(config: try Self.config(directory, gatewayPort: gatewayPort), logFile: directory + "/gateway.log")
+            let gateway = try await GatewayProcess.start(
+                config: try Self.config(directory, gatewayPort: gatewayPort),
+                logFile: directory + "/gateway.log"
+            )
             defer { gateway.signal(SIGKILL) }
 
             // A detractor opens a case; the first response is the template, to her preferred
             // channel, with the case and her segment's standard in words.
-            #expect(try await GatewayHarness.post(gateway.port, "/hooks/survey", body: GatewayHarness.json(["id": "r1", "email": "ann@example.com", "score": 3, "reason": "slow"])).status == 202)
+            #expect(
+                try await GatewayHarness.post(
+                    gateway.port,
+                    "/hooks/survey",
+                    body: GatewayHarness.json(["id": "r1", "email": "ann@example.com", "score": 3, "reason": "slow"])
+                ).status == 202
+            )
             let cases = try JSONValue.parse(Array(try await GatewayHarness.get(gateway.port, "/v1/cases", token: Self.senderToken).body.utf8))
             guard case .array(let list)? = cases.objectValue?["cases"], let caseId = list.first?.objectValue?["id"]?.stringValue else {
                 Issue.record("no case: \(cases)")
@@ -139,10 +168,17 @@ import TestSupport
             let delivered = try #require(fake.seen.withLock { $0.first })
             #expect(delivered.to == "+447700900123")
             #expect(delivered.body == "Hi Ann, this is about case \(caseId): as a gold customer you hear from us within 3 hours.")
-            #expect(delivered.ref == first["id"]?.stringValue && delivered.idempotencyKey == delivered.ref, "the outbox id is the gateway's idempotency key")
+            #expect(
+                delivered.ref == first["id"]?.stringValue && delivered.idempotencyKey == delivered.ref,
+                "the outbox id is the gateway's idempotency key"
+            )
 
             // A survey through the outbox is the prompt once sent: her "9" reply is her score.
-            let survey = try await Self.sent(gateway.port, ["to": ["customer_id": "cus_ann"], "template": "nps", "survey": "q4-relationship"], key: "t2")
+            let survey = try await Self.sent(
+                gateway.port,
+                ["to": ["customer_id": "cus_ann"], "template": "nps", "survey": "q4-relationship"],
+                key: "t2"
+            )
             #expect(fake.seen.withLock { $0.last?.body } == "How likely are you to recommend us, 0-10? (q4-relationship)")
             #expect(survey["state"] == "sent")
             try await ExecPluginTests.waitUntil(head: 1, port: gateway.port, stream: SurveyPrompt.stream)
@@ -155,7 +191,7 @@ import TestSupport
             // In reply to her message: its channel, its author.
             let answered = try await Self.sent(gateway.port, ["in_reply_to": .string(replyId), "text": "Thank you, Ann!"], key: "t3")
             #expect(answered["channel"] == "texts")
-            #expect(fake.seen.withLock { $0.last } .map { [$0.to, $0.body] } == ["+447700900123", "Thank you, Ann!"])
+            #expect(fake.seen.withLock { $0.last }.map { [$0.to, $0.body] } == ["+447700900123", "Thank you, Ann!"])
 
             // Bob has no preferred channel: he is answered where he last wrote.
             _ = try await Self.sms(gateway.port, id: "m2", from: "+447700900456", text: "is anyone there?")
@@ -177,12 +213,21 @@ import TestSupport
 
             // An exec plugin that sends: spooled with her address and answered `sent`; a
             // customer without an email is its permanent failure, in its words.
-            let spooled = try await Self.sent(gateway.port, ["to": ["customer_id": "cus_ann"], "channel": "mail-drop", "text": "By mail", "subject": "Hello"], key: "t10")
+            let spooled = try await Self.sent(
+                gateway.port,
+                ["to": ["customer_id": "cus_ann"], "channel": "mail-drop", "text": "By mail", "subject": "Hello"],
+                key: "t10"
+            )
             #expect(spooled["providerId"] == "spool-1")
             let spool = try String(contentsOfFile: directory + "/spool.jsonl", encoding: .utf8)
             let line = try JSONValue.parse(Array(spool.split(separator: "\n").first.map(String.init)?.utf8 ?? "".utf8)).objectValue
             #expect(line?["to"] == "ann@example.com" && line?["text"] == "By mail" && line?["subject"] == "Hello" && line?["id"] == spooled["id"])
-            let refused = try await Self.sent(gateway.port, ["to": ["customer_id": "cus_bob"], "channel": "mail-drop", "text": "By mail"], key: "t11", state: "dead_lettered")
+            let refused = try await Self.sent(
+                gateway.port,
+                ["to": ["customer_id": "cus_bob"], "channel": "mail-drop", "text": "By mail"],
+                key: "t11",
+                state: "dead_lettered"
+            )
             #expect(refused["deadReason"] == "permanent")
             #expect(refused["lastError"] == "the plugin: no email address to send to")
             #expect(fake.malformed.withLock { $0 }.isEmpty)

@@ -23,7 +23,11 @@ import Testing
 
     /// A local Twilio: records every request it accepts as valid, answers by number.
     final class FakeTwilio: Sendable {
-        struct Seen: Sendable { var to: String; var from: String; var body: String }
+        struct Seen: Sendable {
+            var to: String
+            var from: String
+            var body: String
+        }
         let seen = Mutex<[Seen]>([])
         let malformed = Mutex<[String]>([])
         /// Numbers that get one 429 before they succeed.
@@ -37,7 +41,10 @@ import Testing
                 let expectedAuth = "Basic " + Data("\(OutboxTwilioTests.accountSid):\(OutboxTwilioTests.authToken)".utf8).base64EncodedString()
                 guard context.parameters.get("account") == OutboxTwilioTests.accountSid, request.headers[.authorization] == expectedAuth else {
                     self.malformed.withLock { $0.append("auth or account") }
-                    return Self.json(.unauthorized, ["code": 20003, "message": "Authenticate", "more_info": "https://www.twilio.com/docs/errors/20003", "status": 401])
+                    return Self.json(
+                        .unauthorized,
+                        ["code": 20003, "message": "Authenticate", "more_info": "https://www.twilio.com/docs/errors/20003", "status": 401]
+                    )
                 }
                 guard request.headers[.contentType] == "application/x-www-form-urlencoded" else {
                     self.malformed.withLock { $0.append("content type") }
@@ -50,10 +57,19 @@ import Testing
                     return Self.json(.badRequest, ["code": 21604, "message": "A 'To' phone number is required.", "status": 400])
                 }
                 if to == "+15005550001" {
-                    return Self.json(.badRequest, ["code": 21211, "message": "The 'To' number +15005550001 is not a valid phone number.", "more_info": "https://www.twilio.com/docs/errors/21211", "status": 400])
+                    return Self.json(
+                        .badRequest,
+                        [
+                            "code": 21211, "message": "The 'To' number +15005550001 is not a valid phone number.",
+                            "more_info": "https://www.twilio.com/docs/errors/21211", "status": 400,
+                        ]
+                    )
                 }
                 if self.throttledOnce.withLock({ $0.remove(to) != nil }) {
-                    var response = Self.json(.tooManyRequests, ["code": 20429, "message": "Too Many Requests", "more_info": "https://www.twilio.com/docs/errors/20429", "status": 429])
+                    var response = Self.json(
+                        .tooManyRequests,
+                        ["code": 20429, "message": "Too Many Requests", "more_info": "https://www.twilio.com/docs/errors/20429", "status": 429]
+                    )
                     response.headers[.retryAfter] = "1"
                     return response
                 }
@@ -62,7 +78,13 @@ import Testing
                     return seen.count
                 }
                 if to == self.stallFor { try await Task.sleep(for: .seconds(60)) }
-                return Self.json(.created, ["sid": .string(String(format: "SM%032d", count)), "status": "queued", "to": .string(to), "from": .string(from), "body": .string(text)])
+                return Self.json(
+                    .created,
+                    [
+                        "sid": .string(String(format: "SM%032d", count)), "status": "queued", "to": .string(to), "from": .string(from),
+                        "body": .string(text),
+                    ]
+                )
             }
             return router
         }
@@ -73,47 +95,55 @@ import Testing
     }
 
     static func config(_ directory: String, twilioPort: Int) throws -> String {
-        try ExecPluginTests.config(directory, channel: """
-              - id: sms
-                type: sms
-                provider: twilio
-                path: /hooks/twilio
-                twilio:
-                  auth_token: \(Self.authToken)
-                  account_sid: \(Self.accountSid)
-                  from: "+14155550100"
-                  api_url: http://127.0.0.1:\(twilioPort)
-              - id: sms-in
-                type: sms
-                provider: generic
-                path: /hooks/sms-in
-                insecure: true
-              - id: survey
-                type: webhook
-                path: /hooks/survey
-                insecure: true
-                mapping: {dedup_key: /id, text: /reason, author_email: /email, score: /score}
-            """, streams: "\"*\"", extra: """
-            customers:
-              inline:
-                - {id: cus_ann, emails: [ann@example.com], phones: ["+447700900123"], preferred_channel: sms}
-            cases:
-              rules:
-                - {name: detractors, when: {feedback: detractor}, first_response: 1h}
-            outbox:
-              retry_schedule: [1s, 1s]
-              rate_limits: {sms: 20/s}
-            operators:
-              - name: mailer
-                token: \(Self.senderToken)
-                scopes: [send, cases]
-            """)
+        try ExecPluginTests.config(
+            directory,
+            channel: """
+                  - id: sms
+                    type: sms
+                    provider: twilio
+                    path: /hooks/twilio
+                    twilio:
+                      auth_token: \(Self.authToken)
+                      account_sid: \(Self.accountSid)
+                      from: "+14155550100"
+                      api_url: http://127.0.0.1:\(twilioPort)
+                  - id: sms-in
+                    type: sms
+                    provider: generic
+                    path: /hooks/sms-in
+                    insecure: true
+                  - id: survey
+                    type: webhook
+                    path: /hooks/survey
+                    insecure: true
+                    mapping: {dedup_key: /id, text: /reason, author_email: /email, score: /score}
+                """,
+            streams: "\"*\"",
+            extra: """
+                customers:
+                  inline:
+                    - {id: cus_ann, emails: [ann@example.com], phones: ["+447700900123"], preferred_channel: sms}
+                cases:
+                  rules:
+                    - {name: detractors, when: {feedback: detractor}, first_response: 1h}
+                outbox:
+                  retry_schedule: [1s, 1s]
+                  rate_limits: {sms: 20/s}
+                operators:
+                  - name: mailer
+                    token: \(Self.senderToken)
+                    scopes: [send, cases]
+                """
+        )
     }
 
     static func send(_ port: Int, _ body: JSONValue, key: String, token: String = senderToken) async throws -> (status: Int, json: JSONValue?) {
         try await GatewayHarness.post(
-            port, "/v1/outbox", body: GatewayHarness.json(body),
-            headers: [("Content-Type", "application/json"), ("Authorization", "Bearer \(token)"), ("Idempotency-Key", key)])
+            port,
+            "/v1/outbox",
+            body: GatewayHarness.json(body),
+            headers: [("Content-Type", "application/json"), ("Authorization", "Bearer \(token)"), ("Idempotency-Key", key)]
+        )
     }
 
     static func message(_ port: Int, _ id: String, token: String = senderToken) async throws -> [String: JSONValue] {
@@ -122,7 +152,13 @@ import Testing
         return messages.compactMap(\.objectValue).first { $0["id"]?.stringValue == id } ?? [:]
     }
 
-    static func waitFor(_ port: Int, _ id: String, state: String, timeout: Duration = .seconds(15), token: String = senderToken) async throws -> [String: JSONValue] {
+    static func waitFor(
+        _ port: Int,
+        _ id: String,
+        state: String,
+        timeout: Duration = .seconds(15),
+        token: String = senderToken
+    ) async throws -> [String: JSONValue] {
         let deadline = ContinuousClock.now + timeout
         while true {
             let message = try await Self.message(port, id, token: token)
@@ -135,11 +171,18 @@ import Testing
         let twilio = FakeTwilio()
         try await LocalServer.serve(twilio.router()) { twilioPort in
             let directory = try ExecPluginTests.workspace("outbox-twilio")
-            let gateway = try await GatewayProcess.start(config: try Self.config(directory, twilioPort: twilioPort), logFile: directory + "/gateway.log")
+            let gateway = try await GatewayProcess.start(
+                config: try Self.config(directory, twilioPort: twilioPort),
+                logFile: directory + "/gateway.log"
+            )
             defer { gateway.signal(SIGKILL) }
 
             // To a customer: her preferred channel, her number from the directory.
-            let queued = try await Self.send(gateway.port, ["to": ["customer_id": "cus_ann"], "text": "We refunded the second charge. £12 & sorry!"], key: "k1")
+            let queued = try await Self.send(
+                gateway.port,
+                ["to": ["customer_id": "cus_ann"], "text": "We refunded the second charge. £12 & sorry!"],
+                key: "k1"
+            )
             #expect(queued.status == 202)
             let id = try #require(queued.json?.objectValue?["id"]?.stringValue)
             #expect(queued.json?.objectValue?["channel"] == "sms")
@@ -147,22 +190,38 @@ import Testing
             #expect(sent["state"] == "sent")
             #expect(sent["providerId"] == .string(String(format: "SM%032d", 1)))
             // The same request again is the same message, not a second text.
-            let again = try await Self.send(gateway.port, ["to": ["customer_id": "cus_ann"], "text": "We refunded the second charge. £12 & sorry!"], key: "k1")
+            let again = try await Self.send(
+                gateway.port,
+                ["to": ["customer_id": "cus_ann"], "text": "We refunded the second charge. £12 & sorry!"],
+                key: "k1"
+            )
             #expect(again.json?.objectValue?["duplicate"] == .bool(true))
             #expect(again.json?.objectValue?["id"]?.stringValue == id)
 
             // A 429 is retried after Retry-After; it is then sent once.
-            let throttled = try #require(try await Self.send(gateway.port, ["to": ["phone": "+44 7700 900999"], "channel": "sms", "text": "hello"], key: "k2").json?.objectValue?["id"]?.stringValue)
+            let throttled = try #require(
+                try await Self.send(gateway.port, ["to": ["phone": "+44 7700 900999"], "channel": "sms", "text": "hello"], key: "k2").json?
+                    .objectValue?["id"]?.stringValue
+            )
             let retried = try await Self.waitFor(gateway.port, throttled, state: "sent")
             #expect(retried["attempts"] == .number(2))
 
             // A 400 is dead-lettered with Twilio's own words; a re-drive tries once more.
-            let invalid = try #require(try await Self.send(gateway.port, ["to": ["phone": "+15005550001"], "channel": "sms", "text": "hi"], key: "k3").json?.objectValue?["id"]?.stringValue)
+            let invalid = try #require(
+                try await Self.send(gateway.port, ["to": ["phone": "+15005550001"], "channel": "sms", "text": "hi"], key: "k3").json?.objectValue?[
+                    "id"
+                ]?.stringValue
+            )
             let dead = try await Self.waitFor(gateway.port, invalid, state: "dead_lettered")
             #expect(dead["deadReason"] == "permanent")
             #expect(dead["lastError"]?.stringValue?.contains("21211") == true)
             #expect(dead["lastError"]?.stringValue?.contains("is not a valid phone number") == true)
-            let redrive = try await GatewayHarness.post(gateway.port, "/v1/outbox/\(invalid)/redrive", body: [], headers: [("Authorization", "Bearer \(Self.senderToken)")])
+            let redrive = try await GatewayHarness.post(
+                gateway.port,
+                "/v1/outbox/\(invalid)/redrive",
+                body: [],
+                headers: [("Authorization", "Bearer \(Self.senderToken)")]
+            )
             #expect(redrive.status == 202)
             #expect(try await Self.waitFor(gateway.port, invalid, state: "dead_lettered")["attempts"] == .number(1))
 
@@ -170,8 +229,11 @@ import Testing
             #expect(try await Self.send(gateway.port, ["to": ["phone": "+447700900123"], "channel": "nope", "text": "x"], key: "k4").status == 400)
             #expect(try await Self.send(gateway.port, ["to": ["customer_id": "cus_ann"], "text": " "], key: "k5").status == 400)
             let reader = try await GatewayHarness.post(
-                gateway.port, "/v1/outbox", body: Array(#"{"to":{"customer_id":"cus_ann"},"text":"x"}"#.utf8),
-                headers: [("Content-Type", "application/json"), ("Authorization", "Bearer \(GatewayHarness.readerToken)")])
+                gateway.port,
+                "/v1/outbox",
+                body: Array(#"{"to":{"customer_id":"cus_ann"},"text":"x"}"#.utf8),
+                headers: [("Content-Type", "application/json"), ("Authorization", "Bearer \(GatewayHarness.readerToken)")]
+            )
             #expect(reader.status == 401)
 
             // Twilio saw exactly the two good messages, each once, and nothing malformed.
@@ -180,12 +242,23 @@ import Testing
             #expect(twilio.malformed.withLock { $0 }.isEmpty)
             // Every state change is on the outbox stream.
             let head = try await CrashSafetyTests.head(port: gateway.port, stream: OutboxEvent.stream)
-            let kinds = try await GatewayHarness.readEvents(gateway.port, stream: OutboxEvent.stream, query: "?after=0", count: Int(head)).compactMap {
-                OutboxEvent(event: Array($0.data.utf8)).map { "\($0.item == id ? "ann" : $0.item == throttled ? "throttled" : "invalid"):\($0.kind.rawValue)" }
+            let kinds = try await GatewayHarness.readEvents(gateway.port, stream: OutboxEvent.stream, query: "?after=0", count: Int(head)).compactMap
+            {
+                OutboxEvent(event: Array($0.data.utf8)).map {
+                    "\($0.item == id ? "ann" : $0.item == throttled ? "throttled" : "invalid"):\($0.kind.rawValue)"
+                }
             }
             #expect(kinds.filter { $0.hasPrefix("ann:") } == ["ann:queued", "ann:attempted", "ann:sent"])
-            #expect(kinds.filter { $0.hasPrefix("throttled:") } == ["throttled:queued", "throttled:attempted", "throttled:retried", "throttled:attempted", "throttled:sent"])
-            #expect(kinds.filter { $0.hasPrefix("invalid:") } == ["invalid:queued", "invalid:attempted", "invalid:dead_lettered", "invalid:requeued", "invalid:attempted", "invalid:dead_lettered"])
+            #expect(
+                kinds.filter { $0.hasPrefix("throttled:") } == [
+                    "throttled:queued", "throttled:attempted", "throttled:retried", "throttled:attempted", "throttled:sent",
+                ]
+            )
+            #expect(
+                kinds.filter { $0.hasPrefix("invalid:") } == [
+                    "invalid:queued", "invalid:attempted", "invalid:dead_lettered", "invalid:requeued", "invalid:attempted", "invalid:dead_lettered",
+                ]
+            )
         }
     }
 
@@ -193,7 +266,10 @@ import Testing
         let twilio = FakeTwilio()
         try await LocalServer.serve(twilio.router()) { twilioPort in
             let directory = try ExecPluginTests.workspace("outbox-case")
-            let gateway = try await GatewayProcess.start(config: try Self.config(directory, twilioPort: twilioPort), logFile: directory + "/gateway.log")
+            let gateway = try await GatewayProcess.start(
+                config: try Self.config(directory, twilioPort: twilioPort),
+                logFile: directory + "/gateway.log"
+            )
             defer { gateway.signal(SIGKILL) }
             let survey = { (body: JSONValue) in try await GatewayHarness.post(gateway.port, "/hooks/survey", body: GatewayHarness.json(body)) }
             #expect(try await survey(["id": "r1", "email": "ann@example.com", "score": 2, "reason": "charged twice"]).status == 202)
@@ -203,8 +279,11 @@ import Testing
                 return
             }
             let resolved = try await GatewayHarness.post(
-                gateway.port, "/v1/cases/\(caseId)/resolve", body: Array(#"{"root_cause":"retry bug","resolution":"refunded"}"#.utf8),
-                headers: [("Content-Type", "application/json"), ("Authorization", "Bearer \(Self.senderToken)")])
+                gateway.port,
+                "/v1/cases/\(caseId)/resolve",
+                body: Array(#"{"root_cause":"retry bug","resolution":"refunded"}"#.utf8),
+                headers: [("Content-Type", "application/json"), ("Authorization", "Bearer \(Self.senderToken)")]
+            )
             #expect(resolved.status == 200)
             // The question goes out by SMS, her preferred channel, to her number.
             let deadline = ContinuousClock.now + .seconds(10)
@@ -214,7 +293,9 @@ import Testing
             #expect(texted.first?.body == "Did you get what you needed? Reply YES or NO.")
             // Her yes, on another channel, closes the case.
             #expect(try await survey(["id": "r2", "email": "ann@example.com", "reason": "YES"]).status == 202)
-            let detail = try JSONValue.parse(Array(try await GatewayHarness.get(gateway.port, "/v1/cases/\(caseId)", token: Self.senderToken).body.utf8)).objectValue
+            let detail = try JSONValue.parse(
+                Array(try await GatewayHarness.get(gateway.port, "/v1/cases/\(caseId)", token: Self.senderToken).body.utf8)
+            ).objectValue
             #expect(detail?["state"] == "closed")
             #expect(detail?["outcome"] == "confirmed")
         }
@@ -228,7 +309,11 @@ import Testing
             var gateway = try await GatewayProcess.start(config: configPath, logFile: directory + "/first.log")
             defer { gateway.signal(SIGKILL) }
             let sms = { (port: Int, id: String, text: String) in
-                try await GatewayHarness.post(port, "/hooks/sms-in", body: GatewayHarness.json(["id": .string(id), "from": "+447700900123", "text": .string(text)]))
+                try await GatewayHarness.post(
+                    port,
+                    "/hooks/sms-in",
+                    body: GatewayHarness.json(["id": .string(id), "from": "+447700900123", "text": .string(text)])
+                )
             }
             let operatorHeaders = [("Content-Type", "application/json"), ("Authorization", "Bearer \(Self.senderToken)")]
             #expect(try await sms(gateway.port, "m1", " Stop ").status == 202)
@@ -257,7 +342,12 @@ import Testing
             #expect(try await Self.waitFor(gateway.port, id, state: "sent")["state"] == "sent")
             #expect(twilio.seen.withLock { $0.map(\.body) } == ["welcome back"])
             // An email address suppressed and lifted by API.
-            let added = try await GatewayHarness.post(gateway.port, "/v1/suppressions", body: Array(#"{"email":"Bob@Example.com"}"#.utf8), headers: operatorHeaders)
+            let added = try await GatewayHarness.post(
+                gateway.port,
+                "/v1/suppressions",
+                body: Array(#"{"email":"Bob@Example.com"}"#.utf8),
+                headers: operatorHeaders
+            )
             #expect(added.status == 201)
             #expect(added.json?.objectValue?["address"] == "bob@example.com")
             var lift = HTTPClientRequestBuilder.get(gateway.port, "/v1/suppressions/bob@example.com", token: Self.senderToken)
@@ -273,7 +363,10 @@ import Testing
         let twilio = FakeTwilio()
         try await LocalServer.serve(twilio.router()) { twilioPort in
             let directory = try ExecPluginTests.workspace("outbox-bad")
-            let gateway = try await GatewayProcess.start(config: try Self.config(directory, twilioPort: twilioPort), logFile: directory + "/gateway.log")
+            let gateway = try await GatewayProcess.start(
+                config: try Self.config(directory, twilioPort: twilioPort),
+                logFile: directory + "/gateway.log"
+            )
             defer { gateway.signal(SIGKILL) }
             let headers = [("Content-Type", "application/json"), ("Authorization", "Bearer \(Self.senderToken)")]
             let bodies: [(String, String)] = [
@@ -288,7 +381,9 @@ import Testing
                 #expect((400..<500).contains(answer.status), "\(path) \(body): \(answer.status)")
                 #expect(answer.json?.objectValue?["detail"]?.stringValue?.isEmpty == false, "\(path) \(body): a problem JSON")
             }
-            for query in ["/v1/cases?state=sideways", "/v1/cases?limit=-1", "/v1/cases?colour=red", "/v1/loop?group_by=survey", "/v1/outbox?state=lost"] {
+            for query in [
+                "/v1/cases?state=sideways", "/v1/cases?limit=-1", "/v1/cases?colour=red", "/v1/loop?group_by=survey", "/v1/outbox?state=lost",
+            ] {
                 #expect(try await GatewayHarness.get(gateway.port, query, token: Self.senderToken).status == 400, "\(query)")
             }
             #expect(try await GatewayHarness.get(gateway.port, "/healthz", token: nil).status == 200, "still serving")
@@ -304,7 +399,10 @@ import Testing
             let directory = try ExecPluginTests.workspace("outbox-kill")
             let configPath = try Self.config(directory, twilioPort: twilioPort)
             let first = try await GatewayProcess.start(config: configPath, logFile: directory + "/first.log")
-            let id = try #require(try await Self.send(first.port, ["to": ["phone": .string(twilio.stallFor)], "channel": "sms", "text": "in flight"], key: "s1").json?.objectValue?["id"]?.stringValue)
+            let id = try #require(
+                try await Self.send(first.port, ["to": ["phone": .string(twilio.stallFor)], "channel": "sms", "text": "in flight"], key: "s1").json?
+                    .objectValue?["id"]?.stringValue
+            )
             let deadline = ContinuousClock.now + .seconds(10)
             while twilio.seen.withLock({ $0.isEmpty }), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
             #expect(twilio.seen.withLock { $0.count } == 1, "Twilio has the request")

@@ -62,11 +62,19 @@ import Testing
         }
         #expect(problems("  kind: postgres\n").contains("`kind: postgres` needs a `postgres:` section with its `url`"))
         #expect(problems("  kind: postgres\n  postgres:\n    url: mysql://x@y/z\n").contains("expected postgres://user:password@host:port/database"))
-        #expect(problems("  kind: postgres\n  postgres:\n    url: postgres://u@h/db?sslmode=maybe\n").contains("sslmode must be one of disable, prefer, require"))
+        #expect(
+            problems("  kind: postgres\n  postgres:\n    url: postgres://u@h/db?sslmode=maybe\n").contains(
+                "sslmode must be one of disable, prefer, require"
+            )
+        )
         #expect(problems("  kind: postgres\n  postgres:\n    url: postgres://u@h/db\n    pool_size: 3\n").contains("must be at least 4"))
         #expect(problems("  kind: postgres\n  postgres:\n    url: postgres://u@h/db\n    lease_ttl: 1s\n").contains("must be at least 3s"))
         #expect(problems("  postgres:\n    url: postgres://u@h/db\n").contains("is read only with `kind: postgres`"))
-        #expect(problems("  kind: postgres\n  postgres:\n    url: postgres://u@h/db\n  retention:\n    max_age: 90d\n").contains("not available with `kind: postgres` yet"))
+        #expect(
+            problems("  kind: postgres\n  postgres:\n    url: postgres://u@h/db\n  retention:\n    max_age: 90d\n").contains(
+                "not available with `kind: postgres` yet"
+            )
+        )
     }
 
     @Test func checkReachesTheDatabaseAndMigrateBringsItsSchemaUp() throws {
@@ -76,23 +84,32 @@ import Testing
             let path = directory + "/channels-\(UUID().uuidString.prefix(6)).yaml"
             // The password goes in `password`, so check's output can be searched for it.
             let withoutPassword = url.replacingOccurrences(of: ":\(PostgresFixture.shared.password)@", with: "@")
-            try "store:\n  kind: postgres\n  path: \(directory)/data\n  postgres:\n    url: \(withoutPassword)\n    password: \(PostgresFixture.shared.password)\nchannels: []\n"
+            try
+                "store:\n  kind: postgres\n  path: \(directory)/data\n  postgres:\n    url: \(withoutPassword)\n    password: \(PostgresFixture.shared.password)\nchannels: []\n"
                 .write(toFile: path, atomically: true, encoding: .utf8)
             return path
         }
         let file = try config(url)
         let fresh = try BootstrapCheckTests.run(["check", "--config", file])
         #expect(fresh.status == 0, "\(fresh.stderr)")
-        #expect(fresh.stdout.contains("PostgreSQL reachable, schema version 0, migrated to 2 at start or by `listening-post migrate`"), "\(fresh.stdout)")
+        #expect(
+            fresh.stdout.contains("PostgreSQL reachable, schema version 0, migrated to 2 at start or by `listening-post migrate`"),
+            "\(fresh.stdout)"
+        )
         let migrated = try BootstrapCheckTests.run(["migrate", "--config", file])
         #expect(migrated.status == 0, "\(migrated.stderr)")
         #expect(migrated.stdout.contains("schema migrated from version 0 to 2"), "\(migrated.stdout)")
         #expect(try BootstrapCheckTests.run(["migrate", "--config", file]).stdout.contains("schema already at version 2"))
         #expect(try BootstrapCheckTests.run(["check", "--config", file]).stdout.contains("PostgreSQL reachable, schema version 2)"))
 
-        let unreachable = try BootstrapCheckTests.run(["check", "--config", try config("postgres://postgres:\(PostgresFixture.shared.password)@127.0.0.1:1/nowhere?sslmode=disable")])
+        let unreachable = try BootstrapCheckTests.run([
+            "check", "--config", try config("postgres://postgres:\(PostgresFixture.shared.password)@127.0.0.1:1/nowhere?sslmode=disable"),
+        ])
         #expect(unreachable.status == 1)
-        #expect(unreachable.stderr.contains("store.postgres: cannot reach postgres://postgres@127.0.0.1:1/nowhere?sslmode=disable"), "\(unreachable.stderr)")
+        #expect(
+            unreachable.stderr.contains("store.postgres: cannot reach postgres://postgres@127.0.0.1:1/nowhere?sslmode=disable"),
+            "\(unreachable.stderr)"
+        )
         #expect(!unreachable.stderr.contains(PostgresFixture.shared.password))
     }
 
@@ -105,7 +122,11 @@ import Testing
         let original = try await Self.writeSQLiteLog(in: data)
 
         let config = directory + "/channels.yaml"
-        try "store:\n  kind: postgres\n  path: \(data)\n  postgres:\n    url: \(url)\nchannels: []\n".write(toFile: config, atomically: true, encoding: .utf8)
+        try "store:\n  kind: postgres\n  path: \(data)\n  postgres:\n    url: \(url)\nchannels: []\n".write(
+            toFile: config,
+            atomically: true,
+            encoding: .utf8
+        )
         let copied = try BootstrapCheckTests.run(["copy-log", "--config", config])
         #expect(copied.status == 0, "\(copied.stderr)")
         #expect(copied.stdout.contains("copied 2500 events"), "\(copied.stdout)")
@@ -149,13 +170,32 @@ import Testing
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await sqlite.run() }
             for index in 0..<2_500 {
-                _ = try await sqlite.append(AppendRequest(
-                    channel: index.isMultiple(of: 3) ? "mail" : "web", events: [event("k\(index)", streams: index.isMultiple(of: 3) ? ["all", "mail"] : ["all", "web"])],
-                    checkpoint: index.isMultiple(of: 3) ? "uid-\(index)" : nil))
+                _ = try await sqlite.append(
+                    AppendRequest(
+                        channel: index.isMultiple(of: 3) ? "mail" : "web",
+                        events: [event("k\(index)", streams: index.isMultiple(of: 3) ? ["all", "mail"] : ["all", "web"])],
+                        checkpoint: index.isMultiple(of: 3) ? "uid-\(index)" : nil
+                    )
+                )
             }
-            _ = try await sqlite.append(AppendRequest(
-                channel: "web", events: [], cursors: ["push:crm": 1_200],
-                deadLetters: [DeadLetter(subscriber: "push:crm", stream: "all", offset: 7, eventId: "id-k6", attempts: 8, lastError: "HTTP 500", deadAt: Date(timeIntervalSince1970: 1_790_000_000.25))]))
+            _ = try await sqlite.append(
+                AppendRequest(
+                    channel: "web",
+                    events: [],
+                    cursors: ["push:crm": 1_200],
+                    deadLetters: [
+                        DeadLetter(
+                            subscriber: "push:crm",
+                            stream: "all",
+                            offset: 7,
+                            eventId: "id-k6",
+                            attempts: 8,
+                            lastError: "HTTP 500",
+                            deadAt: Date(timeIntervalSince1970: 1_790_000_000.25)
+                        )
+                    ]
+                )
+            )
             for stream in ["all", "mail", "web"] { original[stream] = try await sqlite.read(stream: stream, after: 0, limit: 10_000) }
             group.cancelAll()
         }

@@ -25,7 +25,10 @@ import Testing
     /// in the sentence "… lands in streams `a`, `b` …".
     static func quickstart(from readme: String) throws -> Quickstart {
         let blocks = readme.components(separatedBy: "```")
-        let curl = try #require(blocks.firstIndex { $0.hasPrefix("sh\n") && $0.contains("curl") && $0.contains("/hooks/") }, "no curl example in README.md")
+        let curl = try #require(
+            blocks.firstIndex { $0.hasPrefix("sh\n") && $0.contains("curl") && $0.contains("/hooks/") },
+            "no curl example in README.md"
+        )
         let command = blocks[curl]
         let path = try #require(command.firstMatch(of: /localhost:8080(\/[^\s']+)/)?.1, "no localhost:8080 path in the curl example")
         let body = try #require(command.firstMatch(of: /-d '([^']*)'/)?.1, "no -d '…' body in the curl example")
@@ -34,7 +37,13 @@ import Testing
         let after = blocks[(curl + 1)...].joined(separator: "```")
         let sentence = try #require(after.firstMatch(of: /lands in\s+streams\s+([^.]*)\./)?.1, "no 'lands in streams …' sentence")
         let streams = sentence.matches(of: /`([^`]+)`/).map { String($0.1) }
-        return Quickstart(path: String(path), body: String(body), excerpt: excerpt, streams: streams, opensCase: after.contains("opens\na case") || after.contains("opens a case"))
+        return Quickstart(
+            path: String(path),
+            body: String(body),
+            excerpt: excerpt,
+            streams: streams,
+            opensCase: after.contains("opens\na case") || after.contains("opens a case")
+        )
     }
 
     @Test func theReadmesFirstExampleIsTrue() async throws {
@@ -44,8 +53,10 @@ import Testing
 
         let directory = try ExecPluginTests.workspace("readme")
         let gateway = try await GatewayProcess.start(
-            config: Self.root.appendingPathComponent("channels.yaml").path, logFile: directory + "/gateway.log",
-            environment: ["LISTENING_POST_PORT": "0", "LISTENING_POST_DATA": directory + "/data"])
+            config: Self.root.appendingPathComponent("channels.yaml").path,
+            logFile: directory + "/gateway.log",
+            environment: ["LISTENING_POST_PORT": "0", "LISTENING_POST_DATA": directory + "/data"]
+        )
         defer { gateway.signal(SIGKILL) }
 
         let answer = try await GatewayHarness.post(gateway.port, example.path, body: Array(example.body.utf8))
@@ -72,9 +83,18 @@ import Testing
             return entry.objectValue?["name"]?.stringValue
         }
         // A case, when the README says one opens: on `cases`, naming this message.
-        #expect(filled.sorted() == (example.streams + (example.opensCase ? [CaseEvent.stream] : [])).sorted(), "the README names the streams the event lands in")
+        #expect(
+            filled.sorted() == (example.streams + (example.opensCase ? [CaseEvent.stream] : [])).sorted(),
+            "the README names the streams the event lands in"
+        )
         if example.opensCase {
-            let cases = try await GatewayHarness.readEvents(gateway.port, stream: CaseEvent.stream, query: "?after=0", count: 1, token: "demo-token-change-me")
+            let cases = try await GatewayHarness.readEvents(
+                gateway.port,
+                stream: CaseEvent.stream,
+                query: "?after=0",
+                count: 1,
+                token: "demo-token-change-me"
+            )
             let opened = try #require(cases.first.flatMap { CaseEvent(event: Array($0.data.utf8)) })
             #expect(opened.kind == .opened)
             #expect(opened.details["message"]?.stringValue == id)
@@ -90,7 +110,12 @@ import Testing
         guard example.opensCase else { return }
         let desk = "demo-operator-token-change-me"
         func call(_ path: String, _ body: JSONValue) async throws -> (status: Int, json: JSONValue?) {
-            try await GatewayHarness.post(gateway.port, path, body: GatewayHarness.json(body), headers: [("Content-Type", "application/json"), ("Authorization", "Bearer \(desk)")])
+            try await GatewayHarness.post(
+                gateway.port,
+                path,
+                body: GatewayHarness.json(body),
+                headers: [("Content-Type", "application/json"), ("Authorization", "Bearer \(desk)")]
+            )
         }
         let queue = try JSONValue.parse(Array(try await GatewayHarness.get(gateway.port, "/v1/cases", token: desk).body.utf8))
         guard case .array(let cases)? = queue.objectValue?["cases"], let caseId = cases.first?.objectValue?["id"]?.stringValue else {
@@ -100,7 +125,10 @@ import Testing
         #expect(try await call("/v1/cases/\(caseId)/responses", ["text": "Sorry Ann, we are on it"]).status == 200)
         #expect(try await call("/v1/cases/\(caseId)/resolve", ["root_cause": "queue understaffed", "resolution": "called her back"]).status == 200)
         let yes = try await GatewayHarness.post(
-            gateway.port, example.path, body: Array(#"{"response_id":"r-2","reason":"Yes, all sorted","respondent":{"email":"ann@example.com"}}"#.utf8))
+            gateway.port,
+            example.path,
+            body: Array(#"{"response_id":"r-2","reason":"Yes, all sorted","respondent":{"email":"ann@example.com"}}"#.utf8)
+        )
         #expect(yes.status == 202)
         let detail = try JSONValue.parse(Array(try await GatewayHarness.get(gateway.port, "/v1/cases/\(caseId)", token: desk).body.utf8)).objectValue
         #expect(detail?["state"] == "closed", "the README says her yes closes the case")
@@ -110,7 +138,11 @@ import Testing
     /// Where `actual` differs from the members `expected` names (a subset match).
     static func mismatches(expected: JSONValue, actual: JSONValue?, at path: String) -> [String] {
         guard case .object(let members) = expected else {
-            return expected == actual ? [] : ["\(path) = \(String(decoding: expected.compactJSON(), as: UTF8.self)), but the event has \(actual.map { String(decoding: $0.compactJSON(), as: UTF8.self) } ?? "nothing")"]
+            return expected == actual
+                ? []
+                : [
+                    "\(path) = \(String(decoding: expected.compactJSON(), as: UTF8.self)), but the event has \(actual.map { String(decoding: $0.compactJSON(), as: UTF8.self) } ?? "nothing")"
+                ]
         }
         return members.sorted { $0.key < $1.key }.flatMap { key, value in
             mismatches(expected: value, actual: actual?.objectValue?[key], at: "\(path).\(key)")

@@ -20,26 +20,43 @@ import Testing
                 path: /hooks/sms
                 insecure: true
             """
-        return try ExecPluginTests.config(directory, channel: channel, streams: "\"*\"", extra: """
-            customers:
-              inline:
-                - {id: cus_ann, phones: ["+447700900123"]}
-            operators:
-              - name: mailer
-                token: \(Self.operatorToken)
-                scopes: [prompts]
-            """)
+        return try ExecPluginTests.config(
+            directory,
+            channel: channel,
+            streams: "\"*\"",
+            extra: """
+                customers:
+                  inline:
+                    - {id: cus_ann, phones: ["+447700900123"]}
+                operators:
+                  - name: mailer
+                    token: \(Self.operatorToken)
+                    scopes: [prompts]
+                """
+        )
     }
 
     static func sms(_ port: Int, id: String, from: String, text: String) async throws {
-        let answer = try await GatewayHarness.post(port, "/hooks/sms", body: GatewayHarness.json(["id": .string(id), "from": .string(from), "text": .string(text)]))
+        let answer = try await GatewayHarness.post(
+            port,
+            "/hooks/sms",
+            body: GatewayHarness.json(["id": .string(id), "from": .string(from), "text": .string(text)])
+        )
         #expect(answer.status == 202)
     }
 
-    static func prompt(_ port: Int, token: String = operatorToken, _ body: JSONValue, key: String = "p-1") async throws -> (status: Int, json: JSONValue?) {
+    static func prompt(
+        _ port: Int,
+        token: String = operatorToken,
+        _ body: JSONValue,
+        key: String = "p-1"
+    ) async throws -> (status: Int, json: JSONValue?) {
         try await GatewayHarness.post(
-            port, "/v1/survey-prompts", body: GatewayHarness.json(body),
-            headers: [("Content-Type", "application/json"), ("Authorization", "Bearer \(token)"), ("Idempotency-Key", key)])
+            port,
+            "/v1/survey-prompts",
+            body: GatewayHarness.json(body),
+            headers: [("Content-Type", "application/json"), ("Authorization", "Bearer \(token)"), ("Idempotency-Key", key)]
+        )
     }
 
     static func data(_ port: Int, count: Int) async throws -> [MessageEvent] {
@@ -61,7 +78,10 @@ import Testing
         let recorded = try await Self.prompt(first.port, promptBody)
         #expect(recorded.status == 202)
         #expect(recorded.json?.objectValue?["customer"]?.stringValue == "cus_ann")
-        #expect(try await Self.prompt(first.port, promptBody).json?.objectValue?["duplicate"] == .bool(true), "the same Idempotency-Key is one prompt")
+        #expect(
+            try await Self.prompt(first.port, promptBody).json?.objectValue?["duplicate"] == .bool(true),
+            "the same Idempotency-Key is one prompt"
+        )
 
         try await Self.sms(first.port, id: "m1", from: "+447700900123", text: "9 - great support")
         try await Self.sms(first.port, id: "m2", from: "+15005550006", text: "8")  // no prompt for this sender

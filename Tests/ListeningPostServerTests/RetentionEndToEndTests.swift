@@ -16,10 +16,14 @@ import Testing
         let config = try ExecPluginTests.config(
             directory,
             channel: "  - {id: form, type: webhook, path: /hooks/form, insecure: true, mapping: {dedup_key: /id, text: /text}}",
-            streams: "\"*\"")
+            streams: "\"*\""
+        )
         // The helper writes `store:` with only a path: add the retention under it.
         var text = try String(contentsOfFile: config, encoding: .utf8)
-        text = text.replacingOccurrences(of: "  path: \(directory)/data\n", with: "  path: \(directory)/data\n  retention: {max_size: 1MiB, interval: 1s}\n")
+        text = text.replacingOccurrences(
+            of: "  path: \(directory)/data\n",
+            with: "  path: \(directory)/data\n  retention: {max_size: 1MiB, interval: 1s}\n"
+        )
         try text.write(toFile: config, atomically: true, encoding: .utf8)
         let gateway = try await GatewayProcess.start(config: config, logFile: directory + "/gateway.log")
         defer { gateway.signal(SIGKILL) }
@@ -31,7 +35,11 @@ import Testing
             for client in 0..<4 {
                 group.addTask {
                     for index in 0..<150 {
-                        let answer = try await GatewayHarness.post(port, "/hooks/form", body: GatewayHarness.json(["id": .string("r\(client)-\(index)"), "text": .string(words)]))
+                        let answer = try await GatewayHarness.post(
+                            port,
+                            "/hooks/form",
+                            body: GatewayHarness.json(["id": .string("r\(client)-\(index)"), "text": .string(words)])
+                        )
                         #expect(answer.status == 202)
                     }
                 }

@@ -5,8 +5,8 @@ import ListeningPostKit
 import NIOCore
 import NIOHTTP1
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
 /// Gateway processes on one real PostgreSQL, treated as an operator's fleet is: paused,
 /// killed with `kill -9` at random under load, their database restarted. What must hold:
@@ -32,22 +32,22 @@ import TestSupport
     static func config(_ directory: String, gateway: String, url: String, channels: String) throws -> String {
         let path = "\(directory)/\(gateway).yaml"
         try """
-            server:
-              port: 0
-            store:
-              kind: postgres
-              path: \(directory)/data-\(gateway)
-              postgres:
-                url: \(url)
-                pool_size: 5
-                lease_ttl: 3s
-            channels:
-            \(channels)
-            subscribers:
-              - name: checker
-                token: \(GatewayHarness.readerToken)
-                streams: "*"
-            """.write(toFile: path, atomically: true, encoding: .utf8)
+        server:
+          port: 0
+        store:
+          kind: postgres
+          path: \(directory)/data-\(gateway)
+          postgres:
+            url: \(url)
+            pool_size: 5
+            lease_ttl: 3s
+        channels:
+        \(channels)
+        subscribers:
+          - name: checker
+            token: \(GatewayHarness.readerToken)
+            streams: "*"
+        """.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
 
@@ -76,7 +76,8 @@ import TestSupport
     static func streamsWithHoles(_ database: String) -> String {
         PostgresFixture.shared.psql(
             "SELECT coalesce(string_agg(stream, ','), '') FROM (SELECT stream FROM stream_entries GROUP BY stream HAVING count(*) <> max(\"offset\") OR min(\"offset\") <> 1) s",
-            database: database)
+            database: database
+        )
     }
 
     @Test func aGatewayPausedPastItsLeaseCommitsNothingForThatSourceAfterAnotherTookOver() async throws {
@@ -92,11 +93,20 @@ import TestSupport
                 inherit_env: [PATH, LP_TEST_GATEWAY]
             """
         let a = try await GatewayProcess.start(
-            config: try Self.config(directory, gateway: "a", url: url, channels: channels), logFile: "\(directory)/a.log", environment: ["LP_TEST_GATEWAY": "A"])
-        defer { a.signal(SIGCONT); a.signal(SIGKILL) }
+            config: try Self.config(directory, gateway: "a", url: url, channels: channels),
+            logFile: "\(directory)/a.log",
+            environment: ["LP_TEST_GATEWAY": "A"]
+        )
+        defer {
+            a.signal(SIGCONT)
+            a.signal(SIGKILL)
+        }
         try await Self.waitFor("gateway A taking the ticker's lease") { await Self.lease("channel:ticker", on: a.port) == "held" }
         let b = try await GatewayProcess.start(
-            config: try Self.config(directory, gateway: "b", url: url, channels: channels), logFile: "\(directory)/b.log", environment: ["LP_TEST_GATEWAY": "B"])
+            config: try Self.config(directory, gateway: "b", url: url, channels: channels),
+            logFile: "\(directory)/b.log",
+            environment: ["LP_TEST_GATEWAY": "B"]
+        )
         defer { b.signal(SIGKILL) }
         try await Self.waitFor("gateway B standing by") { await Self.lease("channel:ticker", on: b.port) == "standby" }
         try await Self.waitFor("A's first ticks") { Self.count("SELECT count(*) FROM events WHERE dedup_key LIKE 'A-%'", database) >= 5 }
@@ -142,10 +152,19 @@ import TestSupport
         do {
             if index.isMultiple(of: 3) {
                 let form = "MessageSid=SM\(key)&From=%2B15555550\(100 + index % 800)&To=%2B15555550000&Body=message+\(key)"
-                let answer = try await GatewayHarness.post(port, "/hooks/sms", body: Array(form.utf8), headers: [("Content-Type", "application/x-www-form-urlencoded")])
+                let answer = try await GatewayHarness.post(
+                    port,
+                    "/hooks/sms",
+                    body: Array(form.utf8),
+                    headers: [("Content-Type", "application/x-www-form-urlencoded")]
+                )
                 return (answer.status, nil)
             }
-            let answer = try await GatewayHarness.post(port, "/hooks/load", body: GatewayHarness.json(["key": .string(key), "text": .string("message \(key)")]))
+            let answer = try await GatewayHarness.post(
+                port,
+                "/hooks/load",
+                body: GatewayHarness.json(["key": .string(key), "text": .string("message \(key)")])
+            )
             return (answer.status, answer.json?.objectValue?["id"]?.stringValue)
         } catch {
             return (0, nil)
@@ -237,10 +256,15 @@ import TestSupport
             """
         // g0, never killed, takes webhooks and SMS and serves the subscriber; the mailbox
         // runs on g1 or g2, so every kill of its holder moves it.
-        let configs = try (0..<3).map { try Self.config(directory, gateway: "g\($0)", url: url, channels: Self.pushChannels + ($0 == 0 ? "" : "\n" + mail)) }
+        let configs = try (0..<3).map {
+            try Self.config(directory, gateway: "g\($0)", url: url, channels: Self.pushChannels + ($0 == 0 ? "" : "\n" + mail))
+        }
         let restarts = Shared(0)
         let start: @Sendable (Int) async throws -> GatewayProcess = { slot in
-            let number = restarts.withLock { $0 += 1; return $0 }
+            let number = restarts.withLock {
+                $0 += 1
+                return $0
+            }
             return try await GatewayProcess.start(config: configs[slot], logFile: "\(directory)/g\(slot)-\(number).log")
         }
         // g1 first, so it takes the mailbox.
@@ -272,8 +296,11 @@ import TestSupport
                         // One in five is delivered again, to another gateway: a provider retrying.
                         if Int.random(in: 0..<5) == 0, let other = ports.filter({ $0 != port }).randomElement() {
                             let again = await Self.deliver(key, to: other)
-                            if answer.status == 0 || answer.status >= 300 { answer = again }
-                            else if let id = answer.id, let otherId = again.id { #expect(id == otherId, "a redelivery got a different event id") }
+                            if answer.status == 0 || answer.status >= 300 {
+                                answer = again
+                            } else if let id = answer.id, let otherId = again.id {
+                                #expect(id == otherId, "a redelivery got a different event id")
+                            }
                         }
                         if (200..<300).contains(answer.status) { load.ack(key, answer.id ?? "") }
                     }
@@ -328,7 +355,10 @@ import TestSupport
         try await Task.sleep(for: .seconds(2))
         #expect(Self.count("SELECT count(*) FROM events WHERE channel = 'mail'", database) == messageIds.count)
         for id in messageIds {
-            #expect(Self.count("SELECT count(*) FROM events WHERE channel = 'mail' AND convert_from(payload, 'UTF8') LIKE '%\(id)%'", database) == 1, "\(id)")
+            #expect(
+                Self.count("SELECT count(*) FROM events WHERE channel = 'mail' AND convert_from(payload, 'UTF8') LIKE '%\(id)%'", database) == 1,
+                "\(id)"
+            )
         }
 
         // g0's subscriber saw every event of `all`, in order, once.
@@ -336,7 +366,10 @@ import TestSupport
         try? await Self.waitFor("g0's subscriber reaching the head", within: .seconds(30)) { subscription.events.count >= Int(head) }
         let ids = subscription.events.map(\.lastEventId)
         let firstWrong = zip(ids, (1...head).map(String.init)).enumerated().first { $0.element.0 != $0.element.1 }
-        #expect(ids.count == Int(head) && firstWrong == nil, "g0's subscriber got \(ids.count) of \(head) events, ending \(ids.suffix(3)), reconnecting \(subscription.reconnects) times; first out of order: \(String(describing: firstWrong))")
+        #expect(
+            ids.count == Int(head) && firstWrong == nil,
+            "g0's subscriber got \(ids.count) of \(head) events, ending \(ids.suffix(3)), reconnecting \(subscription.reconnects) times; first out of order: \(String(describing: firstWrong))"
+        )
     }
 
     @Test func postgresRestartedUnderLoadRefusesWith503LosesNothingAndTheGatewaysRecover() async throws {
@@ -345,8 +378,14 @@ import TestSupport
         let database = PostgresFixture.database(of: url)
         let directory = try ExecPluginTests.workspace("pg-restart")
         let gateways = [
-            try await GatewayProcess.start(config: try Self.config(directory, gateway: "a", url: url, channels: Self.pushChannels), logFile: "\(directory)/a.log"),
-            try await GatewayProcess.start(config: try Self.config(directory, gateway: "b", url: url, channels: Self.pushChannels), logFile: "\(directory)/b.log"),
+            try await GatewayProcess.start(
+                config: try Self.config(directory, gateway: "a", url: url, channels: Self.pushChannels),
+                logFile: "\(directory)/a.log"
+            ),
+            try await GatewayProcess.start(
+                config: try Self.config(directory, gateway: "b", url: url, channels: Self.pushChannels),
+                logFile: "\(directory)/b.log"
+            ),
         ]
         defer { for gateway in gateways { gateway.signal(SIGKILL) } }
         let load = LoadRecord()
@@ -389,7 +428,12 @@ import TestSupport
         #expect(Set(seen.keys).isSubset(of: [200, 202, 503]), "only stored or refused: \(seen)")
         let lost = Self.acknowledgedButNotStored(load.acknowledged, Self.storedIds(server, database))
         #expect(lost.isEmpty, "acknowledged but not stored: \(lost.prefix(10))")
-        #expect(server.psql("SELECT coalesce(string_agg(stream, ','), '') FROM (SELECT stream FROM stream_entries GROUP BY stream HAVING count(*) <> max(\"offset\")) s", database: database) == "")
+        #expect(
+            server.psql(
+                "SELECT coalesce(string_agg(stream, ','), '') FROM (SELECT stream FROM stream_entries GROUP BY stream HAVING count(*) <> max(\"offset\")) s",
+                database: database
+            ) == ""
+        )
         for gateway in gateways {
             try await Self.waitFor("gateway on \(gateway.port) ready again") {
                 (try? await GatewayHarness.get(gateway.port, "/readyz", token: nil).status) == 200

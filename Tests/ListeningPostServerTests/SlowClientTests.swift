@@ -20,20 +20,25 @@ import Testing
 
     /// A gateway with one unsigned webhook channel and these `server:` lines.
     static func config(_ directory: String, server: String) throws -> String {
-        let config = try ExecPluginTests.config(directory, channel: """
-              - id: hook
-                type: webhook
-                path: /hooks/in
-                insecure: true
-                mapping: {dedup_key: /id, text: /text}
-            """)
+        let config = try ExecPluginTests.config(
+            directory,
+            channel: """
+                  - id: hook
+                    type: webhook
+                    path: /hooks/in
+                    insecure: true
+                    mapping: {dedup_key: /id, text: /text}
+                """
+        )
         let yaml = try String(contentsOfFile: config, encoding: .utf8).replacingOccurrences(of: "  port: 0\n", with: "  port: 0\n" + server)
         try yaml.write(toFile: config, atomically: true, encoding: .utf8)
         return config
     }
 
     static func lines(_ path: String) -> [[String: JSONValue]] {
-        ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").compactMap { try? JSONValue.parse(Array($0.utf8)).objectValue }
+        ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").compactMap {
+            try? JSONValue.parse(Array($0.utf8)).objectValue
+        }
     }
 
     static func waitFor(_ event: String, in path: String, timeout: Duration = .seconds(30)) async throws -> [String: JSONValue] {
@@ -53,7 +58,9 @@ import Testing
 
         // An SSE subscriber that connects first and must outlive the storm.
         let subscriber = Task { try await GatewayHarness.readEvents(gateway.port, stream: "all", query: "?after=0", count: 2) }
-        let post = { (id: String) in try await GatewayHarness.post(gateway.port, "/hooks/in", body: GatewayHarness.json(["id": .string(id), "text": "hello"])) }
+        let post = { (id: String) in
+            try await GatewayHarness.post(gateway.port, "/hooks/in", body: GatewayHarness.json(["id": .string(id), "text": "hello"]))
+        }
         #expect(try await post("before").status == 202)
 
         // 1,000 stalled connections, under the limit: the gateway serves on meanwhile, and
@@ -66,7 +73,9 @@ import Testing
         storm.waitUntilExit()
         #expect(done["closed"] == .number(1_000), "every stalled connection was closed: \(done)")
         #expect(done["refused"] == .number(0))
-        if case .number(let slowest)? = done["slowest"] { #expect(slowest >= 1.5 && slowest < 5, "closed after idle_timeout (2s), not before or long after: \(slowest)") }
+        if case .number(let slowest)? = done["slowest"] {
+            #expect(slowest >= 1.5 && slowest < 5, "closed after idle_timeout (2s), not before or long after: \(slowest)")
+        }
 
         // The subscriber, idle for longer than idle_timeout but heartbeating, still gets the next event.
         try await Task.sleep(for: .seconds(1))
@@ -92,6 +101,9 @@ import Testing
         #expect(refusedLine.flatMap { Double($0.split(separator: " ").last ?? "") }.map { $0 >= 70 } == true, "\(refusedLine ?? "no metric")")
         let log = try String(contentsOfFile: directory + "/gateway.log", encoding: .utf8)
         #expect(log.contains("connection refused: 20 connections are open (server.max_connections)"))
-        #expect(try await GatewayHarness.post(gateway.port, "/hooks/in", body: GatewayHarness.json(["id": "after", "text": "hi"])).status == 202, "still serving")
+        #expect(
+            try await GatewayHarness.post(gateway.port, "/hooks/in", body: GatewayHarness.json(["id": "after", "text": "hi"])).status == 202,
+            "still serving"
+        )
     }
 }

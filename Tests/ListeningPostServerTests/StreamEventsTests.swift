@@ -11,7 +11,11 @@ import Testing
 /// SSE: offsets as ids, resume by Last-Event-ID or ?after=, nothing lost or repeated.
 @Suite(.serialized) struct StreamEventsTests {
     static func post(_ port: Int, _ key: String) async throws {
-        let answer = try await GatewayHarness.post(port, "/hooks/survey", body: GatewayHarness.json(["response_id": .string(key), "reason": .string("text \(key)")]))
+        let answer = try await GatewayHarness.post(
+            port,
+            "/hooks/survey",
+            body: GatewayHarness.json(["response_id": .string(key), "reason": .string("text \(key)")])
+        )
         #expect(answer.status == 202)
     }
 

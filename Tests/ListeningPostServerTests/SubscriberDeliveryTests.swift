@@ -33,7 +33,11 @@ import Testing
     }
 
     static func post(_ port: Int, _ key: String) async throws -> String {
-        let answer = try await GatewayHarness.post(port, "/hooks/survey", body: GatewayHarness.json(["response_id": .string(key), "reason": .string("reason \(key)")]))
+        let answer = try await GatewayHarness.post(
+            port,
+            "/hooks/survey",
+            body: GatewayHarness.json(["response_id": .string(key), "reason": .string("reason \(key)")])
+        )
         #expect(answer.status == 202)
         return answer.json?.objectValue?["id"]?.stringValue ?? ""
     }
@@ -52,7 +56,9 @@ import Testing
     @Test func aReceiverThatFailsThreeTimesGetsEveryEventInOrderExactlyOnce() async throws {
         let receiver = try WebhookReceiver(secret: GatewayHarness.standardSecret, failFirst: 3)
         try await receiver.serve { receiverPort in
-            try await GatewayHarness.withLiveGateway(extra: Self.pushSubscriber(port: receiverPort, schedule: "[50ms, 50ms, 50ms, 50ms]")) { gateway, port in
+            try await GatewayHarness.withLiveGateway(extra: Self.pushSubscriber(port: receiverPort, schedule: "[50ms, 50ms, 50ms, 50ms]")) {
+                gateway,
+                port in
                 var ids: [String] = []
                 for index in 0..<5 { ids.append(try await Self.post(port, "push-\(index)")) }
                 try await Self.eventually("five deliveries were taken") { receiver.taken.count >= 5 }
@@ -136,12 +142,20 @@ import Testing
         var eventId: String
     }
 
-    static func readWebSocket(port: Int, query: String, count: Int, ack: Int64?, token: String? = GatewayHarness.readerToken) async throws -> [Received] {
+    static func readWebSocket(
+        port: Int,
+        query: String,
+        count: Int,
+        ack: Int64?,
+        token: String? = GatewayHarness.readerToken
+    ) async throws -> [Received] {
         var configuration = WebSocketClientConfiguration()
         if let token { configuration.additionalHeaders[.authorization] = "Bearer \(token)" }
         let received = Mutex<[Received]>([])
         let close = try await WebSocketClient.connect(
-            url: "ws://127.0.0.1:\(port)/v1/streams/survey/ws\(query)", configuration: configuration, logger: Logger(label: "ws-test")
+            url: "ws://127.0.0.1:\(port)/v1/streams/survey/ws\(query)",
+            configuration: configuration,
+            logger: Logger(label: "ws-test")
         ) { inbound, outbound, _ in
             for try await message in inbound.messages(maxSize: 1 << 20) {
                 guard case .text(let text) = message, case .object(let object) = try JSONValue.parse(Array(text.utf8)),
@@ -179,9 +193,14 @@ import Testing
             // Each post is the n-th event on stream survey.
             func postFromNewcomer(_ key: String, nth: Int) async throws -> MessageEvent {
                 let answer = try await GatewayHarness.post(
-                    port, "/hooks/survey", body: GatewayHarness.json(["response_id": .string(key), "reason": "hi", "email": "Newcomer+NPS@Example.com"]))
+                    port,
+                    "/hooks/survey",
+                    body: GatewayHarness.json(["response_id": .string(key), "reason": "hi", "email": "Newcomer+NPS@Example.com"])
+                )
                 let id = answer.json?.objectValue?["id"]?.stringValue
-                let events = try await GatewayHarness.readEvents(port, stream: "survey", query: "?after=\(nth - 1)", count: 1).compactMap { try? MessageEvent.decode(Array($0.data.utf8)) }
+                let events = try await GatewayHarness.readEvents(port, stream: "survey", query: "?after=\(nth - 1)", count: 1).compactMap {
+                    try? MessageEvent.decode(Array($0.data.utf8))
+                }
                 return try #require(events.first { $0.id == id })
             }
             let before = try await postFromNewcomer("m1", nth: 1)

@@ -25,9 +25,18 @@ import Testing
                 ("malformed JSON", Array(#"{"response_id": "#.utf8), [("Content-Type", "application/json")], 400, "malformed-payload"),
                 ("wrong content type", Array("reason=hi".utf8), [("Content-Type", "text/csv")], 415, "unsupported-media-type"),
                 ("missing mapped field", GatewayHarness.json(["reason": "no id"]), [("Content-Type", "application/json")], 400, "malformed-payload"),
-                ("wrong type", GatewayHarness.json(["response_id": "r2", "reason": ["not", "text"]]), [("Content-Type", "application/json")], 400, "malformed-payload"),
-                ("invalid UTF-8", [0x7B, 0x22, 0x72, 0x65, 0x61, 0x73, 0x6F, 0x6E, 0x22, 0x3A, 0x22, 0xC3, 0x28, 0x22, 0x7D], [("Content-Type", "application/json")], 400, "malformed-payload"),
-                ("over the limit", Array(repeating: UInt8(ascii: "a"), count: 70_000), [("Content-Type", "application/json")], 413, "payload-too-large"),
+                (
+                    "wrong type", GatewayHarness.json(["response_id": "r2", "reason": ["not", "text"]]), [("Content-Type", "application/json")], 400,
+                    "malformed-payload"
+                ),
+                (
+                    "invalid UTF-8", [0x7B, 0x22, 0x72, 0x65, 0x61, 0x73, 0x6F, 0x6E, 0x22, 0x3A, 0x22, 0xC3, 0x28, 0x22, 0x7D],
+                    [("Content-Type", "application/json")], 400, "malformed-payload"
+                ),
+                (
+                    "over the limit", Array(repeating: UInt8(ascii: "a"), count: 70_000), [("Content-Type", "application/json")], 413,
+                    "payload-too-large"
+                ),
             ]
             for (name, body, headers, status, type) in cases {
                 let answer = try await GatewayHarness.post(port, "/hooks/survey", body: body, headers: headers)
@@ -53,10 +62,17 @@ import Testing
             let body = GatewayHarness.json(["text": "signed hello"])
             let now = Int(Date().timeIntervalSince1970)
             func headers(id: String, timestamp: Int, signature: String? = nil) -> [(String, String)] {
-                [("Content-Type", "application/json"), ("webhook-id", id), ("webhook-timestamp", String(timestamp)),
-                 ("webhook-signature", signature ?? signer.signature(id: id, timestamp: timestamp, body: body))]
+                [
+                    ("Content-Type", "application/json"), ("webhook-id", id), ("webhook-timestamp", String(timestamp)),
+                    ("webhook-signature", signature ?? signer.signature(id: id, timestamp: timestamp, body: body)),
+                ]
             }
-            let bad = try await GatewayHarness.post(port, "/hooks/signed", body: body, headers: headers(id: "msg_1", timestamp: now, signature: "v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="))
+            let bad = try await GatewayHarness.post(
+                port,
+                "/hooks/signed",
+                body: body,
+                headers: headers(id: "msg_1", timestamp: now, signature: "v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")
+            )
             #expect(bad.status == 401)
             #expect(Self.problemType(bad.json) == "bad-signature")
             let stale = try await GatewayHarness.post(port, "/hooks/signed", body: body, headers: headers(id: "msg_1", timestamp: now - 600))

@@ -26,21 +26,37 @@ import Testing
 
     static let cases: [Case] = [
         Case(
-            name: "one request, two events", requests: [("web", ["a", "b"])],
-            receipts: [["id-a new", "id-b new"]], entries: ["all:1:id-a", "web:1:id-a", "all:2:id-b", "web:2:id-b"]),
+            name: "one request, two events",
+            requests: [("web", ["a", "b"])],
+            receipts: [["id-a new", "id-b new"]],
+            entries: ["all:1:id-a", "web:1:id-a", "all:2:id-b", "web:2:id-b"]
+        ),
         Case(
             name: "the same key twice in one batch is stored once, the second answer a duplicate",
             requests: [("web", ["a"]), ("web", ["a", "b"])],
-            receipts: [["id-a new"], ["id-a dup", "id-b new"]], entries: ["all:1:id-a", "web:1:id-a", "all:2:id-b", "web:2:id-b"]),
+            receipts: [["id-a new"], ["id-a dup", "id-b new"]],
+            entries: ["all:1:id-a", "web:1:id-a", "all:2:id-b", "web:2:id-b"]
+        ),
         Case(
-            name: "the same key on two channels is two events", requests: [("web", ["a"]), ("sms", ["a"])],
-            receipts: [["id-a new"], ["id-a new"]], entries: ["all:1:id-a", "web:1:id-a", "all:2:id-a", "web:2:id-a"]),
+            name: "the same key on two channels is two events",
+            requests: [("web", ["a"]), ("sms", ["a"])],
+            receipts: [["id-a new"], ["id-a new"]],
+            entries: ["all:1:id-a", "web:1:id-a", "all:2:id-a", "web:2:id-a"]
+        ),
         Case(
-            name: "a key already in the log gets no offset and answers with the stored id", requests: [("web", ["a", "b"])],
-            alreadyStored: ["web/a"], receipts: [["stored-a dup", "id-b new"]], entries: ["all:1:id-b", "web:1:id-b"]),
+            name: "a key already in the log gets no offset and answers with the stored id",
+            requests: [("web", ["a", "b"])],
+            alreadyStored: ["web/a"],
+            receipts: [["stored-a dup", "id-b new"]],
+            entries: ["all:1:id-b", "web:1:id-b"]
+        ),
         Case(
-            name: "offsets continue from the heads", requests: [("web", ["a"])], heads: ["all": 41, "web": 7],
-            receipts: [["id-a new"]], entries: ["all:42:id-a", "web:8:id-a"]),
+            name: "offsets continue from the heads",
+            requests: [("web", ["a"])],
+            heads: ["all": 41, "web": 7],
+            receipts: [["id-a new"]],
+            entries: ["all:42:id-a", "web:8:id-a"]
+        ),
     ]
 
     @Test(arguments: cases)

@@ -32,7 +32,9 @@ import Testing
         do {
             let store = try await EventStore.open(.sqlite(directory: directory), logger: Logger(label: "t"))
             let runner = Task { try await store.log.run() }
-            _ = try await store.log.append(AppendRequest(channel: "_cases", events: [Self.event("a", streams: ["all", "cases"]), Self.event("b", streams: ["all", "web"])]))
+            _ = try await store.log.append(
+                AppendRequest(channel: "_cases", events: [Self.event("a", streams: ["all", "cases"]), Self.event("b", streams: ["all", "web"])])
+            )
             _ = try await store.log.append(AppendRequest(channel: "_cases", events: [Self.event("c", streams: ["all", "cases"])]))
             runner.cancel()
             _ = await runner.result

@@ -38,7 +38,10 @@ struct NPSLinkHarness: ConformanceHarness {
         for index in 0..<count {
             let email = "customer-\(UUID().uuidString.prefix(8).lowercased())@example.com"
             let link = NPSLinkSignature.link(base: "/nps", survey: "q4", email: email, score: index % 11, issuedAt: sent, secret: Self.secret)
-            try await push.send(InboundHTTPRequest(head: HTTPRequest(method: .get, scheme: "https", authority: "gateway", path: link), body: []), to: adapter)
+            try await push.send(
+                InboundHTTPRequest(head: HTTPRequest(method: .get, scheme: "https", authority: "gateway", path: link), body: []),
+                to: adapter
+            )
             keys.append("nps:q4:\(email):\(sent)")
         }
         return keys
@@ -46,7 +49,10 @@ struct NPSLinkHarness: ConformanceHarness {
 
     func offerInvalid(to adapter: NPSLinkAdapter) async throws {
         let link = NPSLinkSignature.link(base: "/nps", survey: "q4", email: "ann@example.com", score: 10, issuedAt: 1, secret: "someone-elses-secret")
-        let response = try await push.send(InboundHTTPRequest(head: HTTPRequest(method: .get, scheme: "https", authority: "gateway", path: link), body: []), to: adapter)
+        let response = try await push.send(
+            InboundHTTPRequest(head: HTTPRequest(method: .get, scheme: "https", authority: "gateway", path: link), body: []),
+            to: adapter
+        )
         #expect(response.status == .unauthorized)
     }
 

@@ -38,9 +38,19 @@ import Testing
 
     @Test func sameMessageSidTwiceIsOneEvent() async throws {
         let sink = RecordingSink()
-        let adapter = try Self.adapter("    provider: twilio\n    path: /hooks/twilio\n    insecure: true\n", sink: sink, clock: ManualClock(now: Date()))
+        let adapter = try Self.adapter(
+            "    provider: twilio\n    path: /hooks/twilio\n    insecure: true\n",
+            sink: sink,
+            clock: ManualClock(now: Date())
+        )
         let endpoint = adapter.endpoints.first { $0.method == .post }!
-        let head = HTTPRequest(method: .post, scheme: "http", authority: "gateway", path: "/hooks/twilio", headerFields: [.contentType: "application/x-www-form-urlencoded"])
+        let head = HTTPRequest(
+            method: .post,
+            scheme: "http",
+            authority: "gateway",
+            path: "/hooks/twilio",
+            headerFields: [.contentType: "application/x-www-form-urlencoded"]
+        )
         let body = Array("MessageSid=SM00000000000000000000000000000001&From=%2B12125550123&To=%2B14155550100&Body=hi".utf8)
         for _ in 0..<2 {
             let response = await endpoint.handler(InboundHTTPRequest(head: head, body: body))

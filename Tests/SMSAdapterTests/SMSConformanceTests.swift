@@ -2,8 +2,9 @@ import Foundation
 import HTTPTypes
 import ListeningPostKit
 import ListeningPostTesting
-@testable import SMSAdapter
 import Testing
+
+@testable import SMSAdapter
 
 /// The SMS channel passes the shared adapter conformance suite, as Twilio calls it.
 struct SMSConformanceTests {
@@ -66,7 +67,11 @@ struct TwilioHarness: ConformanceHarness {
         let form = parameters.map { "\(Self.formEncode($0.name))=\(Self.formEncode($0.value))" }.joined(separator: "&")
         var head = HTTPRequest(method: .post, scheme: "https", authority: "sms.example.com", path: "/hooks/twilio")
         head.headerFields[.contentType] = "application/x-www-form-urlencoded"
-        head.headerFields[HTTPField.Name("X-Twilio-Signature")!] = TwilioSignature.sign(url: Self.publicURL, parameters: parameters, authToken: Self.authToken)
+        head.headerFields[HTTPField.Name("X-Twilio-Signature")!] = TwilioSignature.sign(
+            url: Self.publicURL,
+            parameters: parameters,
+            authToken: Self.authToken
+        )
         return InboundHTTPRequest(head: head, body: Array(form.utf8))
     }
 

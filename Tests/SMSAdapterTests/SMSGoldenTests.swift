@@ -13,7 +13,10 @@ import Testing
     func matchesGolden(_ fixture: URL) async throws {
         let golden = try EndpointGoldenFile(contentsOf: fixture)
         let actual = try await golden.run(SMSAdapter.self)
-        try golden.updateIfRequested(actual: actual, sourceDirectory: URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/sms"))
+        try golden.updateIfRequested(
+            actual: actual,
+            sourceDirectory: URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/sms")
+        )
         #expect(actual == golden.expected, "\(fixture.lastPathComponent)")
     }
 }

@@ -20,7 +20,10 @@ struct SurveyHarness: ConformanceHarness {
     let push = PushDelivery()
 
     func config() async throws -> [ConfigLine] {
-        [ConfigLine("provider", "typeform"), ConfigLine("path", "/hooks/typeform"), ConfigLine("secret", Self.secret), ConfigLine("nps_question", "nps")]
+        [
+            ConfigLine("provider", "typeform"), ConfigLine("path", "/hooks/typeform"), ConfigLine("secret", Self.secret),
+            ConfigLine("nps_question", "nps"),
+        ]
     }
 
     var secrets: [String] { [Self.secret] }
@@ -35,11 +38,17 @@ struct SurveyHarness: ConformanceHarness {
     }
 
     static func request(token: String, score: Int, secret: String = secret) -> InboundHTTPRequest {
-        let body = Array(#"{"event_type":"form_response","form_response":{"form_id":"f1","token":"\#(token)","answers":[{"type":"number","number":\#(score),"field":{"id":"x","type":"nps","ref":"nps"}}]}}"#.utf8)
+        let body = Array(
+            #"{"event_type":"form_response","form_response":{"form_id":"f1","token":"\#(token)","answers":[{"type":"number","number":\#(score),"field":{"id":"x","type":"nps","ref":"nps"}}]}}"#
+                .utf8
+        )
         var fields = HTTPFields()
         fields[.contentType] = "application/json"
         fields[HTTPField.Name("Typeform-Signature")!] = "sha256=" + SurveySignature.typeformSignature(secret: secret, body: body)
-        return InboundHTTPRequest(head: HTTPRequest(method: .post, scheme: "https", authority: "gateway", path: "/hooks/typeform", headerFields: fields), body: body)
+        return InboundHTTPRequest(
+            head: HTTPRequest(method: .post, scheme: "https", authority: "gateway", path: "/hooks/typeform", headerFields: fields),
+            body: body
+        )
     }
 
     func offer(_ count: Int, to adapter: SurveyAdapter) async throws -> [String] {

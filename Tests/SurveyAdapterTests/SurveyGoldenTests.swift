@@ -17,7 +17,10 @@ import Testing
     func matchesGolden(_ fixture: URL) async throws {
         let golden = try EndpointGoldenFile(contentsOf: fixture)
         let actual = try await golden.run(SurveyAdapter.self)
-        try golden.updateIfRequested(actual: actual, sourceDirectory: URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/survey"))
+        try golden.updateIfRequested(
+            actual: actual,
+            sourceDirectory: URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/survey")
+        )
         #expect(actual == golden.expected, "\(fixture.lastPathComponent)")
     }
 

@@ -5,7 +5,10 @@ import Synchronization
 /// scripts/dovecot-fixture.sh (in a root of its own, on ports of its own) and stopped when
 /// the process exits. Each test uses its own user, so tests do not see each other's mail.
 public final class DovecotFixture: Sendable {
-    static let users = ["idle", "poll", "restart", "validity", "flags", "seen", "password", "tls", "move", "journey", "conformance", "oauth", "collide", "upgrade", "corpus", "loop", "mailloop", "annbox", "failover"]
+    static let users = [
+        "idle", "poll", "restart", "validity", "flags", "seen", "password", "tls", "move", "journey", "conformance", "oauth", "collide", "upgrade",
+        "corpus", "loop", "mailloop", "annbox", "failover",
+    ]
 
     public let root: String
     public let port: Int
@@ -39,15 +42,23 @@ public final class DovecotFixture: Sendable {
         // termination pipe, and Process.waitUntilExit would then wait forever.
         // "password" starts with a password other than the one its test configures.
         let users = Self.users.map { $0 == "password" ? "password:not-the-configured-one" : "\($0):\($0)-pw" }.joined(separator: " ")
-        let command = "DOVECOT_ROOT=\(root) DOVECOT_PORT=\(port) DOVECOT_TLS_PORT=\(tlsPort) DOVECOT_USERS='\(users)' DOVECOT_FRESH=\(fresh ? 1 : 0) bash \(Self.scriptPath) \(action) >/dev/null 2>&1"
+        let command =
+            "DOVECOT_ROOT=\(root) DOVECOT_PORT=\(port) DOVECOT_TLS_PORT=\(tlsPort) DOVECOT_USERS='\(users)' DOVECOT_FRESH=\(fresh ? 1 : 0) bash \(Self.scriptPath) \(action) >/dev/null 2>&1"
         _ = system(command)
     }
 
     /// Drops a message into the user's Maildir/new, as a delivery agent would.
     /// Returns the bytes delivered.
     @discardableResult
-    public func deliver(to user: String, messageId: String, subject: String = "Test", body: String = "Hello", from: String = "customer@example.com") throws -> [UInt8] {
-        let eml = "From: \"Customer\" <\(from)>\r\nTo: \(user)@example.com\r\nSubject: \(subject)\r\nMessage-ID: <\(messageId)>\r\nDate: Mon, 23 Nov 2026 09:00:00 +0000\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\(body)\r\n"
+    public func deliver(
+        to user: String,
+        messageId: String,
+        subject: String = "Test",
+        body: String = "Hello",
+        from: String = "customer@example.com"
+    ) throws -> [UInt8] {
+        let eml =
+            "From: \"Customer\" <\(from)>\r\nTo: \(user)@example.com\r\nSubject: \(subject)\r\nMessage-ID: <\(messageId)>\r\nDate: Mon, 23 Nov 2026 09:00:00 +0000\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\(body)\r\n"
         let directory = "\(root)/mail/\(user)/Maildir"
         let name = "\(Int(Date().timeIntervalSince1970)).M\(UInt32.random(in: 0...UInt32.max))P\(ProcessInfo.processInfo.processIdentifier).fixture"
         // Written in tmp/ and renamed, so Dovecot never sees half a file.

@@ -54,7 +54,9 @@ public final class PostgresFixture: Sendable {
     // Foundation's (see DovecotFixture).
     @discardableResult
     private func script(_ arguments: String, environment: String = "") -> Int32 {
-        system("\(environment) PG_ROOT=\(root) PG_PORT=\(port) PG_PASSWORD=\(password) bash \(Self.scriptPath) \(arguments) >>/tmp/lp-postgres-fixture.log 2>&1")
+        system(
+            "\(environment) PG_ROOT=\(root) PG_PORT=\(port) PG_PASSWORD=\(password) bash \(Self.scriptPath) \(arguments) >>/tmp/lp-postgres-fixture.log 2>&1"
+        )
     }
 
     /// A new, empty database; returns its URL.
@@ -97,7 +99,10 @@ public final class PostgresFixture: Sendable {
         // While this test process lives, whatever happens to the returned one: a test process
         // that ignores SIGTERM (for its own signal handling) passes that on, so `terminate()`
         // alone left these loops running after the tests, one per run.
-        process.arguments = ["-c", "while kill -0 \(getpid()) 2>/dev/null; do psql -h 127.0.0.1 -p \(port) -U postgres -d postgres -tAqc \"$LP_SQL\" >/dev/null 2>&1; sleep \(seconds); done"]
+        process.arguments = [
+            "-c",
+            "while kill -0 \(getpid()) 2>/dev/null; do psql -h 127.0.0.1 -p \(port) -U postgres -d postgres -tAqc \"$LP_SQL\" >/dev/null 2>&1; sleep \(seconds); done",
+        ]
         process.environment = ProcessInfo.processInfo.environment.merging(["PGPASSWORD": password, "LP_SQL": sql]) { _, new in new }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice

@@ -77,9 +77,15 @@ public final class SMTPFixture: Sendable {
             let meta = FileManager.default.contents(atPath: "\(spool)/\(index).json"),
             let object = try? JSONSerialization.jsonObject(with: meta) as? [String: Any]
         {
-            messages.append(Received(
-                bytes: Array(bytes), mailFrom: object["mail_from"] as? String ?? "", recipients: object["rcpt_tos"] as? [String] ?? [],
-                login: object["login"] as? String, tls: object["tls"] as? Bool ?? false))
+            messages.append(
+                Received(
+                    bytes: Array(bytes),
+                    mailFrom: object["mail_from"] as? String ?? "",
+                    recipients: object["rcpt_tos"] as? [String] ?? [],
+                    login: object["login"] as? String,
+                    tls: object["tls"] as? Bool ?? false
+                )
+            )
             index += 1
         }
         return messages

@@ -13,7 +13,10 @@ import WebhookAdapter
         let golden = try EndpointGoldenFile(contentsOf: fixture)
         // The official Standard Webhooks vector's timestamp is the default `now`, so its signature verifies.
         let actual = try await golden.run(WebhookAdapter.self)
-        try golden.updateIfRequested(actual: actual, sourceDirectory: URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/webhook"))
+        try golden.updateIfRequested(
+            actual: actual,
+            sourceDirectory: URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/webhook")
+        )
         #expect(actual == golden.expected, "\(fixture.lastPathComponent)")
     }
 }

@@ -12,11 +12,15 @@ import NIOPosix
 import Synchronization
 
 let arguments = CommandLine.arguments
-guard arguments.count == 8, let port = Int(arguments[1]), let subscribers = Int(arguments[4]), let rate = Int(arguments[5]), let seconds = Int(arguments[6]) else {
+guard arguments.count == 8, let port = Int(arguments[1]), let subscribers = Int(arguments[4]), let rate = Int(arguments[5]),
+    let seconds = Int(arguments[6])
+else {
     FileHandle.standardError.write(Data("usage: fanout-client PORT TOKEN STREAM SUBSCRIBERS RATE SECONDS POST_PATH\n".utf8))
     exit(2)
 }
-let token = arguments[2], stream = arguments[3], postPath = arguments[7]
+let token = arguments[2]
+let stream = arguments[3]
+let postPath = arguments[7]
 let subscribePath = ProcessInfo.processInfo.environment["SUBSCRIBE_PATH"] ?? "/v1/streams/\(stream)/events"
 
 @Sendable func nowNanoseconds() -> Int64 {
@@ -81,7 +85,9 @@ final class SubscriberHandler: ChannelInboundHandler, @unchecked Sendable {
         buffer.withUnsafeReadableBytes { new in
             if !sawHead, new.count >= 12 {
                 sawHead = true
-                if new[9] == UInt8(ascii: "2") { connected.add(1, ordering: .relaxed) } else {
+                if new[9] == UInt8(ascii: "2") {
+                    connected.add(1, ordering: .relaxed)
+                } else {
                     FileHandle.standardError.write(Data("subscriber refused: \(String(decoding: new.prefix(80), as: UTF8.self))\n".utf8))
                 }
             }
@@ -101,7 +107,8 @@ final class SubscriberHandler: ChannelInboundHandler, @unchecked Sendable {
 
     /// Finds markers starting before `startLimit` whose number is complete; returns whether
     /// any was found and the index after the last number read.
-    static func scan(_ bytes: UnsafeRawBufferPointer, from start: Int = 0, startLimit: Int, now: Int64, into latencies: inout [Int64]) -> (Bool, Int) {
+    static func scan(_ bytes: UnsafeRawBufferPointer, from start: Int = 0, startLimit: Int, now: Int64, into latencies: inout [Int64]) -> (Bool, Int)
+    {
         var found = false
         var consumed = start
         var index = start
@@ -139,7 +146,8 @@ let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
 var channels: [any Channel] = []
 for _ in 0..<subscribers {
     let channel = try ClientBootstrap(group: group)
-        .channelInitializer { channel in channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(SubscriberHandler()) } }
+        .channelInitializer { channel in channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(SubscriberHandler()) }
+        }
         .connect(host: "127.0.0.1", port: port).wait()
     channels.append(channel)
 }
@@ -175,7 +183,15 @@ while histogram.total < expected, Date() < drainDeadline { usleep(50_000) }
 
 print("events posted: \(sent.load(ordering: .relaxed)) at \(rate)/s for \(seconds)s (failed: \(failed.load(ordering: .relaxed)))")
 print("deliveries: \(histogram.total) of \(expected) expected")
-print(String(format: "delivery latency ms: p50 %.2f  p90 %.2f  p99 %.2f  max %.2f", histogram.percentile(0.5), histogram.percentile(0.9), histogram.percentile(0.99), histogram.maxMilliseconds))
+print(
+    String(
+        format: "delivery latency ms: p50 %.2f  p90 %.2f  p99 %.2f  max %.2f",
+        histogram.percentile(0.5),
+        histogram.percentile(0.9),
+        histogram.percentile(0.99),
+        histogram.maxMilliseconds
+    )
+)
 for channel in channels { channel.close(promise: nil) }
 try? group.syncShutdownGracefully()
 
@@ -197,7 +213,8 @@ final class Socket {
 
     /// Sends one POST and reads the answer; true for a 2xx (the gateway's 202, nchan's 201).
     func post(path: String, body: String) -> Bool {
-        let request = "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAccept: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+        let request =
+            "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAccept: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
         let bytes = Array(request.utf8)
         guard bytes.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, 0) }) == bytes.count else { return false }
         var response: [UInt8] = []

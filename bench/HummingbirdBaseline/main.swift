@@ -13,7 +13,11 @@ router.post("/{path}/{rest}") { request, _ -> HTTPResponse.Status in
 // bench/outbox.sh's sink: answers as Twilio's Messages API does, 201 with a sid.
 router.post("/2010-04-01/Accounts/{account}/Messages.json") { request, _ -> Response in
     _ = try await request.body.collect(upTo: 1 << 20)
-    return Response(status: .created, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"sid":"SM00000000000000000000000000000000","status":"queued"}"#)))
+    return Response(
+        status: .created,
+        headers: [.contentType: "application/json"],
+        body: .init(byteBuffer: ByteBuffer(string: #"{"sid":"SM00000000000000000000000000000000","status":"queued"}"#))
+    )
 }
 // bench/nps.sh's reference for a GET.
 router.get("/") { _, _ -> HTTPResponse.Status in .noContent }

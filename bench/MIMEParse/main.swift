@@ -4,8 +4,9 @@
 // Built only with LISTENING_POST_BENCH=1, which compiles IMAPAdapter with -enable-testing
 // so this can reach its internal parser in a release build.
 import Foundation
-@testable import IMAPAdapter
 import ListeningPostKit
+
+@testable import IMAPAdapter
 
 let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 let seconds = Double(CommandLine.arguments.dropFirst().first ?? "") ?? 3
@@ -25,9 +26,12 @@ func goldenMessages() throws -> [[UInt8]] {
 /// A support mail of about 4.5 KB: text and HTML alternatives in quoted-printable, an
 /// encoded-word subject, a small base64 attachment; `index` varies every part.
 func generatedMessage(_ index: Int) -> [UInt8] {
-    let boundary = "b\(index)-outer", inner = "b\(index)-inner"
+    let boundary = "b\(index)-outer"
+    let inner = "b\(index)-inner"
     let words = (0..<40).map { "word\(($0 * 7 + index) % 97)" }.joined(separator: " ")
-    let attachment = Data((0..<1_200).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ index) }).base64EncodedString(options: [.lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed])
+    let attachment = Data((0..<1_200).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ index) }).base64EncodedString(options: [
+        .lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed,
+    ])
     let text = """
         Return-Path: <c\(index)@example.com>\r
         From: "Customer \(index)" <c\(index)@example.com>\r
@@ -71,7 +75,8 @@ func measure(_ label: String, _ messages: [[UInt8]], _ body: ([UInt8]) -> Int) {
     // ONLY=<part of a label> runs just those measurements, for a profiler.
     if let only = ProcessInfo.processInfo.environment["ONLY"], !label.contains(only) { return }
     let bytes = messages.reduce(0) { $0 + $1.count }
-    var rounds = 0, sink = 0
+    var rounds = 0
+    var sink = 0
     let start = ContinuousClock.now
     var elapsed = Duration.zero
     repeat {
@@ -82,8 +87,17 @@ func measure(_ label: String, _ messages: [[UInt8]], _ body: ([UInt8]) -> Int) {
     let total = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     let megabytes = Double(bytes * rounds) / 1e6
     let padded = label.padding(toLength: 46, withPad: " ", startingAt: 0)
-    print(padded + String(format: " %8.1f MB/s %8.2f µs per message (%d messages of %d bytes on average, checksum %d)",
-        megabytes / total, total * 1e6 / Double(rounds * messages.count), messages.count, bytes / messages.count, sink))
+    print(
+        padded
+            + String(
+                format: " %8.1f MB/s %8.2f µs per message (%d messages of %d bytes on average, checksum %d)",
+                megabytes / total,
+                total * 1e6 / Double(rounds * messages.count),
+                messages.count,
+                bytes / messages.count,
+                sink
+            )
+    )
 }
 
 /// One pass finding every CRLF, with memchr: the floor under any MIME parser.

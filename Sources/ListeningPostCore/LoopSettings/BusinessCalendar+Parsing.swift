@@ -14,7 +14,12 @@ extension BusinessCalendar {
     /// Reads a calendar from config values: `hours` maps a day (`mon`) or a run of days
     /// (`mon-fri`) to one or more `HH:MM-HH:MM` intervals separated by commas; `holidays`
     /// lists local dates `yyyy-MM-dd`.
-    public static func parse(name: String, timeZone identifier: String, hours: [String: String], holidays: [String]) throws(ParseError) -> BusinessCalendar {
+    public static func parse(
+        name: String,
+        timeZone identifier: String,
+        hours: [String: String],
+        holidays: [String]
+    ) throws(ParseError) -> BusinessCalendar {
         guard let zone = TimeZone(identifier: identifier) else {
             throw ParseError(key: "time_zone", description: "'\(identifier)' is not an IANA time zone (such as Europe/London or America/New_York)")
         }
@@ -43,10 +48,13 @@ extension BusinessCalendar {
     private static func weekdayNumbers(_ key: String) throws(ParseError) -> [Int] {
         let names = weekdays.map(\.name)
         let parts = key.lowercased().split(separator: "-", omittingEmptySubsequences: false).map(String.init)
-        guard (1...2).contains(parts.count), let first = names.firstIndex(of: parts[0]), let last = names.firstIndex(of: parts[parts.count - 1]) else {
+        guard (1...2).contains(parts.count), let first = names.firstIndex(of: parts[0]), let last = names.firstIndex(of: parts[parts.count - 1])
+        else {
             throw ParseError(key: "hours", description: "'\(key)' is not a day (mon … sun) or a run of days such as mon-fri")
         }
-        guard first <= last else { throw ParseError(key: "hours", description: "'\(key)' runs backwards; write the days from Monday on, such as sat-sun") }
+        guard first <= last else {
+            throw ParseError(key: "hours", description: "'\(key)' runs backwards; write the days from Monday on, such as sat-sun")
+        }
         return (first...last).map { weekdays[$0].number }
     }
 
@@ -56,7 +64,10 @@ extension BusinessCalendar {
         for part in text.split(separator: ",") {
             let bounds = part.split(separator: "-").map { $0.trimmingCharacters(in: .whitespaces) }
             guard bounds.count == 2, let open = minutes(bounds[0]), let close = minutes(bounds[1]) else {
-                throw ParseError(key: "hours", description: "\(days): '\(part.trimmingCharacters(in: .whitespaces))' is not an interval such as 09:00-17:30")
+                throw ParseError(
+                    key: "hours",
+                    description: "\(days): '\(part.trimmingCharacters(in: .whitespaces))' is not an interval such as 09:00-17:30"
+                )
             }
             guard open < close else { throw ParseError(key: "hours", description: "\(days): \(bounds[0])-\(bounds[1]) ends before it starts") }
             if let previous = result.last, previous.upperBound > open {
@@ -70,7 +81,8 @@ extension BusinessCalendar {
     /// `HH:MM`, 00:00 … 24:00, as minutes.
     private static func minutes(_ text: String) -> Int? {
         let parts = text.split(separator: ":")
-        guard parts.count == 2, parts[1].count == 2, let hour = Int(parts[0]), let minute = Int(parts[1]), (0...24).contains(hour), (0..<60).contains(minute)
+        guard parts.count == 2, parts[1].count == 2, let hour = Int(parts[0]), let minute = Int(parts[1]), (0...24).contains(hour),
+            (0..<60).contains(minute)
         else { return nil }
         let total = hour * 60 + minute
         return total <= 24 * 60 ? total : nil

@@ -21,7 +21,13 @@ public struct BusinessCalendar: Sendable, Hashable {
     public var isAlwaysOpen: Bool
 
     /// Every instant counts.
-    public static let alwaysOpen = BusinessCalendar(name: "24x7", timeZone: TimeZone(identifier: "UTC")!, hours: [:], holidays: [], isAlwaysOpen: true)
+    public static let alwaysOpen = BusinessCalendar(
+        name: "24x7",
+        timeZone: TimeZone(identifier: "UTC")!,
+        hours: [:],
+        holidays: [],
+        isAlwaysOpen: true
+    )
 
     /// Creates a calendar with opening hours.
     public init(name: String, timeZone: TimeZone, hours: [Int: [Range<Int>]], holidays: Set<String>) {

@@ -59,7 +59,9 @@ public struct CaseSettings: Sendable {
         let segmentDefaults = segments[segment]
         var targets: [(name: String, seconds: Int)] = []
         if let first = rule.firstResponse ?? segmentDefaults?.responseTarget { targets.append(("first_response", Int(first.components.seconds))) }
-        if let resolution = rule.resolution ?? segmentDefaults?.resolutionTarget { targets.append(("resolution", Int(resolution.components.seconds))) }
+        if let resolution = rule.resolution ?? segmentDefaults?.resolutionTarget {
+            targets.append(("resolution", Int(resolution.components.seconds)))
+        }
         return targets
     }
 }

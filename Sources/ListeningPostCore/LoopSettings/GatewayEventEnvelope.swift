@@ -27,7 +27,15 @@ public struct GatewayEventEnvelope: Sendable, Equatable {
     public var data: [String: JSONValue]
 
     /// Creates an envelope.
-    public init(id: String, source: String, type: String, time: Date, subject: String, extensions: [String: JSONValue] = [:], data: [String: JSONValue]) {
+    public init(
+        id: String,
+        source: String,
+        type: String,
+        time: Date,
+        subject: String,
+        extensions: [String: JSONValue] = [:],
+        data: [String: JSONValue]
+    ) {
         self.id = id
         self.source = source
         self.type = type

@@ -45,8 +45,10 @@ public struct MessageTemplate: Sendable {
         } catch let error as MustacheTemplate.ParserError {
             let firstLine = error.context.lineNumber == 1
             throw Problem(
-                message: Self.describe(error.error), line: error.context.lineNumber,
-                column: max(1, error.context.columnNumber - (firstLine ? Self.plainText.count : 0)))
+                message: Self.describe(error.error),
+                line: error.context.lineNumber,
+                column: max(1, error.context.columnNumber - (firstLine ? Self.plainText.count : 0))
+            )
         } catch {
             throw Problem(message: "\(error)", line: 1, column: 1)
         }
@@ -99,8 +101,10 @@ public struct MessageTemplate: Sendable {
             if !triple, let sigil = content.first {
                 switch sigil {
                 case "!", "%", "/": continue
-                case ">", "<", "$": throw Problem(message: "partials and blocks ({{\(sigil)…}}) are not supported in message templates", line: line, column: column)
-                case "=": throw Problem(message: "changing the delimiters ({{=…=}}) is not supported in message templates", line: line, column: column)
+                case ">", "<", "$":
+                    throw Problem(message: "partials and blocks ({{\(sigil)…}}) are not supported in message templates", line: line, column: column)
+                case "=":
+                    throw Problem(message: "changing the delimiters ({{=…=}}) is not supported in message templates", line: line, column: column)
                 case "#", "^", "&": content = String(content.dropFirst()).trimmingCharacters(in: .whitespaces)
                 default: break
                 }

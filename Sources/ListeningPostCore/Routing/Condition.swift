@@ -51,7 +51,8 @@ public indirect enum Condition: Sendable, CustomStringConvertible {
     /// The clause in one line, as `route --dry-run` prints it.
     public var description: String {
         switch self {
-        case .all(let conditions): conditions.isEmpty ? "always" : conditions.map(\.description).joined(separator: " and ").parenthesized(conditions.count > 1)
+        case .all(let conditions):
+            conditions.isEmpty ? "always" : conditions.map(\.description).joined(separator: " and ").parenthesized(conditions.count > 1)
         case .any(let conditions): conditions.map(\.description).joined(separator: " or ").parenthesized(conditions.count > 1)
         case .not(let condition): "not \(condition)"
         case .leaf(let test): test.description

@@ -37,7 +37,13 @@ public struct ConditionParser: Sendable {
 
     private func parse(_ node: ConfigNode, path: String, errors: inout [ConfigError]) -> Condition? {
         guard case .mapping(let entries) = node.content, !entries.isEmpty else {
-            errors.append(ConfigError(path: path, position: node.position, message: "expected a condition mapping such as {segment: gold} or {any: [...]}, found \(node.kindDescription)"))
+            errors.append(
+                ConfigError(
+                    path: path,
+                    position: node.position,
+                    message: "expected a condition mapping such as {segment: gold} or {any: [...]}, found \(node.kindDescription)"
+                )
+            )
             return nil
         }
         var parts: [Condition] = []
@@ -85,7 +91,9 @@ public struct ConditionParser: Sendable {
             }
             var parts: [Condition] = []
             for attribute in attributes {
-                guard let values = stringSet(attribute.value, path: "\(path).\(attribute.key)", known: nil, what: "value", errors: &errors) else { continue }
+                guard let values = stringSet(attribute.value, path: "\(path).\(attribute.key)", known: nil, what: "value", errors: &errors) else {
+                    continue
+                }
                 parts.append(.leaf(.attribute(name: attribute.key, values: values)))
             }
             return parts.count == 1 ? parts[0] : .all(parts)
@@ -106,9 +114,13 @@ public struct ConditionParser: Sendable {
             return names(nil, what: "flag").map { .leaf(.flag($0)) }
         default:
             let hint = closestName(to: entry.key, among: Self.keys, maxDistance: 2).map { "; did you mean '\($0)'?" } ?? ""
-            errors.append(ConfigError(
-                path: path, position: entry.keyPosition,
-                message: "unknown condition '\(entry.key)'\(hint) (conditions: \(Self.keys.joined(separator: ", ")))"))
+            errors.append(
+                ConfigError(
+                    path: path,
+                    position: entry.keyPosition,
+                    message: "unknown condition '\(entry.key)'\(hint) (conditions: \(Self.keys.joined(separator: ", ")))"
+                )
+            )
             return nil
         }
     }
@@ -120,14 +132,22 @@ public struct ConditionParser: Sendable {
         case .scalar(let text): list = [text]
         case .sequence(let elements) where !elements.isEmpty && elements.allSatisfy({ $0.scalar != nil }): list = elements.compactMap(\.scalar)
         default:
-            errors.append(ConfigError(path: path, position: value.position, message: "expected a \(what) or a list of them, found \(value.kindDescription)"))
+            errors.append(
+                ConfigError(path: path, position: value.position, message: "expected a \(what) or a list of them, found \(value.kindDescription)")
+            )
             return nil
         }
         var valid = true
         if let known {
             for name in list where !known.contains(name) {
                 valid = false
-                errors.append(ConfigError(path: path, position: value.position, message: "unknown \(what) '\(name)' (known: \(known.sorted().joined(separator: ", ")))"))
+                errors.append(
+                    ConfigError(
+                        path: path,
+                        position: value.position,
+                        message: "unknown \(what) '\(name)' (known: \(known.sorted().joined(separator: ", ")))"
+                    )
+                )
             }
         }
         return valid ? Set(list) : nil

@@ -23,8 +23,15 @@ public struct Customer: Sendable, Hashable {
 
     /// Creates an entry.
     public init(
-        id: String, emails: [String] = [], phones: [String] = [], handles: [String: String] = [:], channelIds: [String: String] = [:],
-        attributes: [String: String] = [:], preferredChannel: String? = nil, origin: String = "", position: SourcePosition? = nil
+        id: String,
+        emails: [String] = [],
+        phones: [String] = [],
+        handles: [String: String] = [:],
+        channelIds: [String: String] = [:],
+        attributes: [String: String] = [:],
+        preferredChannel: String? = nil,
+        origin: String = "",
+        position: SourcePosition? = nil
     ) {
         self.position = position
         self.id = id

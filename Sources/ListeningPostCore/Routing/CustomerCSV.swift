@@ -22,7 +22,9 @@ public enum CustomerCSV {
         guard !csv.header.isEmpty else { return [] }
         let names = csv.header.map { $0.trimmingASCIIWhitespace().lowercased() }
         guard let idColumn = names.firstIndex(of: "id") else {
-            throw DirectoryProblems([DirectoryProblem(origin: "\(file) header", message: "the header row needs an 'id' column (found: \(names.joined(separator: ", ")))")])
+            throw DirectoryProblems([
+                DirectoryProblem(origin: "\(file) header", message: "the header row needs an 'id' column (found: \(names.joined(separator: ", ")))")
+            ])
         }
         var problems: [DirectoryProblem] = []
         var customers: [Customer] = []

@@ -44,7 +44,12 @@ public struct CustomerDirectory: Sendable {
             for phone in customer.phones {
                 guard let key = normalizer.phone(phone) else {
                     let hint = normalizer.defaultRegion == nil ? "; write it with +country code or set customers.default_region" : ""
-                    problems.append(DirectoryProblem(customer, message: "'\(phone)' is not a phone number libphonenumber can read as one that exists (E.164)\(hint)"))
+                    problems.append(
+                        DirectoryProblem(
+                            customer,
+                            message: "'\(phone)' is not a phone number libphonenumber can read as one that exists (E.164)\(hint)"
+                        )
+                    )
                     continue
                 }
                 keys.append(key)
@@ -52,8 +57,12 @@ public struct CustomerDirectory: Sendable {
             keys += Self.scopedKeys(of: customer, normalizer)
             for key in keys {
                 if let other = index[key], other != position {
-                    problems.append(DirectoryProblem(
-                        customer, message: "\(key) belongs to both '\(customers[other].id)' and '\(customer.id)'; an identity can name one customer only"))
+                    problems.append(
+                        DirectoryProblem(
+                            customer,
+                            message: "\(key) belongs to both '\(customers[other].id)' and '\(customer.id)'; an identity can name one customer only"
+                        )
+                    )
                 } else {
                     index[key] = position
                 }
@@ -100,10 +109,11 @@ public struct CustomerDirectory: Sendable {
     /// the number itself.
     public static func provisionalId(for key: IdentityKey) -> String {
         let digest = SHA256.hash(data: Array(key.description.utf8))
-        return "prov_" + digest.prefix(10).map { byte in
-            let hex = Array("0123456789abcdef".utf8)
-            return String(decoding: [hex[Int(byte >> 4)], hex[Int(byte & 0x0f)]], as: UTF8.self)
-        }.joined()
+        return "prov_"
+            + digest.prefix(10).map { byte in
+                let hex = Array("0123456789abcdef".utf8)
+                return String(decoding: [hex[Int(byte >> 4)], hex[Int(byte & 0x0f)]], as: UTF8.self)
+            }.joined()
     }
 }
 

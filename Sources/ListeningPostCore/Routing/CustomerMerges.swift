@@ -30,10 +30,14 @@ public enum CustomerMerges {
         for provisional in adopted.sorted() {
             guard let owner = owners[provisional] else { continue }
             let id = ids.next()
-            events.append(PreparedEvent(
-                id: id, dedupKey: "merge:\(provisional)",
-                payload: mergeEvent(id: id, provisional: provisional, customer: owner.customer, identity: owner.identity, time: now),
-                streams: [RoutingRules.firehose]))
+            events.append(
+                PreparedEvent(
+                    id: id,
+                    dedupKey: "merge:\(provisional)",
+                    payload: mergeEvent(id: id, provisional: provisional, customer: owner.customer, identity: owner.identity, time: now),
+                    streams: [RoutingRules.firehose]
+                )
+            )
             adoptions[provisional] = owner.customer
         }
         _ = try await log.append(AppendRequest(channel: channel, events: events, adoptions: adoptions))

@@ -20,7 +20,12 @@ public final class EventRouter: Sendable {
 
     /// Creates a router.
     /// - Parameter promptWindow: how long a survey prompt stays open for a reply.
-    public init(rules: RoutingRules = .none, directory: CustomerDirectory = .empty, promptWindow: Duration = .seconds(7 * 86_400), cases: CaseSettings = CaseSettings()) {
+    public init(
+        rules: RoutingRules = .none,
+        directory: CustomerDirectory = .empty,
+        promptWindow: Duration = .seconds(7 * 86_400),
+        cases: CaseSettings = CaseSettings()
+    ) {
         self.currentRules = Mutex(Rules(routing: rules, cases: cases))
         self.current = Mutex(directory)
         self.prompts = Mutex(SurveyPrompts(window: Double(promptWindow.components.seconds)))

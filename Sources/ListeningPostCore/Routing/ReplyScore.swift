@@ -58,7 +58,9 @@ public enum ReplyScore: Sendable, Equatable {
         let before = String(lowered[..<number.start])
         let leadIn = before.split(whereSeparator: { !$0.isLetter && $0 != "'" && $0 != "’" })
         let onlyPunctuation = before.allSatisfy { $0.isWhitespace || $0.isPunctuation }
-        guard onlyPunctuation || (number.outOfTen && leadIn.count <= 4 && before.allSatisfy { !$0.isNumber }) else { return (.ambiguous, .scoreElsewhere) }
+        guard onlyPunctuation || (number.outOfTen && leadIn.count <= 4 && before.allSatisfy { !$0.isNumber }) else {
+            return (.ambiguous, .scoreElsewhere)
+        }
         // The comment: what follows, without the separators and closing marks before it.
         let rest = String(body[number.end...].drop { " \t\r\n-–—:,;.!?)(/|~*\"'“”’".contains($0) }).trimmingASCIIWhitespace()
         return (.score(score, reason: rest.isEmpty ? nil : rest), onlyPunctuation ? .leadingScore : .outOfTenAfterLeadIn)
@@ -136,7 +138,9 @@ struct NumberToken: Equatable {
                         rule = third ? .date : denominator == "10" ? .notZeroToTen : .otherScale
                     }
                     end = max(cursor, end + 1)
-                    while end < text.count, text[end].isNumber || "/-.".contains(text[end]) && end + 1 < text.count && text[end + 1].isNumber { end += 1 }
+                    while end < text.count, text[end].isNumber || "/-.".contains(text[end]) && end + 1 < text.count && text[end + 1].isNumber {
+                        end += 1
+                    }
                 } else if "%:.,-–".contains(next), afterNext.isNumber || next == "%" {
                     // 9.5, 9:30, 8-9, 100%: not a whole score.
                     rule = .decimalTimeOrRange
@@ -163,7 +167,9 @@ struct NumberToken: Equatable {
                     }
                 }
             } else {
-                while end < text.count, text[end].isNumber || "/-.,:".contains(text[end]) && end + 1 < text.count && text[end + 1].isNumber { end += 1 }
+                while end < text.count, text[end].isNumber || "/-.,:".contains(text[end]) && end + 1 < text.count && text[end + 1].isNumber {
+                    end += 1
+                }
             }
             tokens.append(NumberToken(kind: kind, start: start, end: end, outOfTen: outOfTen, rule: rule))
             index = end

@@ -35,7 +35,12 @@ public enum RoutingExplanation {
             author.id = fields["id"]?.stringValue
             author.name = fields["name"]?.stringValue
         }
-        var message = InboundMessage(dedupKey: "dry-run", author: author, subject: object["subject"]?.stringValue, text: object["text"]?.stringValue ?? "")
+        var message = InboundMessage(
+            dedupKey: "dry-run",
+            author: author,
+            subject: object["subject"]?.stringValue,
+            text: object["text"]?.stringValue ?? ""
+        )
         if case .number(let score)? = object["score"] { message.feedback = Feedback(score: score) }
         return MessageEvent(id: "dry-run", channel: channel.identity, message: message, receivedAt: Date())
     }

@@ -27,7 +27,9 @@ public struct RoutingRules: Sendable {
         self.segments = segments
         self.routes = routes
         self.fallbackStream = fallbackStream
-        self.readsText = segments.contains { $0.condition?.readsText ?? false } || routes.contains { $0.condition.readsText } || conditions.contains(where: \.readsText)
+        self.readsText =
+            segments.contains { $0.condition?.readsText ?? false } || routes.contains { $0.condition.readsText }
+            || conditions.contains(where: \.readsText)
     }
 
     /// The rules before anyone writes any: every event goes to `all`, its channel's stream
@@ -55,7 +57,10 @@ public struct RoutingRules: Sendable {
         event.data.preferredChannel = resolution?.customer?.preferredChannel ?? segment.preferredChannel ?? event.channel
         if let target = segment.responseTarget {
             let seconds = Int(target.components.seconds)
-            event.data.responseTarget = ResponseTarget(seconds: seconds, due: (event.data.occurredAt ?? event.data.receivedAt).addingTimeInterval(TimeInterval(seconds)))
+            event.data.responseTarget = ResponseTarget(
+                seconds: seconds,
+                due: (event.data.occurredAt ?? event.data.receivedAt).addingTimeInterval(TimeInterval(seconds))
+            )
         }
         facts.segment = segment.name
         facts.preferredChannel = event.data.preferredChannel

@@ -15,7 +15,11 @@ public struct Segment: Sendable {
 
     /// Creates a segment.
     public init(
-        name: String, condition: Condition? = nil, preferredChannel: String? = nil, responseTarget: Duration? = nil, resolutionTarget: Duration? = nil,
+        name: String,
+        condition: Condition? = nil,
+        preferredChannel: String? = nil,
+        responseTarget: Duration? = nil,
+        resolutionTarget: Duration? = nil,
         calendar: String? = nil
     ) {
         self.name = name

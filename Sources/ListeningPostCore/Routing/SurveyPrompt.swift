@@ -39,7 +39,12 @@ public struct SurveyPrompt: Sendable, Hashable {
     /// The CloudEvent JSON, keys sorted as the gateway writes every event.
     public func jsonBytes(receivedAt: Date) -> [UInt8] {
         GatewayEventEnvelope(
-            id: id, source: "/surveys", type: Self.eventType, time: receivedAt, subject: customer.id, extensions: ["channel": .string(channel)],
+            id: id,
+            source: "/surveys",
+            type: Self.eventType,
+            time: receivedAt,
+            subject: customer.id,
+            extensions: ["channel": .string(channel)],
             data: [
                 "customer": ["id": .string(customer.id), "provisional": .bool(customer.provisional)],
                 "channel": .string(channel), "survey": .string(survey), "sentAt": .time(sentAt), "to": .object(Self.identities(to)),
@@ -49,14 +54,20 @@ public struct SurveyPrompt: Sendable, Hashable {
 
     /// A prompt read back from its event; `nil` for any other event.
     public init?(event bytes: [UInt8]) {
-        guard let envelope = GatewayEventEnvelope(event: bytes, accepting: { $0 == Self.eventType }), case .object(let customer)? = envelope.data["customer"],
+        guard let envelope = GatewayEventEnvelope(event: bytes, accepting: { $0 == Self.eventType }),
+            case .object(let customer)? = envelope.data["customer"],
             let customerId = customer["id"]?.stringValue, let channel = envelope.data["channel"]?.stringValue,
             let survey = envelope.data["survey"]?.stringValue, let sentAt = envelope.data["sentAt"]?.dateValue
         else { return nil }
         let to = envelope.data["to"]?.objectValue ?? [:]
         self.init(
-            id: envelope.id, customer: CustomerReference(id: customerId, provisional: customer["provisional"] == .bool(true)), channel: channel,
-            survey: survey, sentAt: sentAt, to: Author(email: to["email"]?.stringValue, phone: to["phone"]?.stringValue, handle: to["handle"]?.stringValue))
+            id: envelope.id,
+            customer: CustomerReference(id: customerId, provisional: customer["provisional"] == .bool(true)),
+            channel: channel,
+            survey: survey,
+            sentAt: sentAt,
+            to: Author(email: to["email"]?.stringValue, phone: to["phone"]?.stringValue, handle: to["handle"]?.stringValue)
+        )
     }
 
     public static func identities(_ author: Author) -> [String: JSONValue] {

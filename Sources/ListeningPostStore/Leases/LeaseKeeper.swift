@@ -131,7 +131,10 @@ public final class LeaseKeeper: Sendable {
             onChange(.released)
             logger.info("lease released", metadata: ["lease": "\(lease.name)"])
         } catch {
-            logger.warning("could not release a lease; it lapses after its TTL", metadata: ["lease": "\(lease.name)", "error": "\(store.describe(error))"])
+            logger.warning(
+                "could not release a lease; it lapses after its TTL",
+                metadata: ["lease": "\(lease.name)", "error": "\(store.describe(error))"]
+            )
         }
     }
 }

@@ -15,4 +15,3 @@ extension LeaseStore {
     /// The error as it describes itself.
     public func describe(_ error: any Error) -> String { "\(error)" }
 }
-
