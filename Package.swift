@@ -332,7 +332,9 @@ let package = Package(
 // dependencies as a plain debug build. Their crashes still stop the fuzzer, only their
 // memory errors go unreported by ASan.
 if Context.environment["LISTENING_POST_FUZZ"] != nil {
-    let fuzzed: Set<String> = ["ListeningPostKit", "ListeningPostCore", "IMAPAdapter", "SMSAdapter", "DiscourseAdapter", "ExecAdapter"]
+    let fuzzed: Set<String> = [
+        "ListeningPostKit", "ListeningPostCore", "ListeningPostLoop", "IMAPAdapter", "SMSAdapter", "DiscourseAdapter", "ExecAdapter",
+    ]
     // `trace-cmp` lets libFuzzer see comparisons, so it gets past magic strings and lengths.
     // `-enable-testing`: the targets reach internal parsers with `@testable import`, release builds too.
     let instrument: [SwiftSetting] = [
@@ -345,7 +347,7 @@ if Context.environment["LISTENING_POST_FUZZ"] != nil {
         .executableTarget(
             name: "listening-post-fuzz",
             dependencies: [
-                "ListeningPostKit", "ListeningPostCore", "IMAPAdapter", "SMSAdapter", "DiscourseAdapter", "ExecAdapter",
+                "ListeningPostKit", "ListeningPostCore", "ListeningPostLoop", "IMAPAdapter", "SMSAdapter", "DiscourseAdapter", "ExecAdapter",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             path: "Fuzz/Sources",

@@ -10,6 +10,7 @@ import ListeningPostKit
 @testable import ExecAdapter
 @testable import IMAPAdapter
 @testable import ListeningPostCore
+@testable import ListeningPostLoop
 @testable import SMSAdapter
 
 /// One target: bytes in, no crash, and where a parser has a round trip, the round trip holds.
