@@ -40,23 +40,26 @@ public final class ProgressWaiters: Sendable {
             state.nextId += 1
             return state.nextId
         }
-        let timer = Task {
-            try? await Task.sleep(for: timeout)
-            resume(id)
-        }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { continuation in
-                let now = state.withLock { state -> Bool in
-                    if state.reached >= target || Task.isCancelled { return true }
-                    state.waiters[id] = (target, continuation)
-                    return false
-                }
-                if now { continuation.resume() }
+        // The timeout is a child of this wait, cancelled and awaited when it ends.
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                self.resume(id)
             }
-        } onCancel: {
-            resume(id)
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { continuation in
+                    let now = state.withLock { state -> Bool in
+                        if state.reached >= target || Task.isCancelled { return true }
+                        state.waiters[id] = (target, continuation)
+                        return false
+                    }
+                    if now { continuation.resume() }
+                }
+            } onCancel: {
+                resume(id)
+            }
+            group.cancelAll()
         }
-        timer.cancel()
         return reached >= target
     }
 

@@ -40,16 +40,30 @@ public final class Wakeup: Sendable {
             return state.generation
         }
         guard let generation else { return }
-        let timer = Task {
-            try? await Task.sleep(for: timeout)
-            let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-                guard state.generation == generation else { return nil }
-                state.timedOut = generation
-                defer { state.waiter = nil }
-                return state.waiter
+        // The timeout is a child of this wait: cancelled and awaited when the wait ends, so
+        // no timer outlives it.
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                self.expire(generation)
             }
-            waiter?.resume()
+            await suspend(generation)
+            group.cancelAll()
         }
+    }
+
+    /// Ends the wait numbered `generation`, if it is still the current one.
+    private func expire(_ generation: Int) {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard state.generation == generation else { return nil }
+            state.timedOut = generation
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume()
+    }
+
+    private func suspend(_ generation: Int) async {
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 var displaced: CheckedContinuation<Void, Never>?
@@ -69,6 +83,5 @@ public final class Wakeup: Sendable {
         } onCancel: {
             self.signal()
         }
-        timer.cancel()
     }
 }
