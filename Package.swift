@@ -156,6 +156,9 @@ let package = Package(
             dependencies: [
                 "ListeningPostKit",
                 "ListeningPostStore",
+                // Snowball stemmers (libstemmer-dev) for matching themes.
+                "CStemmer",
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -216,6 +219,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // libcurl (libcurl4-openssl-dev) for the IMAP channel: transport, TLS and login.
+        // libstemmer (libstemmer-dev): Snowball stemmers for `themes:`.
+        .systemLibrary(
+            name: "CStemmer",
+            path: "Sources/CStemmer",
+            providers: [.apt(["libstemmer-dev"])]
+        ),
         .systemLibrary(
             name: "CCurl",
             path: "Sources/CCurl",
@@ -293,6 +302,7 @@ let package = Package(
                 "ListeningPostCore", "ListeningPostStore", "ListeningPostPostgres", "ListeningPostLoop", "ListeningPostTesting", "TestSupport",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
             ],
             resources: [.copy("Fixtures")],

@@ -1,6 +1,7 @@
 import Foundation
 import ListeningPostKit
 import ListeningPostStore
+import Metrics
 
 /// The ``IngestSink`` a channel's adapter writes to: wraps each message in a
 /// ``MessageEvent``, enriches and routes it, appends to the log and counts the outcome.
@@ -12,6 +13,8 @@ public struct ChannelSink: IngestSink {
     let metrics: ChannelMetrics
     let router: EventRouter
     let effects: any IngestEffects
+    /// Where `listening_post_theme_mentions{theme,segment}` is counted; `nil`: not counted.
+    let themeMetrics: (any MetricsFactory)?
     let now: @Sendable () -> Date
 
     /// Creates a sink.
@@ -25,6 +28,7 @@ public struct ChannelSink: IngestSink {
         metrics: ChannelMetrics,
         router: EventRouter = EventRouter(),
         effects: any IngestEffects = NoIngestEffects(),
+        themeMetrics: (any MetricsFactory)? = nil,
         now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.channel = channel
@@ -33,6 +37,7 @@ public struct ChannelSink: IngestSink {
         self.metrics = metrics
         self.router = router
         self.effects = effects
+        self.themeMetrics = themeMetrics
         self.now = now
     }
 
@@ -60,6 +65,18 @@ public struct ChannelSink: IngestSink {
         let results = try await log.append(
             AppendRequest(channel: channel.id, events: prepared, checkpoint: checkpoint, provisionalCustomers: provisional)
         )
+        if let themeMetrics {
+            // Each new message's themes, negated mentions left out; a redelivery counts nothing.
+            for (result, routed) in zip(results, routed) where !result.duplicate {
+                for mention in routed.event.data.themes where !mention.negated {
+                    Counter(
+                        label: "listening_post_theme_mentions",
+                        dimensions: [("theme", mention.theme), ("segment", routed.event.segment ?? "default")],
+                        factory: themeMetrics
+                    ).increment()
+                }
+            }
+        }
         let duplicates = results.filter(\.duplicate).count
         if results.count > duplicates { metrics.accepted(results.count - duplicates) }
         if duplicates > 0 { metrics.duplicates(duplicates) }

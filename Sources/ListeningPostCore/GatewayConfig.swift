@@ -202,6 +202,12 @@ extension GatewayConfig {
             .list(operatorSpec),
             doc: "Tokens for the operator API (survey prompts), each with the scopes it may use. A subscriber token never grants these."
         ),
+        .init(
+            "themes",
+            .list(themeSpec),
+            doc:
+                "What customers' words are about: each theme a name and phrases per language, matched on stems in every message's subject and text at ingest (`data.themes`), usable in routes and case rules as `when: {theme: name}` (see docs/insights.md)."
+        ),
         .init("nps", .object(npsSpec), doc: "How NPS is added up for `GET /v1/nps`, the gauges and `listening-post nps` (see docs/nps.md)."),
         .init(
             "calendars",
@@ -219,6 +225,24 @@ extension GatewayConfig {
             .list(templateSpec),
             doc:
                 "Message texts for `POST /v1/outbox` (`\"template\": name`), rendered with Mustache from the customer, the case, its segment and the survey; every variable is checked by `check` (see docs/outbox.md#templates)."
+        ),
+    ])
+
+    static let themeSpec = ConfigSpec([
+        .init(
+            "name",
+            .string,
+            required: true,
+            example: "wait-time",
+            doc: "The name conditions and the event use: lowercase letters, digits, '-' and '_'."
+        ),
+        .init(
+            "phrases",
+            .custom("phrases per language"),
+            required: true,
+            example: "{en: [waited too long, slow], de: [langsam, lange gewartet]}",
+            doc:
+                "Per language (`en`, `de`, `fr`, `es`, or a libstemmer name), a phrase or a list: matched on Snowball stems with stop words skipped, so `waited too long` also matches \"we were waiting too long\", while a word between breaks a match. A negation just before (\"not slow\") is noted and does not count."
         ),
     ])
 

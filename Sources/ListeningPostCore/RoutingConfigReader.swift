@@ -40,7 +40,9 @@ struct RoutingConfigReader {
         let knownStreams = Set([RoutingRules.firehose, fallback] + channelIds + result.declaredStreams)
 
         // Segments.
-        let segmentParser = ConditionParser(segments: [], channels: channelIds, kinds: kinds, allowsSegmentFacts: false)
+        let themes = readThemes(errors: &result.errors)
+        let themeNames = Set(themes.themes.map(\.name))
+        let segmentParser = ConditionParser(segments: [], channels: channelIds, kinds: kinds, allowsSegmentFacts: false, themes: themeNames)
         var segments: [Segment] = []
         var segmentNames: [String: Int] = [:]
         let segmentEntries = top.objects("segments")
@@ -92,7 +94,7 @@ struct RoutingConfigReader {
         if segments.last.map({ $0.condition != nil }) ?? true { allSegmentNames.insert(Segment.builtinDefault.name) }
 
         // Routes.
-        let routeParser = ConditionParser(segments: allSegmentNames, channels: channelIds, kinds: kinds, allowsSegmentFacts: true)
+        let routeParser = ConditionParser(segments: allSegmentNames, channels: channelIds, kinds: kinds, allowsSegmentFacts: true, themes: themeNames)
         var routes: [Route] = []
         for (index, entry) in top.objects("routes").enumerated() {
             let name = entry.string("name") ?? "routes[\(index)]"
@@ -112,7 +114,13 @@ struct RoutingConfigReader {
             }
         }
         result.cases = readCases(segments: segments, calendars: calendars, parser: routeParser, errors: &result.errors)
-        result.routing = RoutingRules(segments: segments, routes: routes, fallbackStream: fallback, alsoReading: result.cases.rules.map(\.condition))
+        result.routing = RoutingRules(
+            segments: segments,
+            routes: routes,
+            fallbackStream: fallback,
+            alsoReading: result.cases.rules.map(\.condition),
+            themes: themes
+        )
 
         // Customers.
         if let customers = top.object("customers") {

@@ -102,6 +102,24 @@ extension MessageEventData {
         writeIfPresent("subject", subject, &object, &writer)
         object.key("text", into: &writer)
         writer.write(string: text)
+        if !themes.isEmpty {
+            object.key("themes", into: &writer)
+            writer.raw("[")
+            for (position, mention) in themes.enumerated() {
+                if position > 0 { writer.raw(",") }
+                var mentionObject = JSONWriter.ObjectWriter()
+                mentionObject.key("language", into: &writer)
+                writer.write(string: mention.language)
+                mentionObject.key("negated", into: &writer)
+                writer.write(.bool(mention.negated))
+                mentionObject.key("phrase", into: &writer)
+                writer.write(string: mention.phrase)
+                mentionObject.key("theme", into: &writer)
+                writer.write(string: mention.theme)
+                mentionObject.close(into: &writer)
+            }
+            writer.raw("]")
+        }
         object.close(into: &writer)
     }
 }

@@ -142,6 +142,9 @@ public struct MessageEventData: Sendable, Hashable, Codable {
     public var feedback: Feedback?
     /// Enrichment: how soon the customer should be answered, from their segment.
     public var responseTarget: ResponseTarget?
+    /// Enrichment: the configured themes the subject and text mention (`themes:`), by name;
+    /// empty when none do or none are configured, and then not written.
+    public var themes: [ThemeMention] = []
 
     init(channel: ChannelIdentity, message: InboundMessage, receivedAt: Date) {
         self.channel = channel
@@ -160,7 +163,7 @@ public struct MessageEventData: Sendable, Hashable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case channel, author, conversationId, subject, text, attachments, occurredAt, receivedAt, dedupKey, flags,
-            metadata, customer, segment, preferredChannel, feedback, responseTarget
+            metadata, customer, segment, preferredChannel, feedback, responseTarget, themes
     }
 
     public init(from decoder: any Decoder) throws {
@@ -183,6 +186,7 @@ public struct MessageEventData: Sendable, Hashable, Codable {
         preferredChannel = try container.decodeIfPresent(String.self, forKey: .preferredChannel)
         feedback = try container.decodeIfPresent(Feedback.self, forKey: .feedback)
         responseTarget = try container.decodeIfPresent(ResponseTarget.self, forKey: .responseTarget)
+        themes = try container.decodeIfPresent([ThemeMention].self, forKey: .themes) ?? []
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -203,6 +207,7 @@ public struct MessageEventData: Sendable, Hashable, Codable {
         try container.encodeIfPresent(preferredChannel, forKey: .preferredChannel)
         try container.encodeIfPresent(feedback, forKey: .feedback)
         try container.encodeIfPresent(responseTarget, forKey: .responseTarget)
+        if !themes.isEmpty { try container.encode(themes, forKey: .themes) }
     }
 }
 

@@ -236,7 +236,15 @@ public final class Gateway: Sendable {
             var channelLogger = logger
             channelLogger[metadataKey: "channel"] = "\(declaration.id)"
             let metrics = ChannelMetrics(channel: declaration.id, factory: factory)
-            let sink = ChannelSink(channel: declaration.identity, log: log, ids: ids, metrics: metrics, router: router, effects: LoopIngestEffects())
+            let sink = ChannelSink(
+                channel: declaration.identity,
+                log: log,
+                ids: ids,
+                metrics: metrics,
+                router: router,
+                effects: LoopIngestEffects(),
+                themeMetrics: factory
+            )
             return AdapterContext(
                 channel: declaration.identity,
                 logger: channelLogger,

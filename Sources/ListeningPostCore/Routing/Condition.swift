@@ -26,6 +26,7 @@ public indirect enum Condition: Sendable, CustomStringConvertible {
         case textMatches(Pattern)
         case feedback(Set<String>)
         case flag(Set<String>)
+        case theme(Set<String>)
     }
 
     /// Whether the condition holds for these facts.
@@ -75,6 +76,7 @@ extension Condition.Test: CustomStringConvertible {
         case .textMatches(let pattern): pattern.matches(facts.text)
         case .feedback(let values): facts.feedbackCategory.map(values.contains) ?? false
         case .flag(let values): !facts.flags.isDisjoint(with: values)
+        case .theme(let values): !facts.themes.isDisjoint(with: values)
         }
     }
 
@@ -95,6 +97,7 @@ extension Condition.Test: CustomStringConvertible {
         case .textMatches(let pattern): "text_matches: /\(pattern.source)/"
         case .feedback(let values): "feedback: \(list(values))"
         case .flag(let values): "flag: \(list(values))"
+        case .theme(let values): "theme: \(list(values))"
         }
     }
 }

@@ -13,19 +13,22 @@ public struct ConditionParser: Sendable {
     public var kinds: Set<String>
     /// False for segment rules: the segment and preferred channel are what they decide.
     public var allowsSegmentFacts: Bool
+    /// Theme names (`themes:`) a condition may test.
+    public var themes: Set<String>
 
     /// The keys a condition mapping may use.
     public static let keys = [
         "all", "any", "not", "segment", "channel", "channel_kind", "preferred_channel", "customer", "known_customer",
-        "attribute", "email_domain", "text_contains", "text_matches", "feedback", "flag",
+        "attribute", "email_domain", "text_contains", "text_matches", "feedback", "flag", "theme",
     ]
 
     /// Creates a parser.
-    public init(segments: Set<String>, channels: Set<String>, kinds: Set<String>, allowsSegmentFacts: Bool) {
+    public init(segments: Set<String>, channels: Set<String>, kinds: Set<String>, allowsSegmentFacts: Bool, themes: Set<String> = []) {
         self.segments = segments
         self.channels = channels
         self.kinds = kinds
         self.allowsSegmentFacts = allowsSegmentFacts
+        self.themes = themes
     }
 
     /// Parses a clause; returns `nil` and the problems if it is not valid.
@@ -112,6 +115,8 @@ public struct ConditionParser: Sendable {
             return names(["promoter", "passive", "detractor"], what: "feedback category").map { .leaf(.feedback($0)) }
         case "flag":
             return names(nil, what: "flag").map { .leaf(.flag($0)) }
+        case "theme":
+            return names(themes, what: "theme").map { .leaf(.theme($0)) }
         default:
             let hint = closestName(to: entry.key, among: Self.keys, maxDistance: 2).map { "; did you mean '\($0)'?" } ?? ""
             errors.append(

@@ -76,6 +76,11 @@ public enum RoutingExplanation {
         if let feedback = routed.event.data.feedback {
             lines.append("feedback: \(feedback.score) (\(feedback.category.rawValue))")
         }
+        for mention in routed.event.data.themes {
+            lines.append(
+                "theme: \(mention.theme) (matched '\(mention.phrase)', \(mention.language)\(mention.negated ? "; negated, so it does not count" : ""))"
+            )
+        }
         lines.append("routes:")
         var stoppedBy: String?
         for route in rules.routes {

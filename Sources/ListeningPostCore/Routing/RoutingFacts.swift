@@ -27,6 +27,8 @@ public struct RoutingFacts: Sendable {
     public var feedbackCategory: String?
     /// The message's flags.
     public var flags: Set<String>
+    /// The themes it mentions, negated mentions left out.
+    public var themes: Set<String>
 
     /// Gathers the facts of an event and the directory entry it resolved to.
     /// - Parameter includeText: whether to gather the text facts (some condition reads them).
@@ -47,5 +49,6 @@ public struct RoutingFacts: Sendable {
         lowercasedText = includeText ? text.lowercased() : ""
         feedbackCategory = event.data.feedback?.category.rawValue
         flags = Set(event.data.flags.map(\.rawValue))
+        themes = Set(event.data.themes.filter { !$0.negated }.map(\.theme))
     }
 }

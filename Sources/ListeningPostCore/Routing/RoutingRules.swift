@@ -13,6 +13,8 @@ public struct RoutingRules: Sendable {
     public let routes: [Route]
     /// Where an event that matches no route goes, so no event goes nowhere.
     public let fallbackStream: String
+    /// The configured themes, matched in every message's subject and text.
+    public let themes: ThemeMatcher
     /// Whether any condition reads the text: only then is it joined and lowercased per
     /// event, which is the costliest fact on the ingest path.
     private let readsText: Bool
@@ -23,10 +25,17 @@ public struct RoutingRules: Sendable {
     /// Creates rules.
     /// - Parameter alsoReading: other conditions evaluated on the routed facts (case rules),
     ///   so the text facts are gathered when one of them reads the text.
-    public init(segments: [Segment] = [], routes: [Route] = [], fallbackStream: String = "unrouted", alsoReading conditions: [Condition] = []) {
+    public init(
+        segments: [Segment] = [],
+        routes: [Route] = [],
+        fallbackStream: String = "unrouted",
+        alsoReading conditions: [Condition] = [],
+        themes: ThemeMatcher = .none
+    ) {
         self.segments = segments
         self.routes = routes
         self.fallbackStream = fallbackStream
+        self.themes = themes
         self.readsText =
             segments.contains { $0.condition?.readsText ?? false } || routes.contains { $0.condition.readsText }
             || conditions.contains(where: \.readsText)
@@ -49,6 +58,9 @@ public struct RoutingRules: Sendable {
         let resolution = directory.resolve(event.data.author, channel: event.channel)
         event.data.customer = resolution?.reference
         Self.scoreReply(&event, prompts: prompts)
+        if !themes.isEmpty {
+            event.data.themes = themes.mentions(in: [event.data.subject, event.data.text].compactMap { $0 }.joined(separator: "\n"))
+        }
         var facts = RoutingFacts(event: event, customer: resolution?.customer, normalizer: directory.normalizer, includeText: readsText)
 
         let segment = segments.first { $0.condition?.matches(facts) ?? true } ?? .builtinDefault
