@@ -9,7 +9,8 @@ import ServiceLifecycle
 public struct DiscourseAdapter: ChannelAdapter {
     public static let kind = "discourse"
     public static let summary =
-        "A Discourse forum: webhooks (post_created, post_edited; signed with X-Discourse-Event-Signature) and/or polling GET /posts.json with a committed cursor."
+        "A Discourse forum: webhooks (post_created, post_edited; signed with X-Discourse-Event-Signature) and/or polling "
+        + "GET /posts.json with a committed cursor."
     public static let configSpec = DiscourseSettings.spec
 
     public let endpoints: [HTTPEndpoint]

@@ -50,7 +50,8 @@ struct DiscourseSettings: Sendable {
             secret: true,
             example: "${DISCOURSE_WEBHOOK_SECRET}",
             doc:
-                "The webhook's secret (Discourse requires at least 12 characters); verifies `X-Discourse-Event-Signature`. Required unless `insecure: true`."
+                "The webhook's secret (Discourse requires at least 12 characters); verifies `X-Discourse-Event-Signature`. "
+                + "Required unless `insecure: true`."
         ),
         .init("previous_secret", .string, secret: true, doc: "During rotation, the old secret, also accepted until you remove it."),
         .init("insecure", .bool, default: "false", doc: "Accept unsigned deliveries. Logged as a warning at startup."),

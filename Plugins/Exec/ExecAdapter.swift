@@ -17,7 +17,8 @@ import Darwin
 public struct ExecAdapter: ChannelAdapter {
     public static let kind = "exec"
     public static let summary =
-        "A program in any language that writes messages as JSON lines on stdout (exec protocol v1, v2 to send too): acks after commit on stdin, its checkpoint handed back on restart."
+        "A program in any language that writes messages as JSON lines on stdout (exec protocol v1, v2 to send too): acks "
+        + "after commit on stdin, its checkpoint handed back on restart."
     public static let configSpec = ExecSettings.spec
 
     private let settings: ExecSettings

@@ -33,7 +33,8 @@ struct ExecSettings: Sendable {
             required: true,
             example: "python3",
             doc:
-                "The program: a name looked up in `PATH` (`env`'s, else the gateway's), or a path with a `/`, relative to `working_dir`. `check` and `serve` refuse one that is missing or not executable."
+                "The program: a name looked up in `PATH` (`env`'s, else the gateway's), or a path with a `/`, relative "
+                + "to `working_dir`. `check` and `serve` refuse one that is missing or not executable."
         ),
         .init("args", .stringList, example: "[Plugins/examples/csv-survey/csv_survey.py, --file, exports/nps.csv]", doc: "Its arguments."),
         .init(
@@ -55,7 +56,8 @@ struct ExecSettings: Sendable {
             .stringList,
             example: "[PATH, HOME, http_proxy]",
             doc:
-                "Gateway variables passed through by name. Default: `PATH`, `HOME`, `LANG`, `LC_ALL`, `TZ`, `TMPDIR`; nothing else of the gateway's environment (its tokens) reaches the plugin."
+                "Gateway variables passed through by name. Default: `PATH`, `HOME`, `LANG`, `LC_ALL`, `TZ`, `TMPDIR`; nothing "
+                + "else of the gateway's environment (its tokens) reaches the plugin."
         ),
         .init(
             "max_line_size",
@@ -68,14 +70,16 @@ struct ExecSettings: Sendable {
             .integer,
             default: "500",
             doc:
-                "Most lines committed in one transaction. While a batch commits the gateway reads no more, so a plugin that floods waits on its stdout pipe."
+                "Most lines committed in one transaction. While a batch commits the gateway reads no more, so a plugin "
+                + "that floods waits on its stdout pipe."
         ),
         .init(
             "send",
             .bool,
             default: "false",
             doc:
-                "The plugin sends too (exec protocol v2): the outbox writes each message as a `send` line on its stdin and waits for its `sent` or `send_failed` line."
+                "The plugin sends too (exec protocol v2): the outbox writes each message as a `send` line on its stdin "
+                + "and waits for its `sent` or `send_failed` line."
         ),
         .init(
             "send_timeout",

@@ -10,7 +10,8 @@ import Synchronization
 public struct IMAPAdapter: ChannelAdapter {
     public static let kind = "imap"
     public static let summary =
-        "A mailbox over IMAP (libcurl): bulk BODY.PEEK fetches, IDLE or polling, a (UIDVALIDITY, UID) checkpoint committed with the events, MIME to text."
+        "A mailbox over IMAP (libcurl): bulk BODY.PEEK fetches, IDLE or polling, a (UIDVALIDITY, UID) checkpoint committed "
+        + "with the events, MIME to text."
     public static let configSpec = IMAPSettings.spec
 
     private let settings: IMAPSettings

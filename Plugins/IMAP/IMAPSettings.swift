@@ -73,7 +73,8 @@ struct IMAPSettings: Sendable {
             "tls",
             .oneOf(["implicit", "starttls", "none"]),
             doc:
-                "`implicit` (TLS from the first byte; the default for `imaps://`), `starttls` (required upgrade; the default for `imap://`), or `none` (only with `insecure: true`)."
+                "`implicit` (TLS from the first byte; the default for `imaps://`), `starttls` (required upgrade; the default "
+                + "for `imap://`), or `none` (only with `insecure: true`)."
         ),
         .init(
             "ca_file",
@@ -89,7 +90,8 @@ struct IMAPSettings: Sendable {
             .oneOf(AfterCommit.all.map(\.name)),
             default: "nothing",
             doc:
-                "What to do on the server after a message's event is committed: `nothing` (the mailbox is opened read-only), `flag_seen`, or `move` (to `move_to`)."
+                "What to do on the server after a message's event is committed: `nothing` (the mailbox is opened read-only), "
+                + "`flag_seen`, or `move` (to `move_to`)."
         ),
         .init("move_to", .string, example: "Processed", doc: "The folder `after_commit: move` moves messages to."),
         .init(

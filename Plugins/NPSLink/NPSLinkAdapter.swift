@@ -13,7 +13,8 @@ import ServiceLifecycle
 public struct NPSLinkAdapter: ChannelAdapter {
     public static let kind = "nps-link"
     public static let summary =
-        "NPS answers from signed score links in an email (GET, 0–10): each click is an event with feedback, answered with a thank-you page after commit."
+        "NPS answers from signed score links in an email (GET, 0–10): each click is an event with feedback, answered with "
+        + "a thank-you page after commit."
     public static let configSpec = NPSLinkSettings.spec
 
     public let endpoints: [HTTPEndpoint]

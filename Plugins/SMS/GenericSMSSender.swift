@@ -34,7 +34,8 @@ struct GenericSMSSender: Sendable {
             required: true,
             example: "{to: \"{{to}}\", message: \"{{text}}\", sender: ListeningPost}",
             doc:
-                "The body's fields. Values may contain `{{to}}` (E.164), `{{to_digits}}` (without `+`), `{{text}}` and `{{id}}` (the outbox id, also sent as `Idempotency-Key`)."
+                "The body's fields. Values may contain `{{to}}` (E.164), `{{to_digits}}` (without `+`), `{{text}}` and "
+                + "`{{id}}` (the outbox id, also sent as `Idempotency-Key`)."
         ),
         .init("token", .string, secret: true, example: "${SMS_GATEWAY_TOKEN}", doc: "A credential sent with each request."),
         .init(

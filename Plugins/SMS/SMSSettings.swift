@@ -42,7 +42,8 @@ struct SMSSettings: Sendable {
             .string,
             example: "https://sms.example.com/hooks/twilio",
             doc:
-                "The webhook URL exactly as configured at Twilio (scheme, host, port if any, path). Needed when a proxy sits in front of the gateway; without it the URL is rebuilt from `Host`, `X-Forwarded-Proto` and `X-Forwarded-Host`."
+                "The webhook URL exactly as configured at Twilio (scheme, host, port if any, path). Needed when a proxy "
+                + "sits in front of the gateway; without it the URL is rebuilt from `Host`, `X-Forwarded-Proto` and `X-Forwarded-Host`."
         ),
         .init(
             "account_sid",
@@ -86,7 +87,8 @@ struct SMSSettings: Sendable {
             .oneOf(VonageSignature.Method.all.map(\.name)),
             default: "md5hash",
             doc:
-                "As chosen in the Vonage dashboard: `md5hash` (MD5 of the parameters and the secret), or HMAC with `md5`, `sha1`, `sha256` or `sha512`."
+                "As chosen in the Vonage dashboard: `md5hash` (MD5 of the parameters and the secret), or HMAC with `md5`, "
+                + "`sha1`, `sha256` or `sha512`."
         ),
         .init("tolerance", .duration, default: "5m", doc: "How far the signed `timestamp` may be from now, either way; older requests are replays."),
         .init(
@@ -143,7 +145,8 @@ struct SMSSettings: Sendable {
             .string,
             example: "GB",
             doc:
-                "The region (ISO 3166) numbers written without `+country` are dialled in, so libphonenumber normalises them to E.164. Without it such numbers are kept raw and flagged `invalid_phone`."
+                "The region (ISO 3166) numbers written without `+country` are dialled in, so libphonenumber normalises "
+                + "them to E.164. Without it such numbers are kept raw and flagged `invalid_phone`."
         ),
         .init(
             "default_country_code",

@@ -46,7 +46,8 @@ struct TwilioRequestParser: Sendable {
             let url = signedURL(request)
             guard TwilioSignature.isValid(signature: signature, url: url, parameters: isGET ? [] : parameters, keys: keys) else {
                 throw .badSignature(
-                    "X-Twilio-Signature does not match \(url); if Twilio is configured with another URL (a proxy in front of the gateway), set twilio.public_url to it"
+                    "X-Twilio-Signature does not match \(url); if Twilio is configured with another URL (a proxy in front "
+                        + "of the gateway), set twilio.public_url to it"
                 )
             }
         }

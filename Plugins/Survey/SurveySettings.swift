@@ -32,7 +32,8 @@ struct SurveySettings: Sendable {
             .oneOf(Provider.allCases.map(\.rawValue)),
             required: true,
             doc:
-                "The survey tool: `typeform` (`form_response` webhooks, `Typeform-Signature`), `delighted` (`survey_response.created`/`.updated`, `X-Delighted-Webhook-Signature`) or `formbricks` (`responseFinished`, Standard Webhooks)."
+                "The survey tool: `typeform` (`form_response` webhooks, `Typeform-Signature`), `delighted` (`survey_response.created`/`.updated`, "
+                + "`X-Delighted-Webhook-Signature`) or `formbricks` (`responseFinished`, Standard Webhooks)."
         ),
         .init(
             "path",
@@ -47,7 +48,8 @@ struct SurveySettings: Sendable {
             secret: true,
             example: "${TYPEFORM_WEBHOOK_SECRET}",
             doc:
-                "Verifies deliveries: Typeform's webhook secret, Delighted's API key (it signs webhooks with it), or Formbricks' `whsec_…` signing secret. Required unless `insecure: true`."
+                "Verifies deliveries: Typeform's webhook secret, Delighted's API key (it signs webhooks with it), or Formbricks' "
+                + "`whsec_…` signing secret. Required unless `insecure: true`."
         ),
         .init("previous_secret", .string, secret: true, doc: "During rotation, the old secret: accepted too until you remove it."),
         .init("insecure", .bool, default: "false", doc: "Accept unsigned deliveries. Logged as a warning at startup."),
@@ -62,21 +64,24 @@ struct SurveySettings: Sendable {
             .string,
             example: "reason",
             doc:
-                "The \"main reason for your score\" question, by `ref` (Typeform) or id (Formbricks): becomes `feedback.reason` and the message text. Delighted's comment always is."
+                "The \"main reason for your score\" question, by `ref` (Typeform) or id (Formbricks): becomes `feedback.reason` "
+                + "and the message text. Delighted's comment always is."
         ),
         .init(
             "survey",
             .string,
             example: "relationship-2026q4",
             doc:
-                "The survey id answers carry (`feedback.survey`). Default: the form id (Typeform), the survey id (Formbricks), the channel id (Delighted)."
+                "The survey id answers carry (`feedback.survey`). Default: the form id (Typeform), the survey id (Formbricks), "
+                + "the channel id (Delighted)."
         ),
         .init(
             "identity_fields",
             .stringMap,
             example: "{email: email, phone: phone, customer_id: customer_id}",
             doc:
-                "Which hidden fields (Typeform) or response fields (Formbricks) carry the respondent's `email`, `phone` and `customer_id`. Default: fields of those names."
+                "Which hidden fields (Typeform) or response fields (Formbricks) carry the respondent's `email`, `phone` "
+                + "and `customer_id`. Default: fields of those names."
         ),
         .init("max_body_size", .byteSize, default: "1MiB", doc: "Larger bodies get 413 and are not read."),
     ])

@@ -9,7 +9,8 @@ import ServiceLifecycle
 public struct WebhookAdapter: ChannelAdapter {
     public static let kind = "webhook"
     public static let summary =
-        "Receives JSON or form POSTs on a path; maps fields with JSON Pointers; verifies Standard Webhooks, GitHub-style HMAC or a shared-secret header."
+        "Receives JSON or form POSTs on a path; maps fields with JSON Pointers; verifies Standard Webhooks, GitHub-style "
+        + "HMAC or a shared-secret header."
     public static let configSpec = WebhookSettings.spec
 
     public let endpoints: [HTTPEndpoint]

@@ -30,14 +30,17 @@ struct WebhookFieldMapping: Sendable {
             name: "dedup_key",
             defaultPointer: "/id",
             doc:
-                "The sender's message id. If not mapped explicitly: the `webhook-id` header, else `X-GitHub-Delivery`, else `/id`, else the SHA-256 of the body."
+                "The sender's message id. If not mapped explicitly: the `webhook-id` header, else `X-GitHub-Delivery`, "
+                + "else `/id`, else the SHA-256 of the body."
         )
 
         static let score = Field(
             name: "score",
             defaultPointer: "/score",
             doc:
-                "An answer to \"how likely are you to recommend us, 0–10?\" (a number or numeric text). Becomes `feedback` with its NPS category: 0–6 detractor, 7–8 passive, 9–10 promoter. Read only when mapped; anything but a whole number 0–10 is a 400."
+                "An answer to \"how likely are you to recommend us, 0–10?\" (a number or numeric text). Becomes `feedback` "
+                + "with its NPS category: 0–6 detractor, 7–8 passive, 9–10 promoter. Read only when mapped; anything but "
+                + "a whole number 0–10 is a 400."
         )
 
         static let reason = Field(
@@ -49,7 +52,8 @@ struct WebhookFieldMapping: Sendable {
             name: "survey",
             defaultPointer: "/survey",
             doc:
-                "The survey or campaign id (`feedback.survey`): NPS counts one answer per customer and survey. Read only when mapped, and only with a score."
+                "The survey or campaign id (`feedback.survey`): NPS counts one answer per customer and survey. Read only "
+                + "when mapped, and only with a score."
         )
 
         static let all: [Field] = [

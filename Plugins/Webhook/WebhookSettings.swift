@@ -14,7 +14,8 @@ struct WebhookSettings: Sendable {
             .oneOf(["standard_webhooks", "github", "shared_secret"]),
             required: true,
             doc:
-                "`standard_webhooks` (webhook-id/-timestamp/-signature), `github` (X-Hub-Signature-256: sha256=hex HMAC of the body) or `shared_secret` (a header carrying the secret itself)."
+                "`standard_webhooks` (webhook-id/-timestamp/-signature), `github` (X-Hub-Signature-256: sha256=hex HMAC "
+                + "of the body) or `shared_secret` (a header carrying the secret itself)."
         ),
         .init(
             "secret",
@@ -95,7 +96,8 @@ struct WebhookSettings: Sendable {
                 errors.append(
                     config.invalid(
                         "signature",
-                        "no signature check configured: add signature (scheme standard_webhooks, github or shared_secret), or set insecure: true to accept unsigned requests"
+                        "no signature check configured: add signature (scheme standard_webhooks, github or shared_secret), "
+                            + "or set insecure: true to accept unsigned requests"
                     )
                 )
             }

@@ -250,7 +250,8 @@ public struct ConfigLoader: Sendable {
             errors.append(
                 section.invalid(
                     "max_age",
-                    "\(ConfigScalars.format(age)) is shorter than nps.window (\(ConfigScalars.format(npsWindow))): GET /v1/nps and the NPS gauges would lose answers inside their window; raise max_age or shorten nps.window"
+                    "\(ConfigScalars.format(age)) is shorter than nps.window (\(ConfigScalars.format(npsWindow))): GET "
+                        + "/v1/nps and the NPS gauges would lose answers inside their window; raise max_age or shorten nps.window"
                 )
             )
         }

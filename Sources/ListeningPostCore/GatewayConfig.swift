@@ -177,7 +177,8 @@ extension GatewayConfig {
             "segments",
             .list(segmentSpec),
             doc:
-                "Ordered segment rules; the first that matches a customer wins. An entry without `when` matches everyone and must come last; without one, unmatched customers are in segment `default`."
+                "Ordered segment rules; the first that matches a customer wins. An entry without `when` matches everyone "
+                + "and must come last; without one, unmatched customers are in segment `default`."
         ),
         .init(
             "streams",
@@ -189,7 +190,8 @@ extension GatewayConfig {
             "routes",
             .list(routeSpec),
             doc:
-                "Ordered routing rules. Every event goes to `all` and its channel's stream, plus the streams of every matching route up to the first with `stop: true`."
+                "Ordered routing rules. Every event goes to `all` and its channel's stream, plus the streams of every matching "
+                + "route up to the first with `stop: true`."
         ),
         .init("fallback_stream", .string, default: "unrouted", doc: "Where an event that matches no route goes, so none goes nowhere."),
         .init(
@@ -206,7 +208,9 @@ extension GatewayConfig {
             "themes",
             .list(themeSpec),
             doc:
-                "What customers' words are about: each theme a name and phrases per language, matched on stems in every message's subject and text at ingest (`data.themes`), usable in routes and case rules as `when: {theme: name}` (see docs/insights.md)."
+                "What customers' words are about: each theme a name and phrases per language, matched on stems in every "
+                + "message's subject and text at ingest (`data.themes`), usable in routes and case rules as `when: {theme: "
+                + "name}` (see docs/insights.md)."
         ),
         .init("nps", .object(npsSpec), doc: "How NPS is added up for `GET /v1/nps`, the gauges and `listening-post nps` (see docs/nps.md)."),
         .init(
@@ -224,7 +228,8 @@ extension GatewayConfig {
             "templates",
             .list(templateSpec),
             doc:
-                "Message texts for `POST /v1/outbox` (`\"template\": name`), rendered with Mustache from the customer, the case, its segment and the survey; every variable is checked by `check` (see docs/outbox.md#templates)."
+                "Message texts for `POST /v1/outbox` (`\"template\": name`), rendered with Mustache from the customer, "
+                + "the case, its segment and the survey; every variable is checked by `check` (see docs/outbox.md#templates)."
         ),
     ])
 
@@ -242,7 +247,9 @@ extension GatewayConfig {
             required: true,
             example: "{en: [waited too long, slow], de: [langsam, lange gewartet]}",
             doc:
-                "Per language (`en`, `de`, `fr`, `es`, or a libstemmer name), a phrase or a list: matched on Snowball stems with stop words skipped, so `waited too long` also matches \"we were waiting too long\", while a word between breaks a match. A negation just before (\"not slow\") is noted and does not count."
+                "Per language (`en`, `de`, `fr`, `es`, or a libstemmer name), a phrase or a list: matched on Snowball stems "
+                + "with stop words skipped, so `waited too long` also matches \"we were waiting too long\", while a word "
+                + "between breaks a match. A negation just before (\"not slow\") is noted and does not count."
         ),
     ])
 
@@ -254,7 +261,11 @@ extension GatewayConfig {
             required: true,
             example: "\"Hi, this is about case {{case.id}}. What went wrong?\"",
             doc:
-                "The message. Variables, written in full: `customer.id`, `customer.email`, `customer.phone`, `customer.preferred_channel`, `customer.attributes.<column>`, `segment.name`, `segment.response_target`, `segment.resolution_target`, `case.id`, `case.rule`, `case.state`, `case.channel`, `case.owner`, `case.opened_at`, `case.score`, `case.resolution`, `case.root_cause`, `case.first_response_due`, `case.resolution_due`, `case.first_response_target`, `case.resolution_target`, `survey.id`, `channel.id`. `{{#name}}…{{/name}}` shows a part only when it has a value."
+                "The message. Variables, written in full: `customer.id`, `customer.email`, `customer.phone`, `customer.preferred_channel`, "
+                + "`customer.attributes.<column>`, `segment.name`, `segment.response_target`, `segment.resolution_target`, "
+                + "`case.id`, `case.rule`, `case.state`, `case.channel`, `case.owner`, `case.opened_at`, `case.score`, `case.resolution`, "
+                + "`case.root_cause`, `case.first_response_due`, `case.resolution_due`, `case.first_response_target`, `case.resolution_target`, "
+                + "`survey.id`, `channel.id`. `{{#name}}…{{/name}}` shows a part only when it has a value."
         ),
         .init("subject", .string, example: "\"About your case {{case.id}}\"", doc: "The subject, for email; the same variables."),
     ])
@@ -271,7 +282,8 @@ extension GatewayConfig {
             .stringList,
             example: "[5s, 30s, 2m, 10m]",
             doc:
-                "Waits before each retry of a retryable failure (each ±10 % jitter, at least the provider's `Retry-After`); after the last the message is dead-lettered. Default: 5s, 30s, 2m, 10m, 30m, 1h, 3h, 6h."
+                "Waits before each retry of a retryable failure (each ±10 % jitter, at least the provider's `Retry-After`); "
+                + "after the last the message is dead-lettered. Default: 5s, 30s, 2m, 10m, 30m, 1h, 3h, 6h."
         ),
     ])
 
@@ -290,7 +302,8 @@ extension GatewayConfig {
             required: true,
             example: "{mon-fri: \"09:00-17:30\", sat: \"10:00-14:00\"}",
             doc:
-                "Opening hours per day (`mon` … `sun`) or run of days (`mon-fri`): `HH:MM-HH:MM`, several separated by commas, or `closed`. Days not named are closed."
+                "Opening hours per day (`mon` … `sun`) or run of days (`mon-fri`): `HH:MM-HH:MM`, several separated by "
+                + "commas, or `closed`. Days not named are closed."
         ),
         .init("holidays", .stringList, example: "[2026-12-25, 2026-12-26]", doc: "Closed days, local `yyyy-MM-dd`."),
     ])
@@ -346,7 +359,9 @@ extension GatewayConfig {
             required: true,
             example: "[prompts, cases]",
             doc:
-                "What the token may do: `prompts` (record survey prompts with `POST /v1/survey-prompts`), `cases:read` (read cases and loop metrics), `cases` (read and work cases: assign, respond, resolve), `send` (send to customers with `POST /v1/outbox`, re-drive its dead letters)."
+                "What the token may do: `prompts` (record survey prompts with `POST /v1/survey-prompts`), `cases:read` "
+                + "(read cases and loop metrics), `cases` (read and work cases: assign, respond, resolve), `send` (send to "
+                + "customers with `POST /v1/outbox`, re-drive its dead letters)."
         ),
     ])
 
@@ -356,7 +371,8 @@ extension GatewayConfig {
             .bool,
             default: "true",
             doc:
-                "Run the NPS projection (`GET /v1/nps`, the gauges, `listening-post nps`). Off, scores are still read at ingest and stored; the figures are rebuilt from the log when it is turned on again."
+                "Run the NPS projection (`GET /v1/nps`, the gauges, `listening-post nps`). Off, scores are still read at "
+                + "ingest and stored; the figures are rebuilt from the log when it is turned on again."
         ),
         .init(
             "min_responses",
@@ -370,7 +386,8 @@ extension GatewayConfig {
             .duration,
             default: "7d",
             doc:
-                "How long after a survey prompt (`POST /v1/survey-prompts`) the customer's SMS, email or forum reply on that channel is read for a score (\"9 - great support\")."
+                "How long after a survey prompt (`POST /v1/survey-prompts`) the customer's SMS, email or forum reply on "
+                + "that channel is read for a score (\"9 - great support\")."
         ),
     ])
 
@@ -380,7 +397,9 @@ extension GatewayConfig {
             .string,
             example: "./customers.csv",
             doc:
-                "A CSV file of customers (columns: `id`, `emails`, `phones`, `preferred_channel`, `handle:<forum channel>`, `channel_id:<channel>`, anything else is an attribute). Reloaded on SIGHUP and when it changes; a bad file keeps the old directory."
+                "A CSV file of customers (columns: `id`, `emails`, `phones`, `preferred_channel`, `handle:<forum channel>`, "
+                + "`channel_id:<channel>`, anything else is an attribute). Reloaded on SIGHUP and when it changes; a bad "
+                + "file keeps the old directory."
         ),
         .init(
             "plus_addressing",
@@ -393,7 +412,9 @@ extension GatewayConfig {
             .string,
             example: "GB",
             doc:
-                "The region (ISO 3166, such as `GB`, `IT`, `US`) phone numbers written without `+country` are dialled in, as libphonenumber reads them (trunk and international prefixes, Italian leading zeros). Without it such numbers are an error in the directory and unmatched in messages."
+                "The region (ISO 3166, such as `GB`, `IT`, `US`) phone numbers written without `+country` are dialled in, "
+                + "as libphonenumber reads them (trunk and international prefixes, Italian leading zeros). Without it such "
+                + "numbers are an error in the directory and unmatched in messages."
         ),
         .init(
             "default_country_code",
@@ -476,14 +497,16 @@ extension GatewayConfig {
             secret: true,
             example: "${CRM_WEBHOOK_SECRET}",
             doc:
-                "Standard Webhooks secret (`whsec_` + base64): requests carry `webhook-id` (the event id), `webhook-timestamp` and `webhook-signature`."
+                "Standard Webhooks secret (`whsec_` + base64): requests carry `webhook-id` (the event id), `webhook-timestamp` "
+                + "and `webhook-signature`."
         ),
         .init(
             "retry_schedule",
             .stringList,
             example: "[5s, 5m, 30m, 2h]",
             doc:
-                "Waits before each retry (each ±10% jitter). After the last retry fails the event is dead-lettered. Default: 5s, 5m, 30m, 2h, 5h, 10h, 10h."
+                "Waits before each retry (each ±10% jitter). After the last retry fails the event is dead-lettered. Default: "
+                + "5s, 5m, 30m, 2h, 5h, 10h, 10h."
         ),
         .init("timeout", .duration, default: "10s", doc: "How long one delivery attempt may take."),
     ])
@@ -495,28 +518,34 @@ extension GatewayConfig {
             default: "127.0.0.1",
             example: "0.0.0.0",
             doc:
-                "Address to bind. Anything but loopback turns on the bootstrap checks: demo, short (under 16 characters) or well-known tokens and signing secrets, and `insecure: true` channels, are refused (see docs/operating.md)."
+                "Address to bind. Anything but loopback turns on the bootstrap checks: demo, short (under 16 characters) "
+                + "or well-known tokens and signing secrets, and `insecure: true` channels, are refused (see docs/operating.md)."
         ),
         .init(
             "idle_timeout",
             .duration,
             default: "60s",
             doc:
-                "A connection whose request head or body stops arriving for this long, or that sits idle between requests, is closed (nginx's `client_header_timeout` and `client_body_timeout` are 60 s). Never a connection whose response is being written: SSE and WebSocket subscribers stay."
+                "A connection whose request head or body stops arriving for this long, or that sits idle between requests, "
+                + "is closed (nginx's `client_header_timeout` and `client_body_timeout` are 60 s). Never a connection whose "
+                + "response is being written: SSE and WebSocket subscribers stay."
         ),
         .init(
             "max_connections",
             .integer,
             default: "10000",
             doc:
-                "Connections beyond this are closed as soon as they are accepted, logged and counted in `listening_post_http_connections_refused_total`; `listening_post_http_connections` is the number open. The gateway raises its open-files limit to the hard limit at start, and warns when this is more than that limit can hold."
+                "Connections beyond this are closed as soon as they are accepted, logged and counted in `listening_post_http_connections_refused_total`; "
+                + "`listening_post_http_connections` is the number open. The gateway raises its open-files limit to the hard "
+                + "limit at start, and warns when this is more than that limit can hold."
         ),
         .init(
             "allow_weak_secrets",
             .bool,
             default: "false",
             doc:
-                "Run on a non-loopback `host` despite what the bootstrap checks find; each finding is logged as a warning at start. For a closed test network only."
+                "Run on a non-loopback `host` despite what the bootstrap checks find; each finding is logged as a warning "
+                + "at start. For a closed test network only."
         ),
         .init("port", .integer, default: "8080", doc: "Port to bind; 0 picks a free port (logged at startup)."),
         .init("sse_heartbeat", .duration, default: "15s", doc: "Idle SSE streams get a comment line this often, so proxies keep them open."),
@@ -528,7 +557,8 @@ extension GatewayConfig {
             .oneOf(["sqlite", "postgres"]),
             default: "sqlite",
             doc:
-                "`sqlite`: the embedded log in `path`, for one gateway. `postgres`: one PostgreSQL database shared by several gateways behind a load balancer (see `postgres`, docs/scaling.md)."
+                "`sqlite`: the embedded log in `path`, for one gateway. `postgres`: one PostgreSQL database shared by several "
+                + "gateways behind a load balancer (see `postgres`, docs/scaling.md)."
         ),
         .init(
             "path",
@@ -536,7 +566,8 @@ extension GatewayConfig {
             default: "./data",
             example: "/var/lib/listening-post",
             doc:
-                "Directory for the SQLite log (WAL mode), or with `kind: postgres` for this gateway's own files (its pid lock, the last reload's answer). Created if missing; one gateway per directory."
+                "Directory for the SQLite log (WAL mode), or with `kind: postgres` for this gateway's own files (its pid "
+                + "lock, the last reload's answer). Created if missing; one gateway per directory."
         ),
         .init("postgres", .object(postgresSpec), doc: "The shared database, with `kind: postgres`."),
         .init(
@@ -553,7 +584,8 @@ extension GatewayConfig {
             required: true,
             example: "postgres://gateway@db.internal:5432/listening_post?sslmode=require",
             doc:
-                "`postgres://user[:password]@host[:port]/database[?sslmode=disable|prefer|require]`. `require` verifies the server's certificate; `prefer` (the default) uses TLS when offered."
+                "`postgres://user[:password]@host[:port]/database[?sslmode=disable|prefer|require]`. `require` verifies "
+                + "the server's certificate; `prefer` (the default) uses TLS when offered."
         ),
         .init(
             "password",
@@ -567,14 +599,17 @@ extension GatewayConfig {
             .integer,
             default: "10",
             doc:
-                "Most connections this gateway opens: one for commits, one for the other gateways' hints, one for leases, the rest for reads (at least 4)."
+                "Most connections this gateway opens: one for commits, one for the other gateways' hints, one for leases, "
+                + "the rest for reads (at least 4)."
         ),
         .init(
             "lease_ttl",
             .duration,
             default: "10s",
             doc:
-                "How long a gateway's lease on an exclusive source (a mailbox or forum it polls, an exec plugin, a push subscriber, an outbox sender, the case timers) lasts unrenewed. After a crash another gateway takes over within about this long; after a clean shutdown, within a second. At least 3s."
+                "How long a gateway's lease on an exclusive source (a mailbox or forum it polls, an exec plugin, a push "
+                + "subscriber, an outbox sender, the case timers) lasts unrenewed. After a crash another gateway takes over "
+                + "within about this long; after a clean shutdown, within a second. At least 3s."
         ),
     ])
 

@@ -91,7 +91,8 @@ public struct OutboxComposer: Sendable {
     public func queued(_ body: [UInt8]) async throws -> OutboxEvent {
         guard case .object(let object)? = try? JSONValue.parse(body) else {
             throw HTTPProblem.malformed(
-                "the body must be a JSON object: {\"to\": {\"customer_id\" | \"email\" | \"phone\" | \"handle\": …}, \"text\" | \"template\": …, \"channel\"?: …}"
+                "the body must be a JSON object: {\"to\": {\"customer_id\" | \"email\" | \"phone\" | \"handle\": …}, \"text\" "
+                    + "| \"template\": …, \"channel\"?: …}"
             )
         }
         let fields = ["to", "text", "template", "subject", "channel", "case", "survey", "in_reply_to"]

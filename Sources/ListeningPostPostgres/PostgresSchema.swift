@@ -75,7 +75,9 @@ enum PostgresSchema {
                 )
                 """,
                 // A database first migrated by an earlier build has lp_append without fences.
-                "DROP FUNCTION IF EXISTS lp_append(text[], text[], text[], bytea[], int[], text[], text[], text[], text[], bigint[], text[], text[], text[], text[], text[], text[], bigint[], int[], text[], double precision[], text[], text[])",
+                "DROP FUNCTION IF EXISTS lp_append(text[], text[], text[], bytea[], int[], text[], text[], text[], text[], "
+                    + "bigint[], text[], text[], text[], text[], text[], text[], bigint[], int[], text[], double precision[], "
+                    + "text[], text[])",
                 appendFunction,
             ]
         ),

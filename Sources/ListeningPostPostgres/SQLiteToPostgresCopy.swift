@@ -89,7 +89,8 @@ public enum SQLiteToPostgresCopy {
             try await target.query(
                 PostgresQuery(
                     unsafeSQL:
-                        "INSERT INTO events (seq, id, channel, dedup_key, payload) OVERRIDING SYSTEM VALUE SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bytea[])",
+                        "INSERT INTO events (seq, id, channel, dedup_key, payload) OVERRIDING SYSTEM VALUE SELECT * FROM "
+                        + "unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bytea[])",
                     binds: binds
                 ),
                 logger: logger
@@ -156,7 +157,8 @@ public enum SQLiteToPostgresCopy {
         try await copyTable(
             source,
             target,
-            "SELECT subscriber, event_id, stream, CAST(offset AS TEXT) AS offset, CAST(attempts AS TEXT) AS attempts, last_error, CAST(dead_at AS TEXT) AS dead_at FROM dead_letters",
+            "SELECT subscriber, event_id, stream, CAST(offset AS TEXT) AS offset, CAST(attempts AS TEXT) AS attempts, last_error, "
+                + "CAST(dead_at AS TEXT) AS dead_at FROM dead_letters",
             """
             INSERT INTO dead_letters SELECT s, e, st, o::bigint, a::int, l, d::double precision
             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) AS u(s, e, st, o, a, l, d)

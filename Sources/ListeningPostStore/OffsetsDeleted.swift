@@ -13,6 +13,7 @@ public struct OffsetsDeleted: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        "offsets 1…\(oldest - 1) of stream '\(stream)' were deleted by store.retention; the oldest kept is \(oldest): resume with ?after=\(oldest - 1) (or Last-Event-ID: \(oldest - 1))"
+        "offsets 1…\(oldest - 1) of stream '\(stream)' were deleted by store.retention; the oldest kept is \(oldest): resume "
+            + "with ?after=\(oldest - 1) (or Last-Event-ID: \(oldest - 1))"
     }
 }

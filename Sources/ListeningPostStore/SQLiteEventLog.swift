@@ -162,7 +162,8 @@ public final class SQLiteEventLog: EventLog, Service {
         guard version <= known else {
             throw EventLogError(
                 description:
-                    "the log's schema is version \(version), newer than this listening-post knows (\(known)); run the newer binary, or restore a backup made before the upgrade"
+                    "the log's schema is version \(version), newer than this listening-post knows (\(known)); run the newer "
+                    + "binary, or restore a backup made before the upgrade"
             )
         }
         for (target, statements) in Self.migrations where version < target {
@@ -458,7 +459,8 @@ public final class SQLiteEventLog: EventLog, Service {
                 }
                 for (subscriber, offset) in plan.cursors {
                     _ = try await writer.query(
-                        "INSERT INTO subscriber_cursors (subscriber, offset) VALUES (?, ?) ON CONFLICT (subscriber) DO UPDATE SET offset = excluded.offset",
+                        "INSERT INTO subscriber_cursors (subscriber, offset) VALUES (?, ?) ON CONFLICT (subscriber) DO "
+                            + "UPDATE SET offset = excluded.offset",
                         [.text(subscriber), .integer(Int(offset))]
                     )
                 }

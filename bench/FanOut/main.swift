@@ -214,7 +214,8 @@ final class Socket {
     /// Sends one POST and reads the answer; true for a 2xx (the gateway's 202, nchan's 201).
     func post(path: String, body: String) -> Bool {
         let request =
-            "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAccept: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
+            "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAccept: application/json\r\nContent-Length: "
+            + "\(body.utf8.count)\r\n\r\n\(body)"
         let bytes = Array(request.utf8)
         guard bytes.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, 0) }) == bytes.count else { return false }
         var response: [UInt8] = []

@@ -1,4 +1,5 @@
 import Foundation
+
 /// A text cut into lowercased words, the way themes are matched: letters and digits make
 /// words; anything else (spaces, punctuation, apostrophes) separates them, so "l'attente"
 /// is "l" and "attente". English "n't" is read as "not" first, so "wasn't slow" is negated.
