@@ -82,6 +82,15 @@ public struct ConfigLoader: Sendable {
         for key in ["window", "reply_window"] {
             if let window = nps.duration(key), window <= .zero { errors.append(nps.invalid(key, "must be longer than zero")) }
         }
+        if let language = nps.string("reason_language"), ThemeLanguage(code: language) == nil {
+            errors.append(
+                nps.invalid(
+                    "reason_language",
+                    "no stemmer for language '\(language)' (use en, de, fr, es, or a libstemmer name: \(Stemmer.algorithms.joined(separator: ", ")))"
+                )
+            )
+        }
+        let benchmarks = Self.benchmarks(top, errors: &errors)
 
         var channels: [ChannelDeclaration] = []
         if let channelsNode = node["channels"] {
@@ -134,8 +143,10 @@ public struct ConfigLoader: Sendable {
             minResponses: nps.integer("min_responses") ?? 30,
             window: nps.duration("window") ?? .seconds(30 * 86_400),
             replyWindow: nps.duration("reply_window") ?? .seconds(7 * 86_400),
-            enabled: !nps.isGiven("enabled") || nps.bool("enabled")
+            enabled: !nps.isGiven("enabled") || nps.bool("enabled"),
+            reasonLanguage: nps.string("reason_language") ?? "en"
         )
+        config.benchmarks = benchmarks
         config.operators = operators
         return config
     }

@@ -24,6 +24,8 @@ public struct GatewayConfig: Sendable {
     public var subscribers: [SubscriberDeclaration] = []
     /// How NPS is added up.
     public var nps = NPSSettings()
+    /// Published NPS figures to compare with (`benchmarks:`), in file order.
+    public var benchmarks: [NPSBenchmark] = []
     /// Who may use the operator API, and for what.
     public var operators: [OperatorDeclaration] = []
     /// Case rules, calendars and how the loop closes.
@@ -76,6 +78,8 @@ public struct NPSSettings: Sendable, Equatable {
     /// Whether the NPS projection runs (`GET /v1/nps`, the gauges). Scores are read at
     /// ingest either way.
     public var enabled = true
+    /// The language reasons are stemmed in for `GET /v1/themes/suggestions`.
+    public var reasonLanguage = "en"
 }
 
 /// `outbox:`.
@@ -213,6 +217,13 @@ extension GatewayConfig {
                 + "name}` (see docs/insights.md)."
         ),
         .init("nps", .object(npsSpec), doc: "How NPS is added up for `GET /v1/nps`, the gauges and `listening-post nps` (see docs/nps.md)."),
+        .init(
+            "benchmarks",
+            .list(benchmarkSpec),
+            doc:
+                "Published NPS figures, industry or competitor, for `GET /v1/nps/compare?against=name`: counts, or an NPS "
+                + "with its n or its interval, so the comparison has a variance (see docs/insights.md#comparing)."
+        ),
         .init(
             "calendars",
             .list(calendarSpec),
@@ -389,6 +400,31 @@ extension GatewayConfig {
                 "How long after a survey prompt (`POST /v1/survey-prompts`) the customer's SMS, email or forum reply on "
                 + "that channel is read for a score (\"9 - great support\")."
         ),
+        .init(
+            "reason_language",
+            .string,
+            default: "en",
+            doc:
+                "The language (`en`, `de`, `fr`, `es`, or a libstemmer name) reasons are stemmed in for "
+                + "`GET /v1/themes/suggestions`. Read at start."
+        ),
+    ])
+
+    static let benchmarkSpec = ConfigSpec([
+        .init("name", .string, required: true, example: "grocery-us", doc: "What `against=` names: lowercase letters, digits, '-' and '_'."),
+        .init("source", .string, required: true, example: "XM Institute Consumer NPS 2024", doc: "Where the figure comes from."),
+        .init("date", .string, required: true, example: "2024", doc: "When it was published or measured, as the source gives it."),
+        .init("promoters", .integer, example: "412", doc: "With `passives` and `detractors`: the counts behind it, the best form."),
+        .init("passives", .integer, example: "301", doc: "Answers 7–8."),
+        .init("detractors", .integer, example: "187", doc: "Answers 0–6."),
+        .init("nps", .custom("number"), example: "30", doc: "The published NPS (−100…100), with `n` or `interval`."),
+        .init(
+            "n",
+            .integer,
+            example: "1200",
+            doc: "The answers behind `nps`. Passives unknown, the variance is taken as the largest that NPS allows."
+        ),
+        .init("interval", .custom("[low, high]"), example: "[26, 34]", doc: "The published 95 % interval of `nps`, in NPS points."),
     ])
 
     static let customersSpec = ConfigSpec([

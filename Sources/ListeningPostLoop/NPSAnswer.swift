@@ -21,6 +21,10 @@ public struct NPSAnswer: Sendable, Hashable {
     public var score: Int
     /// The event id of an earlier answer this one replaces.
     public var supersedes: String?
+    /// The themes its words mention (not negated), by name: what key drivers count.
+    public var themes: [String]
+    /// The answer to "what is the main reason for your score?": what suggestions read.
+    public var reason: String?
 
     /// Creates an answer.
     public init(
@@ -31,7 +35,9 @@ public struct NPSAnswer: Sendable, Hashable {
         channel: String,
         answeredAt: Date,
         score: Int,
-        supersedes: String? = nil
+        supersedes: String? = nil,
+        themes: [String] = [],
+        reason: String? = nil
     ) {
         self.eventId = eventId
         self.respondent = respondent
@@ -41,6 +47,8 @@ public struct NPSAnswer: Sendable, Hashable {
         self.answeredAt = answeredAt
         self.score = score
         self.supersedes = supersedes
+        self.themes = themes
+        self.reason = reason
     }
 
     /// The answer an event carries; `nil` for an event without feedback.
@@ -54,7 +62,9 @@ public struct NPSAnswer: Sendable, Hashable {
             channel: event.data.channel.id,
             answeredAt: event.data.occurredAt ?? event.data.receivedAt,
             score: feedback.score,
-            supersedes: feedback.supersedes
+            supersedes: feedback.supersedes,
+            themes: event.data.themes.filter { !$0.negated }.map(\.theme),
+            reason: feedback.reason
         )
     }
 
@@ -76,7 +86,12 @@ public struct NPSAnswer: Sendable, Hashable {
             channel: channel,
             answeredAt: answeredAt,
             score: Int(score),
-            supersedes: feedback["supersedes"]?.stringValue
+            supersedes: feedback["supersedes"]?.stringValue,
+            themes: data["themes"]?.arrayValue?.compactMap { mention in
+                guard case .object(let mention) = mention, mention["negated"] != .bool(true) else { return nil }
+                return mention["theme"]?.stringValue
+            } ?? [],
+            reason: feedback["reason"]?.stringValue
         )
     }
 

@@ -33,15 +33,7 @@ public struct NPSCell: Sendable, Hashable {
     }
 
     /// The adjusted-Wald 95 % interval, in NPS points (−100…100).
-    public var interval: ClosedRange<Double> {
-        let n = Double(responses) + 3
-        let promoterShare = (Double(promoters) + 0.75) / n
-        let detractorShare = (Double(detractors) + 0.75) / n
-        let adjusted = promoterShare - detractorShare
-        let variance = (promoterShare + detractorShare - adjusted * adjusted) / n
-        let margin = 1.959964 * variance.squareRoot()
-        return max(-100, 100 * (adjusted - margin))...min(100, 100 * (adjusted + margin))
-    }
+    public var interval: ClosedRange<Double> { NPSEstimate(self).interval }
 
     /// Counts one answer.
     public mutating func count(_ category: NPSCategory) {

@@ -17,11 +17,11 @@ public final class NPSProjection: Service, Sendable {
     private let hub: StreamHub
     private let logger: Logger
     private let batchSize: Int
-    private let state = Mutex(State())
+    private let state: Mutex<State>
     private let onChange: @Sendable (NPSTally) -> Void
 
     struct State {
-        var tally = NPSTally()
+        var tally: NPSTally
     }
     /// Offset of `all` taken in, and the readers waiting for theirs.
     private let progress = ProgressWaiters()
@@ -29,7 +29,16 @@ public final class NPSProjection: Service, Sendable {
     /// - Parameter onChange: called (on the projection's task) at most every 5 s after
     ///   answers were added, and once a minute besides (a rolling window moves with time),
     ///   for the gauges. Not after every batch: a pass over a million answers takes ~10 ms.
-    public init(hub: StreamHub, logger: Logger, batchSize: Int = 2_000, onChange: @escaping @Sendable (NPSTally) -> Void = { _ in }) {
+    /// - Parameter reasonLanguage: how reasons are cut into stems for suggestions
+    ///   (`nps.reason_language`); `nil` keeps none.
+    public init(
+        hub: StreamHub,
+        logger: Logger,
+        batchSize: Int = 2_000,
+        reasonLanguage: ThemeLanguage? = ThemeLanguage(code: "en"),
+        onChange: @escaping @Sendable (NPSTally) -> Void = { _ in }
+    ) {
+        self.state = Mutex(State(tally: NPSTally(reasonLanguage: reasonLanguage)))
         self.hub = hub
         self.logger = logger
         self.batchSize = batchSize
@@ -43,8 +52,14 @@ public final class NPSProjection: Service, Sendable {
     /// after `timeout`. Computed under the projection's lock: handing the tally out would
     /// make its next answer copy every column (a copy of a million answers' worth).
     public func rows(for query: NPSQuery, through offset: Int64, timeout: Duration) async -> [NPSTally.Row]? {
+        await read(through: offset, timeout: timeout) { $0.rows(for: query) }
+    }
+
+    /// What `body` makes of the tally once the projection covers `all` through `offset`, or
+    /// `nil` after `timeout`; `body` runs under the lock, so it should be one pass.
+    public func read<Result: Sendable>(through offset: Int64, timeout: Duration, _ body: (NPSTally) -> Result) async -> Result? {
         guard await covers(offset, timeout: timeout) else { return nil }
-        return state.withLock { $0.tally.rows(for: query) }
+        return state.withLock { body($0.tally) }
     }
 
     /// Whether the projection has taken in `all` through `offset`, waiting up to `timeout`.

@@ -18,13 +18,24 @@ public struct NPSQuery: Sendable, Hashable {
     public var to: Date
     /// Width of each trend bucket; `nil` for one bucket over the whole range.
     public var step: TimeInterval?
+    /// Only answers with these values (`segment=gold&channel=sms`); empty for all.
+    public var only: [Dimension: String]
 
     /// Creates a query.
-    public init(groupBy: [Dimension], from: Date, to: Date, step: TimeInterval? = nil) {
+    public init(groupBy: [Dimension], from: Date, to: Date, step: TimeInterval? = nil, only: [Dimension: String] = [:]) {
         self.groupBy = groupBy
         self.from = from
         self.to = to
         self.step = step
+        self.only = only
+    }
+
+    /// The same query over the range of the same length just before this one.
+    public var previous: NPSQuery {
+        var earlier = self
+        earlier.to = from
+        earlier.from = from.addingTimeInterval(-to.timeIntervalSince(from))
+        return earlier
     }
 
     /// Most buckets one query may ask for (a weekly trend over ten years).
@@ -39,7 +50,8 @@ public struct NPSQuery: Sendable, Hashable {
     }
 
     /// Parses `group_by` (comma-separated dimensions), `window` (a length ending now) or
-    /// `from`/`to` (RFC 3339), and `step`. The default is the last 30 days, ungrouped.
+    /// `from`/`to` (RFC 3339), `step`, and `segment`, `channel` or `survey` to keep only the
+    /// answers with that value. The default is the last 30 days, ungrouped, every answer.
     public static func parse(_ parameters: [String: String], now: Date) throws(Refusal) -> NPSQuery {
         var dimensions: [Dimension] = []
         if let list = parameters["group_by"], !list.isEmpty {
@@ -84,7 +96,18 @@ public struct NPSQuery: Sendable, Hashable {
             }
             step = width
         }
-        return NPSQuery(groupBy: dimensions, from: from, to: to, step: step)
+        var only: [Dimension: String] = [:]
+        for dimension in Dimension.allCases {
+            guard let value = parameters[dimension.rawValue] else { continue }
+            guard !value.isEmpty else {
+                throw Refusal(
+                    parameter: dimension.rawValue,
+                    description: "\(dimension.rawValue): give a value, or leave the parameter out for every answer"
+                )
+            }
+            only[dimension] = value
+        }
+        return NPSQuery(groupBy: dimensions, from: from, to: to, step: step, only: only)
     }
 
     /// `30d`, `1w`, `12h`, `90m`, `45s`: a length as config durations are written, plus weeks

@@ -9,16 +9,33 @@ public enum NPSReport {
 
     /// The report as JSON.
     public static func json(query: NPSQuery, rows: [NPSTally.Row], minResponses: Int) -> JSONValue {
+        var body = header(query: query, minResponses: minResponses)
+        body["cells"] = .array(rows.map { cell($0, minResponses: minResponses) })
+        return .object(body)
+    }
+
+    /// What every NPS report begins with: the range, the grouping, the filters, the method.
+    static func header(query: NPSQuery, minResponses: Int) -> [String: JSONValue] {
         var body: [String: JSONValue] = [
             "from": .string(RFC3339.string(from: query.from)),
             "to": .string(RFC3339.string(from: query.to)),
             "groupBy": .array(query.groupBy.map { .string($0.rawValue) }),
             "minResponses": .number(Double(minResponses)),
             "interval": .string(intervalMethod),
-            "cells": .array(rows.map { cell($0, minResponses: minResponses) }),
         ]
         if let step = query.step { body["stepSeconds"] = .number(step) }
-        return .object(body)
+        if !query.only.isEmpty {
+            body["only"] = .object(Dictionary(uniqueKeysWithValues: query.only.map { ($0.key.rawValue, .string($0.value)) }))
+        }
+        return body
+    }
+
+    /// A cell's NPS, `null` with no answers.
+    static func score(_ cell: NPSCell) -> JSONValue { cell.nps.map { .number(rounded($0)) } ?? .null }
+
+    /// An interval as `[low, high]`.
+    static func interval(_ range: ClosedRange<Double>) -> JSONValue {
+        .array([.number(rounded(range.lowerBound)), .number(rounded(range.upperBound))])
     }
 
     static func cell(_ row: NPSTally.Row, minResponses: Int) -> JSONValue {
@@ -29,8 +46,8 @@ public enum NPSReport {
             "promoters": .number(Double(row.cell.promoters)),
             "passives": .number(Double(row.cell.passives)),
             "detractors": .number(Double(row.cell.detractors)),
-            "nps": row.cell.nps.map { .number(rounded($0)) } ?? .null,
-            "npsInterval": .array([.number(rounded(row.cell.interval.lowerBound)), .number(rounded(row.cell.interval.upperBound))]),
+            "nps": score(row.cell),
+            "npsInterval": interval(row.cell.interval),
             "insufficient": .bool(row.cell.responses < minResponses),
         ]
         for (dimension, value) in row.group { object[dimension.rawValue] = .string(value) }
@@ -38,5 +55,8 @@ public enum NPSReport {
     }
 
     /// Two decimals: the interval's own width dwarfs anything finer.
-    static func rounded(_ value: Double) -> Double { (value * 100).rounded() / 100 }
+    static func rounded(_ value: Double, places: Int = 2) -> Double {
+        let scale = pow(10, Double(places))
+        return (value * scale).rounded() / scale
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import ListeningPostCore
 import ListeningPostKit
 
 /// Every NPS answer in the log, and the figures `GET /v1/nps` and the gauges give. The
@@ -12,16 +13,20 @@ import ListeningPostKit
 /// with no hashing: each answer knows when the same respondent next answered the same
 /// survey (`nextAt`), and an answer counts in the bucket `[a, b)` it falls in exactly when
 /// that next answer is not before `b`. Group values are interned to small integers.
+///
+/// Each answer also keeps the themes it mentions (for key drivers, `NPSTally+Drivers`) and
+/// its reason as stems (for suggestions, `NPSTally+Suggestions`), both as small integers in
+/// flat arrays: a million answers' themes and reasons fit in tens of megabytes.
 public struct NPSTally: Sendable {
     /// When each answer was given, seconds since 1970, in log order.
     private var answeredAt: [Double] = []
     /// When the same respondent next answered the same survey (`.infinity`: never).
     private var nextAt: [Double] = []
-    private var categories: [NPSCategory] = []
+    private(set) var categories: [NPSCategory] = []
     /// Index into `combinations` (segment, channel, survey) per answer.
     private var combination: [Int32] = []
     private var excluded: [Bool] = []
-    private var eventIds: [String] = []
+    private(set) var eventIds: [String] = []
 
     private var combinations: [[String]] = []
     private var combinationIndex: [[String]: Int32] = [:]
@@ -31,8 +36,30 @@ public struct NPSTally: Sendable {
     /// Superseded ids not (yet) seen, for a correction that arrives before what it corrects.
     private var pendingSupersede: Set<String> = []
 
-    /// An empty tally.
-    public init() {}
+    /// Theme names, interned; answer i mentions `themeIds[themeStart[i]..<themeStart[i + 1]]`.
+    private(set) var themeNames: [String] = []
+    private var themeIndex: [String: Int32] = [:]
+    private(set) var themeStart: [Int32] = [0]
+    private(set) var themeIds: [Int32] = []
+
+    /// How reasons are cut into stems; `nil` keeps no reasons.
+    private let reasonLanguage: ThemeLanguage?
+    /// Stems, interned from 1; answer i's reason is `reasonStems[reasonStart[i]..<reasonStart[i + 1]]`,
+    /// its content words in order, stop words left out (as themes match them).
+    private(set) var stemNames: [String] = [""]
+    /// The first word seen for each stem, to show a phrase in words rather than stems.
+    private(set) var stemWords: [String] = [""]
+    private var stemIndex: [String: Int32] = [:]
+    private(set) var reasonStart: [Int32] = [0]
+    private(set) var reasonStems: [Int32] = []
+
+    /// Words of a reason kept: a reason is a sentence or two; this bounds a pasted email.
+    public static let maximumReasonWords = 200
+
+    /// An empty tally; with a language, it keeps every reason as stems for suggestions.
+    public init(reasonLanguage: ThemeLanguage? = nil) {
+        self.reasonLanguage = reasonLanguage
+    }
 
     /// Answers added.
     public var count: Int { answeredAt.count }
@@ -67,6 +94,39 @@ public struct NPSTally: Sendable {
         nextAt.append(slot + 1 < list.count ? answeredAt[list[slot + 1]] : .infinity)
         if slot > 0 { nextAt[list[slot - 1]] = time }
         byRespondent[key] = list
+        addThemes(answer.themes)
+        addReason(answer.reason)
+    }
+
+    private mutating func addThemes(_ names: [String]) {
+        for name in Set(names).sorted() {
+            if let known = themeIndex[name] {
+                themeIds.append(known)
+            } else {
+                let new = Int32(themeNames.count)
+                themeNames.append(name)
+                themeIndex[name] = new
+                themeIds.append(new)
+            }
+        }
+        themeStart.append(Int32(themeIds.count))
+    }
+
+    private mutating func addReason(_ reason: String?) {
+        defer { reasonStart.append(Int32(reasonStems.count)) }
+        guard let language = reasonLanguage, let reason, !reason.isEmpty else { return }
+        for word in ThemeText.words(reason).prefix(Self.maximumReasonWords) where !language.stopWords.contains(word) {
+            let stem = language.stemmer.stem(word)
+            if let known = stemIndex[stem] {
+                reasonStems.append(known)
+            } else {
+                let new = Int32(stemNames.count)
+                stemNames.append(stem)
+                stemWords.append(word)
+                stemIndex[stem] = new
+                reasonStems.append(new)
+            }
+        }
     }
 
     /// One row of a result: the dimension values, the bucket, and its cell.
@@ -81,32 +141,56 @@ public struct NPSTally: Sendable {
         public var cell: NPSCell
     }
 
-    /// The rows of a query: one per group and bucket that has answers, groups sorted by
-    /// their values, buckets oldest first.
-    public func rows(for query: NPSQuery) -> [Row] {
+    /// How a query cuts the answers: its groups (each combination's, `-1` for one the query
+    /// leaves out) and its buckets.
+    struct Grouping {
+        var groups: [[String]] = []
+        var groupOfCombination: [Int] = []
+        var buckets: Int
+        var start: Double
+        var end: Double
+        var width: Double
+
+        /// The group indexes in the order rows are given: by their values.
+        var sortedGroups: [Int] { groups.indices.sorted { groups[$0].lexicographicallyPrecedes(groups[$1]) } }
+
+        func values(of group: Int, _ query: NPSQuery) -> [NPSQuery.Dimension: String] {
+            Dictionary(uniqueKeysWithValues: zip(query.groupBy, groups[group]))
+        }
+
+        func bucketRange(_ bucket: Int) -> (from: Date, to: Date) {
+            let from = start + Double(bucket) * width
+            return (Date(timeIntervalSince1970: from), Date(timeIntervalSince1970: min(end, from + width)))
+        }
+    }
+
+    func grouping(for query: NPSQuery) -> Grouping {
         let start = query.from.timeIntervalSince1970
         let end = query.to.timeIntervalSince1970
         let width = query.step ?? (end - start)
         let buckets = max(1, Int((end - start) / width) + ((end - start).truncatingRemainder(dividingBy: width) > 0 ? 1 : 0))
-        // Each combination's group, as an index into `groups`.
-        let dimensionColumns = query.groupBy.map { dimension -> Int in
-            switch dimension {
-            case .segment: 0
-            case .channel: 1
-            case .survey: 2
-            }
-        }
-        var groups: [[String]] = []
+        var grouping = Grouping(buckets: buckets, start: start, end: end, width: width)
+        let columns: [NPSQuery.Dimension: Int] = [.segment: 0, .channel: 1, .survey: 2]
+        let groupColumns = query.groupBy.map { columns[$0]! }
+        let kept = query.only.map { (column: columns[$0.key]!, value: $0.value) }
         var groupOf: [[String]: Int] = [:]
-        let groupOfCombination = combinations.map { values -> Int in
-            let group = dimensionColumns.map { values[$0] }
+        grouping.groupOfCombination = combinations.map { values -> Int in
+            guard kept.allSatisfy({ values[$0.column] == $0.value }) else { return -1 }
+            let group = groupColumns.map { values[$0] }
             if let known = groupOf[group] { return known }
-            groupOf[group] = groups.count
-            groups.append(group)
-            return groups.count - 1
+            groupOf[group] = grouping.groups.count
+            grouping.groups.append(group)
+            return grouping.groups.count - 1
         }
-        // counts[(group × buckets + bucket) × 3 + category]
-        var counts = [Int](repeating: 0, count: max(1, groups.count) * buckets * 3)
+        return grouping
+    }
+
+    /// Calls `body(answer, group, bucket)` for every answer that counts in the grouping: in
+    /// range, not superseded, its respondent's latest to the survey in its bucket.
+    func forEachCounted(in grouping: Grouping, _ body: (_ answer: Int, _ group: Int, _ bucket: Int) -> Void) {
+        let start = grouping.start
+        let end = grouping.end
+        let width = grouping.width
         answeredAt.withUnsafeBufferPointer { times in
             for index in times.indices {
                 let time = times[index]
@@ -114,31 +198,40 @@ public struct NPSTally: Sendable {
                 let bucket = Int((time - start) / width)
                 let bucketEnd = min(end, start + Double(bucket + 1) * width)
                 guard nextAt[index] >= bucketEnd else { continue }
-                let group = groupOfCombination[Int(combination[index])]
-                let category =
-                    switch categories[index] {
-                    case .detractor: 0
-                    case .passive: 1
-                    case .promoter: 2
-                    }
-                counts[(group * buckets + bucket) * 3 + category] += 1
+                let group = grouping.groupOfCombination[Int(combination[index])]
+                guard group >= 0 else { continue }
+                body(index, group, bucket)
             }
         }
+    }
+
+    /// 0 for a detractor, 1 a passive, 2 a promoter: a column of a counts array.
+    static func column(_ category: NPSCategory) -> Int {
+        switch category {
+        case .detractor: 0
+        case .passive: 1
+        case .promoter: 2
+        }
+    }
+
+    /// The rows of a query: one per group and bucket that has answers, groups sorted by
+    /// their values, buckets oldest first.
+    public func rows(for query: NPSQuery) -> [Row] {
+        let grouping = grouping(for: query)
+        let buckets = grouping.buckets
+        // counts[(group × buckets + bucket) × 3 + category]
+        var counts = [Int](repeating: 0, count: max(1, grouping.groups.count) * buckets * 3)
+        forEachCounted(in: grouping) { index, group, bucket in
+            counts[(group * buckets + bucket) * 3 + Self.column(categories[index])] += 1
+        }
         var rows: [Row] = []
-        for group in groups.indices.sorted(by: { groups[$0].lexicographicallyPrecedes(groups[$1]) }) {
+        for group in grouping.sortedGroups {
             for bucket in 0..<buckets {
                 let base = (group * buckets + bucket) * 3
                 let cell = NPSCell(promoters: counts[base + 2], passives: counts[base + 1], detractors: counts[base])
                 guard cell.responses > 0 else { continue }
-                let from = start + Double(bucket) * width
-                rows.append(
-                    Row(
-                        group: Dictionary(uniqueKeysWithValues: zip(query.groupBy, groups[group])),
-                        from: Date(timeIntervalSince1970: from),
-                        to: Date(timeIntervalSince1970: min(end, from + width)),
-                        cell: cell
-                    )
-                )
+                let range = grouping.bucketRange(bucket)
+                rows.append(Row(group: grouping.values(of: group, query), from: range.from, to: range.to, cell: cell))
             }
         }
         return rows

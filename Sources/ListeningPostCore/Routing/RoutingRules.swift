@@ -59,7 +59,10 @@ public struct RoutingRules: Sendable {
         event.data.customer = resolution?.reference
         Self.scoreReply(&event, prompts: prompts)
         if !themes.isEmpty {
-            event.data.themes = themes.mentions(in: [event.data.subject, event.data.text].compactMap { $0 }.joined(separator: "\n"))
+            // The survey's reason too, where an adapter keeps it apart from the text: it is
+            // the answer to "why?", what key drivers are made of.
+            let reason = event.data.feedback?.reason.flatMap { reason in event.data.text.contains(reason) ? nil : reason }
+            event.data.themes = themes.mentions(in: [event.data.subject, event.data.text, reason].compactMap { $0 }.joined(separator: "\n"))
         }
         var facts = RoutingFacts(event: event, customer: resolution?.customer, normalizer: directory.normalizer, includeText: readsText)
 
