@@ -139,6 +139,14 @@ public struct NPSTally: Sendable {
         public var to: Date
         /// The counts.
         public var cell: NPSCell
+
+        /// Creates a row.
+        public init(group: [NPSQuery.Dimension: String], from: Date, to: Date, cell: NPSCell) {
+            self.group = group
+            self.from = from
+            self.to = to
+            self.cell = cell
+        }
     }
 
     /// How a query cuts the answers: its groups (each combination's, `-1` for one the query

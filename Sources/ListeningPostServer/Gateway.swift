@@ -149,7 +149,14 @@ public final class Gateway: Sendable {
         let ids = EventIDGenerator()
         let reloader = DirectoryReloader(settings: config.customers, router: router, log: log, ids: ids, logger: logger, handlesSIGHUP: handlesSIGHUP)
         let gauges = NPSGauges(factory: factory, window: config.nps.window)
-        let nps = NPSProjection(hub: hub, logger: logger, onChange: { gauges.update($0) })
+        // Reasons are stemmed as they are taken in, so a change of `nps.reason_language`
+        // applies from the next start.
+        let nps = NPSProjection(
+            hub: hub,
+            logger: logger,
+            reasonLanguage: ThemeLanguage(code: config.nps.reasonLanguage),
+            onChange: { gauges.update($0) }
+        )
         let gateway = Gateway(
             config: config,
             store: store,
@@ -445,7 +452,9 @@ public final class Gateway: Sendable {
         }
         DeadLetterRoutes(log: log, authenticator: authenticator, pushers: generation.pushers).register(on: router)
         if config.nps.enabled {
-            NPSRoutes(projection: nps, hub: hub, authenticator: authenticator, settings: config.nps).register(on: router)
+            NPSRoutes(projection: nps, hub: hub, authenticator: authenticator, settings: config.nps, benchmarks: config.benchmarks).register(
+                on: router
+            )
         }
         let operators = OperatorAuthenticator(operators: config.operators)
         let addressing = OutboxAddressing(
