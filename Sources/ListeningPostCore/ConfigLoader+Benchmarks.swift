@@ -9,11 +9,14 @@ extension ConfigLoader {
         var names: Set<String> = []
         for entry in top.objects("benchmarks") {
             guard let name = entry.string("name"), let source = entry.string("source"), let date = entry.string("date") else { continue }
-            guard isValidName(name), name != "previous" else {
-                let reason =
-                    name == "previous"
-                    ? "'previous' means the window before; name the benchmark otherwise" : "'\(name)' is not a valid benchmark name"
-                errors.append(entry.invalid("name", "\(reason): use lowercase letters, digits, '-' and '_'"))
+            guard name != "previous" else {
+                errors.append(
+                    entry.invalid("name", "'previous' is reserved for the window before (against=previous); give the benchmark another name")
+                )
+                continue
+            }
+            guard isValidName(name) else {
+                errors.append(entry.invalid("name", "'\(name)' is not a valid benchmark name: use lowercase letters, digits, '-' and '_'"))
                 continue
             }
             guard names.insert(name).inserted else {
@@ -91,11 +94,19 @@ extension ConfigLoader {
             }
             guard low < high, low <= nps, nps <= high, low >= -100, high <= 100 else {
                 errors.append(
-                    entry.invalid("interval", "expected low < high within -100…100 with nps (\(nps)) between them, found [\(low), \(high)]")
+                    entry.invalid(
+                        "interval",
+                        "expected low < high within -100…100 with nps (\(written(nps))) between them, found [\(written(low)), \(written(high))]"
+                    )
                 )
                 return nil
             }
             return .scoreWithInterval(nps: nps, low: low, high: high)
         }
+    }
+
+    /// A number as an operator wrote it: `10`, not `10.0`.
+    private static func written(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
     }
 }
