@@ -7,7 +7,9 @@ import ListeningPostKit
 ///
 /// Accepted: a reply that is only a whole number 0–10, or starts with one followed by
 /// `/10`, "out of 10", punctuation or a comment (the comment becomes the reason); and
-/// `N/10` or "N out of 10" after a lead-in of at most four words ("I'd say 8/10").
+/// `N/10` or "N out of 10" after a lead-in of at most four words ("I'd say 8/10"); and a
+/// bare 0–10 after a lead-in that names it a score ("my score is 8", "I'd give you a 9",
+/// "Rating: 7": ``scoreLeadIns``), since a number after other words may be a count.
 ///
 /// Ambiguous (no score; the event gets the flag `score_ambiguous`): two numbers; another
 /// scale (`4/5`, "4 out of 5", `100%`, "4 stars"); decimals and ranges (`9.5`, `8-9`);
@@ -38,8 +40,18 @@ public enum ReplyScore: Sendable, Equatable {
     package enum Rule: String, CaseIterable, Sendable {
         case carrierKeyword, noDigits, severalNumbers
         case otherScale, date, decimalTimeOrRange, gluedToWord, gluedToSymbol, notZeroToTen, stars
-        case scoreElsewhere, leadingScore, outOfTenAfterLeadIn
+        case scoreElsewhere, leadingScore, outOfTenAfterLeadIn, scoreAfterLeadIn
     }
+
+    /// Words before a bare number that make it a score, lowercased, `'` for apostrophes.
+    /// Fixed and short on purpose: "I waited 3 days" and "my order is 8 days late" stay
+    /// ambiguous, and a hedge ("probably 8") is left for an operator to read.
+    public static let scoreLeadIns: Set<String> = [
+        "score", "rating", "my score", "my score is", "my rating", "my rating is", "our score is", "i'd say", "i would say",
+        "i give you", "i give you a", "i'd give you", "i'd give you a", "i would give you", "i would give you a", "i'll give you",
+        "i'll give you a", "i give it", "i give it a", "i'd give it", "i'd give it a", "i would give it a", "i'd rate you",
+        "i'd rate you a", "i rate you", "i rate you a", "i'd rate it", "i'd rate it a", "i would rate you", "i would rate you a",
+    ]
 
     /// Reads a reply.
     public static func read(_ text: String) -> ReplyScore { decide(text).score }
@@ -58,12 +70,20 @@ public enum ReplyScore: Sendable, Equatable {
         let before = String(lowered[..<number.start])
         let leadIn = before.split(whereSeparator: { !$0.isLetter && $0 != "'" && $0 != "’" })
         let onlyPunctuation = before.allSatisfy { $0.isWhitespace || $0.isPunctuation }
-        guard onlyPunctuation || (number.outOfTen && leadIn.count <= 4 && before.allSatisfy { !$0.isNumber }) else {
+        let namedScore = scoreLeadIns.contains(leadIn.joined(separator: " ").replacingOccurrences(of: "’", with: "'"))
+        let rule: Rule
+        if onlyPunctuation {
+            rule = .leadingScore
+        } else if number.outOfTen, leadIn.count <= 4, before.allSatisfy({ !$0.isNumber }) {
+            rule = .outOfTenAfterLeadIn
+        } else if namedScore, before.allSatisfy({ !$0.isNumber }) {
+            rule = .scoreAfterLeadIn
+        } else {
             return (.ambiguous, .scoreElsewhere)
         }
         // The comment: what follows, without the separators and closing marks before it.
         let rest = String(body[number.end...].drop { " \t\r\n-–—:,;.!?)(/|~*\"'“”’".contains($0) }).trimmingASCIIWhitespace()
-        return (.score(score, reason: rest.isEmpty ? nil : rest), onlyPunctuation ? .leadingScore : .outOfTenAfterLeadIn)
+        return (.score(score, reason: rest.isEmpty ? nil : rest), rule)
     }
 
     /// The reply without quoted text (`>` lines; everything from an "On … wrote:" line or an
