@@ -38,19 +38,9 @@ struct CasesCommand: AsyncParsableCommand {
     func run() async throws {
         let base = try client.url ?? options.gatewayURL()
         let token = try client.bearerToken(command: "cases", operatorToken: true)
-        var query: [String] = []
-        for (name, value) in [("state", state), ("segment", segment), ("channel", channel), ("owner", owner)] {
-            if let value { query.append("\(name)=\(value.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? value)") }
-        }
-        if breached { query.append("breached=true") }
-        var request = HTTPClientRequest(url: "\(base)/v1/cases" + (query.isEmpty ? "" : "?" + query.joined(separator: "&")))
-        request.headers.add(name: "Authorization", value: "Bearer \(token)")
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
-        let body = try await response.body.collect(upTo: 64 << 20)
-        guard response.status == .ok else {
-            FileHandle.standardError.write(Data("listening-post cases: \(response.status.code): \(String(buffer: body))\n".utf8))
-            throw ExitCode(1)
-        }
+        var query = GatewayRequest.query([("state", state), ("segment", segment), ("channel", channel), ("owner", owner)])
+        if breached { query += (query.isEmpty ? "?" : "&") + "breached=true" }
+        let body = try await GatewayRequest.get("/v1/cases" + query, base: base, token: token, command: "cases")
         if json {
             FileHandle.standardOutput.write(Data((String(buffer: body) + "\n").utf8))
             return
@@ -65,14 +55,9 @@ struct CasesCommand: AsyncParsableCommand {
         for item in cases {
             rows.append(row(item.objectValue ?? [:]))
         }
-        let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
         var total = cases.count
         if case .number(let count)? = fields["total"] { total = Int(count) }
-        return rows.map { row in
-            zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ").trimmingCharacters(
-                in: .whitespaces
-            )
-        }.joined(separator: "\n") + "\n\(cases.count) of \(total) case(s)\n"
+        return GatewayRequest.columns(rows) + "\(cases.count) of \(total) case(s)\n"
     }
 
     /// One case's cells.

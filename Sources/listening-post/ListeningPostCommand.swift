@@ -9,7 +9,8 @@ struct ListeningPostCommand: AsyncParsableCommand {
         commandName: "listening-post",
         abstract: "Listens to every place customers speak and turns each message into one CloudEvent stream.",
         subcommands: [
-            ServeCommand.self, CheckCommand.self, TailCommand.self, NPSCommand.self, CasesCommand.self, RouteCommand.self, PluginsCommand.self,
+            ServeCommand.self, CheckCommand.self, TailCommand.self, NPSCommand.self, ThemesCommand.self, CasesCommand.self, RouteCommand.self,
+            PluginsCommand.self,
             ReloadCommand.self, BackupCommand.self, RestoreCommand.self, MigrateCommand.self, CopyLogCommand.self,
         ],
         defaultSubcommand: ServeCommand.self

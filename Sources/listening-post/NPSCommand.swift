@@ -1,16 +1,15 @@
 import ArgumentParser
-import AsyncHTTPClient
 import Foundation
 import ListeningPostKit
 import NIOCore
-import NIOHTTP1
 
 /// `listening-post nps`: the running gateway's NPS as a table (or its JSON), from
-/// `GET /v1/nps`.
+/// `GET /v1/nps`, or compared with a benchmark or the window before, from
+/// `GET /v1/nps/compare`.
 struct NPSCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nps",
-        abstract: "Print NPS by segment, channel or survey, with its 95 % interval."
+        abstract: "Print NPS by segment, channel or survey, with its 95 % interval, or compared with a benchmark."
     )
 
     @OptionGroup var options: ConfigOption
@@ -26,57 +25,69 @@ struct NPSCommand: AsyncParsableCommand {
     @Option(help: "A trend step, such as 1w.")
     var step: String?
 
+    @Option(help: "Compare with a benchmark of `benchmarks:`, or with `previous` (the window before).")
+    var compare: String?
+
     @Flag(help: "Print the API's JSON instead of a table.")
     var json = false
 
     func run() async throws {
         let base = try client.url ?? options.gatewayURL()
         let token = try client.bearerToken(command: "nps")
-        var query = ["group_by=\(groupBy)"]
-        if let window { query.append("window=\(window)") }
-        if let step { query.append("step=\(step)") }
-        var request = HTTPClientRequest(url: "\(base)/v1/nps?\(query.joined(separator: "&"))")
-        request.headers.add(name: "Authorization", value: "Bearer \(token)")
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
-        let body = try await response.body.collect(upTo: 64 << 20)
-        guard response.status == .ok else {
-            FileHandle.standardError.write(Data("listening-post nps: \(response.status.code): \(String(buffer: body))\n".utf8))
-            throw ExitCode(1)
-        }
+        let path = compare == nil ? "/v1/nps" : "/v1/nps/compare"
+        let query = GatewayRequest.query([("group_by", groupBy), ("window", window), ("step", step), ("against", compare)])
+        let body = try await GatewayRequest.get(path + query, base: base, token: token, command: "nps")
         if json {
             FileHandle.standardOutput.write(Data((String(buffer: body) + "\n").utf8))
             return
         }
         let report = try JSONValue.parse(Array(body.readableBytesView))
-        FileHandle.standardOutput.write(Data(Self.table(report, trend: step != nil).utf8))
+        let table = compare == nil ? Self.table(report, trend: step != nil) : Self.comparison(report)
+        FileHandle.standardOutput.write(Data(table.utf8))
     }
 
     /// One line per cell: its group, its bucket (with a step), the counts, NPS and interval.
     static func table(_ report: JSONValue, trend: Bool) -> String {
         guard case .object(let fields) = report, case .array(let cells)? = fields["cells"] else { return "" }
-        let dimensions: [String] = if case .array(let names)? = fields["groupBy"] { names.compactMap(\.stringValue) } else { [] }
+        let dimensions = dimensions(fields)
         var rows = [dimensions + (trend ? ["from"] : []) + ["responses", "promoters", "passives", "detractors", "nps", "95% interval", ""]]
         for cell in cells {
             let values = cell.objectValue ?? [:]
-            let number = { (name: String) -> String in
-                if case .number(let value)? = values[name] { return value == value.rounded() ? String(Int(value)) : String(format: "%.1f", value) }
-                return "-"
-            }
-            var interval = "-"
-            if case .array(let bounds)? = values["npsInterval"], case .number(let low)? = bounds.first, case .number(let high)? = bounds.last {
-                interval = String(format: "%.1f … %.1f", low, high)
-            }
+            let number = { (name: String) in GatewayRequest.figure(values[name]) }
             let insufficient = values["insufficient"] == .bool(true) ? "insufficient" : ""
             rows.append(
                 dimensions.map { values[$0]?.stringValue ?? "" } + (trend ? [String((values["from"]?.stringValue ?? "").prefix(10))] : [])
-                    + [number("responses"), number("promoters"), number("passives"), number("detractors"), number("nps"), interval, insufficient]
+                    + [
+                        number("responses"), number("promoters"), number("passives"), number("detractors"), number("nps"),
+                        GatewayRequest.interval(values["npsInterval"]), insufficient,
+                    ]
             )
         }
-        let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
-        return rows.map { row in
-            zip(row, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ").trimmingCharacters(
-                in: .whitespaces
+        return GatewayRequest.columns(rows)
+    }
+
+    /// One line per cell: ours, theirs, the difference with its interval, p and the verdict.
+    static func comparison(_ report: JSONValue) -> String {
+        guard case .object(let fields) = report, case .array(let cells)? = fields["cells"] else { return "" }
+        let dimensions = dimensions(fields)
+        var rows = [dimensions + ["responses", "ours", "theirs", "difference", "95% interval", "p (adjusted)", "verdict", "n for 5 points"]]
+        for cell in cells {
+            let values = cell.objectValue ?? [:]
+            let ours = values["ours"]?.objectValue ?? [:]
+            let theirs = values["theirs"]?.objectValue ?? [:]
+            rows.append(
+                dimensions.map { values[$0]?.stringValue ?? "" } + [
+                    GatewayRequest.figure(ours["responses"]), GatewayRequest.figure(ours["npsAdjusted"]),
+                    GatewayRequest.figure(theirs["npsAdjusted"]), GatewayRequest.figure(values["difference"]),
+                    GatewayRequest.interval(values["differenceInterval"]), values["pAdjusted"]?.numberValue.map { String(format: "%.4f", $0) } ?? "-",
+                    values["verdict"]?.stringValue ?? "-", GatewayRequest.figure(values["answersToDetect5Points"]),
+                ]
             )
-        }.joined(separator: "\n") + "\n"
+        }
+        return GatewayRequest.columns(rows)
+    }
+
+    static func dimensions(_ fields: [String: JSONValue]) -> [String] {
+        if case .array(let names)? = fields["groupBy"] { names.compactMap(\.stringValue) } else { [] }
     }
 }
