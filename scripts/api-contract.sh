@@ -41,6 +41,10 @@ subscribers:
     token: contract-pushed-token-0001
     streams: [all]
     webhook: {url: "http://127.0.0.1:9/unreachable", secret: "whsec_Y29udHJhY3QtcHVzaC1zZWNyZXQtMDAwMQ==", retry_schedule: [1s], timeout: 1s}
+themes:
+  - {name: billing, phrases: {en: [charged twice, refund]}}
+benchmarks:
+  - {name: industry, source: a published study, date: "2026", nps: 30, n: 2000}
 operators:
   - name: everything
     token: $operator

@@ -35,6 +35,7 @@ nullable_number = {"type": ["number", "null"]}
 def json_body(schema, required=True):
     return {"required": required, "content": {"application/json": {"schema": schema}}}
 
+interval = {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}
 schemas = {
     "Problem": {
         "type": "object", "description": "RFC 9457 problem details.",
@@ -100,7 +101,57 @@ schemas = {
                        "detractors": {"type": "number"}, "nps": nullable_number, "npsInterval": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
                        "insufficient": {"type": "boolean"}, "segment": {"type": "string"}, "channel": {"type": "string"}, "survey": {"type": "string"}},
     },
+    "ThemeDriver": {
+        "type": "object",
+        "required": ["theme", "answers", "shareOfAnswers", "detractors", "passives", "promoters", "detractorShare", "passiveShare", "promoterShare",
+                     "nps", "npsInterval", "othersAnswers", "npsOthers", "npsOthersInterval", "impact", "insufficient"],
+        "properties": {"theme": {"type": "string"}, "answers": {"type": "number"}, "shareOfAnswers": {"type": "number"},
+                       "detractors": {"type": "number"}, "passives": {"type": "number"}, "promoters": {"type": "number"},
+                       "detractorShare": {"type": "number"}, "passiveShare": {"type": "number"}, "promoterShare": {"type": "number"},
+                       "nps": nullable_number, "npsInterval": interval, "othersAnswers": {"type": "number"}, "npsOthers": nullable_number,
+                       "npsOthersInterval": {"type": ["array", "null"], "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
+                       "impact": {**nullable_number, "description": "Overall NPS minus the NPS of the answers that do not mention the theme, in points; null when every answer mentions it."},
+                       "insufficient": {"type": "boolean"}},
+    },
+    "PhraseSuggestion": {
+        "type": "object", "required": ["phrase", "stems", "detractors", "passives", "promoters", "logOdds", "z", "examples"],
+        "properties": {"phrase": {"type": "string"}, "stems": {"type": "array", "items": {"type": "string"}}, "detractors": {"type": "number"},
+                       "passives": {"type": "number"}, "promoters": {"type": "number"}, "logOdds": {"type": "number"},
+                       "z": {"type": "number", "description": "The log-odds ratio over its standard deviation: above 0 leans to detractors."},
+                       "examples": {"type": "array", "items": {"type": "string"}, "description": "Event ids, latest first (at most three)."}},
+    },
+    "ComparisonSide": {
+        "type": "object", "required": ["nps", "npsAdjusted", "npsInterval"],
+        "properties": {"nps": nullable_number, "npsAdjusted": {"type": "number"}, "npsInterval": interval, "responses": {"type": "number"},
+                       "promoters": {"type": "number"}, "passives": {"type": "number"}, "detractors": {"type": "number"}},
+    },
+    "ComparisonCell": {
+        "type": "object",
+        "required": ["ours", "theirs", "difference", "differenceInterval", "z", "p", "pAdjusted", "verdict", "answersToDetect5Points", "insufficient"],
+        "properties": {"ours": ref("ComparisonSide"), "theirs": ref("ComparisonSide"), "difference": {"type": "number"}, "differenceInterval": interval,
+                       "z": {"type": "number"}, "p": {"type": "number"}, "pAdjusted": {"type": "number"},
+                       "verdict": {"enum": ["ahead", "behind", "no evidence of a difference"]},
+                       "answersToDetect5Points": {"type": ["number", "null"], "description": "Answers (per window, against previous) that would detect a 5-point difference with 80 % power; null when the benchmark alone is too uncertain."},
+                       "insufficient": {"type": "boolean"}, "segment": {"type": "string"}, "channel": {"type": "string"}, "survey": {"type": "string"}},
+    },
 }
+
+def nps_filters():
+    return [query("segment", "Only answers of this segment."), query("channel", "Only answers from this channel."),
+            query("survey", "Only answers to this survey.")]
+
+
+def nps_range(default="nps.window"):
+    return [query("window", f"A duration such as 30d ending now (or from/to); default {default}."),
+            query("from", "RFC 3339.", {"type": "string", "format": "date-time"}), query("to", "RFC 3339.", {"type": "string", "format": "date-time"})]
+
+
+nps_parameters = ([query("group_by", "Comma-separated: segment, channel, survey.")] + nps_range()
+                  + [query("step", "A duration: one row per step (a trend).")] + nps_filters())
+nps_errors = {"400": problem("A bad query parameter."), "401": problem("No or unknown bearer token."), "403": problem("The token may not read NPS."),
+              "503": problem("The projection has not caught up; retry.")}
+nps_header = {"from": time, "to": time, "groupBy": {"type": "array", "items": {"type": "string"}}, "minResponses": {"type": "number"},
+              "interval": {"type": "string"}, "stepSeconds": {"type": "number"}, "only": {"type": "object", "additionalProperties": {"type": "string"}}}
 
 paths = {
     "/healthz": {"get": {"summary": "The process answers.", "tags": ["health"],
@@ -141,14 +192,36 @@ paths = {
                                "400": problem("A malformed body."), **reader_errors, "404": problem("No such push subscriber.")}}},
     "/v1/nps": {"get": {
         "summary": "NPS by segment, channel and survey, with its 95 % interval (docs/nps.md).", "tags": ["loop"], "security": subscriber,
-        "parameters": [query("group_by", "Comma-separated: segment, channel, survey."), query("window", "A duration such as 30d (or from/to)."),
-                       query("from", "RFC 3339.", {"type": "string", "format": "date-time"}), query("to", "RFC 3339.", {"type": "string", "format": "date-time"}),
-                       query("step", "A duration: one row per step (a trend).")],
+        "parameters": nps_parameters,
         "responses": {**ok("Cells.", {"type": "object", "required": ["from", "to", "groupBy", "minResponses", "interval", "cells"], "properties": {
             "from": time, "to": time, "groupBy": {"type": "array", "items": {"type": "string"}}, "minResponses": {"type": "number"},
             "interval": {"type": "string"}, "stepSeconds": {"type": "number"}, "cells": {"type": "array", "items": ref("NPSCell")}}}),
                       "400": problem("A bad query parameter."), "401": problem("No or unknown bearer token."), "403": problem("The token may not read NPS."),
                       "503": problem("The projection has not caught up; retry.")}}},
+    "/v1/nps/compare": {"get": {
+        "summary": "Our NPS against a benchmark of `benchmarks:` or the window before, with the difference, its interval, z, p and a verdict (docs/insights.md).",
+        "tags": ["loop"], "security": subscriber,
+        "parameters": [query("against", "A benchmark's name, or `previous`.", required=True, example="previous"), query("group_by", "Comma-separated: segment, channel, survey.")]
+                      + nps_range() + nps_filters(),
+        "responses": {**ok("Cells, Holm-adjusted when more than one.", {"type": "object", "required": ["from", "to", "groupBy", "against", "adjustment", "test", "detectablePoints", "cells"], "properties": {
+            **nps_header, "against": {"type": "object"}, "adjustment": {"enum": ["holm", "none"]}, "test": {"type": "string"},
+            "detectablePoints": {"type": "number"}, "cells": {"type": "array", "items": ref("ComparisonCell")}}}), **nps_errors}}},
+    "/v1/themes": {"get": {
+        "summary": "Key drivers: per theme, who mentions it, their NPS against those who do not, and its impact in points (docs/insights.md).",
+        "tags": ["loop"], "security": subscriber, "parameters": nps_parameters,
+        "responses": {**ok("Cells, each with its themes, the costliest first.", {"type": "object", "required": ["from", "to", "groupBy", "minResponses", "interval", "impact", "cells"], "properties": {
+            **nps_header, "impact": {"type": "string"}, "cells": {"type": "array", "items": {"allOf": [ref("NPSCell"), {"type": "object", "required": ["themes"], "properties": {
+                "themes": {"type": "array", "items": ref("ThemeDriver")}}}]}}}}), **nps_errors}}},
+    "/v1/themes/suggestions": {"get": {
+        "summary": "Candidate themes: phrases of 1–3 stems from the reasons that detractors or promoters use more, by the log-odds ratio with an informative Dirichlet prior (docs/insights.md).",
+        "tags": ["loop"], "security": subscriber,
+        "parameters": nps_range("90d") + nps_filters() + [
+            query("min_answers", "Answers a phrase needs (default 5).", {"type": "integer", "minimum": 1, "maximum": 1000000}),
+            query("limit", "Phrases per side (default 20).", {"type": "integer", "minimum": 1, "maximum": 200})],
+        "responses": {**ok("Phrases per side, the strongest first.", {"type": "object", "required": ["from", "to", "method", "language", "minAnswers", "answers", "detractorPhrases", "promoterPhrases"], "properties": {
+            "from": time, "to": time, "only": {"type": "object", "additionalProperties": {"type": "string"}}, "method": {"const": "log-odds-informative-dirichlet"},
+            "language": {"type": "string"}, "minAnswers": {"type": "number"}, "answers": {"type": "object"},
+            "detractorPhrases": {"type": "array", "items": ref("PhraseSuggestion")}, "promoterPhrases": {"type": "array", "items": ref("PhraseSuggestion")}}}), **nps_errors}}},
     "/v1/loop": {"get": {
         "summary": "How the loop is closing: coverage, first response, confirmation, recovery (docs/cases.md).", "tags": ["loop"], "security": operator,
         "parameters": [query("group_by", "Comma-separated: segment, channel."), query("window", "A duration such as 30d."),
