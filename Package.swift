@@ -46,6 +46,8 @@ let builtinAdapters: [BuiltinAdapter] = [
     ),
     BuiltinAdapter(folder: "NPSLink"),
     BuiltinAdapter(folder: "Survey"),
+    // Twilio Voice callbacks are signed as Twilio's SMS webhooks are: the SMS adapter's check.
+    BuiltinAdapter(folder: "Voice", uses: ["SMSAdapter"], testsUse: ["SMSAdapter"]),
 ]
 
 let adapterTargets: [Target] = builtinAdapters.flatMap { adapter -> [Target] in

@@ -25,34 +25,12 @@ struct TwilioRequestParser: Sendable {
         keys = authTokens.map { SymmetricKey(data: Array($0.utf8)) }
     }
 
-    static let signatureHeader = HTTPField.Name("X-Twilio-Signature")!
-
     func parse(_ request: InboundHTTPRequest) -> Result<InboundMessage, HTTPProblem> {
         Result { () throws(HTTPProblem) -> InboundMessage in try message(from: request) }
     }
 
     private func message(from request: InboundHTTPRequest) throws(HTTPProblem) -> InboundMessage {
-        if request.body.count > maxBodySize { throw .tooLarge(limit: maxBodySize) }
-        let isGET = request.head.method == .get
-        if !isGET, !request.body.isEmpty, request.mediaType != "application/x-www-form-urlencoded" {
-            throw .unsupportedMediaType("Twilio posts application/x-www-form-urlencoded, got '\(request.mediaType ?? "none")'")
-        }
-        // GET webhooks carry the parameters in the URL, which is signed as it is.
-        let parameters = isGET ? try request.queryFields() : try request.formBodyFields()
-        if !authTokens.isEmpty {
-            guard let signature = request.head.headerFields[Self.signatureHeader] else {
-                throw .badSignature("missing X-Twilio-Signature header")
-            }
-            let url = signedURL(request)
-            guard TwilioSignature.isValid(signature: signature, url: url, parameters: isGET ? [] : parameters, keys: keys) else {
-                throw .badSignature(
-                    "X-Twilio-Signature does not match \(url); if Twilio is configured with another URL (a proxy in front "
-                        + "of the gateway), set twilio.public_url to it"
-                )
-            }
-        }
-        if !isGET, request.body.isEmpty { throw .malformed("the body is empty") }
-
+        let parameters = try TwilioSignedForm.verify(request, keys: keys, publicURL: publicURL, maxBodySize: maxBodySize)
         var fields: [String: String] = Dictionary(minimumCapacity: parameters.count)
         for (name, value) in parameters where fields[name] == nil { fields[name] = value }
         guard let sid = fields["MessageSid"] ?? fields["SmsMessageSid"], !sid.isEmpty else { throw .malformed("MessageSid is missing") }
@@ -86,24 +64,6 @@ struct TwilioRequestParser: Sendable {
         }
         message.metadata["twilio"] = .object(metadata)
         return message
-    }
-
-    /// The URL Twilio signed: the configured public URL (with the request's query string
-    /// when the configured one has none), else the URL as the request names it, honouring
-    /// `X-Forwarded-Proto` and `X-Forwarded-Host` from a proxy.
-    func signedURL(_ request: InboundHTTPRequest) -> String {
-        let query = request.rawQuery
-        if let publicURL {
-            return publicURL.utf8.contains(UInt8(ascii: "?")) || query.isEmpty ? publicURL : publicURL + "?" + query
-        }
-        let fields = request.head.headerFields
-        let scheme =
-            fields[HTTPField.Name("X-Forwarded-Proto")!]?.split(separator: ",").first.map { $0.trimmingASCIIWhitespace() } ?? request.head.scheme
-            ?? "http"
-        let host =
-            fields[HTTPField.Name("X-Forwarded-Host")!]?.split(separator: ",").first.map { $0.trimmingASCIIWhitespace() } ?? request.head.authority
-            ?? ""
-        return "\(scheme)://\(host)\(request.head.path ?? "/")"
     }
 
     /// TwiML for "received, no reply", exactly as Twilio's own library writes it.

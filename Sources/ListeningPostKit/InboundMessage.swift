@@ -55,6 +55,22 @@ public struct InboundMessage: Sendable, Hashable, Codable {
         self.metadata = metadata
         self.feedback = feedback
     }
+
+    /// As synthesized, but with `flags` sorted: a set has no order, and JSON of the same
+    /// message should not differ between runs (golden files, logs).
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(dedupKey, forKey: .dedupKey)
+        try container.encode(author, forKey: .author)
+        try container.encodeIfPresent(conversationId, forKey: .conversationId)
+        try container.encodeIfPresent(subject, forKey: .subject)
+        try container.encode(text, forKey: .text)
+        try container.encode(attachments, forKey: .attachments)
+        try container.encodeIfPresent(occurredAt, forKey: .occurredAt)
+        try container.encode(flags.sorted(), forKey: .flags)
+        try container.encode(metadata, forKey: .metadata)
+        try container.encodeIfPresent(feedback, forKey: .feedback)
+    }
 }
 
 /// The person behind a message, with every identity the source revealed.

@@ -5,6 +5,7 @@ import ListeningPostCore
 import NPSLinkAdapter
 import SMSAdapter
 import SurveyAdapter
+import VoiceAdapter
 import WebhookAdapter
 
 extension AdapterRegistry {
@@ -19,5 +20,6 @@ extension AdapterRegistry {
         ExecAdapter.self,
         NPSLinkAdapter.self,
         SurveyAdapter.self,
+        VoiceAdapter.self,
     ])
 }

@@ -1,0 +1,78 @@
+/// The TwiML the voice channel answers with. Pure: a function of the settings and the
+/// channel's path, so golden files pin it and twilio-python's `VoiceResponse` can be held
+/// against it.
+///
+/// The `<Record>` has an `action`: without one Twilio requests the same URL again when the
+/// recording ends, and the caller hears the greeting in a loop. After it, a `<Redirect>`:
+/// Twilio runs the next verb only when the recording was empty (the caller said nothing),
+/// which is how a missed call without a message reaches the gateway.
+enum TwiML {
+    /// What the caller hears first.
+    enum Greeting: Sendable, Hashable {
+        case say(text: String, voice: String, language: String)
+        case play(url: String)
+    }
+
+    /// The `<Record>` verb's settings.
+    struct Record: Sendable, Hashable {
+        var maxLengthSeconds: Int
+        var timeoutSeconds: Int
+        var finishOnKey: String
+        var playBeep: Bool
+        var trimSilence: Bool
+        var transcribe: Bool
+    }
+
+    static let declaration = #"<?xml version="1.0" encoding="UTF-8"?>"#
+
+    /// The answer to an incoming call: the greeting, the voicemail, and the missed-call
+    /// redirect. Callback URLs are relative to `path`, which Twilio resolves against the
+    /// URL it called.
+    static func answer(path: String, greeting: Greeting, record: Record) -> String {
+        var verbs = ""
+        switch greeting {
+        case .say(let text, let voice, let language):
+            verbs += #"<Say language="\#(escape(language))" voice="\#(escape(voice))">\#(escape(text))</Say>"#
+        case .play(let url):
+            verbs += "<Play>\(escape(url))</Play>"
+        }
+        var attributes: [(String, String)] = [
+            ("action", path + "/recorded"), ("finishOnKey", record.finishOnKey), ("maxLength", String(record.maxLengthSeconds)),
+            ("method", "POST"), ("playBeep", record.playBeep ? "true" : "false"), ("timeout", String(record.timeoutSeconds)),
+            ("trim", record.trimSilence ? "trim-silence" : "do-not-trim"),
+        ]
+        if record.transcribe {
+            attributes += [("transcribe", "true"), ("transcribeCallback", path + "/transcript")]
+        }
+        // Sorted by name, as twilio-python's VoiceResponse writes them.
+        attributes.sort { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }
+        verbs += "<Record" + attributes.map { #" \#($0.0)="\#(escape($0.1))""# }.joined() + " />"
+        verbs += #"<Redirect method="POST">\#(escape(path + "/missed"))</Redirect>"#
+        return declaration + "<Response>\(verbs)</Response>"
+    }
+
+    /// The answer after the voicemail: thanks, then hang up.
+    static func goodbye(_ text: String) -> String {
+        declaration + "<Response><Say>\(escape(text))</Say><Hangup /></Response>"
+    }
+
+    /// The answer to a missed call or a transcript callback: nothing more to do.
+    static let empty = declaration + "<Response />"
+
+    /// XML text and attribute escaping.
+    static func escape(_ text: String) -> String {
+        var escaped = ""
+        escaped.reserveCapacity(text.utf8.count)
+        for character in text {
+            switch character {
+            case "&": escaped += "&amp;"
+            case "<": escaped += "&lt;"
+            case ">": escaped += "&gt;"
+            case "\"": escaped += "&quot;"
+            case "'": escaped += "&apos;"
+            default: escaped.append(character)
+            }
+        }
+        return escaped
+    }
+}

@@ -1,0 +1,102 @@
+import Crypto
+import Foundation
+import ListeningPostKit
+import SMSAdapter
+
+/// Twilio Voice requests to messages, or the exact problem to answer. Pure.
+///
+/// A call becomes message events, so routes, case rules, subscribers and NPS treat it as
+/// any other message; what kind of call event it is goes in ``flags`` (matchable with
+/// `when: {flag: missed_call}`) and `metadata.voice.kind`:
+/// - a **voicemail** (`<Record action>` with a `RecordingSid`): dedup `voicemail:<RecordingSid>`,
+///   the recording as an attachment, its text empty until the transcript comes;
+/// - a **missed call** (the `<Redirect>` after an empty recording): `missed:<CallSid>`;
+/// - a **transcript** (`transcribeCallback`): `transcript:<RecordingSid>`, with the text,
+///   naming the voicemail it completes in `metadata.voice.completes`, so a subscriber
+///   joins them and nothing waited for it. A failed transcription is flagged.
+/// Every one is correlated by `conversationId` `call:<CallSid>`.
+struct TwilioVoiceParser: Sendable {
+    let keys: [SymmetricKey]
+    let publicURL: String?
+    let path: String
+    let maxBodySize: Int
+    let defaultRegion: String?
+
+    static let voicemail: MessageFlag = "voicemail"
+    static let missedCall: MessageFlag = "missed_call"
+    static let transcript: MessageFlag = "transcript"
+    static let transcriptionFailed: MessageFlag = "transcription_failed"
+
+    /// Which callback a request is, by the path below the channel's.
+    enum Callback: String, Sendable, CaseIterable {
+        case incoming = ""
+        case recorded = "/recorded"
+        case missed = "/missed"
+        case transcript = "/transcript"
+    }
+
+    /// The verified parameters of a request to `callback`, by name (first value wins).
+    func fields(_ request: InboundHTTPRequest, callback: Callback) throws(HTTPProblem) -> [String: String] {
+        let publicURL = self.publicURL.map { base in base + callback.rawValue }
+        let parameters = try TwilioSignedForm.verify(request, keys: keys, publicURL: publicURL, maxBodySize: maxBodySize)
+        var fields: [String: String] = Dictionary(minimumCapacity: parameters.count)
+        for (name, value) in parameters where fields[name] == nil { fields[name] = value }
+        guard let callSid = fields["CallSid"], !callSid.isEmpty else { throw .malformed("CallSid is missing") }
+        return fields
+    }
+
+    /// The event of a voicemail, a missed call or a transcript.
+    func message(_ callback: Callback, fields: [String: String]) throws(HTTPProblem) -> InboundMessage {
+        let callSid = fields["CallSid"] ?? ""
+        var message: InboundMessage
+        var voice: [String: JSONValue] = ["callSid": .string(callSid)]
+        switch callback {
+        case .incoming:
+            throw .malformed("an incoming call is answered, not stored")
+        case .recorded:
+            guard let recordingSid = fields["RecordingSid"], !recordingSid.isEmpty else { throw .malformed("RecordingSid is missing") }
+            guard let url = fields["RecordingUrl"], !url.isEmpty else { throw .malformed("RecordingUrl is missing") }
+            let duration = fields["RecordingDuration"].flatMap(Int.init)
+            message = InboundMessage(dedupKey: "voicemail:\(recordingSid)", text: "")
+            message.flags.insert(Self.voicemail)
+            // Twilio serves the recording as WAV at its URL, MP3 with `.mp3` appended.
+            message.attachments = [Attachment(name: "\(recordingSid).wav", mediaType: "audio/wav", url: url)]
+            voice["kind"] = "voicemail"
+            voice["recordingSid"] = .string(recordingSid)
+            if let duration { voice["durationSeconds"] = .number(Double(duration)) }
+            if let digits = fields["Digits"], !digits.isEmpty { voice["digits"] = .string(digits) }
+        case .missed:
+            message = InboundMessage(dedupKey: "missed:\(callSid)", text: "")
+            message.flags.insert(Self.missedCall)
+            voice["kind"] = "missed_call"
+        case .transcript:
+            guard let recordingSid = fields["RecordingSid"], !recordingSid.isEmpty else { throw .malformed("RecordingSid is missing") }
+            let status = fields["TranscriptionStatus"] ?? ""
+            let text = status == "completed" ? (fields["TranscriptionText"] ?? "") : ""
+            message = InboundMessage(dedupKey: "transcript:\(recordingSid)", text: text)
+            message.flags.insert(Self.transcript)
+            if status != "completed" { message.flags.insert(Self.transcriptionFailed) }
+            voice["kind"] = "transcript"
+            voice["recordingSid"] = .string(recordingSid)
+            voice["completes"] = .string("voicemail:\(recordingSid)")
+            voice["engine"] = "twilio"
+            voice["status"] = .string(status)
+        }
+        message.conversationId = "call:\(callSid)"
+        if let from = fields["From"], !from.isEmpty {
+            if let number = PhoneNumber.e164(from, defaultRegion: defaultRegion) {
+                message.author.phone = number
+            } else {
+                // "Anonymous", "Restricted", or a SIP address: kept, not guessed at.
+                message.flags.insert(.invalidPhone)
+                message.metadata["rawPhone"] = .string(from)
+            }
+        }
+        if let to = fields["To"] { voice["to"] = .string(PhoneNumber.e164(to, defaultRegion: defaultRegion) ?? to) }
+        message.metadata["voice"] = .object(voice)
+        var twilio: [String: JSONValue] = [:]
+        for (name, value) in fields where name != "TranscriptionText" { twilio[name] = .string(value) }
+        message.metadata["twilio"] = .object(twilio)
+        return message
+    }
+}

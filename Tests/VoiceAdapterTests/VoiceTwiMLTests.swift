@@ -1,0 +1,48 @@
+import Foundation
+import Testing
+
+@testable import VoiceAdapter
+
+/// The TwiML the channel answers with is, byte for byte, what twilio-python's
+/// `VoiceResponse` builds for the same settings (Fixtures/twiml, written by it; see the
+/// comment at the top of each test for the calls).
+@Suite struct VoiceTwiMLTests {
+    static func fixture(_ name: String) throws -> String {
+        let url = Bundle.module.url(forResource: "Fixtures/twiml/\(name)", withExtension: "xml")!
+        return try String(contentsOf: url, encoding: .utf8).trimmingCharacters(in: .newlines)
+    }
+
+    static let defaults = TwiML.Record(
+        maxLengthSeconds: 120,
+        timeoutSeconds: 5,
+        finishOnKey: "#",
+        playBeep: true,
+        trimSilence: true,
+        transcribe: false
+    )
+
+    /// `say(greeting, voice="alice", language="en-US")`, `record(action=…/recorded, finish_on_key="#",
+    /// max_length=120, method="POST", play_beep=True, timeout=5, trim="trim-silence")`, `redirect(…/missed, method="POST")`.
+    @Test func theDefaultAnswerIsWhatVoiceResponseBuilds() throws {
+        let greeting = TwiML.Greeting.say(text: "Thank you for calling. Please leave a message after the tone.", voice: "alice", language: "en-US")
+        #expect(TwiML.answer(path: "/hooks/voice", greeting: greeting, record: Self.defaults) == (try Self.fixture("say-and-record")))
+    }
+
+    /// `play(url)`, `record(…, finish_on_key="*#", max_length=90, play_beep=False, trim="do-not-trim",
+    /// transcribe=True, transcribe_callback=…/transcript)`: a URL with `&` escaped, attributes in order.
+    @Test func playAndTranscribeAreWhatVoiceResponseBuilds() throws {
+        var record = Self.defaults
+        record.maxLengthSeconds = 90
+        record.finishOnKey = "*#"
+        record.playBeep = false
+        record.trimSilence = false
+        record.transcribe = true
+        let answer = TwiML.answer(path: "/hooks/voice", greeting: .play(url: "https://example.com/greeting.mp3?voice=1&lang=en"), record: record)
+        #expect(answer == (try Self.fixture("play-record-transcribe")))
+    }
+
+    /// `say("Thank you. Goodbye & <bye>")`, `hangup()`.
+    @Test func theGoodbyeIsWhatVoiceResponseBuilds() throws {
+        #expect(TwiML.goodbye("Thank you. Goodbye & <bye>") == (try Self.fixture("goodbye")))
+    }
+}
