@@ -56,6 +56,25 @@ enum TwiML {
         declaration + "<Response><Say>\(escape(text))</Say><Hangup /></Response>"
     }
 
+    /// The NPS question on the keypad; with no keys, the `<Redirect>` comes back without
+    /// `Digits` and is asked again (or given up) like a wrong key.
+    static func askScore(path: String, attempt: Int, survey: KeypadSurvey) -> String {
+        let action = escape("\(path)/score?attempt=\(attempt)")
+        return declaration
+            + ##"<Response><Gather action="\##(action)" finishOnKey="#" input="dtmf" method="POST" numDigits="2" timeout="6">"##
+            + #"<Say language="\#(escape(survey.language))" voice="\#(escape(survey.voice))">\#(escape(survey.question))</Say></Gather>"#
+            + #"<Redirect method="POST">\#(action)</Redirect></Response>"#
+    }
+
+    /// The reason question, answered by speech; `answer` is the stored score's event id.
+    static func askReason(path: String, score: Int, answer: String, survey: KeypadSurvey) -> String {
+        let action = escape("\(path)/reason?score=\(score)&answer=\(answer)")
+        return declaration
+            + #"<Response><Gather action="\#(action)" input="speech" language="\#(escape(survey.language))" method="POST" speechTimeout="auto" timeout="6">"#
+            + #"<Say language="\#(escape(survey.language))" voice="\#(escape(survey.voice))">\#(escape(survey.reasonPrompt))</Say></Gather>"#
+            + #"<Redirect method="POST">\#(action)</Redirect></Response>"#
+    }
+
     /// The answer to a missed call or a transcript callback: nothing more to do.
     static let empty = declaration + "<Response />"
 

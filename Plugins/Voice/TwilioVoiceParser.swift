@@ -33,6 +33,10 @@ struct TwilioVoiceParser: Sendable {
         case recorded = "/recorded"
         case missed = "/missed"
         case transcript = "/transcript"
+        /// The keypad survey's score (with `survey:`).
+        case score = "/score"
+        /// The keypad survey's reason, by speech (with `survey:`).
+        case reason = "/reason"
     }
 
     /// The verified parameters of a request to `callback`, by name (first value wins).
@@ -49,10 +53,10 @@ struct TwilioVoiceParser: Sendable {
     func message(_ callback: Callback, fields: [String: String]) throws(HTTPProblem) -> InboundMessage {
         let callSid = fields["CallSid"] ?? ""
         var message: InboundMessage
-        var voice: [String: JSONValue] = ["callSid": .string(callSid)]
+        var voice: [String: JSONValue] = [:]
         switch callback {
-        case .incoming:
-            throw .malformed("an incoming call is answered, not stored")
+        case .incoming, .score, .reason:
+            throw .malformed("this request is answered, not stored as it is")
         case .recorded:
             guard let recordingSid = fields["RecordingSid"], !recordingSid.isEmpty else { throw .malformed("RecordingSid is missing") }
             guard let url = fields["RecordingUrl"], !url.isEmpty else { throw .malformed("RecordingUrl is missing") }
@@ -82,20 +86,52 @@ struct TwilioVoiceParser: Sendable {
             voice["engine"] = "twilio"
             voice["status"] = .string(status)
         }
+        let kind = voice.removeValue(forKey: "kind")?.stringValue ?? ""
+        return caller(message, kind: kind, fields: fields, extra: voice)
+    }
+
+    /// The keypad survey's answer: a score (`ivr:<CallSid>`), or, keys that were no score
+    /// twice, the survey without feedback (flagged `survey_unanswered`).
+    func surveyAnswer(score: Int?, keys: String?, survey: KeypadSurvey, fields: [String: String]) -> InboundMessage {
+        let callSid = fields["CallSid"] ?? ""
+        var message = InboundMessage(dedupKey: "ivr:\(callSid)", text: "")
+        if let score {
+            message.feedback = Feedback(score: score, survey: survey.id, source: .ivr)
+        } else {
+            message.flags.insert(KeypadSurvey.unanswered)
+        }
+        return caller(message, kind: "survey", fields: fields, extra: keys.map { ["digits": .string($0)] } ?? [:])
+    }
+
+    /// The reason, by speech, for a stored score: an answer superseding `answer`.
+    func surveyReason(score: Int, answer: String, speech: String, survey: KeypadSurvey, fields: [String: String]) -> InboundMessage {
+        let callSid = fields["CallSid"] ?? ""
+        var message = InboundMessage(dedupKey: "ivr-reason:\(callSid)", text: speech)
+        message.feedback = Feedback(score: score, reason: speech, survey: survey.id, source: .ivr, supersedes: answer)
+        var extra: [String: JSONValue] = [:]
+        if let confidence = fields["Confidence"].flatMap(Double.init) { extra["speechConfidence"] = .number(confidence) }
+        return caller(message, kind: "survey_reason", fields: fields, extra: extra)
+    }
+
+    /// The caller, the correlation and the metadata every call event has.
+    private func caller(_ message: InboundMessage, kind: String, fields: [String: String], extra: [String: JSONValue]) -> InboundMessage {
+        var message = message
+        let callSid = fields["CallSid"] ?? ""
         message.conversationId = "call:\(callSid)"
         if let from = fields["From"], !from.isEmpty {
             if let number = PhoneNumber.e164(from, defaultRegion: defaultRegion) {
                 message.author.phone = number
             } else {
-                // "Anonymous", "Restricted", or a SIP address: kept, not guessed at.
                 message.flags.insert(.invalidPhone)
                 message.metadata["rawPhone"] = .string(from)
             }
         }
+        var voice: [String: JSONValue] = ["callSid": .string(callSid), "kind": .string(kind)]
+        voice.merge(extra) { $1 }
         if let to = fields["To"] { voice["to"] = .string(PhoneNumber.e164(to, defaultRegion: defaultRegion) ?? to) }
         message.metadata["voice"] = .object(voice)
         var twilio: [String: JSONValue] = [:]
-        for (name, value) in fields where name != "TranscriptionText" { twilio[name] = .string(value) }
+        for (name, value) in fields where name != "TranscriptionText" && name != "SpeechResult" { twilio[name] = .string(value) }
         message.metadata["twilio"] = .object(twilio)
         return message
     }

@@ -29,7 +29,8 @@ public struct VoiceAdapter: ChannelAdapter {
             defaultRegion: settings.defaultRegion
         )
         let xml: HTTPFields = [.contentType: "text/xml"]
-        endpoints = TwilioVoiceParser.Callback.allCases.map { callback in
+        let callbacks = TwilioVoiceParser.Callback.allCases.filter { settings.survey != nil || ($0 != .score && $0 != .reason) }
+        endpoints = callbacks.map { callback in
             HTTPEndpoint(method: .post, path: settings.path + callback.rawValue, maxBodySize: settings.maxBodySize) { request in
                 let fields: [String: String]
                 do throws(HTTPProblem) {
@@ -37,21 +38,59 @@ public struct VoiceAdapter: ChannelAdapter {
                 } catch {
                     return context.reject(error)
                 }
-                if callback == .incoming {
-                    let answer = TwiML.answer(path: settings.path, greeting: settings.greeting, record: settings.record)
-                    return InboundHTTPResponse(status: .ok, headerFields: xml, body: Array(answer.utf8))
-                }
-                let message: InboundMessage
-                do throws(HTTPProblem) {
-                    message = try parser.message(callback, fields: fields)
-                } catch {
-                    return context.reject(error)
-                }
-                let reply = callback == .recorded ? TwiML.goodbye(settings.thanks) : TwiML.empty
-                return await context.store(message, what: "call event") { _ in
-                    InboundHTTPResponse(status: .ok, headerFields: xml, body: Array(reply.utf8))
-                }
+                return await Self.answer(callback, request: request, fields: fields, parser: parser, settings: settings, context: context)
             }
+        }
+    }
+
+    /// What a verified request gets: TwiML, after its event (if any) is committed.
+    private static func answer(
+        _ callback: TwilioVoiceParser.Callback,
+        request: InboundHTTPRequest,
+        fields: [String: String],
+        parser: TwilioVoiceParser,
+        settings: VoiceSettings,
+        context: AdapterContext
+    ) async -> InboundHTTPResponse {
+        func xml(_ text: String) -> InboundHTTPResponse {
+            InboundHTTPResponse(status: .ok, headerFields: [.contentType: "text/xml"], body: Array(text.utf8))
+        }
+        let goodbye = TwiML.goodbye(settings.thanks)
+        var query: [String: String] = [:]
+        for (name, value) in (try? request.queryFields()) ?? [] where query[name] == nil { query[name] = value }
+        switch callback {
+        case .incoming:
+            return xml(TwiML.answer(path: settings.path, greeting: settings.greeting, record: settings.record))
+        case .score:
+            guard let survey = settings.survey else { return context.reject(.malformed("this channel has no survey")) }
+            let keys = fields["Digits"]
+            let score = KeypadSurvey.score(keys: keys)
+            let attempt = query["attempt"].flatMap(Int.init) ?? 1
+            if score == nil, attempt < 2 { return xml(TwiML.askScore(path: settings.path, attempt: attempt + 1, survey: survey)) }
+            let message = parser.surveyAnswer(score: score, keys: keys, survey: survey, fields: fields)
+            return await context.store(message, what: "survey answer") { receipt in
+                guard let score else { return xml(goodbye) }
+                return xml(TwiML.askReason(path: settings.path, score: score, answer: receipt.eventId, survey: survey))
+            }
+        case .reason:
+            guard let survey = settings.survey else { return context.reject(.malformed("this channel has no survey")) }
+            guard let score = query["score"].flatMap(Int.init), (0...10).contains(score), let answer = query["answer"], !answer.isEmpty else {
+                return context.reject(.malformed("score (0-10) and answer (the stored score's event id) are missing from the URL"))
+            }
+            // No words: the score is stored already, nothing more to keep.
+            guard let speech = fields["SpeechResult"]?.trimmingASCIIWhitespace(), !speech.isEmpty else { return xml(goodbye) }
+            let message = parser.surveyReason(score: score, answer: answer, speech: String(speech), survey: survey, fields: fields)
+            return await context.store(message, what: "survey reason") { _ in xml(goodbye) }
+        case .recorded, .missed, .transcript:
+            let message: InboundMessage
+            do throws(HTTPProblem) {
+                message = try parser.message(callback, fields: fields)
+            } catch {
+                return context.reject(error)
+            }
+            var reply = callback == .recorded ? goodbye : TwiML.empty
+            if callback == .recorded, let survey = settings.survey { reply = TwiML.askScore(path: settings.path, attempt: 1, survey: survey) }
+            return await context.store(message, what: "call event") { _ in xml(reply) }
         }
     }
 

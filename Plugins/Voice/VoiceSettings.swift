@@ -13,6 +13,8 @@ struct VoiceSettings: Sendable {
     var greeting: TwiML.Greeting
     var record: TwiML.Record
     var thanks: String
+    /// The keypad NPS survey after the voicemail, when configured.
+    var survey: KeypadSurvey?
 
     static let twilioSpec = ConfigSpec([
         .init(
@@ -68,7 +70,12 @@ struct VoiceSettings: Sendable {
             default: "false",
             doc: "Ask Twilio to transcribe each voicemail (`transcribe` with `transcribeCallback`); the text arrives later as its own event."
         ),
-        .init("thanks", .string, default: "Thank you. Goodbye.", doc: "What the caller hears after the voicemail."),
+        .init("thanks", .string, default: "Thank you. Goodbye.", doc: "What the caller hears after the voicemail (and the survey)."),
+        .init(
+            "survey",
+            .object(KeypadSurvey.spec),
+            doc: "A keypad NPS survey after the voicemail: the score by keys (`ivr`), then the reason by speech. See docs/voice.md."
+        ),
         .init("default_region", .string, example: "GB", doc: "Region for numbers Twilio sends without `+` (rare)."),
         .init("max_body_size", .byteSize, default: "64KiB", doc: "Largest callback body accepted."),
     ])
@@ -120,6 +127,17 @@ struct VoiceSettings: Sendable {
             transcribe: config.bool("transcribe")
         )
         thanks = config.string("thanks") ?? "Thank you. Goodbye."
+        if let section = config.object("survey"), let id = section.string("id") {
+            let greetingVoice = config.string("voice") ?? "alice"
+            let language = config.string("language") ?? "en-US"
+            survey = KeypadSurvey(
+                id: id,
+                question: section.string("question") ?? "",
+                reasonPrompt: section.string("reason") ?? "",
+                language: language,
+                voice: greetingVoice
+            )
+        }
         if !errors.isEmpty { throw ConfigErrors(errors) }
     }
 

@@ -113,4 +113,6 @@ public struct FeedbackSource: RawRepresentable, Sendable, Hashable, Codable, Exp
     public static let structured: FeedbackSource = "structured"
     /// A score read from the text of a reply to a survey prompt ("9 - great support").
     public static let reply: FeedbackSource = "reply"
+    /// Keys pressed on a phone's keypad after a call's question (an IVR survey).
+    public static let ivr: FeedbackSource = "ivr"
 }

@@ -29,6 +29,7 @@ import Testing
                     type: voice
                     path: /hooks/voice
                     transcribe: true
+                    survey: {id: hotline-nps}
                     twilio:
                       auth_token: \(authToken)
                       public_url: "\(base)"
@@ -104,7 +105,7 @@ import Testing
                 ("RecordingDuration", "9"),
             ]
         let recorded = try await Self.post(first.port, "/recorded", recording)
-        #expect(recorded.status == 200 && recorded.body.contains("<Hangup />"))
+        #expect(recorded.status == 200 && recorded.body.contains(#"<Gather action="/hooks/voice/score?attempt=1""#), "the survey follows")
         first.signal(SIGKILL)
         _ = await first.waitForExit()
 
@@ -149,5 +150,37 @@ import Testing
         #expect(list.count == 1, "\(cases.body)")
         #expect(list.first?.objectValue?["rule"]?.stringValue == "gold-hung-up")
         #expect(list.first?.objectValue?["customer"]?.objectValue?["id"]?.stringValue == "c-ann")
+    }
+
+    /// The keypad survey: a 3 pressed after the voicemail is stored at once, the reason
+    /// said after it supersedes it, and NPS counts one detractor with that reason.
+    @Test func aKeypadScoreAndItsSpokenReasonCountOnce() async throws {
+        let directory = try ExecPluginTests.workspace("voice-survey")
+        let gateway = try await GatewayProcess.start(config: try Self.config(directory), logFile: directory + "/gateway.log")
+        defer { gateway.signal(SIGKILL) }
+        let recording = Self.call("CA05") + [("RecordingSid", "RE05"), ("RecordingUrl", "https://api.twilio.com/x/RE05"), ("RecordingDuration", "4")]
+        let asked = try await Self.post(gateway.port, "/recorded", recording)
+        #expect(asked.body.contains(#"<Gather action="/hooks/voice/score?attempt=1""#))
+        let wrong = try await Self.post(gateway.port, "/score?attempt=1", Self.call("CA05") + [("Digits", "77")])
+        #expect(wrong.body.contains("score?attempt=2"), "asked again once")
+        let scored = try await Self.post(gateway.port, "/score?attempt=2", Self.call("CA05") + [("Digits", "3")])
+        let answer = try #require(
+            scored.body.range(of: #"answer=([0-9a-f-]+)""#, options: .regularExpression).map {
+                String(scored.body[$0].dropFirst("answer=".count).dropLast())
+            }
+        )
+        let reason = try await Self.post(
+            gateway.port,
+            "/reason?score=3&answer=\(answer)",
+            Self.call("CA05") + [("SpeechResult", "I waited too long on hold"), ("Confidence", "0.9")]
+        )
+        #expect(reason.status == 200 && reason.body.contains("<Hangup />"))
+        let events = try await Self.events(gateway.port)
+        #expect(events.map(\.data.dedupKey) == ["voicemail:RE05", "ivr:CA05", "ivr-reason:CA05"])
+        #expect(events[1].id == answer && events[1].data.feedback?.source == .ivr)
+        #expect(events[2].data.feedback?.supersedes == answer && events[2].data.feedback?.reason == "I waited too long on hold")
+        let nps = try await NPSEndToEndTests.nps(gateway.port, "/v1/nps?window=1d")
+        let cell = try #require(nps.objectValue?["cells"]?.arrayValue?.first?.objectValue)
+        #expect(cell["detractors"]?.numberValue == 1 && cell["responses"]?.numberValue == 1, "the reason replaces the score, it does not add one")
     }
 }

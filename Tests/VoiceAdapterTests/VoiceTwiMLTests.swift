@@ -45,4 +45,34 @@ import Testing
     @Test func theGoodbyeIsWhatVoiceResponseBuilds() throws {
         #expect(TwiML.goodbye("Thank you. Goodbye & <bye>") == (try Self.fixture("goodbye")))
     }
+
+    static let survey = KeypadSurvey(
+        id: "hotline-nps",
+        question: "How likely are you to recommend us to a friend or colleague? Press a number from 0 to 10, then the hash key.",
+        reasonPrompt: "Thank you. In a few words, what is the main reason for your score?",
+        language: "en-US",
+        voice: "alice"
+    )
+
+    /// `gather(action=…/score?attempt=1, finish_on_key="#", input="dtmf", method="POST", num_digits=2, timeout=6)`
+    /// with the question said in it, then `redirect(…/score?attempt=1, method="POST")`.
+    @Test func theScoreQuestionIsWhatVoiceResponseBuilds() throws {
+        #expect(TwiML.askScore(path: "/hooks/voice", attempt: 1, survey: Self.survey) == (try Self.fixture("ask-score")))
+    }
+
+    /// `gather(action=…/reason?score=9&answer=evt-1, input="speech", language="en-US", method="POST",
+    /// speech_timeout="auto", timeout=6)` with the reason question, then the redirect.
+    @Test func theReasonQuestionIsWhatVoiceResponseBuilds() throws {
+        #expect(TwiML.askReason(path: "/hooks/voice", score: 9, answer: "evt-1", survey: Self.survey) == (try Self.fixture("ask-reason")))
+    }
+
+    /// Keys as a score: one key, or 1 then 0; nothing else.
+    @Test(
+        arguments: [
+            ("0", 0), ("7", 7), ("9", 9), ("10", 10), ("", nil), ("11", nil), ("05", nil), ("99", nil), ("*", nil), ("1#", nil), ("١", nil),
+        ] as [(String, Int?)]
+    )
+    func keysReadAsAScore(_ keys: String, _ score: Int?) {
+        #expect(KeypadSurvey.score(keys: keys) == score, "\(keys)")
+    }
 }
