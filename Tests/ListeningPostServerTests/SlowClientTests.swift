@@ -74,7 +74,9 @@ import Testing
         #expect(done["closed"] == .number(1_000), "every stalled connection was closed: \(done)")
         #expect(done["refused"] == .number(0))
         if case .number(let slowest)? = done["slowest"] {
-            #expect(slowest >= 1.5 && slowest < 5, "closed after idle_timeout (2s), not before or long after: \(slowest)")
+            // Under 6 s: with the whole suite running on two cores, the last of a thousand closes
+            // was once measured at 5.01 s; a gateway that ignored idle_timeout would hold them 15 s.
+            #expect(slowest >= 1.5 && slowest < 6, "closed after idle_timeout (2s), not before or long after: \(slowest)")
         }
 
         // The subscriber, idle for longer than idle_timeout but heartbeating, still gets the next event.
