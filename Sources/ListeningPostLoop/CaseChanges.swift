@@ -62,8 +62,10 @@ public struct CaseChanges: Sendable {
         }
     }
 
-    /// The confirmation question as an outbox message on the case's preferred channel, when
-    /// that channel can send and the customer has an address there; committed with the
+    /// The confirmation question as an outbox message on the case's preferred channel (or,
+    /// for a case opened on a channel that cannot send, such as a voicemail, an SMS channel
+    /// to the caller's number), when that channel can send and the customer has an address
+    /// there; committed with the
     /// resolution, so the question is queued exactly when the case is resolved. Otherwise the
     /// `confirmation_requested` event is for a downstream sender.
     private func confirmationSend(_ record: CaseRecord, question: String, customer: Customer?, key: String) -> PreparedEvent? {
@@ -75,7 +77,16 @@ public struct CaseChanges: Sendable {
                 handle: record.replyTo["handle"]?.stringValue
             )
         }
-        guard let (channel, to) = try? addressing.resolve(channel: record.preferredChannel, to: given, customer: customer) else { return nil }
+        var asked = record.preferredChannel
+        // A case opened on a channel that cannot answer (a voicemail, a missed call) is asked
+        // where the caller's number can be reached, an SMS channel, before the preferred one.
+        if addressing.sendingChannels[record.subject.channel] == nil, let phone = record.replyTo["phone"]?.stringValue,
+            let sms = addressing.sendingChannels.filter({ $0.value == "sms" }).keys.sorted().first
+        {
+            asked = sms
+            given = Author(phone: phone)
+        }
+        guard let (channel, to) = try? addressing.resolve(channel: asked, to: given, customer: customer) else { return nil }
         // A customer who opted out is not asked.
         if suppressions.suppression(for: to) != nil { return nil }
         let event = OutboxAddressing.queued(

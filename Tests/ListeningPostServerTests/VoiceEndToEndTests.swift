@@ -21,10 +21,10 @@ import Testing
     static let base = "https://voice.example.com/hooks/voice"
     static let operatorToken = "voice-desk-token-0123456789"
 
-    static func config(_ directory: String) throws -> String {
+    static func config(_ directory: String, sms: String = "") throws -> String {
         try ExecPluginTests.config(
             directory,
-            channel: """
+            channel: sms + """
                   - id: hotline
                     type: voice
                     path: /hooks/voice
@@ -49,7 +49,7 @@ import Testing
                 operators:
                   - name: desk
                     token: \(operatorToken)
-                    scopes: [cases]
+                    scopes: [cases, send]
                 """
         )
     }
@@ -182,5 +182,36 @@ import Testing
         let nps = try await NPSEndToEndTests.nps(gateway.port, "/v1/nps?window=1d")
         let cell = try #require(nps.objectValue?["cells"]?.arrayValue?.first?.objectValue)
         #expect(cell["detractors"]?.numberValue == 1 && cell["responses"]?.numberValue == 1, "the reason replaces the score, it does not add one")
+    }
+
+    /// A case opened by a call cannot be answered on the phone line: resolving it asks the
+    /// confirmation question by SMS, to the number that called.
+    @Test func aCaseFromACallIsConfirmedBySMSToTheCaller() async throws {
+        let directory = try ExecPluginTests.workspace("voice-confirm")
+        let sms = """
+              - id: sms-out
+                type: sms
+                provider: twilio
+                path: /hooks/sms
+                twilio: {auth_token: sms-e2e-auth-token-0001, account_sid: AC0123456789abcdef0123456789abcdef, from: "+14155550100", api_url: "http://127.0.0.1:9"}
+
+            """
+        let gateway = try await GatewayProcess.start(config: try Self.config(directory, sms: sms), logFile: directory + "/gateway.log")
+        defer { gateway.signal(SIGKILL) }
+        #expect(try await Self.post(gateway.port, "/missed", Self.call("CA07")).status == 200)
+        let cases = try JSONValue.parse(Array(try await GatewayHarness.get(gateway.port, "/v1/cases", token: Self.operatorToken).body.utf8))
+        let caseId = try #require(cases.objectValue?["cases"]?.arrayValue?.first?.objectValue?["id"]?.stringValue, "\(cases)")
+        let resolved = try await GatewayHarness.post(
+            gateway.port,
+            "/v1/cases/\(caseId)/resolve",
+            body: Array(#"{"root_cause":"missed at lunch","resolution":"called back"}"#.utf8),
+            headers: [("Content-Type", "application/json"), ("Authorization", "Bearer \(Self.operatorToken)")]
+        )
+        #expect(resolved.status == 200)
+        let outbox = try JSONValue.parse(Array(try await GatewayHarness.get(gateway.port, "/v1/outbox", token: Self.operatorToken).body.utf8))
+        let message = try #require(outbox.objectValue?["messages"]?.arrayValue?.first?.objectValue, "\(outbox)")
+        #expect(message["channel"]?.stringValue == "sms-out")
+        #expect(message["to"]?.objectValue?["phone"]?.stringValue == "+12125550123")
+        #expect(message["source"]?.stringValue == "case:\(caseId)")
     }
 }
