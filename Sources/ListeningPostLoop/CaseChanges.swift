@@ -63,8 +63,7 @@ public struct CaseChanges: Sendable {
     }
 
     /// The confirmation question as an outbox message on the case's preferred channel (or,
-    /// for a case opened on a channel that cannot send, such as a voicemail, an SMS channel
-    /// to the caller's number), when that channel can send and the customer has an address
+    /// for a case opened by a phone call, an SMS channel to the caller's number), when that channel can send and the customer has an address
     /// there; committed with the
     /// resolution, so the question is queued exactly when the case is resolved. Otherwise the
     /// `confirmation_requested` event is for a downstream sender.
@@ -78,9 +77,11 @@ public struct CaseChanges: Sendable {
             )
         }
         var asked = record.preferredChannel
-        // A case opened on a channel that cannot answer (a voicemail, a missed call) is asked
-        // where the caller's number can be reached, an SMS channel, before the preferred one.
-        if addressing.sendingChannels[record.subject.channel] == nil, let phone = record.replyTo["phone"]?.stringValue,
+        // A case opened by a call (a voicemail, a missed call) cannot be answered on the phone
+        // line: it is asked where the caller's number is reached, an SMS channel, before the
+        // preferred one.
+        if addressing.phoneLines.contains(record.subject.channel), addressing.sendingChannels[record.subject.channel] == nil,
+            let phone = record.replyTo["phone"]?.stringValue,
             let sms = addressing.sendingChannels.filter({ $0.value == "sms" }).keys.sorted().first
         {
             asked = sms

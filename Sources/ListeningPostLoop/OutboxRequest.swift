@@ -11,10 +11,13 @@ public struct OutboxAddressing: Sendable {
     public let sendingChannels: [String: String]
     /// Every channel id, for messages naming one that cannot send.
     public let channelIds: Set<String>
+    /// Channels that take phone calls (`voice`): what comes from them is answered by SMS.
+    public let phoneLines: Set<String>
 
-    public init(sendingChannels: [String: String], channelIds: Set<String>) {
+    public init(sendingChannels: [String: String], channelIds: Set<String>, phoneLines: Set<String> = []) {
         self.sendingChannels = sendingChannels
         self.channelIds = channelIds
+        self.phoneLines = phoneLines
     }
 
     /// A refusal, worded for the caller.

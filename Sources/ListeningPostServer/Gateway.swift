@@ -463,7 +463,8 @@ public final class Gateway: Sendable {
                     (sender.channel, channels.first { $0.declaration.id == sender.channel }?.declaration.kind ?? "")
                 }
             ),
-            channelIds: Set(channels.map(\.declaration.id))
+            channelIds: Set(channels.map(\.declaration.id)),
+            phoneLines: Set(channels.filter { $0.declaration.kind == "voice" }.map(\.declaration.id))
         )
         SurveyPromptRoutes(log: log, router: self.router, authenticator: operators, channels: config.channels).register(on: router)
         let changes = CaseChanges(projection: cases, log: log, addressing: addressing, router: self.router, suppressions: suppressions)
