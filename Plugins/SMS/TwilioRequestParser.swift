@@ -31,8 +31,7 @@ struct TwilioRequestParser: Sendable {
 
     private func message(from request: InboundHTTPRequest) throws(HTTPProblem) -> InboundMessage {
         let parameters = try TwilioSignedForm.verify(request, keys: keys, publicURL: publicURL, maxBodySize: maxBodySize)
-        var fields: [String: String] = Dictionary(minimumCapacity: parameters.count)
-        for (name, value) in parameters where fields[name] == nil { fields[name] = value }
+        let fields = FormURLEncoded.firstValues(parameters)
         guard let sid = fields["MessageSid"] ?? fields["SmsMessageSid"], !sid.isEmpty else { throw .malformed("MessageSid is missing") }
         guard let from = fields["From"], !from.isEmpty else { throw .malformed("From is missing") }
 

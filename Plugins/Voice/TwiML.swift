@@ -32,7 +32,7 @@ enum TwiML {
         var verbs = ""
         switch greeting {
         case .say(let text, let voice, let language):
-            verbs += #"<Say language="\#(escape(language))" voice="\#(escape(voice))">\#(escape(text))</Say>"#
+            verbs += say(text, voice: voice, language: language)
         case .play(let url):
             verbs += "<Play>\(escape(url))</Play>"
         }
@@ -44,10 +44,7 @@ enum TwiML {
         if record.transcribe {
             attributes += [("transcribe", "true"), ("transcribeCallback", path + "/transcript")]
         }
-        // Sorted by name, as twilio-python's VoiceResponse writes them.
-        attributes.sort { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }
-        verbs += "<Record" + attributes.map { #" \#($0.0)="\#(escape($0.1))""# }.joined() + " />"
-        verbs += #"<Redirect method="POST">\#(escape(path + "/missed"))</Redirect>"#
+        verbs += "<Record\(written(attributes)) />" + redirect(path + "/missed")
         return declaration + "<Response>\(verbs)</Response>"
     }
 
@@ -59,20 +56,41 @@ enum TwiML {
     /// The NPS question on the keypad; with no keys, the `<Redirect>` comes back without
     /// `Digits` and is asked again (or given up) like a wrong key.
     static func askScore(path: String, attempt: Int, survey: KeypadSurvey) -> String {
-        let action = escape("\(path)/score?attempt=\(attempt)")
-        return declaration
-            + ##"<Response><Gather action="\##(action)" finishOnKey="#" input="dtmf" method="POST" numDigits="2" timeout="6">"##
-            + #"<Say language="\#(escape(survey.language))" voice="\#(escape(survey.voice))">\#(escape(survey.question))</Say></Gather>"#
-            + #"<Redirect method="POST">\#(action)</Redirect></Response>"#
+        gather(
+            action: "\(path)/score?attempt=\(attempt)",
+            [("finishOnKey", "#"), ("input", "dtmf"), ("numDigits", "2")],
+            asking: survey.question,
+            survey: survey
+        )
     }
 
     /// The reason question, answered by speech; `answer` is the stored score's event id.
     static func askReason(path: String, score: Int, answer: String, survey: KeypadSurvey) -> String {
-        let action = escape("\(path)/reason?score=\(score)&answer=\(answer)")
-        return declaration
-            + #"<Response><Gather action="\#(action)" input="speech" language="\#(escape(survey.language))" method="POST" speechTimeout="auto" timeout="6">"#
-            + #"<Say language="\#(escape(survey.language))" voice="\#(escape(survey.voice))">\#(escape(survey.reasonPrompt))</Say></Gather>"#
-            + #"<Redirect method="POST">\#(action)</Redirect></Response>"#
+        gather(
+            action: "\(path)/reason?score=\(score)&answer=\(answer)",
+            [("input", "speech"), ("language", survey.language), ("speechTimeout", "auto")],
+            asking: survey.reasonPrompt,
+            survey: survey
+        )
+    }
+
+    /// A question in a `<Gather>` posting to `action`, and the same `action` as the
+    /// `<Redirect>` Twilio follows when nothing was gathered.
+    private static func gather(action: String, _ attributes: [(String, String)], asking question: String, survey: KeypadSurvey) -> String {
+        let all = attributes + [("action", action), ("method", "POST"), ("timeout", "6")]
+        return declaration + "<Response><Gather\(written(all))>" + say(question, voice: survey.voice, language: survey.language)
+            + "</Gather>" + redirect(action) + "</Response>"
+    }
+
+    private static func say(_ text: String, voice: String, language: String) -> String {
+        "<Say\(written([("language", language), ("voice", voice)]))>\(escape(text))</Say>"
+    }
+
+    private static func redirect(_ url: String) -> String { #"<Redirect method="POST">\#(escape(url))</Redirect>"# }
+
+    /// Attributes as ` name="value"`, sorted by name as twilio-python's VoiceResponse writes them.
+    private static func written(_ attributes: [(String, String)]) -> String {
+        attributes.sorted { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }.map { #" \#($0.0)="\#(escape($0.1))""# }.joined()
     }
 
     /// The answer to a missed call or a transcript callback: nothing more to do.

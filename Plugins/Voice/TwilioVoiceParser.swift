@@ -18,7 +18,6 @@ import SMSAdapter
 struct TwilioVoiceParser: Sendable {
     let keys: [SymmetricKey]
     let publicURL: String?
-    let path: String
     let maxBodySize: Int
     let defaultRegion: String?
 
@@ -43,8 +42,7 @@ struct TwilioVoiceParser: Sendable {
     func fields(_ request: InboundHTTPRequest, callback: Callback) throws(HTTPProblem) -> [String: String] {
         let publicURL = self.publicURL.map { base in base + callback.rawValue }
         let parameters = try TwilioSignedForm.verify(request, keys: keys, publicURL: publicURL, maxBodySize: maxBodySize)
-        var fields: [String: String] = Dictionary(minimumCapacity: parameters.count)
-        for (name, value) in parameters where fields[name] == nil { fields[name] = value }
+        let fields = FormURLEncoded.firstValues(parameters)
         guard let callSid = fields["CallSid"], !callSid.isEmpty else { throw .malformed("CallSid is missing") }
         return fields
     }
@@ -53,6 +51,7 @@ struct TwilioVoiceParser: Sendable {
     func message(_ callback: Callback, fields: [String: String]) throws(HTTPProblem) -> InboundMessage {
         let callSid = fields["CallSid"] ?? ""
         var message: InboundMessage
+        let kind: String
         var voice: [String: JSONValue] = [:]
         switch callback {
         case .incoming, .score, .reason:
@@ -65,14 +64,14 @@ struct TwilioVoiceParser: Sendable {
             message.flags.insert(Self.voicemail)
             // Twilio serves the recording as WAV at its URL, MP3 with `.mp3` appended.
             message.attachments = [Attachment(name: "\(recordingSid).wav", mediaType: "audio/wav", url: url)]
-            voice["kind"] = "voicemail"
+            kind = "voicemail"
             voice["recordingSid"] = .string(recordingSid)
             if let duration { voice["durationSeconds"] = .number(Double(duration)) }
             if let digits = fields["Digits"], !digits.isEmpty { voice["digits"] = .string(digits) }
         case .missed:
             message = InboundMessage(dedupKey: "missed:\(callSid)", text: "")
             message.flags.insert(Self.missedCall)
-            voice["kind"] = "missed_call"
+            kind = "missed_call"
         case .transcript:
             guard let recordingSid = fields["RecordingSid"], !recordingSid.isEmpty else { throw .malformed("RecordingSid is missing") }
             let status = fields["TranscriptionStatus"] ?? ""
@@ -80,13 +79,12 @@ struct TwilioVoiceParser: Sendable {
             message = InboundMessage(dedupKey: "transcript:\(recordingSid)", text: text)
             message.flags.insert(Self.transcript)
             if status != "completed" { message.flags.insert(Self.transcriptionFailed) }
-            voice["kind"] = "transcript"
+            kind = "transcript"
             voice["recordingSid"] = .string(recordingSid)
             voice["completes"] = .string("voicemail:\(recordingSid)")
             voice["engine"] = "twilio"
             voice["status"] = .string(status)
         }
-        let kind = voice.removeValue(forKey: "kind")?.stringValue ?? ""
         return caller(message, kind: kind, fields: fields, extra: voice)
     }
 

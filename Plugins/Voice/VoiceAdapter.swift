@@ -24,11 +24,9 @@ public struct VoiceAdapter: ChannelAdapter {
         let parser = TwilioVoiceParser(
             keys: settings.keys,
             publicURL: settings.publicURL,
-            path: settings.path,
             maxBodySize: settings.maxBodySize,
             defaultRegion: settings.defaultRegion
         )
-        let xml: HTTPFields = [.contentType: "text/xml"]
         let callbacks = TwilioVoiceParser.Callback.allCases.filter { settings.survey != nil || ($0 != .score && $0 != .reason) }
         endpoints = callbacks.map { callback in
             HTTPEndpoint(method: .post, path: settings.path + callback.rawValue, maxBodySize: settings.maxBodySize) { request in
@@ -56,8 +54,7 @@ public struct VoiceAdapter: ChannelAdapter {
             InboundHTTPResponse(status: .ok, headerFields: [.contentType: "text/xml"], body: Array(text.utf8))
         }
         let goodbye = TwiML.goodbye(settings.thanks)
-        var query: [String: String] = [:]
-        for (name, value) in (try? request.queryFields()) ?? [] where query[name] == nil { query[name] = value }
+        let query = FormURLEncoded.firstValues((try? request.queryFields()) ?? [])
         switch callback {
         case .incoming:
             return xml(TwiML.answer(path: settings.path, greeting: settings.greeting, record: settings.record))
@@ -97,7 +94,10 @@ public struct VoiceAdapter: ChannelAdapter {
     public func run() async throws {
         if settings.authTokens.isEmpty {
             context.logger.warning(
-                "accepting UNSIGNED Twilio Voice requests on \(settings.path) because insecure: true; anyone who can reach this port can leave voicemails"
+                """
+                accepting UNSIGNED Twilio Voice requests on \(settings.path) because insecure: true; \
+                anyone who can reach this port can leave voicemails
+                """
             )
         }
         context.logger.info("Twilio Voice listening on \(settings.path) (callbacks below it)")

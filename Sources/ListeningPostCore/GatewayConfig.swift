@@ -457,7 +457,8 @@ extension GatewayConfig {
             .string,
             example: "44",
             doc:
-                "The older way to say `default_region`: a calling code, standing for its main region (44 → GB, 1 → US, 39 → IT). Give one of the two."
+                "The older way to say `default_region`: a calling code, standing for its main region (44 → GB, 1 → US, 39 → IT). "
+                + "Give one of the two."
         ),
         .init("inline", .list(customerSpec), doc: "Customers written in this file."),
     ])
@@ -571,9 +572,9 @@ extension GatewayConfig {
             .integer,
             default: "10000",
             doc:
-                "Connections beyond this are closed as soon as they are accepted, logged and counted in `listening_post_http_connections_refused_total`; "
-                + "`listening_post_http_connections` is the number open. The gateway raises its open-files limit to the hard "
-                + "limit at start, and warns when this is more than that limit can hold."
+                "Connections beyond this are closed as soon as they are accepted, logged and counted in "
+                + "`listening_post_http_connections_refused_total`; `listening_post_http_connections` is the number open. "
+                + "The gateway raises its open-files limit to the hard limit at start, and warns when this is more than that limit can hold."
         ),
         .init(
             "allow_weak_secrets",

@@ -34,6 +34,14 @@ public enum FormURLEncoded {
         try parse(utf8: Array(text.utf8))
     }
 
+    /// The pairs by name, the first value of a repeated name winning (as providers that
+    /// repeat a name mean the first).
+    public static func firstValues(_ pairs: [(name: String, value: String)]) -> [String: String] {
+        var fields: [String: String] = Dictionary(minimumCapacity: pairs.count)
+        for (name, value) in pairs where fields[name] == nil { fields[name] = value }
+        return fields
+    }
+
     /// Parses UTF-8 bytes; fails on invalid UTF-8.
     public static func parse(bytes: [UInt8]) throws(ParseError) -> [(name: String, value: String)] {
         try parse(utf8: bytes)

@@ -60,11 +60,7 @@ public enum ComparisonReport {
             let theirs: NPSEstimate
             switch against {
             case .benchmark(let benchmark):
-                if case .counts(let promoters, let passives, let detractors) = benchmark.figure {
-                    theirCounts = NPSCell(promoters: promoters, passives: passives, detractors: detractors)
-                } else {
-                    theirCounts = nil
-                }
+                theirCounts = benchmark.cell
                 theirs = NPSEstimate(benchmark)
             case .previous:
                 let earlier = previousByGroup[group] ?? NPSCell()
@@ -73,12 +69,13 @@ public enum ComparisonReport {
             }
             let ourEstimate = NPSEstimate(mine)
             let comparison = NPSComparison(ours: ourEstimate, theirs: theirs)
-            let needed: Int?
-            if case .previous = against {
-                needed = NPSComparison.answersNeeded(ours: ourEstimate, theirs: theirs, points: detectablePoints, theirsGrowsToo: true)
-            } else {
-                needed = NPSComparison.answersNeeded(ours: ourEstimate, theirs: theirs, points: detectablePoints, theirsGrowsToo: false)
-            }
+            // The window before grows with ours; a published figure stays as it is.
+            let needed = NPSComparison.answersNeeded(
+                ours: ourEstimate,
+                theirs: theirs,
+                points: detectablePoints,
+                theirsGrowsToo: against == .previous
+            )
             return Cell(
                 group: group,
                 ours: mine,
@@ -97,7 +94,6 @@ public enum ComparisonReport {
     /// The report as JSON.
     public static func json(query: NPSQuery, against: Against, cells: [Cell], minResponses: Int) -> JSONValue {
         var body = NPSReport.header(query: query, minResponses: minResponses)
-        body["stepSeconds"] = nil
         body["test"] = .string("two-sided z on the difference of adjusted-Wald estimates, variances added")
         body["adjustment"] = .string(cells.count > 1 ? "holm" : "none")
         body["detectablePoints"] = .number(detectablePoints)

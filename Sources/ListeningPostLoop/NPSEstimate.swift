@@ -40,8 +40,8 @@ public struct NPSEstimate: Sendable, Hashable {
     /// A benchmark's estimate.
     public init(_ benchmark: NPSBenchmark) {
         switch benchmark.figure {
-        case .counts(let promoters, let passives, let detractors):
-            self.init(NPSCell(promoters: promoters, passives: passives, detractors: detractors))
+        case .counts:
+            self.init(benchmark.cell ?? NPSCell())
         case .scoreWithResponses(let nps, let responses):
             let value = nps / 100
             let answerVariance = max(0, 1 - value * value)
@@ -59,5 +59,13 @@ public struct NPSEstimate: Sendable, Hashable {
     public var interval: ClosedRange<Double> {
         let margin = NPSComparison.zCritical * variance.squareRoot()
         return max(-100, 100 * (value - margin))...min(100, 100 * (value + margin))
+    }
+}
+
+extension NPSBenchmark {
+    /// The counts, for a benchmark published as counts.
+    public var cell: NPSCell? {
+        guard case .counts(let promoters, let passives, let detractors) = figure else { return nil }
+        return NPSCell(promoters: promoters, passives: passives, detractors: detractors)
     }
 }

@@ -14,16 +14,19 @@ public enum NPSReport {
         return .object(body)
     }
 
-    /// What every NPS report begins with: the range, the grouping, the filters, the method.
+    /// What every NPS report begins with: the range and filters, the grouping, the method.
     static func header(query: NPSQuery, minResponses: Int) -> [String: JSONValue] {
-        var body: [String: JSONValue] = [
-            "from": .string(RFC3339.string(from: query.from)),
-            "to": .string(RFC3339.string(from: query.to)),
-            "groupBy": .array(query.groupBy.map { .string($0.rawValue) }),
-            "minResponses": .number(Double(minResponses)),
-            "interval": .string(intervalMethod),
-        ]
+        var body = range(query)
+        body["groupBy"] = .array(query.groupBy.map { .string($0.rawValue) })
+        body["minResponses"] = .number(Double(minResponses))
+        body["interval"] = .string(intervalMethod)
         if let step = query.step { body["stepSeconds"] = .number(step) }
+        return body
+    }
+
+    /// The range a report covers and the filters it kept.
+    static func range(_ query: NPSQuery) -> [String: JSONValue] {
+        var body: [String: JSONValue] = ["from": .string(RFC3339.string(from: query.from)), "to": .string(RFC3339.string(from: query.to))]
         if !query.only.isEmpty {
             body["only"] = .object(Dictionary(uniqueKeysWithValues: query.only.map { ($0.key.rawValue, .string($0.value)) }))
         }
@@ -38,7 +41,10 @@ public enum NPSReport {
         .array([.number(rounded(range.lowerBound)), .number(rounded(range.upperBound))])
     }
 
-    static func cell(_ row: NPSTally.Row, minResponses: Int) -> JSONValue {
+    static func cell(_ row: NPSTally.Row, minResponses: Int) -> JSONValue { .object(cellFields(row, minResponses: minResponses)) }
+
+    /// A cell's members, for reports that add to them.
+    static func cellFields(_ row: NPSTally.Row, minResponses: Int) -> [String: JSONValue] {
         var object: [String: JSONValue] = [
             "from": .string(RFC3339.string(from: row.from)),
             "to": .string(RFC3339.string(from: row.to)),
@@ -51,7 +57,7 @@ public enum NPSReport {
             "insufficient": .bool(row.cell.responses < minResponses),
         ]
         for (dimension, value) in row.group { object[dimension.rawValue] = .string(value) }
-        return .object(object)
+        return object
     }
 
     /// Two decimals: the interval's own width dwarfs anything finer.

@@ -39,12 +39,11 @@ extension NPSTally {
         for group in grouping.sortedGroups {
             for bucket in 0..<buckets {
                 let cell = group * buckets + bucket
-                let total = NPSCell(promoters: all[cell * 3 + 2], passives: all[cell * 3 + 1], detractors: all[cell * 3])
+                let total = Self.cell(all, at: cell * 3)
                 guard total.responses > 0 else { continue }
                 var mentioning: [String: NPSCell] = [:]
                 for theme in 0..<themeCount {
-                    let base = (cell * themeCount + theme) * 3
-                    let counts = NPSCell(promoters: mentions[base + 2], passives: mentions[base + 1], detractors: mentions[base])
+                    let counts = Self.cell(mentions, at: (cell * themeCount + theme) * 3)
                     if counts.responses > 0 { mentioning[themeNames[theme]] = counts }
                 }
                 let range = grouping.bucketRange(bucket)

@@ -51,7 +51,7 @@ extension NPSTally {
             occurrences[column] += Int32(phrases.count)
         }
         let background = Double(occurrences[0] + occurrences[1] + occurrences[2])
-        var candidates: [(key: UInt64, counts: SIMD4<Int32>, logOdds: Double, z: Double)] = []
+        var candidates: [Candidate] = []
         for (key, count) in counts where Int(count[0] + count[2]) >= minimumAnswers {
             let detractors = Double(count[0])
             let promoters = Double(count[2])
@@ -62,11 +62,9 @@ extension NPSTally {
             let logOdds = log((detractors + prior) / detractorRest) - log((promoters + prior) / promoterRest)
             let z = logOdds / (1 / (detractors + prior) + 1 / (promoters + prior)).squareRoot()
             guard abs(z) >= Self.suggestionThreshold else { continue }
-            candidates.append((key, count, logOdds, z))
+            candidates.append(Candidate(key: key, counts: count, logOdds: logOdds, z: z))
         }
-        func ranked(
-            _ side: [(key: UInt64, counts: SIMD4<Int32>, logOdds: Double, z: Double)]
-        ) -> [(key: UInt64, counts: SIMD4<Int32>, logOdds: Double, z: Double)] {
+        func ranked(_ side: [Candidate]) -> [Candidate] {
             let sorted = side.sorted {
                 if abs($0.z) != abs($1.z) { return abs($0.z) > abs($1.z) }
                 if Self.length(of: $0.key) != Self.length(of: $1.key) { return Self.length(of: $0.key) > Self.length(of: $1.key) }
@@ -85,7 +83,7 @@ extension NPSTally {
         let detractorSide = ranked(candidates.filter { $0.z > 0 })
         let promoterSide = ranked(candidates.filter { $0.z < 0 })
         let examples = examples(of: Set(detractorSide.map(\.key)), promoters: Set(promoterSide.map(\.key)), in: grouping)
-        func suggestion(_ candidate: (key: UInt64, counts: SIMD4<Int32>, logOdds: Double, z: Double)) -> PhraseSuggestion {
+        func suggestion(_ candidate: Candidate) -> PhraseSuggestion {
             let stems = Self.stems(of: candidate.key)
             return PhraseSuggestion(
                 phrase: stems.map { stemWords[Int($0)] }.joined(separator: " "),
@@ -101,6 +99,14 @@ extension NPSTally {
         return Suggestions(answers: answers, detractorPhrases: detractorSide.map(suggestion), promoterPhrases: promoterSide.map(suggestion))
     }
 
+    /// A phrase that passed the threshold: its packed stems, counts by category, and statistic.
+    private struct Candidate {
+        var key: UInt64
+        var counts: SIMD4<Int32>
+        var logOdds: Double
+        var z: Double
+    }
+
     /// The distinct phrases of an answer's reason, each packed as up to three 21-bit stem ids.
     private func collectPhrases(of index: Int, into phrases: inout [UInt64]) {
         let start = Int(reasonStart[index])
@@ -108,8 +114,8 @@ extension NPSTally {
         for first in start..<end {
             var key: UInt64 = 0
             for length in 0..<Self.maximumPhraseLength where first + length < end {
-                // Stored as id + 1, so stem 0 is not the empty key.
-                let stem = UInt64(reasonStems[first + length]) + 1
+                // Stem ids start at 1 (`stemNames[0]` is a placeholder), so no stem is the empty key.
+                let stem = UInt64(reasonStems[first + length])
                 guard stem < 1 << 21 else { break }
                 key |= stem << (21 * UInt64(length))
                 phrases.append(key)
@@ -159,7 +165,7 @@ extension NPSTally {
         var stems: [Int32] = []
         var rest = key
         while rest != 0 {
-            stems.append(Int32(rest & (1 << 21 - 1)) - 1)
+            stems.append(Int32(rest & (1 << 21 - 1)))
             rest >>= 21
         }
         return stems

@@ -99,16 +99,7 @@ public struct NPSTally: Sendable {
     }
 
     private mutating func addThemes(_ names: [String]) {
-        for name in Set(names).sorted() {
-            if let known = themeIndex[name] {
-                themeIds.append(known)
-            } else {
-                let new = Int32(themeNames.count)
-                themeNames.append(name)
-                themeIndex[name] = new
-                themeIds.append(new)
-            }
-        }
+        for name in Set(names).sorted() { themeIds.append(Self.intern(name, names: &themeNames, index: &themeIndex).id) }
         themeStart.append(Int32(themeIds.count))
     }
 
@@ -116,17 +107,19 @@ public struct NPSTally: Sendable {
         defer { reasonStart.append(Int32(reasonStems.count)) }
         guard let language = reasonLanguage, let reason, !reason.isEmpty else { return }
         for word in ThemeText.words(reason).prefix(Self.maximumReasonWords) where !language.stopWords.contains(word) {
-            let stem = language.stemmer.stem(word)
-            if let known = stemIndex[stem] {
-                reasonStems.append(known)
-            } else {
-                let new = Int32(stemNames.count)
-                stemNames.append(stem)
-                stemWords.append(word)
-                stemIndex[stem] = new
-                reasonStems.append(new)
-            }
+            let (id, isNew) = Self.intern(language.stemmer.stem(word), names: &stemNames, index: &stemIndex)
+            if isNew { stemWords.append(word) }
+            reasonStems.append(id)
         }
+    }
+
+    /// The id of `name` in `names`, added if it is new.
+    private static func intern(_ name: String, names: inout [String], index: inout [String: Int32]) -> (id: Int32, isNew: Bool) {
+        if let known = index[name] { return (known, false) }
+        let new = Int32(names.count)
+        names.append(name)
+        index[name] = new
+        return (new, true)
     }
 
     /// One row of a result: the dimension values, the bucket, and its cell.
@@ -213,6 +206,11 @@ public struct NPSTally: Sendable {
         }
     }
 
+    /// The cell at `base` of a counts array laid out by ``column(_:)``.
+    static func cell(_ counts: [Int], at base: Int) -> NPSCell {
+        NPSCell(promoters: counts[base + 2], passives: counts[base + 1], detractors: counts[base])
+    }
+
     /// 0 for a detractor, 1 a passive, 2 a promoter: a column of a counts array.
     static func column(_ category: NPSCategory) -> Int {
         switch category {
@@ -235,8 +233,7 @@ public struct NPSTally: Sendable {
         var rows: [Row] = []
         for group in grouping.sortedGroups {
             for bucket in 0..<buckets {
-                let base = (group * buckets + bucket) * 3
-                let cell = NPSCell(promoters: counts[base + 2], passives: counts[base + 1], detractors: counts[base])
+                let cell = Self.cell(counts, at: (group * buckets + bucket) * 3)
                 guard cell.responses > 0 else { continue }
                 let range = grouping.bucketRange(bucket)
                 rows.append(Row(group: grouping.values(of: group, query), from: range.from, to: range.to, cell: cell))

@@ -9,10 +9,7 @@ public enum SuggestionReport {
 
     /// The report as JSON.
     public static func json(query: NPSQuery, suggestions: NPSTally.Suggestions, language: String, minAnswers: Int) -> JSONValue {
-        var body = NPSReport.header(query: query, minResponses: minAnswers)
-        body["groupBy"] = nil
-        body["interval"] = nil
-        body["minResponses"] = nil
+        var body = NPSReport.range(query)
         body["minAnswers"] = .number(Double(minAnswers))
         body["method"] = .string(method)
         body["language"] = .string(language)

@@ -14,12 +14,10 @@ public enum ThemeReport {
     }
 
     static func cell(_ row: NPSTally.DriverRow, minResponses: Int) -> JSONValue {
-        guard
-            case .object(var object) = NPSReport.cell(
-                NPSTally.Row(group: row.group, from: row.from, to: row.to, cell: row.all),
-                minResponses: minResponses
-            )
-        else { return .null }
+        var object = NPSReport.cellFields(
+            NPSTally.Row(group: row.group, from: row.from, to: row.to, cell: row.all),
+            minResponses: minResponses
+        )
         object["themes"] = .array(
             ThemeDriver.ranked(all: row.all, mentioning: row.mentioning).map { driver($0, minResponses: minResponses) }
         )

@@ -22,37 +22,35 @@ struct NPSRoutes: Sendable {
 
     func register(on router: Router<BasicRequestContext>) {
         router.get("/v1/nps") { request, _ in
-            let query = try query(request)
-            let rows = try await read(request) { $0.rows(for: query) }
+            let (query, _) = try query(request)
+            let rows = try await read { $0.rows(for: query) }
             return Response.json(.ok, NPSReport.json(query: query, rows: rows, minResponses: settings.minResponses))
         }
         router.get("/v1/nps/compare") { request, _ in
-            let parameters = parameters(request)
-            let query = try query(request)
+            let (query, parameters) = try query(request)
             guard query.step == nil else {
                 throw badQuery("step: a comparison covers one window; ask /v1/nps for a trend")
             }
             let against = try against(parameters["against"])
-            let (ours, previous) = try await read(request) { tally in
+            let (ours, previous) = try await read { tally in
                 (tally.rows(for: query), against == .previous ? tally.rows(for: query.previous) : [])
             }
             let cells = ComparisonReport.cells(against: against, ours: ours, previous: previous)
             return Response.json(.ok, ComparisonReport.json(query: query, against: against, cells: cells, minResponses: settings.minResponses))
         }
         router.get("/v1/themes") { request, _ in
-            let query = try query(request)
-            let rows = try await read(request) { $0.driverRows(for: query) }
+            let (query, _) = try query(request)
+            let rows = try await read { $0.driverRows(for: query) }
             return Response.json(.ok, ThemeReport.json(query: query, rows: rows, minResponses: settings.minResponses))
         }
         router.get("/v1/themes/suggestions") { request, _ in
-            let parameters = parameters(request)
+            let (query, parameters) = try query(request, defaultWindow: Self.suggestionWindow)
             for unsupported in ["group_by", "step"] where parameters[unsupported] != nil {
                 throw badQuery("\(unsupported): suggestions cover every answer in the range; filter with segment, channel or survey")
             }
-            let query = try query(request, defaultWindow: Self.suggestionWindow)
             let minAnswers = try count(parameters["min_answers"], name: "min_answers", default: 5, range: 1...1_000_000)
             let limit = try count(parameters["limit"], name: "limit", default: 20, range: 1...200)
-            let suggestions = try await read(request) { $0.suggestions(for: query, minimumAnswers: minAnswers, limit: limit) }
+            let suggestions = try await read { $0.suggestions(for: query, minimumAnswers: minAnswers, limit: limit) }
             return Response.json(
                 .ok,
                 SuggestionReport.json(query: query, suggestions: suggestions, language: settings.reasonLanguage, minAnswers: minAnswers)
@@ -60,28 +58,25 @@ struct NPSRoutes: Sendable {
         }
     }
 
-    private func parameters(_ request: Request) -> [String: String] {
+    /// An authenticated request's query, over `nps.window` (or `defaultWindow`) unless it
+    /// names a range, and its parameters as sent.
+    private func query(_ request: Request, defaultWindow: String? = nil) throws -> (NPSQuery, parameters: [String: String]) {
+        _ = try authenticator.authenticate(request)
         var parameters: [String: String] = [:]
         for (name, value) in request.uri.queryParameters { parameters[String(name)] = String(value) }
-        return parameters
-    }
-
-    /// The query of a request, over `nps.window` (or `defaultWindow`) unless it names a range.
-    private func query(_ request: Request, defaultWindow: String? = nil) throws -> NPSQuery {
-        _ = try authenticator.authenticate(request)
-        var parameters = parameters(request)
+        var ranged = parameters
         if parameters["window"] == nil, parameters["from"] == nil, parameters["to"] == nil {
-            parameters["window"] = defaultWindow ?? "\(settings.window.components.seconds)s"
+            ranged["window"] = defaultWindow ?? "\(settings.window.components.seconds)s"
         }
         do {
-            return try NPSQuery.parse(parameters, now: Date())
+            return (try NPSQuery.parse(ranged, now: Date()), parameters)
         } catch {
             throw badQuery("\(error)")
         }
     }
 
     /// `body` over the tally once the projection covers the log's head as of now.
-    private func read<Result: Sendable>(_ request: Request, _ body: @Sendable (NPSTally) -> Result) async throws -> Result {
+    private func read<Result: Sendable>(_ body: @Sendable (NPSTally) -> Result) async throws -> Result {
         let head = try await hub.head(stream: RoutingRules.firehose)
         guard let result = await projection.read(through: head, timeout: .seconds(10), body) else {
             throw HTTPProblem.unavailable("the NPS projection is still reading the log (at offset \(projection.offset) of \(head)); retry shortly")

@@ -193,7 +193,11 @@ import Testing
                 type: sms
                 provider: twilio
                 path: /hooks/sms
-                twilio: {auth_token: sms-e2e-auth-token-0001, account_sid: AC0123456789abcdef0123456789abcdef, from: "+14155550100", api_url: "http://127.0.0.1:9"}
+                twilio:
+                  auth_token: sms-e2e-auth-token-0001
+                  account_sid: AC0123456789abcdef0123456789abcdef
+                  from: "+14155550100"
+                  api_url: "http://127.0.0.1:9"
 
             """
         let gateway = try await GatewayProcess.start(config: try Self.config(directory, sms: sms), logFile: directory + "/gateway.log")
