@@ -5,7 +5,8 @@ start_gateway() {
   pid=$!
   port=
   for _ in $(seq 1 300); do
-    port=$(grep -Eo 'listening on http://127.0.0.1:[0-9]+' "$3" | grep -Eo '[0-9]+$' || true)
+    # Whole lines only: a read between two writes of the logger would see half the port.
+    port=$(head -n "$(wc -l <"$3")" "$3" | grep -Eo 'listening on http://127.0.0.1:[0-9]+' | grep -Eo '[0-9]+$' || true)
     [ -n "$port" ] && return 0
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.1

@@ -73,6 +73,17 @@ import Testing
 
         let second = try await GatewayProcess.start(config: configPath, logFile: directory + "/second.log")
         defer { second.signal(SIGKILL) }
+        do {
+            try await Self.checkRestarted(second, load: load)
+        } catch {
+            // The restarted gateway's own words say why it stopped answering.
+            let log = (try? String(contentsOfFile: directory + "/second.log", encoding: .utf8)) ?? ""
+            throw GatewayProcess.Failure(description: "\(error)\nexited: \(ChildProcess.hasExited(second.process))\n\(log.suffix(4000))")
+        }
+    }
+
+    static func checkRestarted(_ second: GatewayProcess, load: LoadRecord) async throws {
+        let acknowledged = load.acknowledged
         // Every acknowledged message is stored once, with the id it was acknowledged with.
         let head = try await Self.head(port: second.port, stream: "all")
         let events = try await GatewayHarness.readEvents(second.port, stream: "all", query: "?after=0", count: Int(head))
@@ -166,8 +177,15 @@ final class GatewayProcess: Sendable {
         while ContinuousClock.now < deadline {
             let log = (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? ""
             if let range = log.range(of: "listening on http://127.0.0.1:") {
-                let digits = log[range.upperBound...].prefix { $0.isNumber }
-                if let port = Int(digits) { return GatewayProcess(process: process, port: port) }
+                // Only a whole line: a read can land between two writes of the logger and
+                // see half the port.
+                let rest = log[range.upperBound...]
+                let digits = rest.prefix { $0.isNumber }
+                if rest.dropFirst(digits.count).first?.isNewline == true, let port = Int(digits) {
+                    if (try? await GatewayHarness.get(port, "/healthz", token: nil)) != nil {
+                        return GatewayProcess(process: process, port: port)
+                    }
+                }
             }
             if ChildProcess.hasExited(process) { throw Failure(description: "gateway exited at startup:\n\(log)") }
             try await Task.sleep(for: .milliseconds(20))
