@@ -47,7 +47,12 @@ let builtinAdapters: [BuiltinAdapter] = [
     BuiltinAdapter(folder: "NPSLink"),
     BuiltinAdapter(folder: "Survey"),
     // Twilio Voice callbacks are signed as Twilio's SMS webhooks are: the SMS adapter's check.
-    BuiltinAdapter(folder: "Voice", uses: ["SMSAdapter"], testsUse: ["SMSAdapter"]),
+    // Vonage signs with a JWT: jwt-kit verifies it (and signs the application JWT for media).
+    BuiltinAdapter(
+        folder: "Voice",
+        uses: ["SMSAdapter", .product(name: "JWTKit", package: "jwt-kit")],
+        testsUse: ["SMSAdapter", .product(name: "JWTKit", package: "jwt-kit")]
+    ),
 ]
 
 let adapterTargets: [Target] = builtinAdapters.flatMap { adapter -> [Target] in
@@ -96,6 +101,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
     ],
     targets: [
         // The public API adapter authors build against. Keep its dependencies few.

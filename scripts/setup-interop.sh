@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Virtualenvs with the providers' own SDKs, which the interop tests use to sign requests
 # (Tests/Interop/sign.py). Pinned, and a no-op when already in place.
-#   .venv-interop     twilio, vonage 4 (HMAC signatures), standardwebhooks
+#   .venv-interop     twilio, vonage 4 (HMAC signatures), standardwebhooks, PyJWT (Vonage Voice JWTs)
 #   .venv-interop-v3  vonage 3, the last SDK with Vonage's legacy "MD5 hash" signatures
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,5 +14,5 @@ make_venv() {
   "$dir/bin/pip" install -q --disable-pip-version-check "$@"
   touch "$stamp"
 }
-make_venv .venv-interop twilio==9.13.0 vonage==4.9.1 standardwebhooks==1.1.0
+make_venv .venv-interop twilio==9.13.0 vonage==4.9.1 standardwebhooks==1.1.0 pyjwt==2.15.1
 make_venv .venv-interop-v3 vonage==3.18.0

@@ -124,7 +124,7 @@ struct TwilioVoiceParser: Sendable {
                 message.metadata["rawPhone"] = .string(from)
             }
         }
-        var voice: [String: JSONValue] = ["callSid": .string(callSid), "kind": .string(kind)]
+        var voice: [String: JSONValue] = ["provider": "twilio", "callSid": .string(callSid), "kind": .string(kind)]
         voice.merge(extra) { $1 }
         if let to = fields["To"] { voice["to"] = .string(PhoneNumber.e164(to, defaultRegion: defaultRegion) ?? to) }
         message.metadata["voice"] = .object(voice)

@@ -3,14 +3,16 @@ import ListeningPostKit
 import Logging
 import ServiceLifecycle
 
-/// The hotline as a listening post: Twilio Voice calls answered with a greeting and a
-/// voicemail, each voicemail, missed call and transcript stored as an event. Every request
-/// is verified with `X-Twilio-Signature`; a callback is answered only after its event is
-/// committed, so Twilio retries what was not stored.
+/// The hotline as a listening post: Twilio Voice or Vonage Voice calls answered with a
+/// greeting and a voicemail, each voicemail, missed call and transcript stored as an event.
+/// Every Twilio request is verified with `X-Twilio-Signature`, every signed Vonage webhook
+/// with its JWT; a callback is answered only after its event is committed, so the provider
+/// retries what was not stored.
 public struct VoiceAdapter: ChannelAdapter {
     public static let kind = "voice"
     public static let summary =
-        "Phone calls (Twilio Voice): a greeting and a voicemail in TwiML; voicemails, missed calls and transcripts as events (X-Twilio-Signature)."
+        "Phone calls (Twilio Voice, Vonage Voice): a greeting and a voicemail (TwiML or NCCO); voicemails, missed calls and "
+        + "transcripts as events (X-Twilio-Signature, Vonage's signed JWT)."
     public static let configSpec = VoiceSettings.spec
 
     public let endpoints: [HTTPEndpoint]
@@ -21,6 +23,13 @@ public struct VoiceAdapter: ChannelAdapter {
         let settings = try VoiceSettings(config)
         self.settings = settings
         self.context = context
+        switch settings.provider {
+        case .twilio: endpoints = Self.twilioEndpoints(settings, context: context)
+        case .vonage: endpoints = Self.vonageEndpoints(settings, context: context)
+        }
+    }
+
+    private static func twilioEndpoints(_ settings: VoiceSettings, context: AdapterContext) -> [HTTPEndpoint] {
         let parser = TwilioVoiceParser(
             keys: settings.keys,
             publicURL: settings.publicURL,
@@ -28,7 +37,7 @@ public struct VoiceAdapter: ChannelAdapter {
             defaultRegion: settings.defaultRegion
         )
         let callbacks = TwilioVoiceParser.Callback.allCases.filter { settings.survey != nil || ($0 != .score && $0 != .reason) }
-        endpoints = callbacks.map { callback in
+        return callbacks.map { callback in
             HTTPEndpoint(method: .post, path: settings.path + callback.rawValue, maxBodySize: settings.maxBodySize) { request in
                 let fields: [String: String]
                 do throws(HTTPProblem) {
@@ -92,6 +101,19 @@ public struct VoiceAdapter: ChannelAdapter {
     }
 
     public func run() async throws {
+        if settings.provider == .vonage {
+            if settings.signatureSecrets.isEmpty {
+                context.logger.warning(
+                    """
+                    accepting UNSIGNED Vonage Voice webhooks on \(settings.path) because insecure: true; \
+                    anyone who can reach this port can leave voicemails
+                    """
+                )
+            }
+            context.logger.info("Vonage Voice listening on \(settings.path) (answer URL; /recorded and /event below it)")
+            try? await gracefulShutdown()
+            return
+        }
         if settings.authTokens.isEmpty {
             context.logger.warning(
                 """

@@ -1,11 +1,20 @@
 import Crypto
 import ListeningPostKit
 
-/// A `voice` channel's validated config: where Twilio calls, how calls are answered, and
-/// how callbacks are verified.
+/// A `voice` channel's validated config: where the provider calls, how calls are answered,
+/// and how callbacks are verified.
 struct VoiceSettings: Sendable {
+    enum Provider: String, Sendable {
+        case twilio, vonage
+    }
+
     var path: String
+    var provider: Provider
     var authTokens: [String]
+    /// Vonage's signature secrets (signed webhooks), the current one first.
+    var signatureSecrets: [String]
+    /// Vonage: the channel's `path` as a URL Vonage reaches, for the record action's `eventUrl`.
+    var vonagePublicURL: String?
     /// The channel's base URL as configured at Twilio, when a proxy is in front.
     var publicURL: String?
     var maxBodySize: Int
@@ -34,16 +43,36 @@ struct VoiceSettings: Sendable {
         ),
     ])
 
+    static let vonageSpec = ConfigSpec([
+        .init(
+            "signature_secret",
+            .string,
+            secret: true,
+            example: "${VONAGE_SIGNATURE_SECRET}",
+            doc: "The account's signature secret, which signs the JWT of each signed webhook (HS256). Required unless `insecure: true`."
+        ),
+        .init("previous_signature_secret", .string, secret: true, doc: "During rotation, the old signature secret."),
+        .init(
+            "public_url",
+            .string,
+            required: true,
+            example: "https://voice.example.com/hooks/vonage",
+            doc: "The channel's `path` as a URL Vonage reaches: the record action's `eventUrl` is absolute, below it (`/recorded`)."
+        ),
+    ])
+
     static let spec = ConfigSpec([
         .init(
             "path",
             .string,
             required: true,
             example: "/hooks/voice",
-            doc: "The number's Voice URL (A call comes in: Webhook, HTTP POST). The callbacks are below it: `/recorded`, `/missed`, `/transcript`."
+            doc: "Twilio: the number's Voice URL (A call comes in: Webhook, HTTP POST); the callbacks are below it: `/recorded`, "
+                + "`/missed`, `/transcript`. Vonage: the application's answer URL; its event URL is `/event` below it."
         ),
-        .init("provider", .oneOf(["twilio"]), default: "twilio", doc: "`twilio` (Twilio Programmable Voice)."),
+        .init("provider", .oneOf(["twilio", "vonage"]), default: "twilio", doc: "`twilio` (Programmable Voice) or `vonage` (Voice API)."),
         .init("twilio", .object(twilioSpec), doc: "Settings for `provider: twilio`."),
+        .init("vonage", .object(vonageSpec), doc: "Settings for `provider: vonage`."),
         .init(
             "insecure",
             .bool,
@@ -86,16 +115,34 @@ struct VoiceSettings: Sendable {
         if !path.hasPrefix("/") || path.contains("?") || path.contains("#") || path.hasSuffix("/") {
             errors.append(config.invalid("path", "must be a plain path starting with / (no query, fragment or trailing /), such as /hooks/voice"))
         }
+        provider = Provider(rawValue: config.string("provider") ?? "twilio") ?? .twilio
         let section = config.object("twilio") ?? ConfigValues(path: "\(config.path).twilio", [:])
         authTokens = [section.secret("auth_token"), section.secret("previous_auth_token")].compactMap { $0?.value }
         publicURL = section.string("public_url")
-        if let url = publicURL, !(url.hasPrefix("https://") || url.hasPrefix("http://")) {
-            errors.append(section.invalid("public_url", "'\(url)' must be an absolute http:// or https:// URL"))
+        let vonage = config.object("vonage") ?? ConfigValues(path: "\(config.path).vonage", [:])
+        signatureSecrets = [vonage.secret("signature_secret"), vonage.secret("previous_signature_secret")].compactMap { $0?.value }
+        vonagePublicURL = vonage.string("public_url")
+        for (values, url) in [(section, publicURL), (vonage, vonagePublicURL)] {
+            if let url, !(url.hasPrefix("https://") || url.hasPrefix("http://")) || url.hasSuffix("/") {
+                errors.append(values.invalid("public_url", "'\(url)' must be an absolute http:// or https:// URL without a trailing /"))
+            }
         }
-        if authTokens.isEmpty, !config.bool("insecure") {
-            errors.append(
-                config.invalid("twilio", "give twilio.auth_token (it signs X-Twilio-Signature), or insecure: true for local testing only")
-            )
+        switch provider {
+        case .twilio:
+            if authTokens.isEmpty, !config.bool("insecure") {
+                errors.append(
+                    config.invalid("twilio", "give twilio.auth_token (it signs X-Twilio-Signature), or insecure: true for local testing only")
+                )
+            }
+        case .vonage:
+            if signatureSecrets.isEmpty, !config.bool("insecure") {
+                errors.append(
+                    config.invalid("vonage", "give vonage.signature_secret (it signs the webhooks' JWT), or insecure: true for local testing only")
+                )
+            }
+            if vonagePublicURL == nil {
+                errors.append(config.invalid("vonage", "give vonage.public_url: the record action's eventUrl must be an absolute URL"))
+            }
         }
         maxBodySize = config.byteSize("max_body_size") ?? 64 << 10
         defaultRegion = config.defaultPhoneRegion(errors: &errors)
@@ -108,6 +155,22 @@ struct VoiceSettings: Sendable {
         let finishOnKey = config.string("finish_on_key") ?? "#"
         if !finishOnKey.allSatisfy({ "0123456789*#".contains($0) }) {
             errors.append(config.invalid("finish_on_key", "'\(finishOnKey)' may hold only the keys 0-9, * and #"))
+        }
+        if provider == .vonage {
+            // The NCCO record action's documented ranges: endOnSilence 3-10 s, one endOnKey.
+            if !(3...10).contains(Int(timeout.components.seconds)) {
+                errors.append(config.invalid("silence_timeout", "must be from 3s to 10s with provider: vonage (the record action's endOnSilence)"))
+            }
+            if !(3...7_200).contains(Int(maxLength.components.seconds)) {
+                errors.append(config.invalid("max_length", "must be from 3s to 2h with provider: vonage (the record action's timeOut)"))
+            }
+            if finishOnKey.count != 1 { errors.append(config.invalid("finish_on_key", "must be one key with provider: vonage (endOnKey)")) }
+            if config.object("survey") != nil {
+                errors.append(config.invalid("survey", "the keypad survey is built for provider: twilio only so far"))
+            }
+            if config.bool("transcribe") {
+                errors.append(config.invalid("transcribe", "Vonage's own transcription is not supported; it is provider: twilio only"))
+            }
         }
         if let audio = config.string("greeting_audio") {
             greeting = .play(url: audio)
@@ -143,4 +206,7 @@ struct VoiceSettings: Sendable {
 
     /// The tokens as HMAC keys.
     var keys: [SymmetricKey] { authTokens.map { SymmetricKey(data: Array($0.utf8)) } }
+
+    /// Vonage's signature secrets as HMAC keys, which also sign the caller into the record URL.
+    var signatureKeys: [SymmetricKey] { signatureSecrets.map { SymmetricKey(data: Array($0.utf8)) } }
 }
