@@ -5,8 +5,9 @@ SWIFT ?= swift
 CONFIG ?= channels.yaml
 # System packages the build and tests need. libcurl's headers are for the IMAP channel,
 # libphonenumber's for phone numbers, libstemmer's for themes, PostgreSQL 15's server for the shared-log tests
-# (scripts/postgres-fixture.sh runs its own throwaway cluster, never the system one).
-APT_PACKAGES ?= libcurl4-openssl-dev libphonenumber-dev libstemmer-dev python3-venv dovecot-imapd openssl jq python3-aiosmtpd chromium chromium-driver postgresql-15
+# (scripts/postgres-fixture.sh runs its own throwaway cluster, never the system one), espeak-ng and sox to
+# speak a voicemail for the offline transcriber test.
+APT_PACKAGES ?= libcurl4-openssl-dev libphonenumber-dev libstemmer-dev python3-venv dovecot-imapd openssl jq python3-aiosmtpd chromium chromium-driver postgresql-15 espeak-ng sox
 
 .PHONY: deps build run test lint format docs check-docs bench fuzz fuzz-smoke clean
 

@@ -47,10 +47,13 @@ let builtinAdapters: [BuiltinAdapter] = [
     BuiltinAdapter(folder: "NPSLink"),
     BuiltinAdapter(folder: "Survey"),
     // Twilio Voice callbacks are signed as Twilio's SMS webhooks are: the SMS adapter's check.
-    // Vonage signs with a JWT: jwt-kit verifies it (and signs the application JWT for media).
+    // Vonage signs with a JWT: jwt-kit verifies it. swift-subprocess runs the transcriber.
     BuiltinAdapter(
         folder: "Voice",
-        uses: ["SMSAdapter", .product(name: "JWTKit", package: "jwt-kit")],
+        uses: [
+            "SMSAdapter", .product(name: "JWTKit", package: "jwt-kit"), .product(name: "Subprocess", package: "swift-subprocess"),
+            .product(name: "SystemPackage", package: "swift-system"),
+        ],
         testsUse: ["SMSAdapter", .product(name: "JWTKit", package: "jwt-kit")]
     ),
 ]

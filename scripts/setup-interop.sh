@@ -16,3 +16,6 @@ make_venv() {
 }
 make_venv .venv-interop twilio==9.13.0 vonage==4.9.1 standardwebhooks==1.1.0 pyjwt==2.15.1
 make_venv .venv-interop-v3 vonage==3.18.0
+# The example transcriber's engine (Plugins/examples/transcribe-pocketsphinx.py): the wheel
+# ships its English model, so it runs offline.
+make_venv .venv-stt pocketsphinx==5.1.1

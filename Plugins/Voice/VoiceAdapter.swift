@@ -18,18 +18,23 @@ public struct VoiceAdapter: ChannelAdapter {
     public let endpoints: [HTTPEndpoint]
     private let settings: VoiceSettings
     private let context: AdapterContext
+    private let transcriber: VoicemailTranscriber?
 
     public init(config: ConfigValues, context: AdapterContext) throws {
         let settings = try VoiceSettings(config)
         self.settings = settings
         self.context = context
+        let transcriber = settings.transcriber.map {
+            VoicemailTranscriber(settings: $0, context: context, twilioAuthToken: settings.authTokens.first)
+        }
+        self.transcriber = transcriber
         switch settings.provider {
-        case .twilio: endpoints = Self.twilioEndpoints(settings, context: context)
+        case .twilio: endpoints = Self.twilioEndpoints(settings, context: context, transcriber: transcriber)
         case .vonage: endpoints = Self.vonageEndpoints(settings, context: context)
         }
     }
 
-    private static func twilioEndpoints(_ settings: VoiceSettings, context: AdapterContext) -> [HTTPEndpoint] {
+    private static func twilioEndpoints(_ settings: VoiceSettings, context: AdapterContext, transcriber: VoicemailTranscriber?) -> [HTTPEndpoint] {
         let parser = TwilioVoiceParser(
             keys: settings.keys,
             publicURL: settings.publicURL,
@@ -45,7 +50,15 @@ public struct VoiceAdapter: ChannelAdapter {
                 } catch {
                     return context.reject(error)
                 }
-                return await Self.answer(callback, request: request, fields: fields, parser: parser, settings: settings, context: context)
+                return await Self.answer(
+                    callback,
+                    request: request,
+                    fields: fields,
+                    parser: parser,
+                    settings: settings,
+                    context: context,
+                    transcriber: transcriber
+                )
             }
         }
     }
@@ -57,7 +70,8 @@ public struct VoiceAdapter: ChannelAdapter {
         fields: [String: String],
         parser: TwilioVoiceParser,
         settings: VoiceSettings,
-        context: AdapterContext
+        context: AdapterContext,
+        transcriber: VoicemailTranscriber?
     ) async -> InboundHTTPResponse {
         func xml(_ text: String) -> InboundHTTPResponse {
             InboundHTTPResponse(status: .ok, headerFields: [.contentType: "text/xml"], body: Array(text.utf8))
@@ -96,6 +110,24 @@ public struct VoiceAdapter: ChannelAdapter {
             }
             var reply = callback == .recorded ? goodbye : TwiML.empty
             if callback == .recorded, let survey = settings.survey { reply = TwiML.askScore(path: settings.path, attempt: 1, survey: survey) }
+            // Twilio transcribes recordings of up to 2 minutes when asked; the gateway does the rest.
+            let duration = fields["RecordingDuration"].flatMap(Int.init) ?? 0
+            if callback == .recorded, let transcriber, !settings.record.transcribe || duration > 120,
+                let job = parser.transcriptionJob(for: message, fields: fields)
+            {
+                do {
+                    _ = try await transcriber.storeVoicemail(message, job: job)
+                    return xml(reply)
+                } catch {
+                    context.storeFailureLog.log(
+                        context.logger,
+                        .error,
+                        "could not store a message; answered 503 so the sender retries",
+                        metadata: ["error": "\(error)"]
+                    )
+                    return context.reject(.unavailable("the voicemail could not be stored; retry later"))
+                }
+            }
             return await context.store(message, what: "call event") { _ in xml(reply) }
         }
     }
@@ -123,6 +155,11 @@ public struct VoiceAdapter: ChannelAdapter {
             )
         }
         context.logger.info("Twilio Voice listening on \(settings.path) (callbacks below it)")
-        try? await gracefulShutdown()
+        guard let transcriber else {
+            try? await gracefulShutdown()
+            return
+        }
+        // The transcription queue runs until the channel stops; a job cut short is tried again at the next start.
+        await cancelWhenGracefulShutdown { await transcriber.run() }
     }
 }

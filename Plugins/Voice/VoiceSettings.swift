@@ -24,6 +24,8 @@ struct VoiceSettings: Sendable {
     var thanks: String
     /// The keypad NPS survey after the voicemail, when configured.
     var survey: KeypadSurvey?
+    /// The gateway's own transcriber, when configured.
+    var transcriber: TranscriberSettings?
 
     static let twilioSpec = ConfigSpec([
         .init(
@@ -104,6 +106,12 @@ struct VoiceSettings: Sendable {
             "survey",
             .object(KeypadSurvey.spec),
             doc: "A keypad NPS survey after the voicemail: the score by keys (`ivr`), then the reason by speech. See docs/voice.md."
+        ),
+        .init(
+            "transcriber",
+            .object(TranscriberSettings.spec),
+            doc: "Transcribe voicemails in the gateway: every one without `transcribe`, those over 2 minutes with it. "
+                + "See docs/voice.md."
         ),
         .init("default_region", .string, example: "GB", doc: "Region for numbers Twilio sends without `+` (rare)."),
         .init("max_body_size", .byteSize, default: "64KiB", doc: "Largest callback body accepted."),
@@ -200,6 +208,12 @@ struct VoiceSettings: Sendable {
                 language: language,
                 voice: greetingVoice
             )
+        }
+        if let section = config.object("transcriber") {
+            transcriber = TranscriberSettings(section, language: config.string("language") ?? "en-US", errors: &errors)
+            if provider == .vonage {
+                errors.append(config.invalid("transcriber", "fetching Vonage recordings (the application's RS256 JWT) is not built yet"))
+            }
         }
         if !errors.isEmpty { throw ConfigErrors(errors) }
     }
