@@ -32,6 +32,8 @@ struct VoiceHarness: ConformanceHarness {
             InvalidConfig(["twilio": "{auth_token: x, public_url: voice.example.com}"], names: "twilio.public_url"),
             InvalidConfig(["finish_on_key": "x"], names: "finish_on_key"),
             InvalidConfig(["max_length": "0s"], names: "max_length"),
+            InvalidConfig(["transcriber": "{command: []}"], names: "transcriber.command"),
+            InvalidConfig(["transcriber": "{command: [python3], attempts: 0}"], names: "transcriber.attempts"),
         ]
     }
 
