@@ -84,7 +84,11 @@ final class WriterConnection: Sendable {
             defer { state = nil }
             return state
         }) {
-            _ = try? await abandoning(after: .seconds(1)) { try await connection.close() }
+            // The close runs in a task of its own that holds the connection until it is
+            // closed: waiting is abandoned after a second, the close itself never cancelled
+            // (a connection released before its close completes trips PostgresNIO's assertion).
+            let closing = Task { try? await connection.close() }
+            _ = try? await abandoning(after: .seconds(1)) { await closing.value }
         }
     }
 }
