@@ -97,9 +97,7 @@ struct GenericSMSSender: Sendable {
         ]
         // One pass per field, so a customer's text that contains "{{id}}" stays as written.
         let rendered = fields.map { field in (name: field.name, value: Self.fill(field.value, values)) }
-        let authority = url.port.map { "\(url.host ?? ""):\($0)" } ?? (url.host ?? "")
-        let path = (url.path.isEmpty ? "/" : url.path) + (url.query.map { "?\($0)" } ?? "")
-        var head = HTTPRequest(method: .post, scheme: url.scheme, authority: authority, path: path)
+        var head = HTTPRequest(method: .post, url: url)
         head.headerFields[.accept] = "application/json"
         if let name = HTTPField.Name("Idempotency-Key") { head.headerFields[name] = message.id }
         if let token, let name = HTTPField.Name(tokenHeader) {

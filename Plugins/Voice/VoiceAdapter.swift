@@ -115,18 +115,7 @@ public struct VoiceAdapter: ChannelAdapter {
             if callback == .recorded, let transcriber, !settings.record.transcribe || duration > 120,
                 let job = parser.transcriptionJob(for: message, fields: fields)
             {
-                do {
-                    _ = try await transcriber.storeVoicemail(message, job: job)
-                    return xml(reply)
-                } catch {
-                    context.storeFailureLog.log(
-                        context.logger,
-                        .error,
-                        "could not store a message; answered 503 so the sender retries",
-                        metadata: ["error": "\(error)"]
-                    )
-                    return context.reject(.unavailable("the voicemail could not be stored; retry later"))
-                }
+                return await context.store(what: "call event", { try await transcriber.storeVoicemail(message, job: job) }) { _ in xml(reply) }
             }
             return await context.store(message, what: "call event") { _ in xml(reply) }
         }

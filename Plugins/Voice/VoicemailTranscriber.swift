@@ -51,7 +51,7 @@ actor VoicemailTranscriber {
     func run() async {
         while !Task.isCancelled {
             do {
-                try await serialized { try await self.loadIfNeeded() }
+                if !loaded { try await serialized { try await self.loadIfNeeded() } }
                 let now = context.clock.now()
                 if let job = pending.first(where: { (notBefore[$0.recording] ?? .distantPast) <= now }) {
                     await work(job)
@@ -154,10 +154,7 @@ actor VoicemailTranscriber {
         guard let url = URL(string: address), let scheme = url.scheme, let host = url.host,
             scheme == "https" || (scheme == "http" && (host == "127.0.0.1" || host == "localhost" || host == "::1"))
         else { throw TranscriptionFailure(description: "the media URL \(address) is not https (http only to loopback)") }
-        let authority = url.port.map { "\(host):\($0)" } ?? host
-        var path = url.path.isEmpty ? "/" : url.path
-        if let query = url.query { path += "?" + query }
-        var request = HTTPRequest(method: .get, scheme: scheme, authority: authority, path: path)
+        var request = HTTPRequest(method: .get, url: url)
         if job.provider == "twilio", let account = job.account, let token = twilioAuthToken {
             request.headerFields[.authorization] = "Basic " + Data("\(account):\(token)".utf8).base64EncodedString()
         }

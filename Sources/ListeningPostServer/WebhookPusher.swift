@@ -47,7 +47,7 @@ public final class WebhookPusher: Service {
         metricsFactory: any MetricsFactory = MetricsSystem.factory,
         sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }
     ) throws {
-        guard let push = subscriber.push, let url = URL(string: push.url), let scheme = url.scheme, let host = url.host else {
+        guard let push = subscriber.push, let url = URL(string: push.url), url.scheme != nil, url.host != nil else {
             throw PushFailure(description: "subscriber \(subscriber.name) has no valid webhook URL")
         }
         self.subscriber = subscriber
@@ -59,10 +59,7 @@ public final class WebhookPusher: Service {
         logger[metadataKey: "subscriber"] = "\(subscriber.name)"
         self.logger = logger
         self.signer = try StandardWebhooks(secrets: [push.secret.value])
-        let authority = url.port.map { "\(host):\($0)" } ?? host
-        var path = url.path.isEmpty ? "/" : url.path
-        if let query = url.query { path += "?" + query }
-        self.request = HTTPRequest(method: .post, scheme: scheme, authority: authority, path: path)
+        self.request = HTTPRequest(method: .post, url: url)
         self.sleep = sleep
         func counter(_ outcome: String) -> Counter {
             Counter(

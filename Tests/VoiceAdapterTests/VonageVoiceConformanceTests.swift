@@ -53,8 +53,9 @@ struct VonageVoiceHarness: ConformanceHarness {
         let recording = UUID().uuidString.lowercased()
         let conversation = "CON-" + UUID().uuidString.lowercased()
         let body = Array(
-            #"{"start_time":"2026-01-01T12:00:00Z","recording_url":"https://api.nexmo.com/v1/files/\#(recording)","size":4096,"recording_uuid":"\#(recording)","end_time":"2026-01-01T12:00:20Z","conversation_uuid":"\#(conversation)","timestamp":"2026-01-01T12:00:21.000Z"}"#
-                .utf8
+            (#"{"start_time":"2026-01-01T12:00:00Z","recording_url":"https://api.nexmo.com/v1/files/\#(recording)","size":4096,"#
+                + #""recording_uuid":"\#(recording)","end_time":"2026-01-01T12:00:20Z","conversation_uuid":"\#(conversation)","#
+                + #""timestamp":"2026-01-01T12:00:21.000Z"}"#).utf8
         )
         let text = "\(conversation)\n447700900000\n442079460000"
         let mac = HMAC<SHA256>.authenticationCode(for: Array(text.utf8), using: SymmetricKey(data: Array(Self.secret.utf8)))
