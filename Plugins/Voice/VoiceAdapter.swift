@@ -115,7 +115,11 @@ public struct VoiceAdapter: ChannelAdapter {
             if callback == .recorded, let transcriber, !settings.record.transcribe || duration > 120,
                 let job = parser.transcriptionJob(for: message, fields: fields)
             {
-                return await context.store(what: "call event", { try await transcriber.storeVoicemail(message, job: job) }) { _ in xml(reply) }
+                return await context.store(
+                    what: "call event",
+                    { try await transcriber.storeVoicemail(message, job: job) },
+                    success: { _ in xml(reply) }
+                )
             }
             return await context.store(message, what: "call event") { _ in xml(reply) }
         }
