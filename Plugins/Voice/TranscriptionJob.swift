@@ -17,6 +17,17 @@ struct TranscriptionJob: Codable, Sendable, Hashable {
     var provider: String
     var attempts: Int = 0
 
+    /// The job of a stored voicemail: its recording (the dedup key's id, the attachment's URL).
+    init?(voicemail: InboundMessage, provider: String, account: String? = nil) {
+        guard voicemail.dedupKey.hasPrefix("voicemail:"), let url = voicemail.attachments.first?.url else { return nil }
+        recording = String(voicemail.dedupKey.dropFirst("voicemail:".count))
+        mediaURL = url
+        self.account = account
+        conversationId = voicemail.conversationId
+        callerPhone = voicemail.author.phone
+        self.provider = provider
+    }
+
     /// The voicemail this job's transcript completes.
     var voicemailKey: String { "voicemail:\(recording)" }
     var transcriptKey: String { "transcript:\(recording)" }

@@ -88,19 +88,6 @@ struct TwilioVoiceParser: Sendable {
         return caller(message, kind: kind, fields: fields, extra: voice)
     }
 
-    /// What the gateway's transcriber needs of a stored voicemail.
-    func transcriptionJob(for message: InboundMessage, fields: [String: String]) -> TranscriptionJob? {
-        guard let recording = fields["RecordingSid"], let url = fields["RecordingUrl"] else { return nil }
-        return TranscriptionJob(
-            recording: recording,
-            mediaURL: url,
-            account: fields["AccountSid"],
-            conversationId: message.conversationId,
-            callerPhone: message.author.phone,
-            provider: "twilio"
-        )
-    }
-
     /// The keypad survey's answer: a score (`ivr:<CallSid>`), or, keys that were no score
     /// twice, the survey without feedback (flagged `survey_unanswered`).
     func surveyAnswer(score: Int?, keys: String?, survey: KeypadSurvey, fields: [String: String]) -> InboundMessage {

@@ -5,7 +5,7 @@ extension VoiceAdapter {
     /// Vonage: the answer URL (`GET` by default, or `POST`) gets the NCCO; the record
     /// webhook, signed, is the voicemail; the event URL's status changes are verified and
     /// acknowledged, not stored (which ones mean a missed call is not documented).
-    static func vonageEndpoints(_ settings: VoiceSettings, context: AdapterContext) -> [HTTPEndpoint] {
+    static func vonageEndpoints(_ settings: VoiceSettings, context: AdapterContext, transcriber: VoicemailTranscriber?) -> [HTTPEndpoint] {
         let parser = VonageVoiceParser(
             callerKeys: settings.signatureKeys,
             publicURL: settings.vonagePublicURL ?? "",
@@ -38,6 +38,14 @@ extension VoiceAdapter {
                     message = try parser.voicemail(request)
                 } catch {
                     return context.reject(error)
+                }
+                // Vonage's own transcription is not used: every voicemail goes to the transcriber.
+                if let transcriber, let job = TranscriptionJob(voicemail: message, provider: "vonage") {
+                    return await context.store(
+                        what: "voicemail",
+                        { try await transcriber.storeVoicemail(message, job: job) },
+                        success: { _ in InboundHTTPResponse(status: .ok) }
+                    )
                 }
                 return await context.store(message, what: "voicemail") { _ in InboundHTTPResponse(status: .ok) }
             },

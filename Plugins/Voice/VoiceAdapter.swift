@@ -25,12 +25,17 @@ public struct VoiceAdapter: ChannelAdapter {
         self.settings = settings
         self.context = context
         let transcriber = settings.transcriber.map {
-            VoicemailTranscriber(settings: $0, context: context, twilioAuthToken: settings.authTokens.first)
+            VoicemailTranscriber(
+                settings: $0,
+                context: context,
+                twilioAuthToken: settings.authTokens.first,
+                vonage: settings.vonageApplication
+            )
         }
         self.transcriber = transcriber
         switch settings.provider {
         case .twilio: endpoints = Self.twilioEndpoints(settings, context: context, transcriber: transcriber)
-        case .vonage: endpoints = Self.vonageEndpoints(settings, context: context)
+        case .vonage: endpoints = Self.vonageEndpoints(settings, context: context, transcriber: transcriber)
         }
     }
 
@@ -113,7 +118,7 @@ public struct VoiceAdapter: ChannelAdapter {
             // Twilio transcribes recordings of up to 2 minutes when asked; the gateway does the rest.
             let duration = fields["RecordingDuration"].flatMap(Int.init) ?? 0
             if callback == .recorded, let transcriber, !settings.record.transcribe || duration > 120,
-                let job = parser.transcriptionJob(for: message, fields: fields)
+                let job = TranscriptionJob(voicemail: message, provider: "twilio", account: fields["AccountSid"])
             {
                 return await context.store(
                     what: "call event",
@@ -126,28 +131,19 @@ public struct VoiceAdapter: ChannelAdapter {
     }
 
     public func run() async throws {
-        if settings.provider == .vonage {
-            if settings.signatureSecrets.isEmpty {
-                context.logger.warning(
-                    """
-                    accepting UNSIGNED Vonage Voice webhooks on \(settings.path) because insecure: true; \
-                    anyone who can reach this port can leave voicemails
-                    """
-                )
-            }
-            context.logger.info("Vonage Voice listening on \(settings.path) (answer URL; /recorded and /event below it)")
-            try? await gracefulShutdown()
-            return
-        }
-        if settings.authTokens.isEmpty {
+        let (provider, requests, unsigned, below) =
+            settings.provider == .vonage
+            ? ("Vonage Voice", "webhooks", settings.signatureSecrets.isEmpty, "answer URL; /recorded and /event below it")
+            : ("Twilio Voice", "requests", settings.authTokens.isEmpty, "callbacks below it")
+        if unsigned {
             context.logger.warning(
                 """
-                accepting UNSIGNED Twilio Voice requests on \(settings.path) because insecure: true; \
+                accepting UNSIGNED \(provider) \(requests) on \(settings.path) because insecure: true; \
                 anyone who can reach this port can leave voicemails
                 """
             )
         }
-        context.logger.info("Twilio Voice listening on \(settings.path) (callbacks below it)")
+        context.logger.info("\(provider) listening on \(settings.path) (\(below))")
         guard let transcriber else {
             try? await gracefulShutdown()
             return

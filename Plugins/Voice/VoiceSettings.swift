@@ -15,6 +15,8 @@ struct VoiceSettings: Sendable {
     var signatureSecrets: [String]
     /// Vonage: the channel's `path` as a URL Vonage reaches, for the record action's `eventUrl`.
     var vonagePublicURL: String?
+    /// Vonage: the application that fetches recordings for the transcriber.
+    var vonageApplication: VonageApplication?
     /// The channel's base URL as configured at Twilio, when a proxy is in front.
     var publicURL: String?
     var maxBodySize: Int
@@ -54,6 +56,19 @@ struct VoiceSettings: Sendable {
             doc: "The account's signature secret, which signs the JWT of each signed webhook (HS256). Required unless `insecure: true`."
         ),
         .init("previous_signature_secret", .string, secret: true, doc: "During rotation, the old signature secret."),
+        .init(
+            "application_id",
+            .string,
+            example: "aaaaaaaa-bbbb-cccc-dddd-0123456789ab",
+            doc: "The Vonage application's id: with `private_key`, for fetching recordings (`transcriber:`)."
+        ),
+        .init(
+            "private_key",
+            .string,
+            secret: true,
+            example: "${VONAGE_PRIVATE_KEY}",
+            doc: "The application's private key (PEM), which signs the JWT that fetches a recording. Needed with `transcriber:`."
+        ),
         .init(
             "public_url",
             .string,
@@ -212,7 +227,20 @@ struct VoiceSettings: Sendable {
         if let section = config.object("transcriber") {
             transcriber = TranscriberSettings(section, language: config.string("language") ?? "en-US", errors: &errors)
             if provider == .vonage {
-                errors.append(config.invalid("transcriber", "fetching Vonage recordings (the application's RS256 JWT) is not built yet"))
+                let vonage = config.object("vonage") ?? ConfigValues(path: "\(config.path).vonage", [:])
+                if let id = vonage.string("application_id"), let pem = vonage.secret("private_key")?.value {
+                    vonageApplication = VonageApplication(id: id, privateKeyPEM: pem)
+                    if vonageApplication == nil {
+                        errors.append(vonage.invalid("private_key", "is not an RSA private key in PEM (the application's private.key)"))
+                    }
+                } else {
+                    errors.append(
+                        config.invalid(
+                            "transcriber",
+                            "give vonage.application_id and vonage.private_key: Vonage serves recordings only with the application's JWT"
+                        )
+                    )
+                }
             }
         }
         if !errors.isEmpty { throw ConfigErrors(errors) }

@@ -11,7 +11,7 @@ import SystemPackage
 #endif
 
 /// Transcribes voicemails the provider does not: fetches the audio (Twilio: HTTP Basic with
-/// the account SID and the auth token), hands it to the operator's transcriber program, and
+/// the account SID and the auth token; Vonage: the application's RS256 JWT), hands it to the operator's transcriber program, and
 /// stores the transcript as an event naming the voicemail it completes, as Twilio's own.
 ///
 /// Nothing waits on it: the voicemail is acknowledged when it and its job are committed
@@ -23,6 +23,7 @@ actor VoicemailTranscriber {
     private let settings: TranscriberSettings
     private let context: AdapterContext
     private let twilioAuthToken: String?
+    private let vonage: VonageApplication?
     private var pending: [TranscriptionJob] = []
     private var notBefore: [String: Date] = [:]
     private var loaded = false
@@ -30,10 +31,11 @@ actor VoicemailTranscriber {
     /// every job (an actor alone would interleave them at each `await`).
     private var commitTail: Task<Void, Never>?
 
-    init(settings: TranscriberSettings, context: AdapterContext, twilioAuthToken: String?) {
+    init(settings: TranscriberSettings, context: AdapterContext, twilioAuthToken: String?, vonage: VonageApplication?) {
         self.settings = settings
         self.context = context
         self.twilioAuthToken = twilioAuthToken
+        self.vonage = vonage
     }
 
     /// Stores the voicemail and its job in one commit.
@@ -157,6 +159,9 @@ actor VoicemailTranscriber {
         var request = HTTPRequest(method: .get, url: url)
         if job.provider == "twilio", let account = job.account, let token = twilioAuthToken {
             request.headerFields[.authorization] = "Basic " + Data("\(account):\(token)".utf8).base64EncodedString()
+        }
+        if job.provider == "vonage", let vonage {
+            request.headerFields[.authorization] = "Bearer " + (try await vonage.token(now: context.clock.now()))
         }
         let response: OutboundHTTPResponse
         do {

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import JWTKit
 import ListeningPostCore
 import ListeningPostKit
 import NIOCore
@@ -48,20 +49,26 @@ import Testing
         }
     }
 
-    static func config(_ directory: String, attempts: Int = 4) throws -> String {
+    static func config(_ directory: String, attempts: Int = 4, vonage: Bool = false) throws -> String {
         let python = root + "/.venv-stt/bin/python"
         guard FileManager.default.isExecutableFile(atPath: python) else {
             throw GatewayProcess.Failure(description: "\(python) is missing: run scripts/setup-interop.sh (make test does)")
         }
+        // The channel's provider keys, at the indentation of the channel below.
+        let provider =
+            vonage
+            ? [
+                "    provider: vonage", "    insecure: true", "    vonage:", "      public_url: https://voice.example.com/hooks/voice",
+                "      application_id: \(vonageApplication)", "      private_key: ${VONAGE_PRIVATE_KEY}",
+            ]
+            : ["    twilio:", "      auth_token: \(VoiceEndToEndTests.authToken)", "      public_url: \"\(VoiceEndToEndTests.base)\""]
         return try ExecPluginTests.config(
             directory,
             channel: """
                   - id: hotline
                     type: voice
                     path: /hooks/voice
-                    twilio:
-                      auth_token: \(VoiceEndToEndTests.authToken)
-                      public_url: "\(VoiceEndToEndTests.base)"
+                \(provider.joined(separator: "\n"))
                     transcriber:
                       command: ["\(python)", "\(root)/Plugins/examples/transcribe-pocketsphinx/transcribe.py"]
                       attempts: \(attempts)
@@ -147,6 +154,97 @@ import Testing
             let keys = try await VoiceEndToEndTests.events(second.port).map(\.data.dedupKey)
             #expect(keys == ["voicemail:RE21", "transcript:RE21"], "each stored once")
             #expect(media.refused.withLock { $0 } == 0, "every fetch carried the account's Basic credentials")
+        }
+    }
+
+    static let vonageApplication = "aaaaaaaa-bbbb-cccc-dddd-0123456789ab"
+
+    /// A local Vonage media endpoint: the recording for a request with the application's
+    /// JWT, verified with the public half of the key the test made with openssl.
+    final class FakeVonageMedia: Sendable {
+        let wav: [UInt8]
+        let publicKey: Insecure.RSA.PublicKey
+        let fetches = Mutex(0)
+        let refused = Mutex(0)
+
+        init(wav: [UInt8], publicKeyPEM: String) throws {
+            self.wav = wav
+            self.publicKey = try Insecure.RSA.PublicKey(pem: publicKeyPEM)
+        }
+
+        struct Claims: JWTPayload {
+            var application_id: String
+            var exp: ExpirationClaim
+            var jti: IDClaim
+            func verify(using algorithm: some JWTAlgorithm) async throws { try exp.verifyNotExpired() }
+        }
+
+        func router() -> Router<BasicRequestContext> {
+            let router = Router(context: BasicRequestContext.self)
+            router.get("/v1/files/:id") { request, _ -> Response in
+                let keys = await JWTKeyCollection().add(rsa: self.publicKey, digestAlgorithm: .sha256)
+                guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
+                    let claims = try? await keys.verify(String(header.dropFirst(7)), as: Claims.self),
+                    claims.application_id == VoiceTranscriptionEndToEndTests.vonageApplication
+                else {
+                    self.refused.withLock { $0 += 1 }
+                    return Response(status: .unauthorized)
+                }
+                self.fetches.withLock { $0 += 1 }
+                return Response(status: .ok, headers: [.contentType: "audio/wav"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: self.wav)))
+            }
+            return router
+        }
+    }
+
+    /// An RSA key pair as a Vonage application has, made by openssl: (private PEM, public PEM).
+    static func applicationKeys(_ directory: String) throws -> (String, String) {
+        let key = directory + "/private.key"
+        for arguments in [
+            ["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", key],
+            ["pkey", "-in", key, "-pubout", "-out", key + ".pub"],
+        ] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["openssl"] + arguments
+            try process.run()
+            process.waitUntilExit()
+            guard process.terminationStatus == 0 else { throw GatewayProcess.Failure(description: "openssl \(arguments[0]) failed") }
+        }
+        return (try String(contentsOfFile: key, encoding: .utf8), try String(contentsOfFile: key + ".pub", encoding: .utf8))
+    }
+
+    @Test func aVonageVoicemailIsFetchedWithTheApplicationsJWTAndTranscribed() async throws {
+        let directory = try ExecPluginTests.workspace("voice-stt-vonage")
+        let (privateKey, publicKey) = try Self.applicationKeys(directory)
+        let media = try FakeVonageMedia(wav: try Self.synthesizedVoicemail(directory), publicKeyPEM: publicKey)
+        let configPath = try Self.config(directory, vonage: true)
+        try await LocalServer.serve(media.router()) { mediaPort in
+            let gateway = try await GatewayProcess.start(
+                config: configPath,
+                logFile: directory + "/gateway.log",
+                environment: ["VONAGE_PRIVATE_KEY": privateKey]
+            )
+            defer { gateway.signal(SIGKILL) }
+            let recording = "aaaaaaaa-bbbb-cccc-dddd-0000000000aa"
+            let body = JSONValue.object([
+                "start_time": "2026-01-01T12:00:00Z", "end_time": "2026-01-01T12:00:06Z", "size": .number(Double(media.wav.count)),
+                "recording_url": .string("http://127.0.0.1:\(mediaPort)/v1/files/\(recording)"), "recording_uuid": .string(recording),
+                "conversation_uuid": "CON-aaaaaaaa-bbbb-cccc-dddd-0123456789ab", "timestamp": "2026-01-01T12:00:07.000Z",
+            ])
+            let answer = try await GatewayHarness.post(
+                gateway.port,
+                "/hooks/voice/recorded?from=12125550123&to=14155550100",
+                body: body.compactJSON()
+            )
+            #expect(answer.status == 200)
+            let transcript = try await Self.waitForEvent(gateway.port, key: "transcript:\(recording)")
+            let voice = transcript.data.metadata["voice"]?.objectValue ?? [:]
+            #expect(voice["provider"]?.stringValue == "vonage" && voice["status"]?.stringValue == "completed")
+            #expect(voice["engine"]?.stringValue?.hasPrefix("pocketsphinx") == true)
+            #expect(!transcript.data.text.isEmpty, "pocketsphinx heard words: \(transcript.data.text)")
+            #expect(transcript.data.customer?.id == "c-ann")
+            #expect(media.fetches.withLock { $0 } == 1 && media.refused.withLock { $0 } == 0, "fetched once, with a valid application JWT")
         }
     }
 

@@ -39,6 +39,14 @@ struct VonageVoiceHarness: ConformanceHarness {
             InvalidConfig(["silence_timeout": "2s"], names: "silence_timeout"),
             InvalidConfig(["finish_on_key": "12"], names: "finish_on_key"),
             InvalidConfig(["survey": "{id: hotline}"], names: "survey"),
+            InvalidConfig(["transcriber": "{command: [python3]}"], names: "transcriber"),
+            InvalidConfig(
+                [
+                    "transcriber": "{command: [python3]}",
+                    "vonage": "{signature_secret: \(Self.secret), public_url: \"\(Self.base)\", application_id: a, private_key: nope}",
+                ],
+                names: "vonage.private_key"
+            ),
         ]
     }
 
