@@ -48,6 +48,13 @@ enum TwiML {
         return declaration + "<Response>\(verbs)</Response>"
     }
 
+    /// In open hours: the call rings the desk for `ringSeconds`; how it ended comes to
+    /// `/dialed` (`DialCallStatus`), whose answer is the voicemail when nobody picked up.
+    static func dial(path: String, desk: String, ringSeconds: Int) -> String {
+        let attributes = [("action", path + "/dialed"), ("method", "POST"), ("timeout", String(ringSeconds))]
+        return declaration + "<Response><Dial\(written(attributes))>\(escape(desk))</Dial></Response>"
+    }
+
     /// The answer after the voicemail: thanks, then hang up.
     static func goodbye(_ text: String) -> String {
         declaration + "<Response><Say>\(escape(text))</Say><Hangup /></Response>"

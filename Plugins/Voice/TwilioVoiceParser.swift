@@ -25,6 +25,7 @@ struct TwilioVoiceParser: Sendable {
     static let missedCall: MessageFlag = "missed_call"
     static let transcript: MessageFlag = "transcript"
     static let transcriptionFailed: MessageFlag = "transcription_failed"
+    static let answeredCall: MessageFlag = "answered_call"
 
     /// Which callback a request is, by the path below the channel's.
     enum Callback: String, Sendable, CaseIterable {
@@ -32,6 +33,8 @@ struct TwilioVoiceParser: Sendable {
         case recorded = "/recorded"
         case missed = "/missed"
         case transcript = "/transcript"
+        /// How the call to the desk ended (`<Dial action>`, with `desk:`).
+        case dialed = "/dialed"
         /// The keypad survey's score (with `survey:`).
         case score = "/score"
         /// The keypad survey's reason, by speech (with `survey:`).
@@ -72,6 +75,21 @@ struct TwilioVoiceParser: Sendable {
             message = InboundMessage(dedupKey: "missed:\(callSid)", text: "")
             message.flags.insert(Self.missedCall)
             kind = "missed_call"
+        case .dialed:
+            // `completed` (and `answered`, which some accounts send): the desk took the call.
+            // busy, no-answer, failed, canceled (the caller gave up ringing): nobody did.
+            guard let status = fields["DialCallStatus"], !status.isEmpty else { throw .malformed("DialCallStatus is missing") }
+            voice["dialCallStatus"] = .string(status)
+            if status == "completed" || status == "answered" {
+                message = InboundMessage(dedupKey: "answered:\(callSid)", text: "")
+                message.flags.insert(Self.answeredCall)
+                kind = "call_answered"
+                if let seconds = fields["DialCallDuration"].flatMap(Int.init) { voice["dialDurationSeconds"] = .number(Double(seconds)) }
+            } else {
+                message = InboundMessage(dedupKey: "missed:\(callSid)", text: "")
+                message.flags.insert(Self.missedCall)
+                kind = "missed_call"
+            }
         case .transcript:
             guard let recordingSid = fields["RecordingSid"], !recordingSid.isEmpty else { throw .malformed("RecordingSid is missing") }
             let status = fields["TranscriptionStatus"] ?? ""

@@ -46,7 +46,13 @@ public struct VoiceAdapter: ChannelAdapter {
             maxBodySize: settings.maxBodySize,
             defaultRegion: settings.defaultRegion
         )
-        let callbacks = TwilioVoiceParser.Callback.allCases.filter { settings.survey != nil || ($0 != .score && $0 != .reason) }
+        let callbacks = TwilioVoiceParser.Callback.allCases.filter {
+            switch $0 {
+            case .score, .reason: settings.survey != nil
+            case .dialed: settings.desk != nil
+            default: true
+            }
+        }
         return callbacks.map { callback in
             HTTPEndpoint(method: .post, path: settings.path + callback.rawValue, maxBodySize: settings.maxBodySize) { request in
                 let fields: [String: String]
@@ -82,10 +88,22 @@ public struct VoiceAdapter: ChannelAdapter {
             InboundHTTPResponse(status: .ok, headerFields: [.contentType: "text/xml"], body: Array(text.utf8))
         }
         let goodbye = TwiML.goodbye(settings.thanks)
+        let voicemail = TwiML.answer(path: settings.path, greeting: settings.greeting, record: settings.record)
         let query = FormURLEncoded.firstValues((try? request.queryFields()) ?? [])
         switch callback {
         case .incoming:
-            return xml(TwiML.answer(path: settings.path, greeting: settings.greeting, record: settings.record))
+            if let desk = settings.desk {
+                switch context.openHours.isOpen(calendar: settings.calendar, at: context.clock.now()) {
+                case true?:
+                    return xml(TwiML.dial(path: settings.path, desk: desk.number, ringSeconds: desk.ringSeconds))
+                case false?:
+                    break
+                case nil:
+                    // `check` refuses an unknown calendar; a context without the gateway's has none.
+                    context.logger.warning("calendar '\(settings.calendar)' is unknown; the call goes to voicemail")
+                }
+            }
+            return xml(voicemail)
         case .score:
             guard let survey = settings.survey else { return context.reject(.malformed("this channel has no survey")) }
             let keys = fields["Digits"]
@@ -106,7 +124,7 @@ public struct VoiceAdapter: ChannelAdapter {
             guard let speech = fields["SpeechResult"]?.trimmingASCIIWhitespace(), !speech.isEmpty else { return xml(goodbye) }
             let message = parser.surveyReason(score: score, answer: answer, speech: String(speech), survey: survey, fields: fields)
             return await context.store(message, what: "survey reason") { _ in xml(goodbye) }
-        case .recorded, .missed, .transcript:
+        case .recorded, .missed, .transcript, .dialed:
             let message: InboundMessage
             do throws(HTTPProblem) {
                 message = try parser.message(callback, fields: fields)
@@ -114,6 +132,8 @@ public struct VoiceAdapter: ChannelAdapter {
                 return context.reject(error)
             }
             var reply = callback == .recorded ? goodbye : TwiML.empty
+            // Nobody at the desk took it: the caller is asked for a voicemail.
+            if callback == .dialed, message.flags.contains(TwilioVoiceParser.missedCall) { reply = voicemail }
             if callback == .recorded, let survey = settings.survey { reply = TwiML.askScore(path: settings.path, attempt: 1, survey: survey) }
             // Twilio transcribes recordings of up to 2 minutes when asked; the gateway does the rest.
             let duration = fields["RecordingDuration"].flatMap(Int.init) ?? 0

@@ -28,6 +28,10 @@ struct VoiceSettings: Sendable {
     var survey: KeypadSurvey?
     /// The gateway's own transcriber, when configured.
     var transcriber: TranscriberSettings?
+    /// The desk's number calls ring in open hours, and how long.
+    var desk: (number: String, ringSeconds: Int)?
+    /// The calendar whose open hours ring the desk (`24x7` when only `desk` is given).
+    var calendar: String
 
     static let twilioSpec = ConfigSpec([
         .init(
@@ -121,6 +125,23 @@ struct VoiceSettings: Sendable {
             "survey",
             .object(KeypadSurvey.spec),
             doc: "A keypad NPS survey after the voicemail: the score by keys (`ivr`), then the reason by speech. See docs/voice.md."
+        ),
+        .init(
+            "desk",
+            .object(
+                ConfigSpec([
+                    .init("number", .string, required: true, example: "+442079460000", doc: "The desk's phone number (E.164)."),
+                    .init("ring_timeout", .duration, default: "20s", doc: "How long it rings before the caller gets the voicemail (5s-10m)."),
+                ])
+            ),
+            doc: "Ring the desk in open hours (`<Dial>`, Twilio): an answered call is an event flagged `answered_call`, "
+                + "an unanswered one `missed_call` and then the voicemail."
+        ),
+        .init(
+            "calendar",
+            .string,
+            example: "support",
+            doc: "With `desk`: a `calendars:` name; out of its hours calls go straight to voicemail. Default `24x7`."
         ),
         .init(
             "transcriber",
@@ -223,6 +244,20 @@ struct VoiceSettings: Sendable {
                 language: language,
                 voice: greetingVoice
             )
+        }
+        calendar = config.string("calendar") ?? "24x7"
+        if let section = config.object("desk") {
+            let ring = section.duration("ring_timeout") ?? .seconds(20)
+            if !(5...600).contains(Int(ring.components.seconds)) { errors.append(section.invalid("ring_timeout", "must be from 5s to 10m")) }
+            let given = section.string("number") ?? ""
+            if let number = PhoneNumber.e164(given, defaultRegion: defaultRegion) {
+                desk = (number, Int(ring.components.seconds))
+            } else {
+                errors.append(section.invalid("number", "'\(given)' is not a phone number; write it in E.164, such as +442079460000"))
+            }
+            if provider == .vonage { errors.append(config.invalid("desk", "ringing the desk is built for provider: twilio only so far")) }
+        } else if config.isGiven("calendar") {
+            errors.append(config.invalid("calendar", "has no effect without desk: the calendar says when calls ring the desk"))
         }
         if let section = config.object("transcriber") {
             transcriber = TranscriberSettings(section, language: config.string("language") ?? "en-US", errors: &errors)

@@ -90,6 +90,12 @@ struct RoutingConfigReader {
                 result.errors.append(entry.invalid("calendar", Self.unknownCalendar(calendar, calendars)))
             }
         }
+        // A channel that acts on opening hours (voice: `calendar:`) names one of them.
+        for channel in channels {
+            if let calendar = channel.values.string("calendar"), calendars[calendar] == nil {
+                result.errors.append(channel.values.invalid("calendar", Self.unknownCalendar(calendar, calendars)))
+            }
+        }
         var allSegmentNames = Set(segmentNames.keys)
         if segments.last.map({ $0.condition != nil }) ?? true { allSegmentNames.insert(Segment.builtinDefault.name) }
 

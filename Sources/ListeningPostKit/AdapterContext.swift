@@ -17,6 +17,8 @@ public struct AdapterContext: Sendable {
     public let clock: any AdapterClock
     /// Outbound HTTP, for adapters that poll an API.
     public let http: any OutboundHTTPClient
+    /// The business calendars, for adapters that act on opening hours.
+    public let openHours: any OpenHours
     /// Limits the log lines about refused requests (``reject(_:)``), on the context's clock.
     public let rejectionLog: LogThrottle
     /// Limits the log lines about messages the log could not store (``store(_:what:success:)``).
@@ -29,7 +31,8 @@ public struct AdapterContext: Sendable {
         metrics: ChannelMetrics,
         sink: any IngestSink,
         clock: any AdapterClock = SystemAdapterClock(),
-        http: any OutboundHTTPClient = UnavailableHTTPClient()
+        http: any OutboundHTTPClient = UnavailableHTTPClient(),
+        openHours: any OpenHours = NoOpenHours()
     ) {
         self.channel = channel
         self.logger = logger
@@ -37,6 +40,7 @@ public struct AdapterContext: Sendable {
         self.sink = sink
         self.clock = clock
         self.http = http
+        self.openHours = openHours
         rejectionLog = LogThrottle(now: { clock.now() })
         storeFailureLog = LogThrottle(now: { clock.now() })
     }

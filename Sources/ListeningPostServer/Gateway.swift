@@ -84,6 +84,8 @@ public final class Gateway: Sendable {
     let logger: Logger
     let registry: AdapterRegistry
     let clock: any AdapterClock
+    /// The calendars adapters ask about opening hours, as the config in force has them.
+    let openHours = CalendarOpenHours()
     let ids: EventIDGenerator
     /// The channels, senders and pushers now running.
     let fleet: ServiceFleet
@@ -182,6 +184,7 @@ public final class Gateway: Sendable {
             throw error
         }
         gateway.state.withLock { $0 = first }
+        gateway.openHours.update(config.cases.calendars)
         gateway.streamAccess.replace(
             with: StreamAccess(streamNames: config.streamNames, authenticator: SubscriberAuthenticator(subscribers: config.subscribers))
         )
@@ -239,6 +242,7 @@ public final class Gateway: Sendable {
         let clock = self.clock
         let logger = self.logger
         let factory = self.metricsFactory
+        let openHours = self.openHours
         let built = try ChannelAssembly.instantiate(config, registry: registry) { declaration in
             var channelLogger = logger
             channelLogger[metadataKey: "channel"] = "\(declaration.id)"
@@ -258,7 +262,8 @@ public final class Gateway: Sendable {
                 metrics: metrics,
                 sink: sink,
                 clock: clock,
-                http: AsyncHTTPOutboundClient()
+                http: AsyncHTTPOutboundClient(),
+                openHours: openHours
             )
         }
         var members: [String: (fingerprint: String, services: [any Service])] = [:]
@@ -374,6 +379,7 @@ public final class Gateway: Sendable {
             let fresh = next.members.keys.filter { old.members[$0]?.fingerprint != next.members[$0]?.fingerprint }
             await fleet.stop(keys: stale)
             state.withLock { $0 = next }
+            openHours.update(config.cases.calendars)
             router.replace(rules: config.routing, cases: config.cases)
             router.replace(directory: config.customers.directory)
             cases.replace(settings: config.cases)

@@ -30,6 +30,21 @@ import Testing
 
     static func hours(_ count: Double) -> TimeInterval { count * 3600 }
 
+    /// Open hours as a desk reads them: the opening minute is open, the closing minute is
+    /// not, a lunch break and a holiday are closed, and `24x7` always open.
+    @Test func isOpenFollowsTheHoursTheBreaksAndTheHolidays() {
+        let london = Self.london
+        #expect(london.isOpen(at: Self.local("2026-12-01 09:00", "Europe/London")))
+        #expect(!london.isOpen(at: Self.local("2026-12-01 08:59", "Europe/London")))
+        #expect(!london.isOpen(at: Self.local("2026-12-01 17:00", "Europe/London")))
+        #expect(!london.isOpen(at: Self.local("2026-12-25 11:00", "Europe/London")), "a holiday")
+        #expect(!london.isOpen(at: Self.local("2026-12-05 11:00", "Europe/London")), "a Saturday")
+        #expect(!Self.newYork.isOpen(at: Self.local("2026-12-01 12:30", "America/New_York")), "lunch")
+        #expect(Self.newYork.isOpen(at: Self.local("2026-12-05 10:30", "America/New_York")), "Saturday morning")
+        #expect(Self.newYork.isOpen(at: Self.local("2026-12-01 14:00", "Europe/London")), "14:00 in London is 09:00 in New York")
+        #expect(BusinessCalendar.alwaysOpen.isOpen(at: Self.local("2026-12-25 03:00", "UTC")))
+    }
+
     @Test func withinOneDayItIsPlainAddition() {
         let due = Self.london.adding(Self.hours(3), to: Self.local("2026-12-01 10:00", "Europe/London"))
         #expect(due == Self.local("2026-12-01 13:00", "Europe/London"))

@@ -41,6 +41,11 @@ import Testing
         #expect(answer == (try Self.fixture("play-record-transcribe")))
     }
 
+    /// `dial("+442079460000", action=…/dialed, method="POST", timeout=20)`.
+    @Test func ringingTheDeskIsWhatVoiceResponseBuilds() throws {
+        #expect(TwiML.dial(path: "/hooks/voice", desk: "+442079460000", ringSeconds: 20) == (try Self.fixture("dial-desk")))
+    }
+
     /// `say("Thank you. Goodbye & <bye>")`, `hangup()`.
     @Test func theGoodbyeIsWhatVoiceResponseBuilds() throws {
         #expect(TwiML.goodbye("Thank you. Goodbye & <bye>") == (try Self.fixture("goodbye")))

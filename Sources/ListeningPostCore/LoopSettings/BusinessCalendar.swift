@@ -74,6 +74,21 @@ public struct BusinessCalendar: Sendable, Hashable {
         return nil
     }
 
+    /// Whether `date` is open time: inside an opening interval of its local day, not a holiday.
+    public func isOpen(at date: Date) -> Bool {
+        if isAlwaysOpen { return true }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let day = calendar.dateComponents([.year, .month, .day, .weekday], from: date)
+        guard !holidays.contains(Self.localDay(day)) else { return false }
+        return (hours[day.weekday ?? 0] ?? []).contains { interval in
+            guard let open = Self.instant(day, minutes: interval.lowerBound, calendar: calendar),
+                let close = Self.instant(day, minutes: interval.upperBound, calendar: calendar)
+            else { return false }
+            return open <= date && date < close
+        }
+    }
+
     /// `yyyy-MM-dd` of a local date.
     static func localDay(_ date: DateComponents) -> String {
         String(format: "%04d-%02d-%02d", date.year ?? 0, date.month ?? 0, date.day ?? 0)
