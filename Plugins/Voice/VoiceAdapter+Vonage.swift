@@ -40,14 +40,8 @@ extension VoiceAdapter {
                     return context.reject(error)
                 }
                 // Vonage's own transcription is not used: every voicemail goes to the transcriber.
-                if let transcriber, let job = TranscriptionJob(voicemail: message, provider: "vonage") {
-                    return await context.store(
-                        what: "voicemail",
-                        { try await transcriber.storeVoicemail(message, job: job) },
-                        success: { _ in InboundHTTPResponse(status: .ok) }
-                    )
-                }
-                return await context.store(message, what: "voicemail") { _ in InboundHTTPResponse(status: .ok) }
+                let job = TranscriptionJob(voicemail: message, provider: "vonage")
+                return await Self.store(message, job: job, transcriber: transcriber, context: context) { _ in InboundHTTPResponse(status: .ok) }
             },
             HTTPEndpoint(method: .post, path: settings.path + VonageVoiceParser.Callback.event.rawValue, maxBodySize: settings.maxBodySize) {
                 request in

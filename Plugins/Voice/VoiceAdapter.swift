@@ -46,6 +46,11 @@ public struct VoiceAdapter: ChannelAdapter {
             maxBodySize: settings.maxBodySize,
             defaultRegion: settings.defaultRegion
         )
+        // The same for every call: built once.
+        let replies = Replies(
+            goodbye: TwiML.goodbye(settings.thanks),
+            voicemail: TwiML.answer(path: settings.path, greeting: settings.greeting, record: settings.record)
+        )
         let callbacks = TwilioVoiceParser.Callback.allCases.filter {
             switch $0 {
             case .score, .reason: settings.survey != nil
@@ -68,7 +73,8 @@ public struct VoiceAdapter: ChannelAdapter {
                     parser: parser,
                     settings: settings,
                     context: context,
-                    transcriber: transcriber
+                    transcriber: transcriber,
+                    replies: replies
                 )
             }
         }
@@ -82,13 +88,13 @@ public struct VoiceAdapter: ChannelAdapter {
         parser: TwilioVoiceParser,
         settings: VoiceSettings,
         context: AdapterContext,
-        transcriber: VoicemailTranscriber?
+        transcriber: VoicemailTranscriber?,
+        replies: Replies
     ) async -> InboundHTTPResponse {
         func xml(_ text: String) -> InboundHTTPResponse {
             InboundHTTPResponse(status: .ok, headerFields: [.contentType: "text/xml"], body: Array(text.utf8))
         }
-        let goodbye = TwiML.goodbye(settings.thanks)
-        let voicemail = TwiML.answer(path: settings.path, greeting: settings.greeting, record: settings.record)
+        let (goodbye, voicemail) = (replies.goodbye, replies.voicemail)
         let query = FormURLEncoded.firstValues((try? request.queryFields()) ?? [])
         switch callback {
         case .incoming:
@@ -137,17 +143,28 @@ public struct VoiceAdapter: ChannelAdapter {
             if callback == .recorded, let survey = settings.survey { reply = TwiML.askScore(path: settings.path, attempt: 1, survey: survey) }
             // Twilio transcribes recordings of up to 2 minutes when asked; the gateway does the rest.
             let duration = fields["RecordingDuration"].flatMap(Int.init) ?? 0
-            if callback == .recorded, let transcriber, !settings.record.transcribe || duration > 120,
-                let job = TranscriptionJob(voicemail: message, provider: "twilio", account: fields["AccountSid"])
-            {
-                return await context.store(
-                    what: "call event",
-                    { try await transcriber.storeVoicemail(message, job: job) },
-                    success: { _ in xml(reply) }
-                )
-            }
-            return await context.store(message, what: "call event") { _ in xml(reply) }
+            let transcribes = callback == .recorded && (!settings.record.transcribe || duration > 120)
+            let job = transcribes ? TranscriptionJob(voicemail: message, provider: "twilio", account: fields["AccountSid"]) : nil
+            return await Self.store(message, job: job, transcriber: transcriber, context: context) { _ in xml(reply) }
         }
+    }
+
+    /// The TwiML every call of a channel gets at some point.
+    struct Replies: Sendable {
+        var goodbye: String
+        var voicemail: String
+    }
+
+    /// Stores a call event; a voicemail the gateway transcribes, with its job in the same commit.
+    static func store(
+        _ message: InboundMessage,
+        job: TranscriptionJob?,
+        transcriber: VoicemailTranscriber?,
+        context: AdapterContext,
+        success: (IngestReceipt) -> InboundHTTPResponse
+    ) async -> InboundHTTPResponse {
+        guard let transcriber, let job else { return await context.store(message, what: "call event", success: success) }
+        return await context.store(what: "call event", { try await transcriber.storeVoicemail(message, job: job) }, success: success)
     }
 
     public func run() async throws {
