@@ -357,6 +357,7 @@ let package = Package(
 if Context.environment["LISTENING_POST_FUZZ"] != nil {
     let fuzzed: Set<String> = [
         "ListeningPostKit", "ListeningPostCore", "ListeningPostLoop", "IMAPAdapter", "SMSAdapter", "DiscourseAdapter", "ExecAdapter",
+        "VoiceAdapter",
     ]
     // `trace-cmp` lets libFuzzer see comparisons, so it gets past magic strings and lengths.
     // `-enable-testing`: the targets reach internal parsers with `@testable import`, release builds too.
@@ -371,7 +372,7 @@ if Context.environment["LISTENING_POST_FUZZ"] != nil {
             name: "listening-post-fuzz",
             dependencies: [
                 "ListeningPostKit", "ListeningPostCore", "ListeningPostLoop", "IMAPAdapter", "SMSAdapter", "DiscourseAdapter", "ExecAdapter",
-                .product(name: "HTTPTypes", package: "swift-http-types"),
+                "VoiceAdapter", .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Fuzz/Sources",
             swiftSettings: swiftSettings + instrument + [.unsafeFlags(["-parse-as-library"])],

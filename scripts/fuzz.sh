@@ -19,7 +19,7 @@ binary=$build_path/${FUZZ_CONFIGURATION:-debug}/listening-post-fuzz
 [ -x "$binary" ] || { echo "fuzz build failed"; exit 1; }
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(mime imap-response json form twilio vonage generic-sms discourse exec-line config reply-score template)
+  targets=(mime imap-response json form twilio vonage twilio-voice vonage-voice generic-sms discourse exec-line config reply-score template)
 fi
 mkdir -p .build-fuzz/crashes
 # FUZZ_RUNS=N stops each target after N executions, or SECONDS, whichever comes first.

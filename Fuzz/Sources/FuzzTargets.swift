@@ -2,6 +2,7 @@
 // by `make fuzz` (LISTENING_POST_FUZZ=1, `--sanitize fuzzer --sanitize address`), which
 // runs each target by name: FUZZ_TARGET=<name> listening-post-fuzz <corpus dirs…>.
 // `@testable` reaches the adapters' internal parsers: the fuzz build is a debug build.
+import Crypto
 import Foundation
 import HTTPTypes
 import ListeningPostKit
@@ -12,6 +13,7 @@ import ListeningPostKit
 @testable import ListeningPostCore
 @testable import ListeningPostLoop
 @testable import SMSAdapter
+@testable import VoiceAdapter
 
 /// One target: bytes in, no crash, and where a parser has a round trip, the round trip holds.
 struct FuzzTarget: Sendable {
@@ -40,6 +42,20 @@ struct FuzzTarget: Sendable {
         },
         FuzzTarget(name: "vonage") { bytes in
             _ = vonage.parse(request(bytes, contentType: "application/json"), now: Date())
+        },
+        FuzzTarget(name: "twilio-voice") { bytes in
+            // Every callback a Twilio Voice channel has, unsigned (`insecure: true`).
+            let form = request(bytes, contentType: "application/x-www-form-urlencoded")
+            for callback in TwilioVoiceParser.Callback.allCases {
+                guard let fields = try? twilioVoice.fields(form, callback: callback) else { continue }
+                _ = try? twilioVoice.message(callback, fields: fields)
+            }
+        },
+        FuzzTarget(name: "vonage-voice") { bytes in
+            // The answer webhook as JSON, and the record webhook with the caller's signature checked.
+            let json = request(bytes, contentType: "application/json")
+            _ = try? vonageVoice.call(json)
+            _ = try? vonageVoice.voicemail(json)
         },
         FuzzTarget(name: "generic-sms") { bytes in
             _ = genericSMS?.parse(request(bytes, contentType: "application/json"))
@@ -77,6 +93,12 @@ struct FuzzTarget: Sendable {
     static let vonage = VonageRequestParser(signature: nil, secrets: [], tolerance: .seconds(300), maxBodySize: 64 << 10)
     static let genericSMS = try? GenericSMSParser(ConfigValues(path: "generic", [:]), maxBodySize: 64 << 10, defaultRegion: "GB")
     static let discourse = DiscourseWebhookParser(secrets: [], maxBodySize: 64 << 10)
+    static let twilioVoice = TwilioVoiceParser(keys: [], publicURL: nil, maxBodySize: 64 << 10, defaultRegion: "GB")
+    static let vonageVoice = VonageVoiceParser(
+        callerKeys: [SymmetricKey(data: Array("fuzz-signature-secret".utf8))],
+        publicURL: "https://voice.example.com/hooks/vonage",
+        defaultRegion: "GB"
+    )
 
     static func request(_ body: [UInt8], contentType: String) -> InboundHTTPRequest {
         var head = HTTPRequest(method: .post, scheme: "http", authority: "127.0.0.1", path: "/hooks/fuzz")
