@@ -65,11 +65,14 @@ enum TwiML {
     static func askScore(path: String, attempt: Int, survey: KeypadSurvey) -> String {
         gather(
             action: "\(path)/score?attempt=\(attempt)",
-            [("finishOnKey", "#"), ("input", "dtmf"), ("numDigits", "2")],
+            scoreKeys,
             asking: survey.question,
             survey: survey
         )
     }
+
+    /// 0-10 on the keypad: one key, or `1` `0`, ended by `#` or the timeout.
+    private static let scoreKeys = [("finishOnKey", "#"), ("input", "dtmf"), ("numDigits", "2")]
 
     /// The reason question, answered by speech; `answer` is the stored score's event id.
     static func askReason(path: String, score: Int, answer: String, survey: KeypadSurvey) -> String {
@@ -84,9 +87,31 @@ enum TwiML {
     /// A question in a `<Gather>` posting to `action`, and the same `action` as the
     /// `<Redirect>` Twilio follows when nothing was gathered.
     private static func gather(action: String, _ attributes: [(String, String)], asking question: String, survey: KeypadSurvey) -> String {
+        declaration + "<Response>" + gatherVerbs(action: action, attributes, asking: question, survey: survey) + "</Response>"
+    }
+
+    private static func gatherVerbs(action: String, _ attributes: [(String, String)], asking question: String, survey: KeypadSurvey) -> String {
         let all = attributes + [("action", action), ("method", "POST"), ("timeout", "6")]
-        return declaration + "<Response><Gather\(written(all))>" + say(question, voice: survey.voice, language: survey.language)
-            + "</Gather>" + redirect(action) + "</Response>"
+        return "<Gather\(written(all))>" + say(question, voice: survey.voice, language: survey.language) + "</Gather>" + redirect(action)
+    }
+
+    /// A call the outbox places (the `Twiml` of Twilio's Calls API): the message said, then
+    /// the keypad NPS question when the channel has a survey, else hang up. The survey's
+    /// callbacks are absolute (`base` is the channel's public URL): inline TwiML has no
+    /// document URL to resolve a relative one against.
+    static func outboundCall(text: String, voice: String, language: String, survey: KeypadSurvey?, base: String) -> String {
+        var verbs = say(text, voice: voice, language: language)
+        if let survey {
+            verbs += gatherVerbs(
+                action: "\(base)/score?attempt=1",
+                scoreKeys,
+                asking: survey.question,
+                survey: survey
+            )
+        } else {
+            verbs += "<Hangup />"
+        }
+        return declaration + "<Response>\(verbs)</Response>"
     }
 
     private static func say(_ text: String, voice: String, language: String) -> String {

@@ -134,7 +134,9 @@ struct TwilioVoiceParser: Sendable {
         var message = message
         let callSid = fields["CallSid"] ?? ""
         message.conversationId = "call:\(callSid)"
-        if let from = fields["From"], !from.isEmpty {
+        // On a call the outbox placed, the customer is the one called.
+        let outbound = fields["Direction"]?.hasPrefix("outbound") == true
+        if let from = fields[outbound ? "To" : "From"], !from.isEmpty {
             if let number = PhoneNumber.e164(from, defaultRegion: defaultRegion) {
                 message.author.phone = number
             } else {
@@ -144,7 +146,8 @@ struct TwilioVoiceParser: Sendable {
         }
         var voice: [String: JSONValue] = ["provider": "twilio", "callSid": .string(callSid), "kind": .string(kind)]
         voice.merge(extra) { $1 }
-        if let to = fields["To"] { voice["to"] = .string(PhoneNumber.e164(to, defaultRegion: defaultRegion) ?? to) }
+        if let to = fields[outbound ? "From" : "To"] { voice["to"] = .string(PhoneNumber.e164(to, defaultRegion: defaultRegion) ?? to) }
+        if outbound { voice["direction"] = "outbound" }
         message.metadata["voice"] = .object(voice)
         var twilio: [String: JSONValue] = [:]
         for (name, value) in fields where name != "TranscriptionText" && name != "SpeechResult" { twilio[name] = .string(value) }

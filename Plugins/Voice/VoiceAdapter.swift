@@ -16,8 +16,8 @@ public struct VoiceAdapter: ChannelAdapter {
     public static let configSpec = VoiceSettings.spec
 
     public let endpoints: [HTTPEndpoint]
-    private let settings: VoiceSettings
-    private let context: AdapterContext
+    let settings: VoiceSettings
+    let context: AdapterContext
     private let transcriber: VoicemailTranscriber?
 
     public init(config: ConfigValues, context: AdapterContext) throws {

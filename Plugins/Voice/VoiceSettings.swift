@@ -1,5 +1,7 @@
 import Crypto
+import Foundation
 import ListeningPostKit
+import SMSAdapter
 
 /// A `voice` channel's validated config: where the provider calls, how calls are answered,
 /// and how callbacks are verified.
@@ -22,6 +24,9 @@ struct VoiceSettings: Sendable {
     var maxBodySize: Int
     var defaultRegion: String?
     var greeting: TwiML.Greeting
+    /// The `<Say>` voice and language.
+    var voice: String
+    var language: String
     var record: TwiML.Record
     var thanks: String
     /// The keypad NPS survey after the voicemail, when configured.
@@ -32,6 +37,8 @@ struct VoiceSettings: Sendable {
     var desk: (number: String, ringSeconds: Int)?
     /// The calendar whose open hours ring the desk (`24x7` when only `desk` is given).
     var calendar: String
+    /// Placing calls for the outbox (Twilio's Calls API), when `twilio.account_sid` is set.
+    var caller: (rest: TwilioREST, from: String)?
 
     static let twilioSpec = ConfigSpec([
         .init(
@@ -47,8 +54,16 @@ struct VoiceSettings: Sendable {
             .string,
             example: "https://voice.example.com/hooks/voice",
             doc: "The channel's `path` as a URL exactly as Twilio calls it (scheme, host, port if any), when a proxy is in front: the "
-                + "callbacks below it are signed with it."
+                + "callbacks below it are signed with it. Needed for survey calls the outbox places."
         ),
+        .init(
+            "account_sid",
+            .string,
+            example: "AC0123456789abcdef0123456789abcdef",
+            doc: "With `from`: the outbox places calls on this channel (Twilio's Calls API): the message said, then the keypad survey."
+        ),
+        .init("from", .string, example: "+14155550100", doc: "The Twilio number calls are placed from (E.164)."),
+        .init("api_url", .string, default: "https://api.twilio.com", doc: "Twilio's API (a test server in tests)."),
     ])
 
     static let vonageSpec = ConfigSpec([
@@ -245,7 +260,10 @@ struct VoiceSettings: Sendable {
                 voice: greetingVoice
             )
         }
+        voice = config.string("voice") ?? "alice"
+        language = config.string("language") ?? "en-US"
         calendar = config.string("calendar") ?? "24x7"
+        caller = Self.caller(section, survey: config.object("survey") != nil, errors: &errors)
         if let section = config.object("desk") {
             let ring = section.duration("ring_timeout") ?? .seconds(20)
             if !(5...600).contains(Int(ring.components.seconds)) { errors.append(section.invalid("ring_timeout", "must be from 5s to 10m")) }
@@ -279,6 +297,32 @@ struct VoiceSettings: Sendable {
             }
         }
         if !errors.isEmpty { throw ConfigErrors(errors) }
+    }
+
+    /// Twilio's Calls API for the outbox: the account, its auth token, the number calls come from.
+    private static func caller(_ section: ConfigValues, survey: Bool, errors: inout [ConfigError]) -> (rest: TwilioREST, from: String)? {
+        guard let account = section.string("account_sid") else {
+            if section.isGiven("from") { errors.append(section.invalid("from", "only applies when placing calls: set account_sid too")) }
+            return nil
+        }
+        if !account.hasPrefix("AC") { errors.append(section.invalid("account_sid", "'\(account)' is not an account SID (they start with AC)")) }
+        guard let token = section.secret("auth_token")?.value else {
+            errors.append(section.invalid("account_sid", "placing calls needs auth_token"))
+            return nil
+        }
+        guard let given = section.string("from"), let from = PhoneNumber.e164(given) else {
+            errors.append(section.invalid("from", "placing calls needs the Twilio number they come from, in E.164 (such as +14155550100)"))
+            return nil
+        }
+        if survey, section.string("public_url") == nil {
+            errors.append(section.invalid("account_sid", "a survey call's keypad answers need public_url: the call's TwiML has no URL of its own"))
+        }
+        let base = section.string("api_url") ?? "https://api.twilio.com"
+        guard let url = URL(string: base), url.scheme == "https" || url.scheme == "http", url.host != nil else {
+            errors.append(section.invalid("api_url", "'\(base)' is not an http:// or https:// URL"))
+            return nil
+        }
+        return (TwilioREST(accountSid: account, username: account, password: token, apiURL: url), from)
     }
 
     /// The tokens as HMAC keys.

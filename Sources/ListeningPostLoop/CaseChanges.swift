@@ -77,10 +77,10 @@ public struct CaseChanges: Sendable {
             )
         }
         var asked = record.preferredChannel
-        // A case opened by a call (a voicemail, a missed call) cannot be answered on the phone
-        // line: it is asked where the caller's number is reached, an SMS channel, before the
-        // preferred one.
-        if addressing.phoneLines.contains(record.subject.channel), addressing.sendingChannels[record.subject.channel] == nil,
+        // A case opened by a call (a voicemail, a missed call) is not confirmed on the phone
+        // line (even one that places calls, the "yes" is a text reply): it is asked where the
+        // caller's number is reached, an SMS channel, before the preferred one.
+        if addressing.phoneLines.contains(record.subject.channel),
             let phone = record.replyTo["phone"]?.stringValue,
             let sms = addressing.sendingChannels.filter({ $0.value == "sms" }).keys.sorted().first
         {

@@ -33,6 +33,10 @@ struct VoiceHarness: ConformanceHarness {
             InvalidConfig(["finish_on_key": "x"], names: "finish_on_key"),
             InvalidConfig(["max_length": "0s"], names: "max_length"),
             InvalidConfig(["transcriber": "{command: []}"], names: "transcriber.command"),
+            InvalidConfig(["twilio": "{auth_token: x, account_sid: AC1}"], names: "twilio.from"),
+            InvalidConfig(["twilio": "{auth_token: x, account_sid: XX1, from: \"+14155550100\"}"], names: "twilio.account_sid"),
+            InvalidConfig(["desk": "{number: nope}"], names: "desk.number"),
+            InvalidConfig(["calendar": "support"], names: "calendar"),
             InvalidConfig(["transcriber": "{command: [python3], attempts: 0}"], names: "transcriber.attempts"),
         ]
     }

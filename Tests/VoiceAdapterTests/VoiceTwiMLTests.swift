@@ -41,6 +41,20 @@ import Testing
         #expect(answer == (try Self.fixture("play-record-transcribe")))
     }
 
+    /// A call the outbox places: `say(text, voice="alice", language="en-US")`, then
+    /// `gather(action=https://…/score?attempt=1, …)` with the question, then `redirect(…)`:
+    /// absolute URLs, as inline TwiML has no document URL.
+    @Test func aSurveyCallIsWhatVoiceResponseBuilds() throws {
+        let call = TwiML.outboundCall(
+            text: "Hello Ann, this is Acme & co. about your call last week.",
+            voice: "alice",
+            language: "en-US",
+            survey: Self.survey,
+            base: "https://voice.example.com/hooks/voice"
+        )
+        #expect(call == (try Self.fixture("outbound-survey-call")))
+    }
+
     /// `dial("+442079460000", action=…/dialed, method="POST", timeout=20)`.
     @Test func ringingTheDeskIsWhatVoiceResponseBuilds() throws {
         #expect(TwiML.dial(path: "/hooks/voice", desk: "+442079460000", ringSeconds: 20) == (try Self.fixture("dial-desk")))
