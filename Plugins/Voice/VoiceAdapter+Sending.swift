@@ -13,6 +13,11 @@ extension VoiceAdapter: ChannelSender {
         guard let caller = settings.caller else {
             throw SendFailure(.permanent, "this voice channel places no calls: set twilio.account_sid and twilio.from")
         }
+        return try await caller.rest.post("Calls.json", form: try callForm(message, from: caller.from), http: context.http)
+    }
+
+    /// The Calls API form for a message: `To`, `From`, `Twiml`. Pure, for tests.
+    func callForm(_ message: OutboundMessage, from: String) throws(SendFailure) -> [(name: String, value: String)] {
         guard let to = message.to.phone else { throw SendFailure(.permanent, "no phone number to call") }
         let twiml = TwiML.outboundCall(
             text: message.text,
@@ -25,6 +30,6 @@ extension VoiceAdapter: ChannelSender {
         guard twiml.utf8.count <= 4_000 else {
             throw SendFailure(.permanent, "the call's TwiML is \(twiml.utf8.count) bytes; Twilio takes at most 4000: shorten the message")
         }
-        return try await caller.rest.post("Calls.json", form: [("To", to), ("From", caller.from), ("Twiml", twiml)], http: context.http)
+        return [("To", to), ("From", from), ("Twiml", twiml)]
     }
 }

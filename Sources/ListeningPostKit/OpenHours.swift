@@ -9,6 +9,8 @@ public protocol OpenHours: Sendable {
 
 /// No calendars: every question is `nil` (contexts made without the gateway's config).
 public struct NoOpenHours: OpenHours {
+    /// No calendars.
     public init() {}
+    /// Always `nil`: no calendar is known.
     public func isOpen(calendar: String, at date: Date) -> Bool? { nil }
 }

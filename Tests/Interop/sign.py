@@ -13,6 +13,8 @@ Reads one JSON request per line on stdin and writes one JSON answer per line:
       -> {"method", "url", "form", "auth": [user, password], "headers"}
                                         (the request twilio.rest.Client.messages.create builds, captured
                                          by an HttpClient that sends nothing)
+  {"scheme": "twilio_call", "account_sid": ..., "auth_token": ..., "to": ..., "from": ..., "twiml": ...}
+      -> the same for twilio.rest.Client.calls.create (a survey call the voice channel places)
 The Swift side verifies what these produce, so a scheme implemented wrongly on both sides
 cannot pass.
 """
@@ -36,7 +38,17 @@ class MultiDict(dict):
         return [value for key, value in self.pairs if key == name]
 
 
+def twilio_call(request):
+    """The request twilio.rest.Client.calls.create(to, from_, twiml) builds, captured unsent."""
+    return _twilio_capture(request, lambda client: client.calls.create(to=request["to"], from_=request["from"], twiml=request["twiml"]))
+
+
 def twilio_send(request):
+    extra = {"status_callback": request["status_callback"]} if request.get("status_callback") else {}
+    return _twilio_capture(request, lambda client: client.messages.create(to=request["to"], from_=request["from"], body=request["body"], **extra))
+
+
+def _twilio_capture(request, create):
     import logging
     from urllib.parse import urlencode
     from twilio.http import HttpClient
@@ -51,12 +63,10 @@ def twilio_send(request):
         def request(self, method, uri, params=None, data=None, headers=None, auth=None, timeout=None, allow_redirects=False):
             # requests form-encodes a dict as urlencode does.
             self.seen = {"method": method, "url": uri, "form": urlencode(list(data.items())), "auth": list(auth), "headers": headers}
-            return Response(201, json.dumps({"sid": "SM00000000000000000000000000000000", "status": "queued"}))
+            return Response(201, json.dumps({"sid": "CA00000000000000000000000000000000", "status": "queued"}))
 
     capture = Capture()
-    client = Client(request["account_sid"], request["auth_token"], http_client=capture)
-    extra = {"status_callback": request["status_callback"]} if request.get("status_callback") else {}
-    client.messages.create(to=request["to"], from_=request["from"], body=request["body"], **extra)
+    create(Client(request["account_sid"], request["auth_token"], http_client=capture))
     return capture.seen
 
 
@@ -127,7 +137,7 @@ def standardwebhooks(request):
     return {"signature": Webhook(request["secret"]).sign(request["id"], when, request["body"])}
 
 
-SCHEMES = {"twilio": twilio, "twilio_send": twilio_send, "vonage_send": vonage_send, "vonage": vonage, "standardwebhooks": standardwebhooks}
+SCHEMES = {"twilio": twilio, "twilio_send": twilio_send, "twilio_call": twilio_call, "vonage_send": vonage_send, "vonage": vonage, "standardwebhooks": standardwebhooks}
 
 for line in sys.stdin:
     if line.strip():
