@@ -323,8 +323,8 @@ let package = Package(
         .testTarget(
             name: "InteropTests",
             dependencies: [
-                "SMSAdapter", "WebhookAdapter", "VoiceAdapter", "ListeningPostCore", "ListeningPostStore", "ListeningPostLoop", "ListeningPostTesting",
-                "TestSupport",
+                "SMSAdapter", "WebhookAdapter", "VoiceAdapter", "ListeningPostCore", "ListeningPostStore", "ListeningPostLoop",
+                "ListeningPostTesting", "TestSupport",
             ],
             swiftSettings: swiftSettings
         ),

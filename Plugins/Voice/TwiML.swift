@@ -5,7 +5,8 @@
 /// The `<Record>` has an `action`: without one Twilio requests the same URL again when the
 /// recording ends, and the caller hears the greeting in a loop. After it, a `<Redirect>`:
 /// Twilio runs the next verb only when the recording was empty (the caller said nothing),
-/// which is how a missed call without a message reaches the gateway.
+/// which is how a missed call without a message reaches the gateway. The
+/// `recordingStatusCallback` says when the recording file can be fetched.
 enum TwiML {
     /// What the caller hears first.
     enum Greeting: Sendable, Hashable {
@@ -40,6 +41,8 @@ enum TwiML {
             ("action", path + "/recorded"), ("finishOnKey", record.finishOnKey), ("maxLength", String(record.maxLengthSeconds)),
             ("method", "POST"), ("playBeep", record.playBeep ? "true" : "false"), ("timeout", String(record.timeoutSeconds)),
             ("trim", record.trimSilence ? "trim-silence" : "do-not-trim"),
+            // When the recording file is ready (or absent): the transcriber fetches it then.
+            ("recordingStatusCallback", path + "/recording-status"), ("recordingStatusCallbackEvent", "completed absent"),
         ]
         if record.transcribe {
             attributes += [("transcribe", "true"), ("transcribeCallback", path + "/transcript")]

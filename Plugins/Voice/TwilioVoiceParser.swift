@@ -33,6 +33,8 @@ struct TwilioVoiceParser: Sendable {
         case recorded = "/recorded"
         case missed = "/missed"
         case transcript = "/transcript"
+        /// The recording file is ready (`completed`) or there is none (`absent`).
+        case recordingStatus = "/recording-status"
         /// How the call to the desk ended (`<Dial action>`, with `desk:`).
         case dialed = "/dialed"
         /// The keypad survey's score (with `survey:`).
@@ -57,7 +59,7 @@ struct TwilioVoiceParser: Sendable {
         let kind: String
         var voice: [String: JSONValue] = [:]
         switch callback {
-        case .incoming, .score, .reason:
+        case .incoming, .score, .reason, .recordingStatus:
             throw .malformed("this request is answered, not stored as it is")
         case .recorded:
             guard let recordingSid = fields["RecordingSid"], !recordingSid.isEmpty else { throw .malformed("RecordingSid is missing") }

@@ -110,6 +110,12 @@ public struct VoiceAdapter: ChannelAdapter {
                 }
             }
             return xml(voicemail)
+        case .recordingStatus:
+            // Stores nothing (the voicemail came with `<Record action>`, which names the
+            // caller; this callback does not): a transcription waiting for the file tries now.
+            guard let recording = fields["RecordingSid"], !recording.isEmpty else { return context.reject(.malformed("RecordingSid is missing")) }
+            if fields["RecordingStatus"] == "completed" { await transcriber?.recordingReady(recording) }
+            return xml(TwiML.empty)
         case .score:
             guard let survey = settings.survey else { return context.reject(.malformed("this channel has no survey")) }
             let keys = fields["Digits"]

@@ -66,6 +66,9 @@ actor VoicemailTranscriber {
         }
     }
 
+    /// Twilio says the recording can be fetched: a job waiting to retry tries now.
+    func recordingReady(_ recording: String) { notBefore[recording] = nil }
+
     private func setPending(_ jobs: [TranscriptionJob]) { pending = jobs }
 
     private func loadIfNeeded() async throws {

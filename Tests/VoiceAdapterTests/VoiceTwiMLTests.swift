@@ -22,7 +22,9 @@ import Testing
     )
 
     /// `say(greeting, voice="alice", language="en-US")`, `record(action=…/recorded, finish_on_key="#",
-    /// max_length=120, method="POST", play_beep=True, timeout=5, trim="trim-silence")`, `redirect(…/missed, method="POST")`.
+    /// max_length=120, method="POST", play_beep=True, timeout=5, trim="trim-silence",
+    /// recording_status_callback=…/recording-status, recording_status_callback_event="completed absent")`,
+    /// `redirect(…/missed, method="POST")`.
     @Test func theDefaultAnswerIsWhatVoiceResponseBuilds() throws {
         let greeting = TwiML.Greeting.say(text: "Thank you for calling. Please leave a message after the tone.", voice: "alice", language: "en-US")
         #expect(TwiML.answer(path: "/hooks/voice", greeting: greeting, record: Self.defaults) == (try Self.fixture("say-and-record")))

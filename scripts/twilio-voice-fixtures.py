@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Writes the request parts of the voice channel's `<Dial>` golden files
-(Tests/VoiceAdapterTests/Fixtures/voice/dialed-*.txt): Twilio's `<Dial action>` request as its
-documents list the parameters, signed with twilio-python's RequestValidator. The expected
+"""Writes the request parts of the voice channel's `<Dial>` and recording-status golden files
+(Tests/VoiceAdapterTests/Fixtures/voice/dialed-*.txt, recording-status-*.txt): Twilio's
+`<Dial action>` and `recordingStatusCallback` requests as its documents list the parameters, signed with twilio-python's RequestValidator. The expected
 parts are left as they are; refresh them with UPDATE_GOLDEN=1.
-Run: .venv-interop/bin/python scripts/twilio-voice-dial-fixtures.py"""
+Run: .venv-interop/bin/python scripts/twilio-voice-fixtures.py"""
 import pathlib, urllib.parse
 from twilio.request_validator import RequestValidator
 
@@ -38,6 +38,11 @@ REQUESTS = {
     "dialed-caller-gave-up": request("/dialed", dialed("canceled")),
     "dialed-missing-status": request("/dialed", CALL),
     "incoming-call-desk-no-calendars": request("", CALL),
+    "recording-status-completed": request("/recording-status", CALL[:1] + [CALL[2]] + [
+        ("RecordingSid", "RE0123456789abcdef0123456789abcdef"), ("RecordingStatus", "completed"), ("RecordingDuration", "14"),
+        ("RecordingUrl", "https://api.twilio.com/2010-04-01/Accounts/AC0123456789abcdef0123456789abcdef/Recordings/RE0123456789abcdef0123456789abcdef"),
+        ("RecordingChannels", "1"), ("RecordingSource", "RecordVerb"), ("RecordingStartTime", "Tue, 08 Dec 2026 10:00:00 +0000")]),
+    "recording-status-missing-recording-sid": request("/recording-status", CALL[:1] + [CALL[2], ("RecordingStatus", "absent")]),
 }
 
 if __name__ == "__main__":
