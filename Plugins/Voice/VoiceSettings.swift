@@ -104,7 +104,8 @@ struct VoiceSettings: Sendable {
             required: true,
             example: "/hooks/voice",
             doc: "Twilio: the number's Voice URL (A call comes in: Webhook, HTTP POST); the callbacks are below it: `/recorded`, "
-                + "`/recording-status`, `/missed`, `/transcript`, `/dialed`, `/score`, `/reason`. Vonage: the application's answer URL; its event URL is `/event` below it."
+                + "`/recording-status`, `/missed`, `/transcript`, `/dialed`, `/score`, `/reason`. "
+                + "Vonage: the application's answer URL; its event URL is `/event` below it."
         ),
         .init("provider", .oneOf(["twilio", "vonage"]), default: "twilio", doc: "`twilio` (Programmable Voice) or `vonage` (Voice API)."),
         .init("twilio", .object(twilioSpec), doc: "Settings for `provider: twilio`."),

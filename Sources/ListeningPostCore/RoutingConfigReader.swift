@@ -268,7 +268,8 @@ struct RoutingConfigReader {
                 errors.append(
                     entry.warning(
                         "first_response",
-                        "cases of segment(s) \(without.joined(separator: ", ")) will have no standard and no timer: set `first_response` here or `response_target` on the segment"
+                        "cases of segment(s) \(without.joined(separator: ", ")) will have no standard and no timer: "
+                            + "set `first_response` here or `response_target` on the segment"
                     )
                 )
             }
